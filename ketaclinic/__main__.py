@@ -1,0 +1,3 @@
+from ketaclinic.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""Roles and what each may do: the single table every view and API endpoint asks.
+
+knowledge/security.md "Authorisation": only licensed prescribers sign; nurses record sessions; front desk sees
+demographics and schedule, not clinical notes; only clinic admins manage users and settings. A capability names an
+action; the role matrix test (tests/test_access_matrix.py) reads every URL against this table.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    FRONT_DESK = "front_desk"
+    NURSE = "nurse"
+    PRESCRIBER = "prescriber"
+    CLINIC_ADMIN = "clinic_admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.FRONT_DESK: "Front desk",
+    Role.NURSE: "Nurse",
+    Role.PRESCRIBER: "Prescriber",
+    Role.CLINIC_ADMIN: "Clinic admin",
+}
+
+ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
+
+ALL_ROLES = frozenset(Role)
+CLINICAL_ROLES = frozenset({Role.NURSE, Role.PRESCRIBER})
+
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    # Demographics, contact details, consents on file: everyone at the patient's location.
+    "patient.view": ALL_ROLES,
+    "patient.create": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
+    "patient.edit": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
+    # Conditions, medications, allergies, measurements: clinical staff only.
+    "clinical.view": CLINICAL_ROLES,
+    "clinical.record": CLINICAL_ROLES,
+    "consent.record": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
+    # Administration.
+    "audit.view": frozenset({Role.CLINIC_ADMIN}),
+    "users.manage": frozenset({Role.CLINIC_ADMIN}),
+}
+
+
+def roles_with(capability: str) -> frozenset[Role]:
+    """The roles that hold a capability; an unknown name is a programming error, never 'nobody'."""
+    try:
+        return CAPABILITIES[capability]
+    except KeyError:
+        raise ValueError(f"unknown capability {capability!r}") from None
+
+
+def role_can(role: str, capability: str) -> bool:
+    return role in roles_with(capability)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from ketaclinic.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("login/verify/", views.verify_view, name="login_verify"),
+    path("mfa/enrol/", views.enrol_view, name="mfa_enrol"),
+    path("logout/", views.logout_view, name="logout"),
+]

@@ -1,0 +1,111 @@
+"""Consistent online backup and restore (knowledge/security.md H13; ARCHITECTURE.md "Databases").
+
+SQLite: ``VACUUM INTO`` writes a consistent copy while the clinic keeps working (never copy the live file in WAL
+mode); restore copies it into an empty database with the sqlite3 backup API. PostgreSQL: ``pg_dump -Fc`` and
+``pg_restore`` into an empty database. Both are audited, and a restore is refused unless the target is empty and the
+restored audit chain verifies.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from django.db import connection
+
+from ketaclinic.audit import services as audit
+
+
+class BackupError(Exception):
+    pass
+
+
+def _pg_env() -> tuple[list[str], dict[str, str]]:
+    settings = connection.settings_dict
+    args = ["-h", settings.get("HOST") or "127.0.0.1", "-p", str(settings.get("PORT") or 5432),
+            "-U", settings.get("USER") or "postgres"]
+    env = dict(os.environ)
+    if settings.get("PASSWORD"):
+        env["PGPASSWORD"] = settings["PASSWORD"]
+    return args, env
+
+
+def backup(path: Path) -> Path:
+    path = path.resolve()
+    if path.exists():
+        raise BackupError(f"{path} already exists; choose a new file name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    audit.record(actor=None, action="backup.create", detail={"path": str(path), "vendor": connection.vendor})
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM INTO %s", [str(path)])
+    elif connection.vendor == "postgresql":
+        if shutil.which("pg_dump") is None:
+            raise BackupError("pg_dump is not installed (Debian: apt-get install postgresql-client)")
+        args, env = _pg_env()
+        result = subprocess.run(  # noqa: S603 (fixed program, arguments from settings)
+            ["pg_dump", "-Fc", *args, "-f", str(path), connection.settings_dict["NAME"]],
+            env=env, capture_output=True, text=True, check=False,
+        )
+        if result.returncode != 0:
+            raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
+    else:  # pragma: no cover - settings refuse other engines
+        raise BackupError(f"backups are not supported on {connection.vendor}")
+    return path
+
+
+def _is_empty() -> bool:
+    tables = connection.introspection.table_names()
+    if "audit_auditevent" not in tables:
+        return not tables
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM audit_auditevent")
+        (events,) = cursor.fetchone()
+    return events == 0 and not _has_users()
+
+
+def _has_users() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM accounts_user")
+        (users,) = cursor.fetchone()
+    return bool(users)
+
+
+def restore(path: Path) -> None:
+    path = path.resolve()
+    if not path.is_file():
+        raise BackupError(f"{path} is not a file")
+    if not _is_empty():
+        raise BackupError("the target database is not empty: restore only into a new, empty database")
+    if connection.vendor == "sqlite":
+        try:
+            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            source.execute("SELECT COUNT(*) FROM audit_auditevent").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise BackupError(f"{path} is not a ketaclinic SQLite backup ({exc})") from None
+        connection.close()
+        target = sqlite3.connect(connection.settings_dict["NAME"])
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+    elif connection.vendor == "postgresql":
+        if shutil.which("pg_restore") is None:
+            raise BackupError("pg_restore is not installed (Debian: apt-get install postgresql-client)")
+        connection.close()
+        args, env = _pg_env()
+        # An empty database may still hold the schema (after `migrate`): --clean replaces it with the backup's.
+        result = subprocess.run(  # noqa: S603 (fixed program, arguments from settings)
+            ["pg_restore", "--clean", "--if-exists", "--no-owner", *args, "-d", connection.settings_dict["NAME"], str(path)],
+            env=env, capture_output=True, text=True, check=False,
+        )
+        if result.returncode != 0:
+            raise BackupError(f"pg_restore failed: {result.stderr.strip()[:2000]}")
+    broken = audit.verify()
+    if broken is not None:
+        raise BackupError(f"restored, but the audit chain does not verify: {broken}")
+    audit.record(actor=None, action="backup.restore", detail={"path": str(path)})

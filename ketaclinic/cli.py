@@ -1,0 +1,268 @@
+"""The ``ketaclinic`` command (CONTRACTS §2): demo, serve, manage, seed, token, audit, backup, restore, pk."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ketaclinic import pk_cli
+
+
+class CommandError(Exception):
+    """A refusal with a message for the operator (exit code 1, or 2 for bad usage)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketaclinic.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        raise CommandError(f"configuration error: {exc}", code=2) from None
+
+
+# --- demo -------------------------------------------------------------------------------------------------------------
+
+
+def _demo_environment(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = data_dir / "secret-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    os.environ["KETACLINIC_ENVIRONMENT"] = "demo"
+    os.environ["KETACLINIC_DATA_DIR"] = str(data_dir)
+    os.environ["KETACLINIC_SECRET_KEY"] = key_file.read_text().strip()
+    os.environ.pop("DATABASE_URL", None)  # the demo always uses its own embedded SQLite file
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir).resolve()
+    if args.reset:
+        for suffix in ("", "-wal", "-shm"):
+            (data_dir / f"ketaclinic.sqlite3{suffix}").unlink(missing_ok=True)
+        (data_dir / "demo-credentials.json").unlink(missing_ok=True)
+    _demo_environment(data_dir)
+    setup_django()
+    from django.core.management import call_command
+
+    from ketaclinic.demo import clinic
+
+    call_command("migrate", interactive=False, verbosity=0)
+    credentials_file = data_dir / "demo-credentials.json"
+    url = f"http://{args.host}:{args.port}/"
+    if not clinic.is_loaded():
+        print("Loading the demo clinic (60 synthetic patients)…", flush=True)
+        logins = [login.__dict__ for login in clinic.load()]
+        users = [{key: login[key] for key in ("username", "role", "password", "totp_secret")} for login in logins]
+        credentials_file.write_text(json.dumps({"url": url, "users": users}, indent=2) + "\n")
+        credentials_file.chmod(0o600)
+    elif not credentials_file.exists():
+        raise CommandError(f"the demo database in {data_dir} has no credentials file; start over with --reset")
+    stored = json.loads(credentials_file.read_text())
+    stored["url"] = url
+    credentials_file.write_text(json.dumps(stored, indent=2) + "\n")
+    _print_logins(url, stored["users"], credentials_file)
+    if args.no_serve:
+        return 0
+    return _gunicorn(host=args.host, port=args.port, workers=2)
+
+
+def _print_logins(url: str, users: list[dict[str, Any]], path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"ketaclinic demo — {url}", title_justify="left")
+    for column in ("username", "role", "password", "TOTP secret (authenticator app)"):
+        table.add_column(column)
+    for user in users:
+        table.add_row(user["username"], user["role"], user["password"], user["totp_secret"] or "— (no second factor in the demo)")
+    console = Console(width=140)
+    console.print(table)
+    console.print(f"Credentials saved in {path}. Add the TOTP secret to an authenticator app, or compute a code with:")
+    console.print("  python -c \"import pyotp\" 2>/dev/null || oathtool --totp -b SECRET", markup=False)
+
+
+# --- serve ------------------------------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise CommandError("the database has unapplied migrations: run `ketaclinic manage migrate` first")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return _gunicorn(host=args.host, port=args.port, workers=args.workers)
+
+
+def _gunicorn(*, host: str, port: int, workers: int) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from ketaclinic.wsgi import application
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("forwarded_allow_ips", "127.0.0.1")
+
+        def load(self) -> Any:
+            return application
+
+    Server().run()
+    return 0
+
+
+# --- manage, seed, token, audit ---------------------------------------------------------------------------------------
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketaclinic.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ketaclinic manage", *args.args])
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    if args.patients < 1:
+        raise CommandError("--patients must be at least 1", code=2)
+    setup_django()
+    from ketaclinic.demo import seed
+
+    summary = seed.run(patients=args.patients, seed=args.seed)
+    print(summary)
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    setup_django()
+    from ketaclinic.accounts import services
+    from ketaclinic.accounts.models import User
+
+    user = User.objects.filter(username=args.username).first()
+    if user is None:
+        raise CommandError(f"no user named {args.username!r}")
+    if not user.is_active:
+        raise CommandError(f"{args.username} is deactivated")
+    print(services.create_api_token(by=None, user=user, name=args.name))
+    print("Store it now: it is not shown again (only its hash is kept).", file=sys.stderr)
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    setup_django()
+    from ketaclinic.audit import services
+    from ketaclinic.audit.models import AuditEvent
+
+    broken = services.verify()
+    if broken is None:
+        print(f"audit chain intact: {AuditEvent.objects.count()} events verified")
+        return 0
+    print(f"audit chain BROKEN at {broken}", file=sys.stderr)
+    return 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    setup_django()
+    from ketaclinic import backups
+
+    try:
+        path = backups.backup(Path(args.path))
+    except backups.BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"backup written to {path}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    setup_django()
+    from ketaclinic import backups
+
+    try:
+        backups.restore(Path(args.path))
+    except backups.BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"restored from {args.path}; audit chain verified")
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ketaclinic", description="The software a ketamine therapy clinic runs on.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the demo clinic on an embedded SQLite database")
+    demo.add_argument("--data-dir", default=os.environ.get("KETACLINIC_DATA_DIR", "demo-data"))
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--no-serve", action="store_true", help="set up and print the logins, then exit")
+    demo.add_argument("--reset", action="store_true", help="delete the demo database and start over")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="production server (gunicorn) on the configured database")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=3)
+    serve.set_defaults(func=cmd_serve)
+
+    manage = sub.add_parser("manage", help="Django management commands", add_help=False)
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+
+    seed = sub.add_parser("seed", help="synthetic clinic data at scale, for benchmarks")
+    seed.add_argument("--patients", type=int, required=True)
+    seed.add_argument("--seed", type=int, default=0)
+    seed.set_defaults(func=cmd_seed)
+
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_sub.add_parser("create", help="print a new API token for a user (shown once)")
+    create.add_argument("username")
+    create.add_argument("--name", default="", help="what the token is for")
+    create.set_defaults(func=cmd_token_create)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    audit_sub.add_parser("verify", help="recompute the hash chain").set_defaults(func=cmd_audit_verify)
+
+    backup = sub.add_parser("backup", help="consistent online backup of the database")
+    backup.add_argument("path")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("path")
+    restore.set_defaults(func=cmd_restore)
+
+    pk_cli.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CommandError as exc:
+        print(f"ketaclinic: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,155 @@
+"""/api/v1/patients: list/search, create, read, update (CONTRACTS §3). Every read is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from ketaclinic.accounts.models import Location, User
+from ketaclinic.accounts.roles import role_can
+from ketaclinic.audit import services as audit
+from ketaclinic.patients import services
+from ketaclinic.patients.models import Patient
+from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to, search
+
+router = Router()
+
+Sex = Literal["female", "male", "unknown"]
+
+
+class PatientOut(Schema):
+    id: int
+    mrn: str
+    given_name: str
+    family_name: str
+    preferred_name: str
+    date_of_birth: dt.date
+    sex: str
+    phone: str
+    email: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    postal_code: str
+    emergency_contact_name: str
+    emergency_contact_phone: str
+    emergency_contact_relationship: str
+    location_id: int
+    primary_clinician_id: int | None
+    version: int
+
+
+class PatientIn(Schema):
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    preferred_name: str = Field("", max_length=100)
+    date_of_birth: dt.date
+    sex: Sex
+    phone: str = Field("", max_length=30)
+    email: str = Field("", max_length=254)
+    address_line1: str = Field("", max_length=200)
+    address_line2: str = Field("", max_length=200)
+    city: str = Field("", max_length=100)
+    state: str = Field("", max_length=2)
+    postal_code: str = Field("", max_length=10)
+    emergency_contact_name: str = Field("", max_length=200)
+    emergency_contact_phone: str = Field("", max_length=30)
+    emergency_contact_relationship: str = Field("", max_length=60)
+    location_id: int
+    primary_clinician_id: int | None = None
+
+
+class PatientPatch(Schema):
+    given_name: str | None = Field(None, min_length=1, max_length=100)
+    family_name: str | None = Field(None, min_length=1, max_length=100)
+    preferred_name: str | None = Field(None, max_length=100)
+    date_of_birth: dt.date | None = None
+    sex: Sex | None = None
+    phone: str | None = Field(None, max_length=30)
+    email: str | None = Field(None, max_length=254)
+    address_line1: str | None = Field(None, max_length=200)
+    address_line2: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=100)
+    state: str | None = Field(None, max_length=2)
+    postal_code: str | None = Field(None, max_length=10)
+    emergency_contact_name: str | None = Field(None, max_length=200)
+    emergency_contact_phone: str | None = Field(None, max_length=30)
+    emergency_contact_relationship: str | None = Field(None, max_length=60)
+    expected_version: int | None = Field(None, description="The version you read; a newer one on the server is 409.")
+
+
+class PatientFilter(Schema):
+    q: str = Field("", max_length=100, description="Name parts, MRN, or date of birth (YYYY-MM-DD or MM/DD/YYYY).")
+
+
+class ErrorOut(Schema):
+    detail: str | list[dict[str, object]]
+
+
+def _require(user: User, capability: str) -> None:
+    if not role_can(user.role, capability):
+        raise HttpError(403, f"Your role does not allow this ({capability}).")
+
+
+def _clinician(user: User, clinician_id: int | None) -> User | None:
+    if clinician_id is None:
+        return None
+    clinician = User.objects.filter(pk=clinician_id, clinic=user.clinic, is_active=True).first()
+    if clinician is None:
+        raise HttpError(422, "primary_clinician_id: no active clinician with that id in your clinic.")
+    return clinician
+
+
+@router.get("/", response={200: list[PatientOut], 401: ErrorOut, 403: ErrorOut}, summary="List or search patients")
+@paginate(LimitOffsetPagination)
+def list_patients(request: HttpRequest, filters: Query[PatientFilter]):  # type: ignore[no-untyped-def]
+    _require(request.user, "patient.view")
+    audit.record(actor=request.user, action="api.patient.search", detail={"query_length": len(filters.q)})
+    return search(patients_visible_to(request.user), filters.q).order_by("family_name", "given_name", "pk")
+
+
+@router.post("/", response={201: PatientOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}, summary="Register a patient")
+def create_patient(request: HttpRequest, payload: PatientIn):  # type: ignore[no-untyped-def]
+    _require(request.user, "patient.create")
+    location = Location.objects.filter(pk=payload.location_id, users=request.user).first()
+    if location is None:
+        raise HttpError(422, "location_id: not one of your locations.")
+    data = payload.dict(exclude={"location_id", "primary_clinician_id"})
+    patient = services.create_patient(
+        by=request.user, location=location, data=data, primary_clinician=_clinician(request.user, payload.primary_clinician_id)
+    )
+    return 201, patient
+
+
+@router.get("/{patient_id}", response={200: PatientOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+            summary="Read one patient")
+def read_patient(request: HttpRequest, patient_id: int):  # type: ignore[no-untyped-def]
+    _require(request.user, "patient.view")
+    patient = get_patient_for_user(request.user, patient_id)
+    audit.record(actor=request.user, action="api.patient.read", obj=patient, patient_id=patient.pk)
+    return patient
+
+
+@router.patch("/{patient_id}",
+              response={200: PatientOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+              summary="Change a patient's demographics")
+def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch):  # type: ignore[no-untyped-def]
+    _require(request.user, "patient.edit")
+    patient = get_patient_for_user(request.user, patient_id)
+    changes = payload.dict(exclude_unset=True, exclude={"expected_version"})
+    nulls = [name for name, value in changes.items() if value is None]
+    if nulls:
+        raise HttpError(422, f"{nulls[0]}: may not be null.")
+    if payload.expected_version is not None and payload.expected_version != patient.version:
+        raise HttpError(409, "This patient was changed since you read it (version mismatch); read it again.")
+    return services.update_patient(by=request.user, patient=patient, changes=changes,
+                                   expected_version=payload.expected_version)
+
+
+__all__ = ["Patient", "router"]

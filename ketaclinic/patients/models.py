@@ -1,0 +1,212 @@
+"""The patient chart: demographics, conditions, medications, allergies, body measurements and consents.
+
+Nothing clinical is deleted (ARCHITECTURE.md "Data rules"): a wrong row is marked entered-in-error with a reason and
+who did it; lists hide it and the chart shows it struck through.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from ketaclinic.accounts.models import Location
+from ketaclinic.domain import body
+
+
+class EnteredInError(models.Model):
+    """Columns every clinical row carries so it can be withdrawn without being deleted."""
+
+    entered_in_error = models.BooleanField(default=False, editable=False)
+    entered_in_error_reason = models.TextField(blank=True, editable=False)
+    entered_in_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    entered_in_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Recorded(models.Model):
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+US_STATE = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter state code, e.g. NY.")
+PHONE = RegexValidator(r"^\+?[0-9 ()\-.]{7,20}$", "Enter a phone number of 7 to 20 digits (spaces, dashes allowed).")
+POSTAL_CODE = RegexValidator(r"^[0-9]{5}(-[0-9]{4})?$", "Enter a 5-digit ZIP code (or ZIP+4).")
+
+
+class Patient(EnteredInError):
+    class Sex(models.TextChoices):
+        # Sex assigned at birth: the dosing formulas (Devine IBW) need it (clinical-rules.md §3).
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        UNKNOWN = "unknown", "Unknown"
+
+    mrn = models.CharField("MRN", max_length=20, unique=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    sex = models.CharField("sex assigned at birth", max_length=10, choices=Sex.choices)
+    gender_identity = models.CharField(max_length=60, blank=True)
+    pronouns = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(max_length=30, blank=True, validators=[PHONE])
+    email = models.EmailField(blank=True)
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True, validators=[US_STATE])
+    postal_code = models.CharField("ZIP code", max_length=10, blank=True, validators=[POSTAL_CODE])
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=30, blank=True, validators=[PHONE])
+    emergency_contact_relationship = models.CharField(max_length=60, blank=True)
+    primary_clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="primary_patients"
+    )
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="patients")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"]),
+            models.Index(fields=["date_of_birth"]),
+            models.Index(fields=["location", "entered_in_error"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_years(self, on: object = None) -> int:
+        today = on or timezone.localdate()
+        dob = self.date_of_birth
+        return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))  # type: ignore[attr-defined]
+
+
+class Condition(EnteredInError, Recorded):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RESOLVED = "resolved", "Resolved"
+        HISTORY = "history", "History of"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="conditions")
+    description = models.CharField(max_length=200)
+    icd10_code = models.CharField(
+        "ICD-10-CM", max_length=8, blank=True, validators=[RegexValidator(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$",
+                                                              "Enter an ICD-10-CM code such as F33.2 or G90.50.")]
+    )
+    snomed_code = models.CharField("SNOMED CT", max_length=20, blank=True,
+                                   validators=[RegexValidator(r"^[0-9]{6,18}$", "A SNOMED CT id is 6 to 18 digits.")])
+    # The eligibility vocabulary (clinical-rules.md §1) where the condition maps onto one of its codes.
+    rule_code = models.CharField("eligibility condition code", max_length=60, blank=True)
+    onset_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.icd10_code})"
+
+
+class Medication(EnteredInError, Recorded):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    generic_name = models.CharField(max_length=120)
+    dose = models.CharField(max_length=60, help_text="e.g. 100 mg")
+    frequency = models.CharField(max_length=60, help_text="e.g. once daily")
+    started_on = models.DateField(null=True, blank=True)
+    stopped_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["generic_name"]
+
+    def __str__(self) -> str:
+        return f"{self.generic_name} {self.dose} {self.frequency}"
+
+
+class Allergy(EnteredInError, Recorded):
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
+    substance = models.CharField(max_length=120)
+    reaction = models.CharField(max_length=200, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+
+    class Meta:
+        verbose_name_plural = "allergies"
+
+    def __str__(self) -> str:
+        return self.substance
+
+
+class BodyMeasurement(EnteredInError, Recorded):
+    """Weight and height at a moment; BMI is computed, never stored (one source of truth)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="measurements")
+    measured_at = models.DateTimeField(default=timezone.now)
+    weight_kg = models.DecimalField(
+        max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal(body.MIN_WEIGHT_KG)),
+                                                    MaxValueValidator(Decimal(body.MAX_WEIGHT_KG))]
+    )
+    height_cm = models.DecimalField(
+        max_digits=4, decimal_places=1, validators=[MinValueValidator(Decimal(body.MIN_HEIGHT_CM)),
+                                                    MaxValueValidator(Decimal(body.MAX_HEIGHT_CM))]
+    )
+
+    class Meta:
+        ordering = ["-measured_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weight_kg__gt=0), name="measurement_weight_positive"),
+            models.CheckConstraint(condition=models.Q(height_cm__gt=0), name="measurement_height_positive"),
+        ]
+
+    @property
+    def bmi(self) -> Decimal:
+        return body.bmi_kg_per_m2(self.weight_kg, self.height_cm)
+
+
+class Consent(EnteredInError, Recorded):
+    class Kind(models.TextChoices):
+        TREATMENT = "treatment", "Ketamine treatment informed consent"
+        ESKETAMINE_REMS = "esketamine_rems", "Esketamine (Spravato) REMS patient enrolment"
+        PRIVACY = "privacy", "Notice of privacy practices acknowledgement"
+        TELEHEALTH = "telehealth", "Telehealth consent"
+        COMMUNICATION = "communication", "Consent to e-mail / SMS contact"
+        RECORDS_RELEASE = "records_release", "Release of information"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    version = models.CharField(max_length=20, help_text="Version of the consent document signed, e.g. 2026-01.")
+    signed_at = models.DateTimeField()
+    signed_by_name = models.CharField(
+        max_length=200, help_text="Who signed: the patient, or their legal representative (name and relationship)."
+    )
+    expires_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+    def is_current(self, on: object = None) -> bool:
+        today = on or timezone.localdate()
+        return not self.entered_in_error and (self.expires_on is None or self.expires_on >= today)  # type: ignore[operator]

@@ -1,0 +1,200 @@
+"""Every write to the patient chart: keyword-only, atomic, validated, audited (ARCHITECTURE.md "services")."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from ketaclinic.accounts.errors import PermissionDenied
+from ketaclinic.accounts.models import Location, User
+from ketaclinic.accounts.roles import role_can
+from ketaclinic.audit import services as audit
+from ketaclinic.domain import eligibility
+from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Consent, Medication, Patient
+
+PATIENT_FIELDS = (
+    "given_name", "family_name", "preferred_name", "date_of_birth", "sex", "gender_identity", "pronouns", "phone",
+    "email", "address_line1", "address_line2", "city", "state", "postal_code", "emergency_contact_name",
+    "emergency_contact_phone", "emergency_contact_relationship",
+)
+OLDEST_AGE_YEARS = 120  # data-entry check: a date of birth more than 120 years ago is a typing mistake
+
+
+def _require(actor: User | None, capability: str) -> None:
+    if actor is not None and not (actor.is_superuser or role_can(actor.role, capability)):
+        raise PermissionDenied(f"Your role may not do this ({capability}).")
+
+
+def _check_location(actor: User | None, location: Location) -> None:
+    if actor is not None and not actor.locations.filter(pk=location.pk).exists():
+        raise PermissionDenied("You do not work at that location.", field="location")
+
+
+def _validate_patient(patient: Patient) -> None:
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    dob = patient.date_of_birth
+    if dob is not None and dob > today:
+        errors["date_of_birth"] = ["The date of birth is in the future."]
+    elif dob is not None and today.year - dob.year > OLDEST_AGE_YEARS:
+        errors["date_of_birth"] = [f"The date of birth is more than {OLDEST_AGE_YEARS} years ago."]
+    for name in ("given_name", "family_name"):
+        value = getattr(patient, name) or ""
+        setattr(patient, name, value.strip())
+    if patient.state:
+        patient.state = patient.state.strip().upper()
+    try:
+        patient.full_clean(exclude=["mrn"] if not patient.mrn else None)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _new_mrn() -> str:
+    for _ in range(20):
+        mrn = f"K{secrets.randbelow(10**7):07d}"
+        if not Patient.objects.filter(mrn=mrn).exists():
+            return mrn
+    raise RuntimeError("could not find a free MRN")  # pragma: no cover (10^7 numbers)
+
+
+@transaction.atomic
+def create_patient(
+    *, by: User | None, location: Location, data: Mapping[str, Any], primary_clinician: User | None = None,
+    mrn: str = "",
+) -> Patient:
+    """Register a patient at a location the actor works at. ``data`` holds the PATIENT_FIELDS."""
+    _require(by, "patient.create")
+    _check_location(by, location)
+    unknown = set(data) - set(PATIENT_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    patient = Patient(location=location, primary_clinician=primary_clinician, mrn=mrn.strip(), **dict(data))
+    _validate_patient(patient)
+    if not patient.mrn:
+        patient.mrn = _new_mrn()
+    elif Patient.objects.filter(mrn__iexact=patient.mrn).exists():
+        raise ValidationError({"mrn": "Another patient already has this MRN."})
+    patient.save(force_insert=True)
+    audit.record(actor=by, action="patient.create", obj=patient, patient_id=patient.pk)
+    return patient
+
+
+@transaction.atomic
+def update_patient(
+    *, by: User, patient: Patient, changes: Mapping[str, Any], expected_version: int | None = None
+) -> Patient:
+    """Change demographics. ``expected_version`` refuses a save over someone else's newer edit."""
+    _require(by, "patient.edit")
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError({"__all__": "Someone else changed this patient while you were editing; reload and retry."})
+    unknown = set(changes) - set(PATIENT_FIELDS) - {"primary_clinician"}
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
+    changed = [name for name, value in changes.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, changes[name])
+    if not changed:
+        return locked
+    _validate_patient(locked)
+    locked.version += 1
+    locked.updated_at = timezone.now()
+    locked.save()
+    audit.record(actor=by, action="patient.update", obj=locked, patient_id=locked.pk, detail={"fields": sorted(changed)})
+    return locked
+
+
+def _add_clinical(
+    *, by: User | None, patient: Patient, model: type[models.Model], action: str, capability: str,
+    values: Mapping[str, Any],
+) -> Any:
+    _require(by, capability)
+    row = model(patient=patient, recorded_by=by, **dict(values))
+    try:
+        row.full_clean(exclude=["patient", "recorded_by"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+    row.save(force_insert=True)
+    audit.record(actor=by, action=action, obj=row, patient_id=patient.pk)
+    return row
+
+
+@transaction.atomic
+def add_condition(*, by: User | None, patient: Patient, **values: Any) -> Condition:
+    code = values.get("rule_code") or ""
+    if code and code not in eligibility.CONDITIONS:
+        raise ValidationError({"rule_code": f"{code!r} is not in the eligibility vocabulary."})
+    if "icd10_code" in values:
+        values["icd10_code"] = str(values["icd10_code"]).strip().upper()
+    return _add_clinical(by=by, patient=patient, model=Condition, action="condition.add",
+                         capability="clinical.record", values=values)
+
+
+@transaction.atomic
+def add_medication(*, by: User | None, patient: Patient, **values: Any) -> Medication:
+    if "generic_name" in values:
+        values["generic_name"] = str(values["generic_name"]).strip().lower()
+    stopped, started = values.get("stopped_on"), values.get("started_on")
+    if stopped and started and stopped < started:
+        raise ValidationError({"stopped_on": "The stop date is before the start date."})
+    return _add_clinical(by=by, patient=patient, model=Medication, action="medication.add",
+                         capability="clinical.record", values=values)
+
+
+@transaction.atomic
+def add_allergy(*, by: User | None, patient: Patient, **values: Any) -> Allergy:
+    return _add_clinical(by=by, patient=patient, model=Allergy, action="allergy.add",
+                         capability="clinical.record", values=values)
+
+
+@transaction.atomic
+def record_measurement(*, by: User | None, patient: Patient, **values: Any) -> BodyMeasurement:
+    if values.get("measured_at") and values["measured_at"] > timezone.now():
+        raise ValidationError({"measured_at": "The measurement time is in the future."})
+    return _add_clinical(by=by, patient=patient, model=BodyMeasurement, action="measurement.record",
+                         capability="clinical.record", values=values)
+
+
+@transaction.atomic
+def record_consent(*, by: User | None, patient: Patient, **values: Any) -> Consent:
+    if values.get("signed_at") and values["signed_at"] > timezone.now():
+        raise ValidationError({"signed_at": "The signature time is in the future."})
+    return _add_clinical(by=by, patient=patient, model=Consent, action="consent.record",
+                         capability="consent.record", values=values)
+
+
+RECORD_KINDS: dict[str, tuple[type[models.Model], str]] = {
+    "condition": (Condition, "clinical.record"),
+    "medication": (Medication, "clinical.record"),
+    "allergy": (Allergy, "clinical.record"),
+    "measurement": (BodyMeasurement, "clinical.record"),
+    "consent": (Consent, "consent.record"),
+}
+
+
+@transaction.atomic
+def mark_entered_in_error(*, by: User, row: Any, reason: str) -> None:
+    """Withdraw a wrong chart row without deleting it: kept, struck through, with who, when and why."""
+    kinds = {model: capability for model, capability in RECORD_KINDS.values()}
+    capability = kinds.get(type(row))
+    if capability is None:
+        raise ValueError(f"{type(row).__name__} rows cannot be marked entered in error here")
+    _require(by, capability)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this entry is wrong."})
+    if row.entered_in_error:
+        raise ValidationError({"__all__": "This entry is already marked entered in error."})
+    type(row).objects.filter(pk=row.pk).update(
+        entered_in_error=True, entered_in_error_reason=reason.strip(), entered_in_error_by=by,
+        entered_in_error_at=timezone.now(),
+    )
+    audit.record(actor=by, action="record.entered_in_error", obj=row, patient_id=row.patient_id,
+                 detail={"reason": reason.strip()})

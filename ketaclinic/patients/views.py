@@ -1,0 +1,168 @@
+"""Patient search, chart, registration and chart entries. Thin: load through queries, validate, call a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ketaclinic.accounts.access import staff_view
+from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.roles import role_can
+from ketaclinic.audit import services as audit
+from ketaclinic.domain import body
+from ketaclinic.patients import forms, services
+from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to, search
+
+
+def apply_errors(form: BaseForm, error: ValidationError | ServiceError) -> None:
+    """Put a service's refusal next to the field it names (or at the top of the form)."""
+    if isinstance(error, ServiceError):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return
+    for field, field_messages in error.message_dict.items():
+        target = field if field in form.fields else None
+        for message in field_messages:
+            form.add_error(target, message if target else f"{field.replace('_', ' ')}: {message}".replace("__all__: ", ""))
+
+
+@require_GET
+@staff_view("patient.view")
+def patient_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    patients = search(patients_visible_to(request.user), query).order_by("family_name", "given_name", "pk")
+    page = Paginator(patients, 25).get_page(request.GET.get("page"))
+    audit.record(actor=request.user, action="patient.search", detail={"query_length": len(query),
+                                                                        "results": page.paginator.count})
+    template = "patients/_results.html" if request.htmx else "patients/list.html"
+    return render(request, template, {"page": page, "query": query})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("patient.create")
+def patient_create(request: HttpRequest) -> HttpResponse:
+    form = forms.PatientForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in services.PATIENT_FIELDS}
+        try:
+            patient = services.create_patient(
+                by=request.user, location=form.cleaned_data["location"], data=data,
+                primary_clinician=form.cleaned_data.get("primary_clinician"),
+            )
+        except (ValidationError, ServiceError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{patient.full_name} is registered with MRN {patient.mrn}.")
+            return redirect("patients:chart", patient_id=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("patient.edit")
+def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_patient_for_user(request.user, patient_id)
+    form = forms.PatientForm(request.POST or None, instance=patient, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in services.PATIENT_FIELDS}
+        changes["primary_clinician"] = form.cleaned_data.get("primary_clinician")
+        try:
+            version = int(request.POST.get("version", patient.version))
+            services.update_patient(by=request.user, patient=patient, changes=changes, expected_version=version)
+        except (ValidationError, ServiceError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("patients:chart", patient_id=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "patient": patient, "title": f"Edit {patient.full_name}"})
+
+
+@require_GET
+@staff_view("patient.view")
+def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_patient_for_user(request.user, patient_id)
+    clinical = role_can(request.user.role, "clinical.view")
+    audit.record(actor=request.user, action="patient.view_chart", obj=patient, patient_id=patient.pk,
+                 detail={"sections": "clinical" if clinical else "demographics"})
+    context: dict[str, Any] = {"patient": patient, "clinical": clinical,
+                               "consents": patient.consents.select_related("recorded_by")}
+    if clinical:
+        measurements = list(patient.measurements.select_related("recorded_by", "entered_in_error_by"))
+        latest = next((m for m in measurements if not m.entered_in_error), None)
+        context.update(
+            conditions=patient.conditions.select_related("recorded_by"),
+            medications=patient.medications.select_related("recorded_by"),
+            allergies=patient.allergies.select_related("recorded_by"),
+            measurements=measurements,
+            latest_measurement=latest,
+            bmi_suggests_ibw=latest is not None and body.suggests_ideal_body_weight(latest.bmi),
+        )
+    return render(request, "patients/chart.html", context)
+
+
+ENTRY_FORMS: dict[str, tuple[type[BaseForm], Any, str, str]] = {
+    "measurement": (forms.MeasurementForm, services.record_measurement, "clinical.record", "Record weight and height"),
+    "condition": (forms.ConditionForm, services.add_condition, "clinical.record", "Add a condition"),
+    "medication": (forms.MedicationForm, services.add_medication, "clinical.record", "Add a current medication"),
+    "allergy": (forms.AllergyForm, services.add_allergy, "clinical.record", "Add an allergy"),
+    "consent": (forms.ConsentForm, services.record_consent, "consent.record", "Record a signed consent"),
+}
+
+
+def _entry_view(kind: str) -> Any:
+    form_class, service, capability, title = ENTRY_FORMS[kind]
+
+    @require_http_methods(["GET", "POST"])
+    @staff_view(capability)
+    def view(request: HttpRequest, patient_id: int) -> HttpResponse:
+        patient = get_patient_for_user(request.user, patient_id)
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                service(by=request.user, patient=patient, **form.cleaned_data)
+            except (ValidationError, ServiceError) as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, f"{title}: saved.")
+                return redirect("patients:chart", patient_id=patient.pk)
+        return render(request, "patients/entry_form.html", {"form": form, "patient": patient, "title": title})
+
+    view.__name__ = f"{kind}_create"
+    return view
+
+
+measurement_create = _entry_view("measurement")
+condition_create = _entry_view("condition")
+medication_create = _entry_view("medication")
+allergy_create = _entry_view("allergy")
+consent_create = _entry_view("consent")
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("patient.view")
+def entered_in_error(request: HttpRequest, patient_id: int, kind: str, row_id: int) -> HttpResponse:
+    patient = get_patient_for_user(request.user, patient_id)
+    if kind not in services.RECORD_KINDS:
+        raise Http404("No such kind of entry.")
+    model, capability = services.RECORD_KINDS[kind]
+    if not role_can(request.user.role, capability):
+        raise Http404("No such entry.")
+    row = model.objects.filter(patient=patient, pk=row_id).first()
+    if row is None:
+        raise Http404("No such entry.")
+    form = forms.EnteredInErrorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mark_entered_in_error(by=request.user, row=row, reason=form.cleaned_data["reason"])
+        except (ValidationError, ServiceError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Marked entered in error; it stays in the chart, struck through.")
+            return redirect("patients:chart", patient_id=patient.pk)
+    return render(request, "patients/entered_in_error.html", {"form": form, "patient": patient, "row": row})
+

@@ -1,0 +1,219 @@
+"""The one settings module: everything comes from the environment, and the defaults are the safe ones.
+
+``KETACLINIC_ENVIRONMENT`` picks the mode: ``production`` (the default), ``demo`` (set by ``ketaclinic demo``) or
+``test`` (set by ``ketaclinic.settings_test`` for the test suite). Outside demo and test a secret key is required and
+cookies, HTTPS and HSTS are strict. Unknown or malformed values stop start-up with a message naming the variable
+(CONTRACTS §2; knowledge/security.md H9, H10).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from csp.constants import NONE, SELF
+
+from ketaclinic.config import ConfigError, env_bool, env_choice, env_int, env_list, parse_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+
+ENVIRONMENT = env_choice("KETACLINIC_ENVIRONMENT", ("production", "demo", "test"), default="production")
+IS_PRODUCTION = ENVIRONMENT == "production"
+
+DEBUG = env_bool("KETACLINIC_DEBUG", default=False)
+
+DATA_DIR = Path(os.environ.get("KETACLINIC_DATA_DIR") or Path.cwd() / "data").resolve()
+
+SECRET_KEY = os.environ.get("KETACLINIC_SECRET_KEY", "")
+if not SECRET_KEY:
+    if IS_PRODUCTION:
+        raise ConfigError(
+            "KETACLINIC_SECRET_KEY is required in production: set it to a long random value "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    # Demo and test only: a throw-away key for this process (the demo command stores one in its data directory).
+    SECRET_KEY = "insecure-" + os.urandom(32).hex()
+elif len(SECRET_KEY) < 32:
+    raise ConfigError("KETACLINIC_SECRET_KEY is too short: use at least 32 random characters.")
+
+ALLOWED_HOSTS = env_list("KETACLINIC_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("KETACLINIC_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "django_htmx",
+    "ketaclinic.accounts",
+    "ketaclinic.audit",
+    "ketaclinic.patients",
+    "ketaclinic.web",
+    "ketaclinic.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ketaclinic.audit.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ketaclinic.accounts.middleware.SessionLifetimeMiddleware",
+    "ketaclinic.accounts.middleware.ClinicTimezoneMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # axes last, as its documentation asks: it turns lockouts into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "ketaclinic.urls"
+WSGI_APPLICATION = "ketaclinic.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ketaclinic.web.context.clinic_context",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASES = {"default": parse_database_url(DATABASE_URL, default_sqlite_path=DATA_DIR / "ketaclinic.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Authentication (knowledge/security.md: passwords, H2, H7, H8) ------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if ENVIRONMENT == "test":
+    # Argon2 costs ~50 ms a hash; the suite hashes thousands of passwords. Production keeps Argon2 first.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+
+# Sessions: idle timeout 15 min and absolute lifetime 12 h by default (security.md H2), enforced server-side by
+# ketaclinic.accounts.middleware.SessionLifetimeMiddleware; the cookie never outlives the absolute lifetime.
+KETACLINIC_IDLE_TIMEOUT_S = env_int("KETACLINIC_IDLE_TIMEOUT_MIN", default=15, low=1, high=240) * 60
+KETACLINIC_SESSION_MAX_S = env_int("KETACLINIC_SESSION_MAX_HOURS", default=12, low=1, high=24) * 3600
+SESSION_COOKIE_AGE = KETACLINIC_SESSION_MAX_S
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# MFA (H7): nurses, prescribers and clinic admins always; front desk too in production unless a clinic decides
+# otherwise. The demo relaxes it for front desk only and says so on the login page.
+KETACLINIC_MFA_FRONT_DESK = env_bool("KETACLINIC_MFA_FRONT_DESK", default=ENVIRONMENT != "demo")
+OTP_TOTP_ISSUER = "ketaclinic"
+
+# Lockout (H8): 5 failures per username + IP, 30 minutes cool-off.
+AXES_FAILURE_LIMIT = env_int("KETACLINIC_LOCKOUT_FAILURES", default=5, low=3, high=20)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KETACLINIC_LOCKOUT_MINUTES", default=30, low=1, high=1440))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ketaclinic.accounts.views.lockout_response"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env_int("KETACLINIC_PROXY_COUNT", default=0, low=0, high=5)
+
+# --- HTTPS, cookies and headers (H9) --------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if IS_PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("KETACLINIC_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env_int("KETACLINIC_HSTS_SECONDS", default=31_536_000, low=0, high=63_072_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if env_bool("KETACLINIC_BEHIND_PROXY", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# CSP via django-csp 4 (one dict; no inline scripts or styles, nothing from another origin).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+
+# --- Static files, i18n, time ---------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static" if IS_PRODUCTION else None  # demo and test serve from the app folders
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+LANGUAGE_CODE = "en-us"
+USE_I18N = False
+USE_TZ = True
+TIME_ZONE = "UTC"  # storage and server time; each clinic shows its own zone (Clinic.timezone)
+KETACLINIC_DISPLAY_TZ = os.environ.get("KETACLINIC_DISPLAY_TZ", "America/New_York")
+
+# --- E-mail ---------------------------------------------------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get(
+    "KETACLINIC_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if IS_PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = os.environ.get("KETACLINIC_FROM_EMAIL", "clinic@localhost")
+
+# --- API ------------------------------------------------------------------------------------------------------------
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 200
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("KETACLINIC_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+from ketaclinic.api.router import api
+from ketaclinic.web import views as web_views
+
+# The back office requires the same second factor as the staff application.
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "ketaclinic back office"
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("accounts/", include("ketaclinic.accounts.urls")),
+    path("patients/", include("ketaclinic.patients.urls")),
+    path("audit/", include("ketaclinic.audit.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("ketaclinic.web.urls")),
+]

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from ketaclinic.accounts.roles import CAPABILITIES
+
+
+def clinic_context(request: HttpRequest) -> dict[str, Any]:
+    """What every page needs: the environment banner, the idle timeout for the page timer, the user's capabilities."""
+    user = getattr(request, "user", None)
+    role = getattr(user, "role", None)
+    can = {name.replace(".", "_"): role in roles for name, roles in CAPABILITIES.items()} if role else {}
+    return {
+        "environment": settings.ENVIRONMENT,
+        "idle_timeout_s": settings.KETACLINIC_IDLE_TIMEOUT_S,
+        "can": can,
+        "mfa_front_desk": settings.KETACLINIC_MFA_FRONT_DESK,
+    }

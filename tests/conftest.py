@@ -1,0 +1,154 @@
+"""Shared test fixtures: a fixed cast of people and patients built through the real services (STYLE.md).
+
+The cast: clinic "Test Clinic" with locations Main and Lakeside.
+  carol (front desk, Main) · alice (nurse, Main) · bob (prescriber, Main, MD + DEA) · dave (clinic admin, Main +
+  Lakeside) · erin (nurse, Lakeside). Patients: pat (Main), lake (Lakeside).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop (TESTING.md)
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def _append_only_guards(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Keep the audit table's append-only triggers in place, except while pytest-django flushes the database
+    after a transactional test (a flush deletes rows, which the SQLite trigger would refuse)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "live_server" in request.fixturenames or "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if not transactional and marker is None and "db" not in request.fixturenames:
+        yield
+        return
+    from django.db import connection
+
+    from ketaclinic.audit import guards
+
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    for table in guards.APPEND_ONLY_TABLES:
+        guards.install(connection, table)
+    yield
+    if transactional:
+        for table in guards.APPEND_ONLY_TABLES:
+            guards.remove(connection, table)
+
+
+@pytest.fixture
+def clinic(db: Any) -> Any:
+    from ketaclinic.accounts import services
+
+    return services.create_clinic(by=None, name="Test Clinic", timezone_name="America/Chicago")
+
+
+@pytest.fixture
+def main_st(clinic: Any) -> Any:
+    from ketaclinic.accounts import services
+
+    return services.create_location(by=None, clinic=clinic, name="Main")
+
+
+@pytest.fixture
+def lakeside(clinic: Any) -> Any:
+    from ketaclinic.accounts import services
+
+    return services.create_location(by=None, clinic=clinic, name="Lakeside")
+
+
+def make_user(username: str, role: str, clinic: Any, locations: list[Any], **extra: Any) -> Any:
+    from ketaclinic.accounts import services
+
+    return services.create_user(by=None, username=username, password=PASSWORD, role=role, clinic=clinic,
+                                locations=locations, first_name=username.capitalize(), last_name="Test", **extra)
+
+
+@pytest.fixture
+def carol(clinic: Any, main_st: Any) -> Any:
+    return make_user("carol", "front_desk", clinic, [main_st])
+
+
+@pytest.fixture
+def alice(clinic: Any, main_st: Any) -> Any:
+    return make_user("alice", "nurse", clinic, [main_st], title="RN")
+
+
+@pytest.fixture
+def bob(clinic: Any, main_st: Any) -> Any:
+    from ketaclinic.accounts import services
+
+    user = make_user("bob", "prescriber", clinic, [main_st], title="MD")
+    expiry = dt.date.today() + dt.timedelta(days=365)
+    services.add_licence(by=None, user=user, kind="medical", number="036.123456", state="IL", expires_on=expiry)
+    services.add_licence(by=None, user=user, kind="dea", number="BT1234563", state="IL", expires_on=expiry)
+    return user
+
+
+@pytest.fixture
+def dave(clinic: Any, main_st: Any, lakeside: Any) -> Any:
+    return make_user("dave", "clinic_admin", clinic, [main_st, lakeside])
+
+
+@pytest.fixture
+def erin(clinic: Any, lakeside: Any) -> Any:
+    return make_user("erin", "nurse", clinic, [lakeside], title="RN")
+
+
+def make_patient(location: Any, **overrides: Any) -> Any:
+    from ketaclinic.patients import services
+
+    data = {"given_name": "Pat", "family_name": "Rivera", "date_of_birth": dt.date(1980, 4, 30), "sex": "female",
+            "phone": "(217) 555-0123", "email": "pat@example.org"}
+    data.update(overrides)
+    return services.create_patient(by=None, location=location, data=data)
+
+
+@pytest.fixture
+def pat(main_st: Any) -> Any:
+    return make_patient(main_st)
+
+
+@pytest.fixture
+def lake(lakeside: Any) -> Any:
+    return make_patient(lakeside, given_name="Lee", family_name="Shore", date_of_birth=dt.date(1975, 1, 2), sex="male")
+
+
+@pytest.fixture
+def cast(carol: Any, alice: Any, bob: Any, dave: Any) -> dict[str, Any]:
+    return {"front_desk": carol, "nurse": alice, "prescriber": bob, "clinic_admin": dave}
+
+
+def sign_in(client: Any, user: Any) -> Any:
+    """Log a test client in as a user who has passed both factors."""
+    import time
+
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    session = client.session
+    if user.needs_mfa:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="test", confirmed=True
+        )
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session["kc_signed_in_at"] = session["kc_last_seen"] = time.time()
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_as(client: Any) -> Callable[[Any], Any]:
+    def as_user(user: Any) -> Any:
+        client.logout()
+        return sign_in(client, user)
+
+    return as_user

@@ -1,0 +1,142 @@
+"""Every URL × every role and anonymous → the expected status, generated from the URL configuration.
+
+A view added without an entry in EXPECTED fails `test_every_url_is_in_the_matrix`, so a new view is covered the day
+it is added (issue 2). The Django admin is covered by its own checks below; the REST API by tests/api/.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ANON, FD, NURSE, PRESC, ADMIN = "anonymous", "front_desk", "nurse", "prescriber", "clinic_admin"
+ROLES = [ANON, FD, NURSE, PRESC, ADMIN]
+LOGIN = 302  # a redirect to the sign-in page
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def staff(*, allowed: tuple[str, ...], denied: int = 403) -> dict[str, int]:
+    table = {ANON: LOGIN}
+    for role in (FD, NURSE, PRESC, ADMIN):
+        table[role] = 200 if role in allowed else denied
+    return table
+
+
+ALL_STAFF = (FD, NURSE, PRESC, ADMIN)
+CLINICAL = (NURSE, PRESC)
+REGISTRARS = (FD, NURSE, PRESC)
+
+EXPECTED: dict[str, dict[str, int]] = {
+    "healthz": everyone(200),
+    "web:home": everyone(200),
+    "web:dashboard": staff(allowed=ALL_STAFF),
+    "accounts:login": everyone(200),
+    "accounts:login_verify": everyone(302),  # nobody has a pending password step
+    "accounts:mfa_enrol": everyone(302),
+    "accounts:logout": everyone(405),  # POST only
+    "patients:list": staff(allowed=ALL_STAFF),
+    "patients:create": staff(allowed=REGISTRARS),
+    "patients:chart": staff(allowed=ALL_STAFF),
+    "patients:edit": staff(allowed=REGISTRARS),
+    "patients:measurement_create": staff(allowed=CLINICAL),
+    "patients:condition_create": staff(allowed=CLINICAL),
+    "patients:medication_create": staff(allowed=CLINICAL),
+    "patients:allergy_create": staff(allowed=CLINICAL),
+    "patients:consent_create": staff(allowed=REGISTRARS),
+    "patients:entered_in_error": staff(allowed=CLINICAL, denied=404),
+    "audit:list": staff(allowed=(ADMIN,)),
+    "audit:export": staff(allowed=(ADMIN,)),
+}
+
+SKIPPED_NAMESPACES = ("admin", "api")
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> list[str]:
+    names = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = pattern.namespace or ""
+            if namespace in SKIPPED_NAMESPACES:
+                continue
+            names += _walk(pattern.url_patterns, f"{prefix}{namespace}:" if namespace else prefix)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.append(prefix + pattern.name)
+    return names
+
+
+def all_url_names() -> list[str]:
+    return sorted(set(_walk(get_resolver().url_patterns)))
+
+
+def test_every_url_is_in_the_matrix() -> None:
+    missing = [name for name in all_url_names() if name not in EXPECTED]
+    assert not missing, f"add these views to EXPECTED in {__file__}: {missing}"
+    stale = [name for name in EXPECTED if name not in all_url_names()]
+    assert not stale, f"these names no longer exist: {stale}"
+
+
+def url_for(name: str, pat: Any, condition: Any) -> str:
+    from django.urls import NoReverseMatch
+
+    for kwargs in (None, {"patient_id": pat.pk}, {"patient_id": pat.pk, "kind": "condition", "row_id": condition.pk}):
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    raise AssertionError(f"cannot build a URL for {name}: add its arguments to url_for")
+
+
+@pytest.fixture
+def world(cast: dict[str, Any], pat: Any, bob: Any) -> dict[str, Any]:
+    from ketaclinic.patients import services
+
+    condition = services.add_condition(by=bob, patient=pat, description="Major depressive disorder", icd10_code="F33.2")
+    return {"cast": cast, "pat": pat, "condition": condition}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_role_gets_expected_status(name: str, role: str, world: dict[str, Any], client: Any) -> None:
+    from tests.conftest import sign_in
+
+    if role != ANON:
+        sign_in(client, world["cast"][role])
+    response = client.get(url_for(name, world["pat"], world["condition"]))
+    assert response.status_code == EXPECTED[name][role], f"{name} as {role}"
+    if role == ANON and EXPECTED[name][role] == LOGIN and name not in ("accounts:login_verify", "accounts:mfa_enrol"):
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+PATIENT_SCOPED = [name for name in EXPECTED if name.startswith("patients:") and name not in ("patients:list", "patients:create")]
+
+
+@pytest.mark.parametrize("name", PATIENT_SCOPED)
+def test_patient_at_another_location_is_404_not_403(name: str, cast: dict[str, Any], lake: Any, erin: Any,
+                                                    client: Any) -> None:
+    """Object-level access inside the query: a Main nurse never learns a Lakeside patient exists."""
+    from ketaclinic.patients import services
+    from tests.conftest import sign_in
+
+    condition = services.add_condition(by=erin, patient=lake, description="Fibromyalgia", icd10_code="M79.7")
+    sign_in(client, cast["nurse"])
+    assert client.get(url_for(name, lake, condition)).status_code == 404
+
+
+def test_a_half_signed_in_user_is_sent_back_to_sign_in(alice: Any, client: Any) -> None:
+    """Password without the second factor is not a session for roles that need MFA."""
+    client.force_login(alice)
+    response = client.get(reverse("patients:list"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_admin_site_needs_a_verified_staff_user(dave: Any, alice: Any, client: Any) -> None:
+    from tests.conftest import sign_in
+
+    assert client.get("/admin/").status_code == 302
+    sign_in(client, alice)
+    assert client.get("/admin/").status_code == 302  # not staff
