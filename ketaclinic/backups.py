@@ -25,8 +25,14 @@ class BackupError(Exception):
 
 def _pg_env() -> tuple[list[str], dict[str, str]]:
     settings = connection.settings_dict
-    args = ["-h", settings.get("HOST") or "127.0.0.1", "-p", str(settings.get("PORT") or 5432),
-            "-U", settings.get("USER") or "postgres"]
+    args = [
+        "-h",
+        settings.get("HOST") or "127.0.0.1",
+        "-p",
+        str(settings.get("PORT") or 5432),
+        "-U",
+        settings.get("USER") or "postgres",
+    ]
     env = dict(os.environ)
     if settings.get("PASSWORD"):
         env["PGPASSWORD"] = settings["PASSWORD"]
@@ -43,12 +49,16 @@ def backup(path: Path) -> Path:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM INTO %s", [str(path)])
     elif connection.vendor == "postgresql":
-        if shutil.which("pg_dump") is None:
+        pg_dump = shutil.which("pg_dump")
+        if pg_dump is None:
             raise BackupError("pg_dump is not installed (Debian: apt-get install postgresql-client)")
         args, env = _pg_env()
-        result = subprocess.run(  # noqa: S603 (fixed program, arguments from settings)
-            ["pg_dump", "-Fc", *args, "-f", str(path), connection.settings_dict["NAME"]],
-            env=env, capture_output=True, text=True, check=False,
+        result = subprocess.run(  # noqa: S603 (pg_dump/pg_restore from PATH; arguments from settings)
+            [pg_dump, "-Fc", *args, "-f", str(path), connection.settings_dict["NAME"]],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
@@ -94,14 +104,27 @@ def restore(path: Path) -> None:
             source.close()
             target.close()
     elif connection.vendor == "postgresql":
-        if shutil.which("pg_restore") is None:
+        pg_restore = shutil.which("pg_restore")
+        if pg_restore is None:
             raise BackupError("pg_restore is not installed (Debian: apt-get install postgresql-client)")
         connection.close()
         args, env = _pg_env()
         # An empty database may still hold the schema (after `migrate`): --clean replaces it with the backup's.
-        result = subprocess.run(  # noqa: S603 (fixed program, arguments from settings)
-            ["pg_restore", "--clean", "--if-exists", "--no-owner", *args, "-d", connection.settings_dict["NAME"], str(path)],
-            env=env, capture_output=True, text=True, check=False,
+        result = subprocess.run(  # noqa: S603 (pg_dump/pg_restore from PATH; arguments from settings)
+            [
+                pg_restore,
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                *args,
+                "-d",
+                connection.settings_dict["NAME"],
+                str(path),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise BackupError(f"pg_restore failed: {result.stderr.strip()[:2000]}")

@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ketaclinic import pk_cli
-
 
 class CommandError(Exception):
     """A refusal with a message for the operator (exit code 1, or 2 for bad usage)."""
@@ -88,11 +86,13 @@ def _print_logins(url: str, users: list[dict[str, Any]], path: Path) -> None:
     for column in ("username", "role", "password", "TOTP secret (authenticator app)"):
         table.add_column(column)
     for user in users:
-        table.add_row(user["username"], user["role"], user["password"], user["totp_secret"] or "— (no second factor in the demo)")
+        table.add_row(
+            user["username"], user["role"], user["password"], user["totp_secret"] or "— (no second factor in the demo)"
+        )
     console = Console(width=140)
     console.print(table)
     console.print(f"Credentials saved in {path}. Add the TOTP secret to an authenticator app, or compute a code with:")
-    console.print("  python -c \"import pyotp\" 2>/dev/null || oathtool --totp -b SECRET", markup=False)
+    console.print('  python -c "import pyotp" 2>/dev/null || oathtool --totp -b SECRET', markup=False)
 
 
 # --- serve ------------------------------------------------------------------------------------------------------------
@@ -252,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("path")
     restore.set_defaults(func=cmd_restore)
 
+    from ketaclinic import pk_cli  # numpy and matplotlib load only when a pk command runs
+
     pk_cli.register(sub)
     return parser
 
@@ -259,8 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from django.core.exceptions import ImproperlyConfigured
+
     try:
         return int(args.func(args))
+    except ImproperlyConfigured as exc:
+        print(f"ketaclinic: configuration error: {exc}", file=sys.stderr)
+        return 2
     except CommandError as exc:
         print(f"ketaclinic: {exc}", file=sys.stderr)
         return exc.code

@@ -74,16 +74,22 @@ SQLITE_OPTIONS: dict[str, Any] = {
 def parse_database_url(url: str, *, default_sqlite_path: Path) -> dict[str, Any]:
     """Turn ``DATABASE_URL`` into a Django ``DATABASES`` entry; empty means the embedded SQLite file."""
     if not url.strip():
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(default_sqlite_path), "OPTIONS": dict(SQLITE_OPTIONS)}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(default_sqlite_path),
+            "OPTIONS": dict(SQLITE_OPTIONS),
+        }
     import dj_database_url
 
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(url.strip(), conn_max_age=60, conn_health_checks=True))
     except Exception as exc:  # dj-database-url raises several types for a bad URL; all mean the same to an operator
-        raise ConfigError(f"DATABASE_URL is malformed ({exc}); expected postgres://USER@HOST:PORT/NAME or sqlite:///PATH.") from None
+        raise ConfigError(
+            f"DATABASE_URL is malformed ({exc}); expected postgres://USER@HOST:PORT/NAME or sqlite:///PATH."
+        ) from None
     engine = config.get("ENGINE", "")
     if engine == "django.db.backends.sqlite3":
-        if not config.get("NAME"):
+        if not config.get("NAME") or config["NAME"] == ":memory:":
             raise ConfigError("DATABASE_URL names SQLite but no file path: use sqlite:////absolute/path.sqlite3.")
         config["OPTIONS"] = dict(SQLITE_OPTIONS)
         config.pop("CONN_MAX_AGE", None)

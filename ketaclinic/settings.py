@@ -12,9 +12,12 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
 from csp.constants import NONE, SELF
 
 from ketaclinic.config import ConfigError, env_bool, env_choice, env_int, env_list, parse_database_url
+
+django_stubs_ext.monkeypatch()  # generic admin/form classes at run time, for type hints
 
 BASE_DIR = Path(__file__).resolve().parent
 

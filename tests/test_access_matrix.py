@@ -112,12 +112,15 @@ def test_role_gets_expected_status(name: str, role: str, world: dict[str, Any], 
         assert response["Location"].startswith(reverse("accounts:login"))
 
 
-PATIENT_SCOPED = [name for name in EXPECTED if name.startswith("patients:") and name not in ("patients:list", "patients:create")]
+PATIENT_SCOPED = [
+    name for name in EXPECTED if name.startswith("patients:") and name not in ("patients:list", "patients:create")
+]
 
 
 @pytest.mark.parametrize("name", PATIENT_SCOPED)
-def test_patient_at_another_location_is_404_not_403(name: str, cast: dict[str, Any], lake: Any, erin: Any,
-                                                    client: Any) -> None:
+def test_patient_at_another_location_is_404_not_403(
+    name: str, cast: dict[str, Any], lake: Any, erin: Any, client: Any
+) -> None:
     """Object-level access inside the query: a Main nurse never learns a Lakeside patient exists."""
     from ketaclinic.patients import services
     from tests.conftest import sign_in

@@ -8,19 +8,19 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponse | StreamingHttpResponse]
 
 
 def is_fully_signed_in(request: HttpRequest) -> bool:
     user = request.user
     if not user.is_authenticated:
         return False
-    return not user.needs_mfa or user.is_verified()  # type: ignore[union-attr]
+    return not user.needs_mfa or bool(user.is_verified())  # type: ignore[attr-defined]  # set by OTPMiddleware
 
 
 def staff_view(capability: str | None = None) -> Callable[[View], View]:
@@ -28,12 +28,14 @@ def staff_view(capability: str | None = None) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
             if not is_fully_signed_in(request):
                 return redirect_to_login(request.get_full_path())
             if capability is not None and not role_can(request.user.role, capability):  # type: ignore[union-attr]
                 audit.record(
-                    actor=request.user, action="access.denied", outcome="denied",
+                    actor=request.user,
+                    action="access.denied",
+                    outcome="denied",
                     detail={"capability": capability, "path": request.path},
                 )
                 raise PermissionDenied(f"Your role does not allow this ({capability}).")

@@ -12,7 +12,7 @@ from ketaclinic.accounts import services
 from ketaclinic.accounts.models import ApiToken, Clinic, Licence, Location, User
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # shared by admins of several models
     """Every save is audited in the same transaction; nothing can be deleted from here."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -22,14 +22,14 @@ class AuditedAdmin(admin.ModelAdmin):
         return False
 
 
-class LicenceInline(admin.TabularInline):
+class LicenceInline(admin.TabularInline[Licence, User]):
     model = Licence
     extra = 0
     can_delete = False
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, AuditedAdmin):
+class UserAdmin(DjangoUserAdmin[User], AuditedAdmin):
     list_display = ("username", "get_full_name", "role", "clinic", "is_active")
     list_filter = ("role", "is_active", "clinic")
     fieldsets = (
@@ -56,7 +56,7 @@ class LocationAdmin(AuditedAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at", "expires_at")
     exclude = ("token_hash",)

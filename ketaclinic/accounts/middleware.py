@@ -33,7 +33,7 @@ class SessionLifetimeMiddleware:
             elif now - signed_in_at > settings.KETACLINIC_SESSION_MAX_S:
                 reason = "session lifetime reached"
             if reason is not None:
-                services.note_logout(user=user, session_key=request.session.session_key, reason=reason)  # type: ignore[arg-type]
+                services.note_logout(user=user, session_key=request.session.session_key, reason=reason)
                 logout(request)
                 if request.path.startswith("/api/") or request.headers.get("HX-Request"):
                     return JsonResponse({"detail": f"Signed out: {reason}."}, status=401)

@@ -144,3 +144,6 @@ class UserSession(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="open_sessions")
     session_key = models.CharField(max_length=40, unique=True)
     created_at = models.DateTimeField(default=django_timezone.now)
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"

@@ -66,7 +66,12 @@ def create_user(
     if any(location.clinic_id != clinic.pk for location in locations):
         raise ValidationError({"locations": "Every location must belong to the user's clinic."})
     user = User(
-        username=username, role=str(role), clinic=clinic, first_name=first_name, last_name=last_name, email=email,
+        username=username,
+        role=str(role),
+        clinic=clinic,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
         title=title,
     )
     validate_password(password, user)
@@ -95,9 +100,7 @@ BACK_OFFICE_PERMISSIONS = (
 def _grant_back_office(user: User) -> None:
     from django.contrib.auth.models import Permission
 
-    codenames = [
-        (app, f"{action}_{model}") for app, model, actions in BACK_OFFICE_PERMISSIONS for action in actions
-    ]
+    codenames = [(app, f"{action}_{model}") for app, model, actions in BACK_OFFICE_PERMISSIONS for action in actions]
     query = Permission.objects.none()
     for app, codename in codenames:
         query = query | Permission.objects.filter(content_type__app_label=app, codename=codename)
@@ -128,7 +131,9 @@ def deactivate_user(*, by: User | None, user: User, reason: str) -> None:
     revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
     user.refresh_from_db()
     audit.record(
-        actor=by, action="user.deactivate", obj=user,
+        actor=by,
+        action="user.deactivate",
+        obj=user,
         detail={"reason": reason, "sessions_ended": len(keys), "tokens_revoked": revoked},
     )
 
@@ -197,7 +202,12 @@ def note_logout(*, user: User, session_key: str | None, reason: str = "logout") 
 def note_failed_login(*, username: str, reason: str) -> None:
     user = User.objects.filter(username=username).first()
     audit.record(
-        actor=None, username=username, action="auth.login_failed", obj=user, outcome="failure", detail={"reason": reason}
+        actor=None,
+        username=username,
+        action="auth.login_failed",
+        obj=user,
+        outcome="failure",
+        detail={"reason": reason},
     )
 
 

@@ -137,7 +137,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        services.note_logout(user=request.user, session_key=request.session.session_key)  # type: ignore[arg-type]
+        services.note_logout(user=request.user, session_key=request.session.session_key)
     logout(request)
     messages.info(request, "You are signed out.")
     return redirect("accounts:login")

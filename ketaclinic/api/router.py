@@ -15,7 +15,7 @@ api = NinjaAPI(
     title="ketaclinic API",
     version="1",
     description="REST API of ketaclinic. Auth: the browser session (after the second factor) or a bearer token "
-    "(`ketaclinic token create USERNAME`). Errors answer `{\"detail\": ...}`; 404 also for objects you may not see.",
+    '(`ketaclinic token create USERNAME`). Errors answer `{"detail": ...}`; 404 also for objects you may not see.',
     auth=[VerifiedSessionAuth(), BearerTokenAuth()],
     urls_namespace="api",
     docs_url="/docs",

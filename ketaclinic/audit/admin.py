@@ -4,7 +4,7 @@ from ketaclinic.audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     """Read-only: nobody, admins included, edits or deletes audit rows (security.md H5)."""
 
     list_display = ("seq", "occurred_at", "actor_username", "action", "object_type", "object_id", "outcome")

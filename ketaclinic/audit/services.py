@@ -18,7 +18,9 @@ from django.db import models, transaction
 from ketaclinic.audit import chain, context
 from ketaclinic.audit.models import AuditChainHead, AuditEvent
 
-SECRET_KEYS = frozenset({"password", "token", "otp", "otp_token", "secret", "totp_secret", "key", "csrfmiddlewaretoken"})
+SECRET_KEYS = frozenset(
+    {"password", "token", "otp", "otp_token", "secret", "totp_secret", "key", "csrfmiddlewaretoken"}
+)
 
 
 def mask(detail: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,7 +106,9 @@ def verify(*, chunk_size: int = 2000) -> ChainBreak | None:
         expected_seq += 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and head.last_seq != expected_seq - 1:
-        return ChainBreak(expected_seq, None, f"events after #{expected_seq - 1} are missing (the head says #{head.last_seq})")
+        return ChainBreak(
+            expected_seq, None, f"events after #{expected_seq - 1} are missing (the head says #{head.last_seq})"
+        )
     return None
 
 

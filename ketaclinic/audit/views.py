@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Iterator
+from typing import cast
 
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.models import User
+from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.patients.models import Patient
@@ -29,7 +32,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: object, admin: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["user"].queryset = User.objects.filter(clinic=admin.clinic).order_by("username")
+        users = User.objects.filter(clinic=admin.clinic).order_by("username")
+        cast("forms.ModelChoiceField[User]", self.fields["user"]).queryset = users
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -39,10 +43,12 @@ class AuditFilterForm(forms.Form):
         return data
 
 
-def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
+def _filtered(request: AuthedRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
     form = AuditFilterForm(request.GET or None, admin=request.user)
     # An admin sees the events of their own clinic's users, plus anonymous events (failed logins, lockouts).
-    events = AuditEvent.objects.filter(actor__clinic=request.user.clinic) | AuditEvent.objects.filter(actor__isnull=True)
+    events = AuditEvent.objects.filter(actor__clinic=request.user.clinic) | AuditEvent.objects.filter(
+        actor__isnull=True
+    )
     events = events.select_related("actor").order_by("-seq")
     if form.is_valid():
         data = form.cleaned_data
@@ -57,7 +63,9 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEven
         if data["date_from"]:
             events = events.filter(occurred_at__gte=dt.datetime.combine(data["date_from"], dt.time.min, tz))
         if data["date_to"]:
-            events = events.filter(occurred_at__lt=dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tz))
+            events = events.filter(
+                occurred_at__lt=dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tz)
+            )
     elif form.is_bound:
         events = events.none()
     return form, events
@@ -65,7 +73,7 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEven
 
 @require_GET
 @staff_view("audit.view")
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthedRequest) -> HttpResponse:
     form, events = _filtered(request)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     audit.record(actor=request.user, action="audit.view", detail={"filters": request.GET.urlencode()[:300]})
@@ -81,22 +89,48 @@ class _Echo:
 
 @require_GET
 @staff_view("audit.view")
-def audit_export(request: HttpRequest) -> HttpResponse:
-    form, events = _filtered(request)
-    audit.record(actor=request.user, action="audit.export", detail={"filters": request.GET.urlencode()[:300],
-                                                                     "rows": events.count()})
+def audit_export(request: AuthedRequest) -> StreamingHttpResponse:
+    _, events = _filtered(request)
+    audit.record(
+        actor=request.user,
+        action="audit.export",
+        detail={"filters": request.GET.urlencode()[:300], "rows": events.count()},
+    )
     writer = csv.writer(_Echo())
-    header = ["seq", "occurred_at_utc", "user", "action", "object_type", "object_id", "patient_id", "ip_address",
-              "user_agent", "outcome", "detail", "entry_hash"]
+    header = [
+        "seq",
+        "occurred_at_utc",
+        "user",
+        "action",
+        "object_type",
+        "object_id",
+        "patient_id",
+        "ip_address",
+        "user_agent",
+        "outcome",
+        "detail",
+        "entry_hash",
+    ]
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows() -> Iterator[str]:
         yield writer.writerow(header)
         for event in events.iterator(chunk_size=2000):
-            yield writer.writerow([
-                event.seq, event.occurred_at.astimezone(dt.UTC).isoformat(), event.actor_username, event.action,
-                event.object_type, event.object_id, event.patient_id or "", event.ip_address or "",
-                event.user_agent, event.outcome, event.detail, event.entry_hash,
-            ])
+            yield writer.writerow(
+                [
+                    event.seq,
+                    event.occurred_at.astimezone(dt.UTC).isoformat(),
+                    event.actor_username,
+                    event.action,
+                    event.object_type,
+                    event.object_id,
+                    event.patient_id or "",
+                    event.ip_address or "",
+                    event.user_agent,
+                    event.outcome,
+                    event.detail,
+                    event.entry_hash,
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="audit-{timezone.now():%Y%m%d-%H%M}.csv"'

@@ -39,20 +39,88 @@ STAFF = [
     ("frontdesk", Role.FRONT_DESK, "Dana", "Okafor", "", (0, 1), ()),
     ("nurse", Role.NURSE, "Priya", "Shah", "RN", (0,), ((Licence.Kind.REGISTERED_NURSE, "RN"),)),
     ("nurse.lakeside", Role.NURSE, "Tom", "Becker", "RN", (1,), ((Licence.Kind.REGISTERED_NURSE, "RN"),)),
-    ("prescriber", Role.PRESCRIBER, "Elena", "Marquez", "MD", (0, 1),
-     ((Licence.Kind.MEDICAL, "MD"), (Licence.Kind.DEA, "DEA"))),
-    ("prescriber.np", Role.PRESCRIBER, "Sam", "Whitfield", "PMHNP", (1,),
-     ((Licence.Kind.NURSE_PRACTITIONER, "NP"), (Licence.Kind.DEA, "DEA"))),
+    (
+        "prescriber",
+        Role.PRESCRIBER,
+        "Elena",
+        "Marquez",
+        "MD",
+        (0, 1),
+        ((Licence.Kind.MEDICAL, "MD"), (Licence.Kind.DEA, "DEA")),
+    ),
+    (
+        "prescriber.np",
+        Role.PRESCRIBER,
+        "Sam",
+        "Whitfield",
+        "PMHNP",
+        (1,),
+        ((Licence.Kind.NURSE_PRACTITIONER, "NP"), (Licence.Kind.DEA, "DEA")),
+    ),
     ("admin", Role.CLINIC_ADMIN, "Alex", "Morgan", "", (0, 1), ()),
 ]
 
-GIVEN_FEMALE = ["Maria", "Aisha", "Emily", "Grace", "Hannah", "Isabel", "Julia", "Keiko", "Laura", "Nadia", "Olivia",
-                "Rachel", "Sofia", "Tanya", "Yara"]
-GIVEN_MALE = ["Aaron", "Ben", "Carlos", "David", "Ethan", "Farid", "George", "Hector", "Ivan", "James", "Kevin",
-              "Liam", "Marcus", "Noah", "Omar"]
-FAMILY = ["Anderson", "Brooks", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ibrahim", "Johnson", "Kim",
-          "Lopez", "Miller", "Nguyen", "O'Brien", "Patel", "Quinn", "Rivera", "Schmidt", "Turner", "Usman", "Vargas",
-          "Walker", "Young", "Zimmerman"]
+GIVEN_FEMALE = [
+    "Maria",
+    "Aisha",
+    "Emily",
+    "Grace",
+    "Hannah",
+    "Isabel",
+    "Julia",
+    "Keiko",
+    "Laura",
+    "Nadia",
+    "Olivia",
+    "Rachel",
+    "Sofia",
+    "Tanya",
+    "Yara",
+]
+GIVEN_MALE = [
+    "Aaron",
+    "Ben",
+    "Carlos",
+    "David",
+    "Ethan",
+    "Farid",
+    "George",
+    "Hector",
+    "Ivan",
+    "James",
+    "Kevin",
+    "Liam",
+    "Marcus",
+    "Noah",
+    "Omar",
+]
+FAMILY = [
+    "Anderson",
+    "Brooks",
+    "Chen",
+    "Diaz",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ibrahim",
+    "Johnson",
+    "Kim",
+    "Lopez",
+    "Miller",
+    "Nguyen",
+    "O'Brien",
+    "Patel",
+    "Quinn",
+    "Rivera",
+    "Schmidt",
+    "Turner",
+    "Usman",
+    "Vargas",
+    "Walker",
+    "Young",
+    "Zimmerman",
+]
 STREETS = ["Maple Ave", "Oak St", "River Rd", "Elm St", "Lakeview Dr", "Cedar Ln", "Hillside Ave", "Park Pl"]
 
 # Indication → (description, ICD-10-CM, SNOMED CT). Codes from knowledge/interoperability.md.
@@ -70,13 +138,29 @@ COMORBIDITIES = [
     ("Bipolar II disorder, not on a mood stabiliser", "F31.81", "", "bipolar_without_mood_stabilizer"),
     ("Glaucoma (raised intraocular pressure)", "H40.9", "", "elevated_intraocular_pressure"),
 ]
-ANTIDEPRESSANTS = [("sertraline", "100 mg"), ("escitalopram", "20 mg"), ("bupropion", "300 mg"),
-                   ("venlafaxine", "225 mg"), ("duloxetine", "60 mg"), ("mirtazapine", "30 mg")]
-OTHER_MEDS = [("lamotrigine", "200 mg", "once daily"), ("clonazepam", "0.5 mg", "twice daily"),
-              ("lorazepam", "1 mg", "as needed"), ("gabapentin", "300 mg", "three times daily"),
-              ("amlodipine", "5 mg", "once daily"), ("levothyroxine", "75 mcg", "once daily"),
-              ("zolpidem", "5 mg", "at bedtime"), ("tramadol", "50 mg", "as needed")]
-ALLERGENS = [("penicillin", "rash", "mild"), ("sulfa drugs", "hives", "moderate"), ("latex", "contact dermatitis", "mild")]
+ANTIDEPRESSANTS = [
+    ("sertraline", "100 mg"),
+    ("escitalopram", "20 mg"),
+    ("bupropion", "300 mg"),
+    ("venlafaxine", "225 mg"),
+    ("duloxetine", "60 mg"),
+    ("mirtazapine", "30 mg"),
+]
+OTHER_MEDS = [
+    ("lamotrigine", "200 mg", "once daily"),
+    ("clonazepam", "0.5 mg", "twice daily"),
+    ("lorazepam", "1 mg", "as needed"),
+    ("gabapentin", "300 mg", "three times daily"),
+    ("amlodipine", "5 mg", "once daily"),
+    ("levothyroxine", "75 mcg", "once daily"),
+    ("zolpidem", "5 mg", "at bedtime"),
+    ("tramadol", "50 mg", "as needed"),
+]
+ALLERGENS = [
+    ("penicillin", "rash", "mild"),
+    ("sulfa drugs", "hives", "moderate"),
+    ("latex", "contact dermatitis", "mild"),
+]
 
 
 def is_loaded() -> bool:
@@ -93,10 +177,16 @@ def load() -> list[DemoLogin]:
     rng = random.Random(RANDOM_SEED)
     clinic = accounts.create_clinic(by=None, name=CLINIC_NAME, timezone_name="America/New_York")
     locations = [
-        accounts.create_location(by=None, clinic=clinic, name="Main Street", address="120 Main St, Springfield, IL 62701",
-                                 phone="(217) 555-0100"),
-        accounts.create_location(by=None, clinic=clinic, name="Lakeside", address="8 Shore Dr, Springfield, IL 62704",
-                                 phone="(217) 555-0140"),
+        accounts.create_location(
+            by=None,
+            clinic=clinic,
+            name="Main Street",
+            address="120 Main St, Springfield, IL 62701",
+            phone="(217) 555-0100",
+        ),
+        accounts.create_location(
+            by=None, clinic=clinic, name="Lakeside", address="8 Shore Dr, Springfield, IL 62704", phone="(217) 555-0140"
+        ),
     ]
     logins: list[DemoLogin] = []
     users: dict[str, User] = {}
@@ -104,14 +194,26 @@ def load() -> list[DemoLogin]:
     for index, (username, role, first, last, title, where, licences) in enumerate(STAFF):
         password = _password()
         user = accounts.create_user(
-            by=None, username=username, password=password, role=role, clinic=clinic,
-            locations=[locations[i] for i in where], first_name=first, last_name=last, title=title,
+            by=None,
+            username=username,
+            password=password,
+            role=role,
+            clinic=clinic,
+            locations=[locations[i] for i in where],
+            first_name=first,
+            last_name=last,
+            title=title,
             email=f"{username}@example.org",
         )
         for kind, prefix in licences:
-            number = f"{prefix[:2]}{9100000 + index * 101}" if kind != Licence.Kind.DEA else f"B{'WM'[index % 2]}{3100000 + index * 7}"
-            accounts.add_licence(by=None, user=user, kind=kind, number=number, state="IL",
-                                 expires_on=today.replace(year=today.year + 2))
+            licence_number = (
+                f"{prefix[:2]}{9100000 + index * 101}"
+                if kind != Licence.Kind.DEA
+                else f"B{'WM'[index % 2]}{3100000 + index * 7}"
+            )
+            accounts.add_licence(
+                by=None, user=user, kind=kind, number=licence_number, state="IL", expires_on=today.replace(year=today.year + 2)
+            )
         secret = None
         if user.needs_mfa:
             key_hex = secrets.token_hex(20)
@@ -130,14 +232,20 @@ def load() -> list[DemoLogin]:
         location = locations[number % 2]
         dob = dt.date(rng.randint(1952, 2004), rng.randint(1, 12), rng.randint(1, 28))
         patient = patients.create_patient(
-            by=None, location=location, primary_clinician=rng.choice(clinicians),
+            by=None,
+            location=location,
+            primary_clinician=rng.choice(clinicians),
             data={
-                "given_name": given, "family_name": family, "date_of_birth": dob,
+                "given_name": given,
+                "family_name": family,
+                "date_of_birth": dob,
                 "sex": "female" if female else "male",
                 "phone": f"(217) 555-{rng.randint(1000, 1999)}",
                 "email": f"{given.lower()}.{family.lower().replace(chr(39), '')}{number}@example.org",
-                "address_line1": f"{rng.randint(10, 999)} {rng.choice(STREETS)}", "city": "Springfield",
-                "state": "IL", "postal_code": f"627{rng.randint(0, 99):02d}",
+                "address_line1": f"{rng.randint(10, 999)} {rng.choice(STREETS)}",
+                "city": "Springfield",
+                "state": "IL",
+                "postal_code": f"627{rng.randint(0, 99):02d}",
                 "emergency_contact_name": f"{rng.choice(GIVEN_FEMALE + GIVEN_MALE)} {family}",
                 "emergency_contact_phone": f"(217) 555-{rng.randint(2000, 2999)}",
                 "emergency_contact_relationship": rng.choice(["spouse", "partner", "parent", "sibling", "friend"]),
@@ -145,34 +253,69 @@ def load() -> list[DemoLogin]:
         )
         clinician = users["nurse"] if location == locations[0] else users["nurse.lakeside"]
         description, icd10, snomed = INDICATIONS[0 if number % 5 < 3 else (number % 5) - 1]
-        patients.add_condition(by=clinician, patient=patient, description=description, icd10_code=icd10,
-                               snomed_code=snomed, status="active")
+        patients.add_condition(
+            by=clinician,
+            patient=patient,
+            description=description,
+            icd10_code=icd10,
+            snomed_code=snomed,
+            status="active",
+        )
         for description, icd10, snomed, rule_code in rng.sample(COMORBIDITIES, rng.choice([0, 0, 1, 1, 2])):
-            patients.add_condition(by=clinician, patient=patient, description=description, icd10_code=icd10,
-                                   snomed_code=snomed, rule_code=rule_code, status="active")
+            patients.add_condition(
+                by=clinician,
+                patient=patient,
+                description=description,
+                icd10_code=icd10,
+                snomed_code=snomed,
+                rule_code=rule_code,
+                status="active",
+            )
         drug, dose = rng.choice(ANTIDEPRESSANTS)
-        patients.add_medication(by=clinician, patient=patient, generic_name=drug, dose=dose, frequency="once daily",
-                                started_on=today - dt.timedelta(days=rng.randint(60, 900)))
+        patients.add_medication(
+            by=clinician,
+            patient=patient,
+            generic_name=drug,
+            dose=dose,
+            frequency="once daily",
+            started_on=today - dt.timedelta(days=rng.randint(60, 900)),
+        )
         for drug, dose, frequency in rng.sample(OTHER_MEDS, rng.choice([0, 1, 1, 2])):
             patients.add_medication(by=clinician, patient=patient, generic_name=drug, dose=dose, frequency=frequency)
         if rng.random() < 0.25:
             substance, reaction, severity = rng.choice(ALLERGENS)
-            patients.add_allergy(by=clinician, patient=patient, substance=substance, reaction=reaction, severity=severity)
+            patients.add_allergy(
+                by=clinician, patient=patient, substance=substance, reaction=reaction, severity=severity
+            )
         height = Decimal(rng.randint(152, 178) if female else rng.randint(165, 193))
         weight = (height - 100 + Decimal(rng.randint(-12, 30))).quantize(Decimal("0.1"))
         for months_ago in sorted(rng.sample([0, 1, 3, 6], rng.randint(1, 3)), reverse=True):
             patients.record_measurement(
-                by=clinician, patient=patient, height_cm=height,
+                by=clinician,
+                patient=patient,
+                height_cm=height,
                 weight_kg=weight + Decimal(months_ago) / 2,
                 measured_at=timezone.now() - dt.timedelta(days=30 * months_ago, hours=2),
             )
         signed = timezone.now() - dt.timedelta(days=rng.randint(5, 200))
-        patients.record_consent(by=users["frontdesk"], patient=patient, kind="privacy", version="2026-01",
-                                signed_at=signed, signed_by_name=f"{given} {family}")
+        patients.record_consent(
+            by=users["frontdesk"],
+            patient=patient,
+            kind="privacy",
+            version="2026-01",
+            signed_at=signed,
+            signed_by_name=f"{given} {family}",
+        )
         if number % 3:
-            patients.record_consent(by=clinician, patient=patient, kind="treatment", version="2026-01",
-                                    signed_at=signed, signed_by_name=f"{given} {family}",
-                                    expires_on=(signed + dt.timedelta(days=365)).date())
+            patients.record_consent(
+                by=clinician,
+                patient=patient,
+                kind="treatment",
+                version="2026-01",
+                signed_at=signed,
+                signed_by_name=f"{given} {family}",
+                expires_on=(signed + dt.timedelta(days=365)).date(),
+            )
     return logins
 
 

@@ -35,8 +35,12 @@ def _clinic(seed: int) -> tuple[Clinic, list, User]:  # type: ignore[type-arg]
     clinician = User.objects.filter(username=f"seed{seed}.prescriber").first()
     if clinician is None:
         clinician = accounts.create_user(
-            by=None, username=f"seed{seed}.prescriber", password=f"seed-{seed}-not-for-real-use",
-            role=Role.PRESCRIBER, clinic=clinic, locations=locations,
+            by=None,
+            username=f"seed{seed}.prescriber",
+            password=f"seed-{seed}-not-for-real-use",
+            role=Role.PRESCRIBER,
+            clinic=clinic,
+            locations=locations,
         )
     return clinic, locations, clinician
 
@@ -54,23 +58,40 @@ def run(*, patients: int, seed: int = 0) -> str:
                 rows = []
                 for number in range(start + offset, start + offset + size):
                     female = rng.random() < 0.6
-                    rows.append(Patient(
-                        mrn=f"S{seed:02d}{number:08d}", given_name=rng.choice(GIVEN_FEMALE if female else GIVEN_MALE),
-                        family_name=rng.choice(FAMILY), sex="female" if female else "male",
-                        date_of_birth=dt.date(rng.randint(1945, 2005), rng.randint(1, 12), rng.randint(1, 28)),
-                        location=locations[number % len(locations)], primary_clinician=clinician,
-                    ))
+                    rows.append(
+                        Patient(
+                            mrn=f"S{seed:02d}{number:08d}",
+                            given_name=rng.choice(GIVEN_FEMALE if female else GIVEN_MALE),
+                            family_name=rng.choice(FAMILY),
+                            sex="female" if female else "male",
+                            date_of_birth=dt.date(rng.randint(1945, 2005), rng.randint(1, 12), rng.randint(1, 28)),
+                            location=locations[number % len(locations)],
+                            primary_clinician=clinician,
+                        )
+                    )
                 created = Patient.objects.bulk_create(rows)
                 conditions, measurements = [], []
                 for patient in created:
                     description, icd10, snomed = rng.choice(INDICATIONS)
-                    conditions.append(Condition(patient=patient, description=description, icd10_code=icd10,
-                                                snomed_code=snomed, recorded_by=clinician))
+                    conditions.append(
+                        Condition(
+                            patient=patient,
+                            description=description,
+                            icd10_code=icd10,
+                            snomed_code=snomed,
+                            recorded_by=clinician,
+                        )
+                    )
                     height = Decimal(rng.randint(150, 195))
-                    measurements.append(BodyMeasurement(
-                        patient=patient, recorded_by=clinician, height_cm=height, measured_at=now,
-                        weight_kg=(height - 100 + Decimal(rng.randint(-15, 35))).quantize(Decimal("0.1")),
-                    ))
+                    measurements.append(
+                        BodyMeasurement(
+                            patient=patient,
+                            recorded_by=clinician,
+                            height_cm=height,
+                            measured_at=now,
+                            weight_kg=(height - 100 + Decimal(rng.randint(-15, 35))).quantize(Decimal("0.1")),
+                        )
+                    )
                 Condition.objects.bulk_create(conditions)
                 BodyMeasurement.objects.bulk_create(measurements)
             progress.advance(task, size)

@@ -4,7 +4,7 @@ from ketaclinic.patients.models import Patient
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(admin.ModelAdmin[Patient]):
     """Read-only listing; patient data is changed in the staff application, where every change is audited."""
 
     list_display = ("mrn", "family_name", "given_name", "date_of_birth", "location")

@@ -1,17 +1,15 @@
 """/api/v1/patients: list/search, create, read, update (CONTRACTS §3). Every read is audited."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Literal
 
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ketaclinic.accounts.models import Location, User
 from ketaclinic.accounts.roles import role_can
+from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.patients import services
 from ketaclinic.patients.models import Patient
@@ -106,50 +104,67 @@ def _clinician(user: User, clinician_id: int | None) -> User | None:
     return clinician
 
 
-@router.get("/", response={200: list[PatientOut], 401: ErrorOut, 403: ErrorOut}, summary="List or search patients")
+@router.get(
+    "/",
+    response={200: list[PatientOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="List or search patients",
+)
 @paginate(LimitOffsetPagination)
-def list_patients(request: HttpRequest, filters: Query[PatientFilter]):  # type: ignore[no-untyped-def]
+def list_patients(request: AuthedRequest, filters: Query[PatientFilter]):  # type: ignore[no-untyped-def]
     _require(request.user, "patient.view")
     audit.record(actor=request.user, action="api.patient.search", detail={"query_length": len(filters.q)})
     return search(patients_visible_to(request.user), filters.q).order_by("family_name", "given_name", "pk")
 
 
-@router.post("/", response={201: PatientOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}, summary="Register a patient")
-def create_patient(request: HttpRequest, payload: PatientIn):  # type: ignore[no-untyped-def]
+@router.post(
+    "/",
+    response={201: PatientOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Register a patient",
+)
+def create_patient(request: AuthedRequest, payload: PatientIn):  # type: ignore[no-untyped-def]
     _require(request.user, "patient.create")
     location = Location.objects.filter(pk=payload.location_id, users=request.user).first()
     if location is None:
         raise HttpError(422, "location_id: not one of your locations.")
-    data = payload.dict(exclude={"location_id", "primary_clinician_id"})
+    data = payload.model_dump(exclude={"location_id", "primary_clinician_id"})
     patient = services.create_patient(
-        by=request.user, location=location, data=data, primary_clinician=_clinician(request.user, payload.primary_clinician_id)
+        by=request.user,
+        location=location,
+        data=data,
+        primary_clinician=_clinician(request.user, payload.primary_clinician_id),
     )
-    return 201, patient
+    return Status(201, patient)
 
 
-@router.get("/{patient_id}", response={200: PatientOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-            summary="Read one patient")
-def read_patient(request: HttpRequest, patient_id: int):  # type: ignore[no-untyped-def]
+@router.get(
+    "/{patient_id}",
+    response={200: PatientOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Read one patient",
+)
+def read_patient(request: AuthedRequest, patient_id: int):  # type: ignore[no-untyped-def]
     _require(request.user, "patient.view")
     patient = get_patient_for_user(request.user, patient_id)
     audit.record(actor=request.user, action="api.patient.read", obj=patient, patient_id=patient.pk)
     return patient
 
 
-@router.patch("/{patient_id}",
-              response={200: PatientOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-              summary="Change a patient's demographics")
-def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch):  # type: ignore[no-untyped-def]
+@router.patch(
+    "/{patient_id}",
+    response={200: PatientOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Change a patient's demographics",
+)
+def update_patient(request: AuthedRequest, patient_id: int, payload: PatientPatch):  # type: ignore[no-untyped-def]
     _require(request.user, "patient.edit")
     patient = get_patient_for_user(request.user, patient_id)
-    changes = payload.dict(exclude_unset=True, exclude={"expected_version"})
+    changes = payload.model_dump(exclude_unset=True, exclude={"expected_version"})
     nulls = [name for name, value in changes.items() if value is None]
     if nulls:
         raise HttpError(422, f"{nulls[0]}: may not be null.")
     if payload.expected_version is not None and payload.expected_version != patient.version:
         raise HttpError(409, "This patient was changed since you read it (version mismatch); read it again.")
-    return services.update_patient(by=request.user, patient=patient, changes=changes,
-                                   expected_version=payload.expected_version)
+    return services.update_patient(
+        by=request.user, patient=patient, changes=changes, expected_version=payload.expected_version
+    )
 
 
 __all__ = ["Patient", "router"]

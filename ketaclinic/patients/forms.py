@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from ketaclinic.accounts.models import Location, User
@@ -13,7 +15,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(forms.ModelForm[Patient]):
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     primary_clinician = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
 
@@ -25,8 +27,8 @@ class PatientForm(forms.ModelForm):
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         locations = user.locations.all()
-        self.fields["location"].queryset = locations
-        self.fields["primary_clinician"].queryset = User.objects.filter(
+        cast("forms.ModelChoiceField[Location]", self.fields["location"]).queryset = locations
+        cast("forms.ModelChoiceField[User]", self.fields["primary_clinician"]).queryset = User.objects.filter(
             is_active=True, role__in=["prescriber", "nurse"], locations__in=locations
         ).distinct()
         if self.instance.pk:
@@ -36,7 +38,7 @@ class PatientForm(forms.ModelForm):
             self.fields["location"].initial = locations.first()
 
 
-class MeasurementForm(forms.ModelForm):
+class MeasurementForm(forms.ModelForm[BodyMeasurement]):
     class Meta:
         model = BodyMeasurement
         fields = ["measured_at", "weight_kg", "height_cm"]
@@ -44,7 +46,7 @@ class MeasurementForm(forms.ModelForm):
         labels = {"weight_kg": "Weight (kg)", "height_cm": "Height (cm)"}
 
 
-class ConditionForm(forms.ModelForm):
+class ConditionForm(forms.ModelForm[Condition]):
     rule_code = forms.ChoiceField(
         label="Eligibility condition (if it maps onto one)",
         choices=[("", "— none —")] + [(code, code.replace("_", " ")) for code in sorted(eligibility.CONDITIONS)],
@@ -57,7 +59,7 @@ class ConditionForm(forms.ModelForm):
         widgets = {"onset_date": DATE}
 
 
-class MedicationForm(forms.ModelForm):
+class MedicationForm(forms.ModelForm[Medication]):
     class Meta:
         model = Medication
         fields = ["generic_name", "dose", "frequency", "started_on", "stopped_on"]
@@ -65,13 +67,13 @@ class MedicationForm(forms.ModelForm):
         labels = {"generic_name": "Generic name"}
 
 
-class AllergyForm(forms.ModelForm):
+class AllergyForm(forms.ModelForm[Allergy]):
     class Meta:
         model = Allergy
         fields = ["substance", "reaction", "severity"]
 
 
-class ConsentForm(forms.ModelForm):
+class ConsentForm(forms.ModelForm[Consent]):
     class Meta:
         model = Consent
         fields = ["kind", "version", "signed_at", "signed_by_name", "expires_on"]
@@ -80,5 +82,8 @@ class ConsentForm(forms.ModelForm):
 
 
 class EnteredInErrorForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500,
-                             help_text="Why is this entry wrong? The entry stays in the chart, struck through.")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        help_text="Why is this entry wrong? The entry stays in the chart, struck through.",
+    )

@@ -32,7 +32,9 @@ class EnteredInError(models.Model):
 
 
 class Recorded(models.Model):
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -95,7 +97,7 @@ class Patient(EnteredInError):
     def age_years(self, on: object = None) -> int:
         today = on or timezone.localdate()
         dob = self.date_of_birth
-        return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))  # type: ignore[attr-defined]
+        return int(today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day)))  # type: ignore[attr-defined]
 
 
 class Condition(EnteredInError, Recorded):
@@ -107,11 +109,21 @@ class Condition(EnteredInError, Recorded):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="conditions")
     description = models.CharField(max_length=200)
     icd10_code = models.CharField(
-        "ICD-10-CM", max_length=8, blank=True, validators=[RegexValidator(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$",
-                                                              "Enter an ICD-10-CM code such as F33.2 or G90.50.")]
+        "ICD-10-CM",
+        max_length=8,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$", "Enter an ICD-10-CM code such as F33.2 or G90.50."
+            )
+        ],
     )
-    snomed_code = models.CharField("SNOMED CT", max_length=20, blank=True,
-                                   validators=[RegexValidator(r"^[0-9]{6,18}$", "A SNOMED CT id is 6 to 18 digits.")])
+    snomed_code = models.CharField(
+        "SNOMED CT",
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{6,18}$", "A SNOMED CT id is 6 to 18 digits.")],
+    )
     # The eligibility vocabulary (clinical-rules.md §1) where the condition maps onto one of its codes.
     rule_code = models.CharField("eligibility condition code", max_length=60, blank=True)
     onset_date = models.DateField(null=True, blank=True)
@@ -163,12 +175,14 @@ class BodyMeasurement(EnteredInError, Recorded):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="measurements")
     measured_at = models.DateTimeField(default=timezone.now)
     weight_kg = models.DecimalField(
-        max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal(body.MIN_WEIGHT_KG)),
-                                                    MaxValueValidator(Decimal(body.MAX_WEIGHT_KG))]
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal(body.MIN_WEIGHT_KG)), MaxValueValidator(Decimal(body.MAX_WEIGHT_KG))],
     )
     height_cm = models.DecimalField(
-        max_digits=4, decimal_places=1, validators=[MinValueValidator(Decimal(body.MIN_HEIGHT_CM)),
-                                                    MaxValueValidator(Decimal(body.MAX_HEIGHT_CM))]
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal(body.MIN_HEIGHT_CM)), MaxValueValidator(Decimal(body.MAX_HEIGHT_CM))],
     )
 
     class Meta:
@@ -177,6 +191,9 @@ class BodyMeasurement(EnteredInError, Recorded):
             models.CheckConstraint(condition=models.Q(weight_kg__gt=0), name="measurement_weight_positive"),
             models.CheckConstraint(condition=models.Q(height_cm__gt=0), name="measurement_height_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.weight_kg} kg, {self.height_cm} cm on {self.measured_at:%Y-%m-%d}"
 
     @property
     def bmi(self) -> Decimal:

@@ -18,9 +18,23 @@ from ketaclinic.domain import eligibility
 from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Consent, Medication, Patient
 
 PATIENT_FIELDS = (
-    "given_name", "family_name", "preferred_name", "date_of_birth", "sex", "gender_identity", "pronouns", "phone",
-    "email", "address_line1", "address_line2", "city", "state", "postal_code", "emergency_contact_name",
-    "emergency_contact_phone", "emergency_contact_relationship",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "gender_identity",
+    "pronouns",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
 )
 OLDEST_AGE_YEARS = 120  # data-entry check: a date of birth more than 120 years ago is a typing mistake
 
@@ -67,7 +81,11 @@ def _new_mrn() -> str:
 
 @transaction.atomic
 def create_patient(
-    *, by: User | None, location: Location, data: Mapping[str, Any], primary_clinician: User | None = None,
+    *,
+    by: User | None,
+    location: Location,
+    data: Mapping[str, Any],
+    primary_clinician: User | None = None,
     mrn: str = "",
 ) -> Patient:
     """Register a patient at a location the actor works at. ``data`` holds the PATIENT_FIELDS."""
@@ -75,7 +93,7 @@ def create_patient(
     _check_location(by, location)
     unknown = set(data) - set(PATIENT_FIELDS)
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
     patient = Patient(location=location, primary_clinician=primary_clinician, mrn=mrn.strip(), **dict(data))
     _validate_patient(patient)
     if not patient.mrn:
@@ -95,10 +113,12 @@ def update_patient(
     _require(by, "patient.edit")
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise ValidationError({"__all__": "Someone else changed this patient while you were editing; reload and retry."})
+        raise ValidationError(
+            {"__all__": "Someone else changed this patient while you were editing; reload and retry."}
+        )
     unknown = set(changes) - set(PATIENT_FIELDS) - {"primary_clinician"}
     if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
     changed = [name for name, value in changes.items() if getattr(locked, name) != value]
     for name in changed:
         setattr(locked, name, changes[name])
@@ -108,12 +128,19 @@ def update_patient(
     locked.version += 1
     locked.updated_at = timezone.now()
     locked.save()
-    audit.record(actor=by, action="patient.update", obj=locked, patient_id=locked.pk, detail={"fields": sorted(changed)})
+    audit.record(
+        actor=by, action="patient.update", obj=locked, patient_id=locked.pk, detail={"fields": sorted(changed)}
+    )
     return locked
 
 
 def _add_clinical(
-    *, by: User | None, patient: Patient, model: type[models.Model], action: str, capability: str,
+    *,
+    by: User | None,
+    patient: Patient,
+    model: type[models.Model],
+    action: str,
+    capability: str,
     values: Mapping[str, Any],
 ) -> Any:
     _require(by, capability)
@@ -134,8 +161,9 @@ def add_condition(*, by: User | None, patient: Patient, **values: Any) -> Condit
         raise ValidationError({"rule_code": f"{code!r} is not in the eligibility vocabulary."})
     if "icd10_code" in values:
         values["icd10_code"] = str(values["icd10_code"]).strip().upper()
-    return _add_clinical(by=by, patient=patient, model=Condition, action="condition.add",
-                         capability="clinical.record", values=values)
+    return _add_clinical(  # type: ignore[no-any-return]
+        by=by, patient=patient, model=Condition, action="condition.add", capability="clinical.record", values=values
+    )
 
 
 @transaction.atomic
@@ -145,30 +173,39 @@ def add_medication(*, by: User | None, patient: Patient, **values: Any) -> Medic
     stopped, started = values.get("stopped_on"), values.get("started_on")
     if stopped and started and stopped < started:
         raise ValidationError({"stopped_on": "The stop date is before the start date."})
-    return _add_clinical(by=by, patient=patient, model=Medication, action="medication.add",
-                         capability="clinical.record", values=values)
+    return _add_clinical(  # type: ignore[no-any-return]
+        by=by, patient=patient, model=Medication, action="medication.add", capability="clinical.record", values=values
+    )
 
 
 @transaction.atomic
 def add_allergy(*, by: User | None, patient: Patient, **values: Any) -> Allergy:
-    return _add_clinical(by=by, patient=patient, model=Allergy, action="allergy.add",
-                         capability="clinical.record", values=values)
+    return _add_clinical(  # type: ignore[no-any-return]
+        by=by, patient=patient, model=Allergy, action="allergy.add", capability="clinical.record", values=values
+    )
 
 
 @transaction.atomic
 def record_measurement(*, by: User | None, patient: Patient, **values: Any) -> BodyMeasurement:
     if values.get("measured_at") and values["measured_at"] > timezone.now():
         raise ValidationError({"measured_at": "The measurement time is in the future."})
-    return _add_clinical(by=by, patient=patient, model=BodyMeasurement, action="measurement.record",
-                         capability="clinical.record", values=values)
+    return _add_clinical(  # type: ignore[no-any-return]
+        by=by,
+        patient=patient,
+        model=BodyMeasurement,
+        action="measurement.record",
+        capability="clinical.record",
+        values=values,
+    )
 
 
 @transaction.atomic
 def record_consent(*, by: User | None, patient: Patient, **values: Any) -> Consent:
     if values.get("signed_at") and values["signed_at"] > timezone.now():
         raise ValidationError({"signed_at": "The signature time is in the future."})
-    return _add_clinical(by=by, patient=patient, model=Consent, action="consent.record",
-                         capability="consent.record", values=values)
+    return _add_clinical(  # type: ignore[no-any-return]
+        by=by, patient=patient, model=Consent, action="consent.record", capability="consent.record", values=values
+    )
 
 
 RECORD_KINDS: dict[str, tuple[type[models.Model], str]] = {
@@ -183,7 +220,7 @@ RECORD_KINDS: dict[str, tuple[type[models.Model], str]] = {
 @transaction.atomic
 def mark_entered_in_error(*, by: User, row: Any, reason: str) -> None:
     """Withdraw a wrong chart row without deleting it: kept, struck through, with who, when and why."""
-    kinds = {model: capability for model, capability in RECORD_KINDS.values()}
+    kinds = dict(RECORD_KINDS.values())
     capability = kinds.get(type(row))
     if capability is None:
         raise ValueError(f"{type(row).__name__} rows cannot be marked entered in error here")
@@ -193,8 +230,15 @@ def mark_entered_in_error(*, by: User, row: Any, reason: str) -> None:
     if row.entered_in_error:
         raise ValidationError({"__all__": "This entry is already marked entered in error."})
     type(row).objects.filter(pk=row.pk).update(
-        entered_in_error=True, entered_in_error_reason=reason.strip(), entered_in_error_by=by,
+        entered_in_error=True,
+        entered_in_error_reason=reason.strip(),
+        entered_in_error_by=by,
         entered_in_error_at=timezone.now(),
     )
-    audit.record(actor=by, action="record.entered_in_error", obj=row, patient_id=row.patient_id,
-                 detail={"reason": reason.strip()})
+    audit.record(
+        actor=by,
+        action="record.entered_in_error",
+        obj=row,
+        patient_id=row.patient_id,
+        detail={"reason": reason.strip()},
+    )

@@ -8,13 +8,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.errors import ServiceError
 from ketaclinic.accounts.roles import role_can
+from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import body
 from ketaclinic.patients import forms, services
@@ -29,30 +30,37 @@ def apply_errors(form: BaseForm, error: ValidationError | ServiceError) -> None:
     for field, field_messages in error.message_dict.items():
         target = field if field in form.fields else None
         for message in field_messages:
-            form.add_error(target, message if target else f"{field.replace('_', ' ')}: {message}".replace("__all__: ", ""))
+            form.add_error(
+                target, message if target else f"{field.replace('_', ' ')}: {message}".replace("__all__: ", "")
+            )
 
 
 @require_GET
 @staff_view("patient.view")
-def patient_list(request: HttpRequest) -> HttpResponse:
+def patient_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     patients = search(patients_visible_to(request.user), query).order_by("family_name", "given_name", "pk")
     page = Paginator(patients, 25).get_page(request.GET.get("page"))
-    audit.record(actor=request.user, action="patient.search", detail={"query_length": len(query),
-                                                                        "results": page.paginator.count})
-    template = "patients/_results.html" if request.htmx else "patients/list.html"
+    audit.record(
+        actor=request.user,
+        action="patient.search",
+        detail={"query_length": len(query), "results": page.paginator.count},
+    )
+    template = "patients/_results.html" if request.headers.get("HX-Request") else "patients/list.html"
     return render(request, template, {"page": page, "query": query})
 
 
 @require_http_methods(["GET", "POST"])
 @staff_view("patient.create")
-def patient_create(request: HttpRequest) -> HttpResponse:
+def patient_create(request: AuthedRequest) -> HttpResponse:
     form = forms.PatientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in services.PATIENT_FIELDS}
         try:
             patient = services.create_patient(
-                by=request.user, location=form.cleaned_data["location"], data=data,
+                by=request.user,
+                location=form.cleaned_data["location"],
+                data=data,
                 primary_clinician=form.cleaned_data.get("primary_clinician"),
             )
         except (ValidationError, ServiceError) as error:
@@ -65,7 +73,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_view("patient.edit")
-def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_edit(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     form = forms.PatientForm(request.POST or None, instance=patient, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -79,18 +87,28 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(request, "Saved.")
             return redirect("patients:chart", patient_id=patient.pk)
-    return render(request, "patients/form.html", {"form": form, "patient": patient, "title": f"Edit {patient.full_name}"})
+    return render(
+        request, "patients/form.html", {"form": form, "patient": patient, "title": f"Edit {patient.full_name}"}
+    )
 
 
 @require_GET
 @staff_view("patient.view")
-def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     clinical = role_can(request.user.role, "clinical.view")
-    audit.record(actor=request.user, action="patient.view_chart", obj=patient, patient_id=patient.pk,
-                 detail={"sections": "clinical" if clinical else "demographics"})
-    context: dict[str, Any] = {"patient": patient, "clinical": clinical,
-                               "consents": patient.consents.select_related("recorded_by")}
+    audit.record(
+        actor=request.user,
+        action="patient.view_chart",
+        obj=patient,
+        patient_id=patient.pk,
+        detail={"sections": "clinical" if clinical else "demographics"},
+    )
+    context: dict[str, Any] = {
+        "patient": patient,
+        "clinical": clinical,
+        "consents": patient.consents.select_related("recorded_by"),
+    }
     if clinical:
         measurements = list(patient.measurements.select_related("recorded_by", "entered_in_error_by"))
         latest = next((m for m in measurements if not m.entered_in_error), None)
@@ -119,7 +137,7 @@ def _entry_view(kind: str) -> Any:
 
     @require_http_methods(["GET", "POST"])
     @staff_view(capability)
-    def view(request: HttpRequest, patient_id: int) -> HttpResponse:
+    def view(request: AuthedRequest, patient_id: int) -> HttpResponse:
         patient = get_patient_for_user(request.user, patient_id)
         form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -145,14 +163,14 @@ consent_create = _entry_view("consent")
 
 @require_http_methods(["GET", "POST"])
 @staff_view("patient.view")
-def entered_in_error(request: HttpRequest, patient_id: int, kind: str, row_id: int) -> HttpResponse:
+def entered_in_error(request: AuthedRequest, patient_id: int, kind: str, row_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     if kind not in services.RECORD_KINDS:
         raise Http404("No such kind of entry.")
     model, capability = services.RECORD_KINDS[kind]
     if not role_can(request.user.role, capability):
         raise Http404("No such entry.")
-    row = model.objects.filter(patient=patient, pk=row_id).first()
+    row = model._default_manager.filter(patient=patient, pk=row_id).first()
     if row is None:
         raise Http404("No such entry.")
     form = forms.EnteredInErrorForm(request.POST or None)
@@ -165,4 +183,3 @@ def entered_in_error(request: HttpRequest, patient_id: int, kind: str, row_id: i
             messages.success(request, "Marked entered in error; it stays in the chart, struck through.")
             return redirect("patients:chart", patient_id=patient.pk)
     return render(request, "patients/entered_in_error.html", {"form": form, "patient": patient, "row": row})
-

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ketaclinic.accounts.access import staff_view
+from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.patients.queries import patients_visible_to
 
 
@@ -19,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_view()
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     user = request.user
     context = {
         "patient_count": patients_visible_to(user).count(),

@@ -1,0 +1,73 @@
+# ketaclinic — the two set-up commands are `make demo` and `make test` (README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/ketaclinic
+DEMO_DIR ?= demo-data
+
+.PHONY: demo test check test-domain test-sqlite test-postgres test-browser-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed-run
+
+## demo: install, create the demo clinic in $(DEMO_DIR)/ (SQLite), print the logins and serve on :8000
+demo: $(VENV)/.installed-run
+	$(BIN)/ketaclinic demo --data-dir $(DEMO_DIR)
+
+## test: install the test tools, then lint, types, migrations, deploy checks, and the suite on SQLite and PostgreSQL
+test: $(VENV)/.installed-dev test-browser-deps
+	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory test-domain
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+## check: ruff (lint + format), mypy, import-linter, migrations up to date, `check --deploy` with production settings
+check: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy ketaclinic
+	$(BIN)/lint-imports
+	KETACLINIC_ENVIRONMENT=test $(BIN)/python -m django makemigrations --check --dry-run --settings=ketaclinic.settings
+	KETACLINIC_SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
+	  KETACLINIC_ALLOWED_HOSTS=clinic.example.org DATABASE_URL=$(PG_URL) \
+	  $(BIN)/python -m django check --deploy --fail-level WARNING --settings=ketaclinic.settings
+
+## test-domain: the pure domain layer, with 100 % branch coverage outside pk/ enforced
+test-domain: $(VENV)/.installed-dev
+	$(BIN)/pytest -p no:cacheprovider tests/domain --ignore=tests/domain/pk \
+	  --cov=ketaclinic/domain --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100 -q
+	$(BIN)/pytest -p no:cacheprovider tests/domain/pk -q
+
+## test-sqlite: the Django suite (including browser tests) on SQLite
+test-sqlite: $(VENV)/.installed-dev
+	$(BIN)/pytest -p no:cacheprovider tests --ignore=tests/domain -q
+
+## test-postgres: the same suite on PostgreSQL (required in CI; skipped loudly elsewhere when unreachable)
+test-postgres: $(VENV)/.installed-dev
+	@status=0; scripts/ensure-postgres.sh "$(PG_URL)" || status=$$?; \
+	if [ $$status -eq 0 ]; then \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider tests --ignore=tests/domain -q; \
+	elif [ $$status -eq 2 ]; then \
+	  exit 1; \
+	else \
+	  echo "!!! PostgreSQL is not reachable at $(PG_URL): the PostgreSQL run was SKIPPED (in CI this fails) !!!"; \
+	fi
+
+test-browser-deps:
+	@scripts/ensure-chromium.sh
+
+## bench: performance benchmarks (print ratios; not part of the test run)
+bench: $(VENV)/.installed-dev
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage test-artifacts
