@@ -7,4 +7,4 @@ import os
 
 os.environ.setdefault("KETACLINIC_ENVIRONMENT", "test")
 
-from ketaclinic.settings import *  # noqa: E402,F403  (the same settings, nothing overridden here)
+from ketaclinic.settings import *  # noqa: F403  (the same settings, nothing overridden here)

@@ -24,8 +24,10 @@ def _append_only_guards(request: pytest.FixtureRequest) -> Iterator[None]:
     """Keep the audit table's append-only triggers in place, except while pytest-django flushes the database
     after a transactional test (a flush deletes rows, which the SQLite trigger would refuse)."""
     marker = request.node.get_closest_marker("django_db")
-    transactional = "live_server" in request.fixturenames or "transactional_db" in request.fixturenames or (
-        marker is not None and marker.kwargs.get("transaction", False)
+    transactional = (
+        "live_server" in request.fixturenames
+        or "transactional_db" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction", False))
     )
     if not transactional and marker is None and "db" not in request.fixturenames:
         yield
@@ -67,8 +69,17 @@ def lakeside(clinic: Any) -> Any:
 def make_user(username: str, role: str, clinic: Any, locations: list[Any], **extra: Any) -> Any:
     from ketaclinic.accounts import services
 
-    return services.create_user(by=None, username=username, password=PASSWORD, role=role, clinic=clinic,
-                                locations=locations, first_name=username.capitalize(), last_name="Test", **extra)
+    return services.create_user(
+        by=None,
+        username=username,
+        password=PASSWORD,
+        role=role,
+        clinic=clinic,
+        locations=locations,
+        first_name=username.capitalize(),
+        last_name="Test",
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -105,8 +116,14 @@ def erin(clinic: Any, lakeside: Any) -> Any:
 def make_patient(location: Any, **overrides: Any) -> Any:
     from ketaclinic.patients import services
 
-    data = {"given_name": "Pat", "family_name": "Rivera", "date_of_birth": dt.date(1980, 4, 30), "sex": "female",
-            "phone": "(217) 555-0123", "email": "pat@example.org"}
+    data = {
+        "given_name": "Pat",
+        "family_name": "Rivera",
+        "date_of_birth": dt.date(1980, 4, 30),
+        "sex": "female",
+        "phone": "(217) 555-0123",
+        "email": "pat@example.org",
+    }
     data.update(overrides)
     return services.create_patient(by=None, location=location, data=data)
 

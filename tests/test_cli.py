@@ -64,6 +64,7 @@ def patient_count(env: dict[str, str]) -> int:
     result = run(
         "manage",
         "shell",
+        "--no-imports",
         "-c",
         "from ketaclinic.patients.models import Patient; print(Patient.objects.count())",
         env=env,
@@ -141,6 +142,7 @@ def test_token_create_prints_a_token_that_works(tmp_path: Path) -> None:
     check = run(
         "manage",
         "shell",
+        "--no-imports",
         "-c",
         f"from ketaclinic.accounts.services import authenticate_token; print(authenticate_token('{token}'))",
         env=env,

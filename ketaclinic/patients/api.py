@@ -5,11 +5,12 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from ketaclinic.accounts.models import Location, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.api.pagination import BoundedLimitOffsetPagination
 from ketaclinic.audit import services as audit
 from ketaclinic.patients import services
 from ketaclinic.patients.models import Patient
@@ -109,7 +110,7 @@ def _clinician(user: User, clinician_id: int | None) -> User | None:
     response={200: list[PatientOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="List or search patients",
 )
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_patients(request: AuthedRequest, filters: Query[PatientFilter]):  # type: ignore[no-untyped-def]
     _require(request.user, "patient.view")
     audit.record(actor=request.user, action="api.patient.search", detail={"query_length": len(filters.q)})

@@ -14,6 +14,20 @@ from ketaclinic.wsgi import application
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open() -> Any:
+    """Schemathesis calls the WSGI app directly, so Django would close the test's connection after each request
+    (Django's own test client disconnects these handlers for the same reason)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(alice: Any, pat: Any) -> str:
     from ketaclinic.accounts import services
