@@ -39,6 +39,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "accounts:login_verify": everyone(302),  # nobody has a pending password step
     "accounts:mfa_enrol": everyone(302),
     "accounts:logout": everyone(405),  # POST only
+    "accounts:keepalive": everyone(405),  # POST only
     "patients:list": staff(allowed=ALL_STAFF),
     "patients:create": staff(allowed=REGISTRARS),
     "patients:chart": staff(allowed=ALL_STAFF),

@@ -39,4 +39,4 @@ def test_the_public_page_has_no_external_assets_and_strict_headers(db: Any) -> N
 
 def test_htmx_comes_from_our_own_static_files(db: Any) -> None:
     body = Client().get("/").content.decode()
-    assert '/static/django_htmx/htmx' in body
+    assert "/static/django_htmx/htmx" in body

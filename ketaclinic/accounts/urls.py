@@ -9,4 +9,5 @@ urlpatterns = [
     path("login/verify/", views.verify_view, name="login_verify"),
     path("mfa/enrol/", views.enrol_view, name="mfa_enrol"),
     path("logout/", views.logout_view, name="logout"),
+    path("keepalive/", views.keepalive_view, name="keepalive"),
 ]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from ketaclinic.accounts import services
+from ketaclinic.accounts.access import is_fully_signed_in
 from ketaclinic.accounts.forms import LoginForm, OneTimeCodeForm
 from ketaclinic.accounts.middleware import LAST_SEEN, SIGNED_IN_AT
 from ketaclinic.accounts.models import User
@@ -129,9 +130,19 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
         form.add_error("code", "That code does not match. Check the time on your phone and try the next code.")
     from base64 import b32encode
 
-    secret = b32encode(device.bin_key).decode().rstrip("=")
+    raw = b32encode(device.bin_key).decode().rstrip("=")
+    secret = " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))  # groups of four, as authenticator apps show it
     context = {"form": form, "qr_svg": _qr_svg(device.config_url), "secret": secret, "pending_user": user}
     return render(request, "accounts/enrol.html", context)
+
+
+@require_POST
+def keepalive_view(request: HttpRequest) -> HttpResponse:
+    """The page calls this while someone is typing, so filling a long form is activity (security.md H2).
+
+    SessionLifetimeMiddleware has already refreshed the idle clock (or ended an expired session) by the time this
+    runs; the answer says which."""
+    return HttpResponse(status=204 if is_fully_signed_in(request) else 401)
 
 
 @require_POST

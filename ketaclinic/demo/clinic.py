@@ -212,7 +212,12 @@ def load() -> list[DemoLogin]:
                 else f"B{'WM'[index % 2]}{3100000 + index * 7}"
             )
             accounts.add_licence(
-                by=None, user=user, kind=kind, number=licence_number, state="IL", expires_on=today.replace(year=today.year + 2)
+                by=None,
+                user=user,
+                kind=kind,
+                number=licence_number,
+                state="IL",
+                expires_on=today.replace(year=today.year + 2),
             )
         secret = None
         if user.needs_mfa:
