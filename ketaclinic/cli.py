@@ -91,8 +91,8 @@ def _print_logins(url: str, users: list[dict[str, Any]], path: Path) -> None:
         )
     console = Console(width=140)
     console.print(table)
-    console.print(f"Credentials saved in {path}. Add the TOTP secret to an authenticator app, or compute a code with:")
-    console.print('  python -c "import pyotp" 2>/dev/null || oathtool --totp -b SECRET', markup=False)
+    console.print(f"Credentials saved in {path}.")
+    console.print("Add a TOTP secret to an authenticator app, or print the current code: oathtool --totp -b SECRET")
 
 
 # --- serve ------------------------------------------------------------------------------------------------------------
