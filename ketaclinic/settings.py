@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "ketaclinic.accounts",
     "ketaclinic.audit",
     "ketaclinic.patients",
+    "ketaclinic.intake",
+    "ketaclinic.ledger",
     "ketaclinic.web",
     "ketaclinic.api",
 ]

@@ -2,10 +2,15 @@
 
 A view added without an entry in EXPECTED fails `test_every_url_is_in_the_matrix`, so a new view is covered the day
 it is added (issue 2). The Django admin is covered by its own checks below; the REST API by tests/api/.
+
+Each later app keeps its own rows in ``tests/<app>/access_expectations.py``: a module with ``EXPECTED`` (URL name →
+role → status), optionally ``make_world(world) -> dict`` adding the objects its URLs need, and
+``url_kwargs(name, world) -> dict | None`` returning the keyword arguments for one of its URL names.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -54,6 +59,15 @@ EXPECTED: dict[str, dict[str, int]] = {
     "audit:export": staff(allowed=(ADMIN,)),
 }
 
+APP_MODULES = []
+for _app in ("intake", "plans", "infusions", "outcomes", "ledger"):
+    try:
+        APP_MODULES.append(importlib.import_module(f"tests.{_app}.access_expectations"))
+    except ModuleNotFoundError:
+        continue
+for _module in APP_MODULES:
+    EXPECTED.update(_module.EXPECTED)
+
 SKIPPED_NAMESPACES = ("admin", "api")
 
 
@@ -81,9 +95,14 @@ def test_every_url_is_in_the_matrix() -> None:
     assert not stale, f"these names no longer exist: {stale}"
 
 
-def url_for(name: str, pat: Any, condition: Any) -> str:
+def url_for(name: str, pat: Any, condition: Any, world: dict[str, Any] | None = None) -> str:
     from django.urls import NoReverseMatch
 
+    for module in APP_MODULES:
+        build = getattr(module, "url_kwargs", None)
+        app_kwargs = build(name, world) if build and world is not None else None
+        if app_kwargs is not None:
+            return reverse(name, kwargs=app_kwargs)
     for kwargs in (None, {"patient_id": pat.pk}, {"patient_id": pat.pk, "kind": "condition", "row_id": condition.pk}):
         try:
             return reverse(name, kwargs=kwargs)
@@ -97,7 +116,11 @@ def world(cast: dict[str, Any], pat: Any, bob: Any) -> dict[str, Any]:
     from ketaclinic.patients import services
 
     condition = services.add_condition(by=bob, patient=pat, description="Major depressive disorder", icd10_code="F33.2")
-    return {"cast": cast, "pat": pat, "condition": condition}
+    world = {"cast": cast, "pat": pat, "condition": condition}
+    for module in APP_MODULES:
+        if hasattr(module, "make_world"):
+            world = module.make_world(world)
+    return world
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -107,7 +130,7 @@ def test_role_gets_expected_status(name: str, role: str, world: dict[str, Any], 
 
     if role != ANON:
         sign_in(client, world["cast"][role])
-    response = client.get(url_for(name, world["pat"], world["condition"]))
+    response = client.get(url_for(name, world["pat"], world["condition"], world))
     assert response.status_code == EXPECTED[name][role], f"{name} as {role}"
     if role == ANON and EXPECTED[name][role] == LOGIN and name not in ("accounts:login_verify", "accounts:mfa_enrol"):
         assert response["Location"].startswith(reverse("accounts:login"))

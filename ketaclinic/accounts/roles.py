@@ -42,6 +42,22 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "clinical.view": CLINICAL_ROLES,
     "clinical.record": CLINICAL_ROLES,
     "consent.record": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
+    # Intake (issue 5): front desk triages requests; nurses and prescribers assess; only prescribers sign decisions
+    # (the service also checks a current prescribing licence).
+    "consultation.triage": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
+    "intake.record": CLINICAL_ROLES,
+    "eligibility.review": CLINICAL_ROLES,
+    "eligibility.sign": frozenset({Role.PRESCRIBER}),
+    "alerts.view": CLINICAL_ROLES,
+    "alerts.acknowledge": CLINICAL_ROLES,
+    # Controlled-substance ledger (issue 9): nurses and prescribers record and witness; reports for prescribers and
+    # clinic admins; registrant, products and suppliers are set up by clinic admins.
+    "ledger.view": frozenset({Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    "ledger.record": CLINICAL_ROLES,
+    "ledger.witness": CLINICAL_ROLES,
+    "ledger.inventory": CLINICAL_ROLES,
+    "ledger.report": frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    "ledger.manage": frozenset({Role.CLINIC_ADMIN}),
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),

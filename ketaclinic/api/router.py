@@ -66,6 +66,10 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
 
 __all__ = ["HttpError", "api"]
 
-from ketaclinic.patients.api import router as patients_router  # noqa: E402  (routers import `api` helpers above)
+from ketaclinic.intake.api import router as intake_router  # noqa: E402  (routers import `api` helpers above)
+from ketaclinic.ledger.api import router as ledger_router  # noqa: E402
+from ketaclinic.patients.api import router as patients_router  # noqa: E402
 
 api.add_router("/patients", patients_router, tags=["patients"])
+api.add_router("/intake", intake_router, tags=["intake"])
+api.add_router("/ledger", ledger_router, tags=["ledger"])
