@@ -1,4 +1,4 @@
-"""The ``ketaclinic`` command (CONTRACTS §2): demo, serve, manage, seed, token, audit, backup, restore, pk."""
+"""The ``ketaclinic`` command (CONTRACTS §2): demo, serve, manage, seed, token, audit, ledger, backup, restore, pk."""
 
 from __future__ import annotations
 
@@ -180,6 +180,27 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_ledger_verify(args: argparse.Namespace) -> int:
+    """CONTRACTS §2: recompute the ledger's hash chain, then its balance invariants; exit 1 naming the first problem."""
+    setup_django()
+    from ketaclinic.ledger import services
+
+    result = services.verify()
+    if result.intact:
+        print(
+            f"ledger intact: {result.entries} entries verified, {result.containers} container balances and every "
+            "product's books balance"
+        )
+        return 0
+    if result.chain_break is not None:
+        print(f"ledger chain BROKEN at {result.chain_break}", file=sys.stderr)
+    for problem in result.problems[:20]:
+        print(f"ledger balance problem: {problem}", file=sys.stderr)
+    if len(result.problems) > 20:
+        print(f"... and {len(result.problems) - 20} more", file=sys.stderr)
+    return 1
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     setup_django()
     from ketaclinic import backups
@@ -244,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     audit_sub.add_parser("verify", help="recompute the hash chain").set_defaults(func=cmd_audit_verify)
+
+    ledger = sub.add_parser("ledger", help="the controlled-substance ledger")
+    ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
+    ledger_sub.add_parser("verify", help="recompute the hash chain and the balance invariants").set_defaults(
+        func=cmd_ledger_verify
+    )
 
     backup = sub.add_parser("backup", help="consistent online backup of the database")
     backup.add_argument("path")

@@ -59,7 +59,10 @@ INSTALLED_APPS = [
     "ketaclinic.accounts",
     "ketaclinic.audit",
     "ketaclinic.patients",
+    "ketaclinic.outcomes",
     "ketaclinic.intake",
+    "ketaclinic.plans",
+    "ketaclinic.infusions",
     "ketaclinic.ledger",
     "ketaclinic.web",
     "ketaclinic.api",
@@ -212,9 +215,21 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("KETACLINIC_FROM_EMAIL", "clinic@localhost")
 
+# --- Public consultation requests (issue 5) -----------------------------------------------------------------------
+# At most N accepted requests per client address per window, counted in the database (a salted SHA-256 of the address
+# is stored, never the address) so every app server behind a load balancer enforces the same limit.
+KETACLINIC_CONSULTATION_RATE_LIMIT = env_int("KETACLINIC_CONSULTATION_RATE_LIMIT", default=5, low=1, high=1000)
+KETACLINIC_CONSULTATION_RATE_WINDOW_MIN = env_int(
+    "KETACLINIC_CONSULTATION_RATE_WINDOW_MIN", default=60, low=1, high=7 * 24 * 60
+)
+
 # --- API ------------------------------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
+# Idempotency-Key (ketaclinic.api.idempotency): how long a key's stored response is replayed, and after how long a
+# claim left "in progress" by a crashed worker may be taken over.
+KETACLINIC_IDEMPOTENCY_TTL_HOURS = env_int("KETACLINIC_IDEMPOTENCY_TTL_HOURS", default=24, low=1, high=24 * 30)
+KETACLINIC_IDEMPOTENCY_LOCK_S = env_int("KETACLINIC_IDEMPOTENCY_LOCK_S", default=120, low=10, high=3600)
 
 LOGGING = {
     "version": 1,

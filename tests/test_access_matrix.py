@@ -39,6 +39,13 @@ REGISTRARS = (FD, NURSE, PRESC)
 EXPECTED: dict[str, dict[str, int]] = {
     "healthz": everyone(200),
     "web:home": everyone(200),
+    "web:about": everyone(200),
+    "web:how_it_works": everyone(200),
+    "web:conditions": everyone(200),
+    "web:treatments": everyone(200),
+    "web:session": everyone(200),
+    "web:risks": everyone(200),
+    "web:candidates": everyone(200),
     "web:dashboard": staff(allowed=ALL_STAFF),
     "accounts:login": everyone(200),
     "accounts:login_verify": everyone(302),  # nobody has a pending password step

@@ -15,6 +15,9 @@ from ketaclinic.accounts import services
 
 LAST_SEEN = "kc_last_seen"
 SIGNED_IN_AT = "kc_signed_in_at"
+BACKGROUND_HEADER = "KC-Background"
+"""Sent by pages that refresh themselves (the floor board, a session's status bar): such a poll is not the user's
+activity, so it does not push the idle timeout back; once the session has timed out the poll gets 401."""
 
 
 class SessionLifetimeMiddleware:
@@ -38,7 +41,8 @@ class SessionLifetimeMiddleware:
                 if request.path.startswith("/api/") or request.headers.get("HX-Request"):
                     return JsonResponse({"detail": f"Signed out: {reason}."}, status=401)
                 return redirect(f"{reverse('accounts:login')}?timeout=1")
-            request.session[LAST_SEEN] = now
+            if not request.headers.get(BACKGROUND_HEADER):
+                request.session[LAST_SEEN] = now
         return self.get_response(request)
 
 

@@ -45,6 +45,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # Intake (issue 5): front desk triages requests; nurses and prescribers assess; only prescribers sign decisions
     # (the service also checks a current prescribing licence).
     "consultation.triage": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
+    # A request whose pre-screen raised a red flag is looked at by a clinician before it can be declined as unsuitable.
+    "consultation.review": CLINICAL_ROLES,
     "intake.record": CLINICAL_ROLES,
     "eligibility.review": CLINICAL_ROLES,
     "eligibility.sign": frozenset({Role.PRESCRIBER}),
@@ -58,6 +60,19 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "ledger.inventory": CLINICAL_ROLES,
     "ledger.report": frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
     "ledger.manage": frozenset({Role.CLINIC_ADMIN}),
+    # Treatment plans (issue 6): prescribers write and sign (a current prescribing licence is checked too); nurses
+    # read plans and orders; clinic admins tune protocols within their hard limits.
+    "plans.view": CLINICAL_ROLES,
+    "plans.write": frozenset({Role.PRESCRIBER}),
+    "plans.sign": frozenset({Role.PRESCRIBER}),
+    "protocols.view": frozenset({Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    "protocols.tune": frozenset({Role.CLINIC_ADMIN}),
+    # Treatment sessions (issue 7): nurses and prescribers run the session at the chair; the REMS form is submitted
+    # by them too.
+    "sessions.view": CLINICAL_ROLES,
+    "sessions.record": CLINICAL_ROLES,
+    "sessions.sign": CLINICAL_ROLES,
+    "floorboard.view": CLINICAL_ROLES,
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),

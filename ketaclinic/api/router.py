@@ -59,17 +59,37 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
     return response
 
 
+def _only_missing_idempotency_key(errors: list[dict[str, object]]) -> bool:
+    """The one schema error answered 400, not 422: a required Idempotency-Key header left out (TESTING.md)."""
+
+    def is_missing_key(error: dict[str, object]) -> bool:
+        loc = [str(part).lower() for part in error.get("loc", ()) or ()]  # type: ignore[attr-defined]
+        return error.get("type") == "missing" and loc[:1] == ["header"] and loc[-1:] == ["idempotency-key"]
+
+    return bool(errors) and all(is_missing_key(error) for error in errors)
+
+
 @api.exception_handler(NinjaValidationError)
 def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    if _only_missing_idempotency_key(list(exc.errors)):
+        return api.create_response(
+            request, {"detail": "The Idempotency-Key header is required for this request."}, status=400
+        )
     return api.create_response(request, {"detail": exc.errors}, status=422)
 
 
 __all__ = ["HttpError", "api"]
 
-from ketaclinic.intake.api import router as intake_router  # noqa: E402  (routers import `api` helpers above)
+from ketaclinic.infusions.api import router as infusions_router  # noqa: E402  (routers import `api` helpers above)
+from ketaclinic.intake.api import router as intake_router  # noqa: E402
 from ketaclinic.ledger.api import router as ledger_router  # noqa: E402
+from ketaclinic.outcomes.api import router as outcomes_router  # noqa: E402
 from ketaclinic.patients.api import router as patients_router  # noqa: E402
+from ketaclinic.plans.api import router as plans_router  # noqa: E402
 
 api.add_router("/patients", patients_router, tags=["patients"])
 api.add_router("/intake", intake_router, tags=["intake"])
 api.add_router("/ledger", ledger_router, tags=["ledger"])
+api.add_router("/alerts", outcomes_router, tags=["alerts"])
+api.add_router("/plans", plans_router, tags=["plans"])
+api.add_router("/sessions", infusions_router, tags=["sessions"])

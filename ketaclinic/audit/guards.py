@@ -46,4 +46,5 @@ def remove(connection: BaseDatabaseWrapper, table: str) -> None:
             cursor.execute(sql)
 
 
-APPEND_ONLY_TABLES = ["audit_auditevent"]
+# Every append-only table; tests/conftest.py keeps all of them guarded. Each app's migration installs its own.
+APPEND_ONLY_TABLES = ["audit_auditevent", "ledger_ledgerentry"]

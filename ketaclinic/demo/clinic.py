@@ -19,6 +19,9 @@ from django.utils import timezone
 from ketaclinic.accounts import services as accounts
 from ketaclinic.accounts.models import Clinic, Licence, Location, User
 from ketaclinic.accounts.roles import Role
+from ketaclinic.demo import intake as demo_intake
+from ketaclinic.demo import ledger as ledger_demo
+from ketaclinic.demo import plans as plans_demo
 from ketaclinic.patients import services as patients
 
 CLINIC_NAME = "Riverside Ketamine Clinic (demo)"
@@ -321,6 +324,9 @@ def load() -> list[DemoLogin]:
                 signed_by_name=f"{given} {family}",
                 expires_on=(signed + dt.timedelta(days=365)).date(),
             )
+    demo_intake.load(locations=locations, users=users)
+    ledger_demo.load(clinic=clinic, locations=locations, users=users)
+    plans_demo.load(users=users)
     return logins
 
 

@@ -1,7 +1,12 @@
 """Public (no login) URLs of the intake app, mounted at /consultation/ (CONTRACTS §3)."""
 
-from django.urls import path  # noqa: F401  (views are added here as they are built)
+from django.urls import path
+
+from ketaclinic.intake import public_views
 
 app_name = "consultation"
 
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns = [
+    path("", public_views.request_form, name="request"),
+    path("thanks/", public_views.thanks, name="thanks"),
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import Http404, HttpResponse
@@ -29,10 +29,9 @@ def apply_errors(form: BaseForm, error: ValidationError | ServiceError) -> None:
         return
     for field, field_messages in error.message_dict.items():
         target = field if field in form.fields else None
+        prefix = "" if target or field == NON_FIELD_ERRORS else f"{field.replace('_', ' ')}: "
         for message in field_messages:
-            form.add_error(
-                target, message if target else f"{field.replace('_', ' ')}: {message}".replace("__all__: ", "")
-            )
+            form.add_error(target, prefix + message)
 
 
 @require_GET

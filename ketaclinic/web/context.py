@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from ketaclinic.accounts.roles import CAPABILITIES
+from ketaclinic.web.pages import PUBLIC_PAGES
 
 
 def clinic_context(request: HttpRequest) -> dict[str, Any]:
@@ -18,4 +19,5 @@ def clinic_context(request: HttpRequest) -> dict[str, Any]:
         "idle_timeout_s": settings.KETACLINIC_IDLE_TIMEOUT_S,
         "can": can,
         "mfa_front_desk": settings.KETACLINIC_MFA_FRONT_DESK,
+        "public_pages": PUBLIC_PAGES,
     }

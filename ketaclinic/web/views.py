@@ -1,6 +1,8 @@
-"""The public home page, the staff dashboard and the health check."""
+"""The public site (education pages and the way to the consultation request), the staff dashboard, the health check."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -9,13 +11,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ketaclinic.accounts.access import staff_view
+from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.intake.queries import awaiting_review, requests_visible_to
+from ketaclinic.outcomes.queries import open_alerts_for
 from ketaclinic.patients.queries import patients_visible_to
 
 
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+def public_page(template: str) -> Callable[[HttpRequest], HttpResponse]:
+    @require_GET
+    def view(request: HttpRequest) -> HttpResponse:
+        return render(request, template)
+
+    view.__name__ = template.rsplit("/", 1)[-1].removesuffix(".html")
+    return view
+
+
+home = public_page("web/home.html")
 
 
 @require_GET
@@ -26,6 +38,14 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "patient_count": patients_visible_to(user).count(),
         "my_patients": patients_visible_to(user).filter(primary_clinician=user).order_by("family_name")[:10],
         "locations": user.locations.all(),
+        "alerts": list(open_alerts_for(user)[:20]) if role_can(user.role, "alerts.view") else [],
+        "new_requests": requests_visible_to(user).filter(status="new").count(),
+        "review_requests": requests_visible_to(user)
+        .filter(
+            needs_clinical_review=True, clinical_reviewed_at__isnull=True, status__in=["new", "contacted", "booked"]
+        )
+        .count(),
+        "to_review": list(awaiting_review(user)[:10]) if role_can(user.role, "eligibility.sign") else [],
     }
     return render(request, "web/dashboard.html", context)
 

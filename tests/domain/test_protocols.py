@@ -145,6 +145,43 @@ def test_esketamine_numbers():
     assert (r.suicidal_ideation_dose_mg, r.suicidal_ideation_reduced_dose_mg, r.suicidal_ideation_weeks) == (84, 56, 4)
 
 
+def test_session_settings_of_the_shipped_protocols():
+    """Esketamine: the label fasting window and driving rule; racemic ketamine: clinic policy defaults, marked so."""
+    esk = protocols.get("esketamine")
+    assert (
+        (esk.fasting_food_min, esk.fasting_liquids_min)
+        == (
+            protocols.ESKETAMINE_FASTING_FOOD_MIN,
+            protocols.ESKETAMINE_FASTING_LIQUIDS_MIN,
+        )
+        == (120, 30)
+    )
+    assert (esk.fasting_basis, esk.no_driving_basis) == ("label", "label")
+    assert "next day" in esk.no_driving_rule
+    iv = protocols.get("depression_iv")
+    assert (iv.fasting_basis, iv.no_driving_basis) == ("clinic_policy", "clinic_policy")
+    assert iv.predose_measures == ("phq9",) and iv.sedation_scale == "moaas"
+    assert iv.cadss_checks_min == (0, 40, 90)
+    assert protocols.get("crps_outpatient").predose_measures == ("pain_nrs",)
+    assert not any(p.pregnancy_test_required for p in protocols.all())
+
+
+def test_session_settings_default_when_absent_and_accept_tuning_text():
+    data = shipped_raw("oral")
+    del data["session"]
+    bare = loads(dump(data))
+    assert (bare.fasting_food_min, bare.fasting_liquids_min, bare.predose_measures) == (None, None, ())
+    assert (bare.fasting_basis, bare.sedation_scale, bare.pregnancy_test_required) == ("clinic_policy", "moaas", False)
+    tuned = apply_overrides(
+        protocols.get("depression_iv"),
+        {"pregnancy_test_required": "true", "predose_measures": [], "fasting_food_min": 240, "sedation_scale": "rass"},
+    )
+    assert tuned.pregnancy_test_required is True and tuned.predose_measures == ()
+    assert (tuned.fasting_food_min, tuned.sedation_scale) == (240, "rass")
+    assert apply_overrides(tuned, {"pregnancy_test_required": "false"}).pregnancy_test_required is False
+    assert apply_overrides(protocols.get("esketamine"), {"fasting_food_min": 180}).fasting_food_min == 180
+
+
 def test_crps_numbers():
     p = protocols.get("crps_outpatient")
     assert p.rate_mg_per_kg_per_h_default == p.rate_mg_per_kg_per_h_max == Decimal("0.35")
@@ -329,6 +366,20 @@ MALFORMED = [
     ),
     ("esketamine", "esketamine", "maintenance_interval_weeks", [0], "esketamine.maintenance_interval_weeks", "≥ 1"),
     ("esketamine", "esketamine", "early_maintenance_last_week", 4, "esketamine.early_maintenance_last_week", "after"),
+    ("depression_iv", "session", "fasting_basis", "sometimes", "fasting_basis", "must be one of"),
+    ("depression_iv", "session", "fasting_basis", " ", "fasting_basis", "non-empty string"),
+    ("depression_iv", "session", "no_driving_basis", "law", "no_driving_basis", "must be one of"),
+    ("depression_iv", "session", "sedation_scale", "gcs", "sedation_scale", "must be one of"),
+    ("depression_iv", "session", "predose_measures", ["madrs"], "predose_measures", "unknown scale 'madrs'"),
+    ("depression_iv", "session", "predose_measures", ["phq9", "phq9"], "predose_measures", "twice"),
+    ("depression_iv", "session", "predose_measures", "phq9", "predose_measures", "non-empty list"),
+    ("depression_iv", "session", "cadss_checks_min", [90, 40], "cadss_checks_min", "increasing"),
+    ("depression_iv", "session", "pregnancy_test_required", "yes", "pregnancy_test_required", "true or false"),
+    ("depression_iv", "session", "fasting_food_min", 0, "fasting_food_min", "whole number ≥ 1"),
+    ("esketamine", "session", "fasting_food_min", 60, "fasting_food_min", "at least 120"),
+    ("esketamine", "session", "fasting_liquids_min", _DELETE, "fasting_liquids_min", "at least 30"),
+    ("esketamine", "session", "fasting_basis", "clinic_policy", "fasting_basis", "FDA label"),
+    ("esketamine", "session", "no_driving_basis", "clinic_policy", "no_driving_basis", "FDA label"),
     (
         "esketamine",
         "esketamine",

@@ -8,13 +8,17 @@ from django.db import migrations, models
 from ketaclinic.audit import chain, guards
 
 
+# This migration guards its own table only: later apps install theirs (e.g. ledger 0001) once their tables exist.
+AUDIT_TABLES = ["audit_auditevent"]
+
+
 def install_guards(apps, schema_editor):
-    for table in guards.APPEND_ONLY_TABLES:
+    for table in AUDIT_TABLES:
         guards.install(schema_editor.connection, table)
 
 
 def remove_guards(apps, schema_editor):
-    for table in guards.APPEND_ONLY_TABLES:
+    for table in AUDIT_TABLES:
         guards.remove(schema_editor.connection, table)
 
 

@@ -3,8 +3,11 @@
 Each ``*.toml`` file next to this module is one protocol (depression IV, depression IM, esketamine, CRPS outpatient,
 fibromyalgia test dose, oral, sublingual). A protocol carries its dose range, default dose, infusion duration,
 ceilings and minimums (each with a severity: ``hard_stop``, ``override_allowed`` or ``caution``), series, vital-sign
-cadence, dosing-weight basis, discharge threshold and sources. All figures come from
-``shared/knowledge/clinical-rules.md`` §3-§4; each file cites the rows it uses.
+cadence, dosing-weight basis, discharge threshold, chair-side session settings (``[session]``: fasting window,
+pregnancy test, pre-dose measures, sedation scale, CADSS times, the no-driving rule) and sources. All figures come from
+``shared/knowledge/clinical-rules.md`` §3-§4 and instruments.md; each file cites the rows it uses. Where the knowledge
+files give no figure (the fasting window and the no-driving rule for racemic ketamine), the value is a **clinic
+policy** default, marked ``*_basis = "clinic_policy"`` and shown as such.
 
     from ketaclinic.domain import protocols
     protocols.all()                         # every shipped protocol, sorted by id
@@ -18,7 +21,8 @@ setting can loosen:
   clinical-rules.md §3). A clinic may lower them; their severity is at least ``override_allowed`` (a prescriber may
   exceed them only with a written, audited reason).
 * Esketamine (Spravato PI; clinical-rules.md §3): doses only 28, 56 or 84 mg, one device = 28 mg, the allowed-dose
-  rule is a ``hard_stop``, observation ≥ 120 min, the label regimen itself cannot be overridden.
+  rule is a ``hard_stop``, observation ≥ 120 min, no food for 2 h and no liquids for 30 min before dosing (a clinic
+  may ask for longer), the label regimen itself cannot be overridden.
 * Identity (id, route, indications, regulatory status, sources) cannot be overridden.
 
 A malformed file (bad TOML, unknown key, wrong type, inconsistent values) raises :class:`ProtocolError` (a
@@ -44,12 +48,17 @@ from ketaclinic.domain.monitoring import DISCHARGE_SCORE_MAX, ESKETAMINE_MIN_OBS
 __all__ = [
     "ESKETAMINE_ALLOWED_DOSES_MG",
     "ESKETAMINE_DEVICE_MG",
+    "ESKETAMINE_FASTING_FOOD_MIN",
+    "ESKETAMINE_FASTING_LIQUIDS_MIN",
     "LIMIT_NAMES",
     "LOW_DOSE_BOLUS_CEILING_MG_PER_KG",
     "LOW_DOSE_INFUSION_CEILING_MG_PER_KG_PER_H",
     "MIN_SEVERITY",
     "NOT_OVERRIDABLE",
+    "PREDOSE_MEASURES",
     "REGULATORY_STATUSES",
+    "RULE_BASES",
+    "SEDATION_SCALES",
     "SEVERITIES",
     "WEIGHT_BASES",
     "EsketamineRegimen",
@@ -106,11 +115,27 @@ MIN_SEVERITY: Final[Mapping[str, Severity]] = MappingProxyType(
 )
 """Severity floors: the low-dose ceiling blocks unless overridden (§3); esketamine doses are a label hard stop."""
 
+ESKETAMINE_FASTING_FOOD_MIN: Final = 120
+"""Esketamine: no food for 2 h before dosing (Spravato PI; clinical-rules.md §3). Protocols may ask for longer."""
+ESKETAMINE_FASTING_LIQUIDS_MIN: Final = 30
+"""Esketamine: no liquids for 30 min before dosing (Spravato PI; clinical-rules.md §3)."""
+
+PREDOSE_MEASURES: Final = ("phq9", "gad7", "qids_sr16", "pain_nrs", "peg", "bpi")
+"""Scales a protocol may ask for before each session (clinical-rules.md §5 "Measurement cadence": PHQ-9, GAD-7, a pain
+score for pain patients). Their scoring is ``domain.instruments``."""
+
+SEDATION_SCALES: Final = ("moaas", "rass")
+"""The sedation scale read with each set of vitals: MOAA/S (Chernik 1990) or RASS (Sessler 2002) (§4 alert table)."""
+
+RULE_BASES: Final = ("label", "clinic_policy")
+"""Where a session rule comes from: ``label`` (the Spravato PI, cited) or ``clinic_policy`` (no cited figure in the
+knowledge files: a default the clinic sets for itself, shown as such)."""
+
 NOT_OVERRIDABLE: Final = frozenset({"id", "route", "regulatory", "indications", "sources", "esketamine"})
 """Fields a clinic override may not change (identity, and the Spravato label regimen)."""
 
 _SLUG: Final = re.compile(r"^[a-z][a-z0-9_]*$")
-_SECTIONS: Final = ("dose", "limits", "series", "monitoring", "discharge")
+_SECTIONS: Final = ("dose", "limits", "series", "monitoring", "discharge", "session")
 """TOML tables that only group keys; their keys are protocol fields."""
 _ESKETAMINE_ROUTE: Final = "intranasal_esketamine"
 
@@ -211,6 +236,24 @@ class Protocol:
     min_observation_min: int | None = None
     discharge_score_min: int
     esketamine: EsketamineRegimen | None = None
+    fasting_food_min: int | None = None
+    """No food for this many minutes before dosing (None: no fasting rule)."""
+    fasting_liquids_min: int | None = None
+    """No liquids for this many minutes before dosing (None: no rule)."""
+    fasting_basis: str = "clinic_policy"
+    """``label`` (esketamine, §3) or ``clinic_policy`` (racemic ketamine: no cited figure)."""
+    pregnancy_test_required: bool = False
+    """A negative pregnancy test on the day, for patients who could be pregnant, before dosing."""
+    predose_measures: tuple[str, ...] = ()
+    """Scales scored at check-in, before dosing (§5 measurement cadence); PHQ-9 item 9 ≥ 1 adds the C-SSRS screener."""
+    sedation_scale: str = "moaas"
+    """The sedation scale read with the vitals (MOAA/S or RASS)."""
+    cadss_checks_min: tuple[int, ...] = ()
+    """CADSS times in minutes from dosing (0 = before dosing): instruments.md "cadss" (~40 and ~90 min)."""
+    no_driving_rule: str = "No driving or operating machinery on the day of treatment."
+    """The discharge instruction on driving (§4 "Discharge")."""
+    no_driving_basis: str = "clinic_policy"
+    """``label`` (esketamine: not until the next day after sleep) or ``clinic_policy`` (ketamine: a clinic setting)."""
     overridden: tuple[str, ...] = ()
 
     def severity(self, limit: str) -> Severity:
@@ -224,6 +267,7 @@ class Protocol:
 # --- Parsing --------------------------------------------------------------------------------------------------------
 
 _TEXT: Final = ("id", "name", "summary", "route", "regulatory", "dosing_weight_basis")
+_OPTIONAL_TEXT: Final = ("fasting_basis", "sedation_scale", "no_driving_rule", "no_driving_basis")
 _TEXTS: Final = ("indications", "sources")
 _DECIMALS: Final = (
     "dose_mg_per_kg_min",
@@ -254,6 +298,8 @@ _INTS: Final = (
     "vitals_during_infusion_every_min",
     "vitals_after_infusion_every_min",
     "min_observation_min",
+    "fasting_food_min",
+    "fasting_liquids_min",
 )
 _FIELD_NAMES: Final = frozenset(f.name for f in fields(Protocol)) - {"overridden"}
 _REGIMEN_DECIMALS: Final = (
@@ -345,6 +391,7 @@ def _build(raw: Mapping[str, object], *, origin: str, overridden: tuple[str, ...
     if not isinstance(oximetry, bool):
         raise parse.fail("continuous_pulse_oximetry", f"must be true or false (got {oximetry!r})")
     values["continuous_pulse_oximetry"] = oximetry
+    _parse_session(parse, raw, values)
     if "discharge_score_min" not in raw:
         raise parse.fail("discharge_score_min", "is required")
     values["discharge_score_min"] = parse.integer("discharge_score_min", raw["discharge_score_min"])
@@ -354,6 +401,24 @@ def _build(raw: Mapping[str, object], *, origin: str, overridden: tuple[str, ...
     protocol = Protocol(**values, overridden=overridden)  # type: ignore[arg-type]
     _validate(protocol, parse)
     return protocol
+
+
+def _parse_session(parse: _Parser, raw: Mapping[str, object], values: dict[str, object]) -> None:
+    """The chair-side settings (``[session]``); absent keys keep the dataclass defaults."""
+    for name in _OPTIONAL_TEXT:
+        if name in raw:
+            values[name] = parse.text(name, raw[name])
+    pregnancy = raw.get("pregnancy_test_required", False)
+    # A clinic's tuning form sends text, so "true"/"false" are accepted here as well as TOML booleans.
+    if pregnancy in ("true", "false"):
+        pregnancy = pregnancy == "true"
+    if not isinstance(pregnancy, bool):
+        raise parse.fail("pregnancy_test_required", f"must be true or false (got {pregnancy!r})")
+    values["pregnancy_test_required"] = pregnancy
+    measures = raw.get("predose_measures", ())
+    empty = isinstance(measures, list | tuple) and not measures
+    values["predose_measures"] = () if empty else parse.texts("predose_measures", measures)
+    values["cadss_checks_min"] = parse.integers("cadss_checks_min", raw.get("cadss_checks_min", ()), low=0)
 
 
 def _parse_severity(parse: _Parser, value: object) -> tuple[tuple[str, Severity], ...]:
@@ -414,6 +479,35 @@ def _validate(p: Protocol, parse: _Parser) -> None:
     _validate_route_specifics(p, parse)
     _validate_severities(p, parse)
     _validate_series_and_cadence(p, parse)
+    _validate_session(p, parse)
+
+
+def _validate_session(p: Protocol, parse: _Parser) -> None:
+    for name in ("fasting_basis", "no_driving_basis"):
+        if getattr(p, name) not in RULE_BASES:
+            raise parse.fail(name, f"must be one of {', '.join(RULE_BASES)} (got {getattr(p, name)!r})")
+    if p.sedation_scale not in SEDATION_SCALES:
+        raise parse.fail("sedation_scale", f"must be one of {', '.join(SEDATION_SCALES)} (got {p.sedation_scale!r})")
+    for measure in p.predose_measures:
+        if measure not in PREDOSE_MEASURES:
+            raise parse.fail("predose_measures", f"unknown scale {measure!r}; expected {', '.join(PREDOSE_MEASURES)}")
+    if len(set(p.predose_measures)) != len(p.predose_measures):
+        raise parse.fail("predose_measures", "lists a scale twice")
+    if list(p.cadss_checks_min) != sorted(set(p.cadss_checks_min)):
+        raise parse.fail("cadss_checks_min", "must be increasing, each listed once")
+    if p.route != _ESKETAMINE_ROUTE:
+        return
+    # The Spravato label: no food 2 h, no liquids 30 min before; no driving until the next day (§3, §4).
+    for name, floor in (
+        ("fasting_food_min", ESKETAMINE_FASTING_FOOD_MIN),
+        ("fasting_liquids_min", ESKETAMINE_FASTING_LIQUIDS_MIN),
+    ):
+        value = getattr(p, name)
+        if value is None or value < floor:
+            raise parse.fail(name, f"esketamine needs at least {floor} min (Spravato PI)")
+    for name in ("fasting_basis", "no_driving_basis"):
+        if getattr(p, name) != "label":
+            raise parse.fail(name, "esketamine follows its FDA label")
 
 
 def _validate_range(

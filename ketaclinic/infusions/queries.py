@@ -1,0 +1,101 @@
+"""Access-scoped reads of treatment sessions: clinical roles only, patients at the user's locations (else 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ketaclinic.accounts.models import Location, User
+from ketaclinic.accounts.roles import role_can
+from ketaclinic.infusions.models import TreatmentSession
+from ketaclinic.infusions.services.checkin import CHAIR_ROUTES
+from ketaclinic.ledger.models import Container, Product
+from ketaclinic.patients.queries import patients_visible_to
+from ketaclinic.plans.models import SessionOrder
+
+ACTIVE = ("check_in", "infusing", "observation")
+
+
+def sessions_visible_to(user: User) -> QuerySet[TreatmentSession]:
+    if not role_can(getattr(user, "role", ""), "sessions.view"):
+        return TreatmentSession.objects.none()
+    return TreatmentSession.objects.filter(patient__in=patients_visible_to(user)).select_related(
+        "patient", "location__clinic", "order__plan_version__plan", "checked_in_by", "started_by"
+    )
+
+
+def get_session_for_user(user: User, session_id: int) -> TreatmentSession:
+    session = sessions_visible_to(user).filter(pk=session_id).first()
+    if session is None:
+        raise Http404("No such session.")
+    return session
+
+
+def orders_ready(user: User, *, on: dt.date | None = None) -> QuerySet[SessionOrder]:
+    """Open orders of signed, current plans due on or before ``on`` (today), with no session yet: who can be checked
+    in. Patients at the user's locations only."""
+    if not role_can(getattr(user, "role", ""), "sessions.record"):
+        return SessionOrder.objects.none()
+    day = on or timezone.localdate()
+    taken = TreatmentSession.objects.filter(order=OuterRef("pk")).exclude(status="cancelled")
+    return (
+        SessionOrder.objects.filter(
+            status="open",
+            plan_version__status="signed",
+            plan_version__plan__status="active",
+            plan_version__plan__patient__in=patients_visible_to(user),
+            route__in=CHAIR_ROUTES,
+            target_date__lte=day,
+        )
+        .exclude(Exists(taken))
+        .select_related("plan_version__plan__patient")
+        .order_by("target_date", "plan_version__plan__patient__family_name", "session_number")
+    )
+
+
+def get_order_for_user(user: User, order_id: int) -> SessionOrder:
+    order = (
+        SessionOrder.objects.filter(plan_version__plan__patient__in=patients_visible_to(user), pk=order_id)
+        .select_related("plan_version__plan__patient")
+        .first()
+    )
+    if order is None or not role_can(user.role, "sessions.record"):
+        raise Http404("No such order.")
+    return order
+
+
+def board_locations(user: User) -> QuerySet[Location]:
+    if not role_can(getattr(user, "role", ""), "floorboard.view"):
+        return Location.objects.none()
+    return user.locations.filter(is_active=True).order_by("name")
+
+
+def board_sessions(user: User, location: Location) -> QuerySet[TreatmentSession]:
+    """Every chair in use at ``location``: sessions in progress, and today's discharged ones waiting for their note."""
+    today = timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    return (
+        sessions_visible_to(user)
+        .filter(location=location)
+        .filter(Q(status__in=ACTIVE) | Q(status="discharged", discharged_at__gte=start))
+        .order_by("chair", "pk")
+    )
+
+
+def containers_for(session: TreatmentSession) -> QuerySet[Container]:
+    """Ledger stock at the session's location that this order can be given from: the right drug, usable, unexpired,
+    not empty; for an injection, the order's strength."""
+    substance = Product.Substance.ESKETAMINE if session.is_esketamine else Product.Substance.KETAMINE
+    containers = Container.objects.filter(
+        location=session.location,
+        status__in=(Container.Status.SEALED, Container.Status.OPEN),
+        balance_ml__gt=0,
+        lot__product__substance=substance,
+        lot__expires_on__gte=timezone.localdate(),
+    ).select_related("lot__product")
+    if session.order.concentration_mg_per_ml is not None and not session.is_esketamine:
+        containers = containers.filter(lot__product__concentration_mg_per_ml=session.order.concentration_mg_per_ml)
+    return containers.order_by("status", "lot__expires_on", "label")  # open vials first, then the earliest expiry

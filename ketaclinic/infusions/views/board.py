@@ -1,0 +1,110 @@
+"""Today's list (who can be checked in, who is in a chair), a patient's sessions, and the floor board: every chair
+at a location, refreshed without reloading (htmx polling a partial)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from ketaclinic.accounts.access import staff_view
+from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.audit import services as audit
+from ketaclinic.infusions import forms, services
+from ketaclinic.infusions.queries import (
+    board_locations,
+    board_sessions,
+    get_order_for_user,
+    orders_ready,
+    sessions_visible_to,
+)
+from ketaclinic.infusions.services import events, monitoring
+from ketaclinic.infusions.views.common import attempt, session_url
+from ketaclinic.patients.queries import get_patient_for_user
+
+
+@require_GET
+@staff_view("sessions.view")
+def today(request: AuthedRequest) -> HttpResponse:
+    orders = list(orders_ready(request.user)[:100])
+    in_chairs = sessions_visible_to(request.user).filter(status__in=("check_in", "infusing", "observation"))
+    audit.record(actor=request.user, action="session.today", detail={"orders": len(orders)})
+    return render(
+        request,
+        "infusions/today.html",
+        {"orders": orders, "in_chairs": in_chairs, "form": forms.CheckInOrderForm()},
+    )
+
+
+@require_POST
+@staff_view("sessions.record")
+def check_in(request: AuthedRequest, order_id: int) -> HttpResponse:
+    order = get_order_for_user(request.user, order_id)
+    form = forms.CheckInOrderForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "infusions/today.html", {"orders": [order], "form": form, "failed_order": order.pk}, status=200
+        )
+    return attempt(
+        request,
+        form,
+        lambda: services.create_session(by=request.user, order=order, chair=form.cleaned_data["chair"]),
+        success="Checked in. Work through the checklist.",
+        done=lambda session: redirect(session_url(session)),
+        failed=lambda status: render(
+            request,
+            "infusions/today.html",
+            {"orders": [order], "form": form, "failed_order": order.pk},
+            status=status,
+        ),
+    )
+
+
+@require_GET
+@staff_view("sessions.view")
+def patient_sessions(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    patient = get_patient_for_user(request.user, patient_id)
+    sessions = sessions_visible_to(request.user).filter(patient=patient).order_by("-checked_in_at")
+    orders = orders_ready(request.user).filter(plan_version__plan__patient=patient)
+    audit.record(actor=request.user, action="session.list", patient_id=patient.pk)
+    return render(
+        request,
+        "infusions/patient_sessions.html",
+        {"patient": patient, "sessions": sessions, "orders": orders, "form": forms.CheckInOrderForm()},
+    )
+
+
+def _rows(request: AuthedRequest, location_id: str | None) -> tuple[object, list[dict[str, object]], object]:
+    locations = board_locations(request.user)
+    location = locations.filter(pk=location_id).first() if location_id and location_id.isdigit() else None
+    location = location or locations.first()
+    rows: list[dict[str, object]] = []
+    if location is not None:
+        for session in board_sessions(request.user, location):
+            open_alerts = list(session.alerts.filter(acknowledged_at__isnull=True).order_by("-level", "-raised_at"))
+            rows.append(
+                {
+                    "session": session,
+                    "timer": monitoring.timer(session),
+                    "alerts": open_alerts,
+                    "stop": any(a.level == "stop" for a in open_alerts),
+                    "delivered_mg": events.delivered_mg(session),
+                }
+            )
+    return location, rows, locations
+
+
+@require_GET
+@staff_view("floorboard.view")
+def board(request: AuthedRequest) -> HttpResponse:
+    location, rows, locations = _rows(request, request.GET.get("location"))
+    audit.record(actor=request.user, action="session.board", obj=location, detail={"chairs": len(rows)})  # type: ignore[arg-type]
+    return render(request, "infusions/board.html", {"location": location, "rows": rows, "locations": locations})
+
+
+@require_GET
+@staff_view("floorboard.view")
+def board_rows(request: AuthedRequest) -> HttpResponse:
+    """The board's chairs alone, for htmx to swap in every few seconds (a background request: not user activity)."""
+    location, rows, _ = _rows(request, request.GET.get("location"))
+    return render(request, "infusions/_board_rows.html", {"location": location, "rows": rows})

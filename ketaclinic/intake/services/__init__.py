@@ -1,0 +1,10 @@
+"""Every write of the intake app (ARCHITECTURE.md "services"), by concept:
+
+- ``consultation``: public submission with rate limit and honeypot; triage, clinical review, conversion.
+- ``assessment``: the intake assessment draft, its trials, medication reconciliation and rating scales; submission.
+- ``decisions``: signing an eligibility decision (and its later versions); entered in error.
+"""
+
+from ketaclinic.intake.services import assessment, consultation, decisions
+
+__all__ = ["assessment", "consultation", "decisions"]

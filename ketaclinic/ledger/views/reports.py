@@ -1,0 +1,141 @@
+"""Reports on screen, as CSV and printable (controlled-substances.md "Reports"). Every report is audited; those
+that show patients name them in the audit event."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from ketaclinic.accounts.access import staff_view
+from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.audit import services as audit
+from ketaclinic.ledger import forms, queries, reports
+from ketaclinic.ledger.models import Inventory
+
+NEEDS = {
+    "inventory": "inventory",
+    "reconciliation": "inventory",
+    "form106": "theft_loss",
+}
+
+
+@require_GET
+@staff_view("ledger.report")
+def report_index(request: AuthedRequest) -> HttpResponse:
+    return render(request, "ledger/reports.html", {"kinds": reports.KINDS})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv(report: reports.Report) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow([report.title])
+        for label, value in report.facts:
+            yield writer.writerow([label, value])
+        for note in report.notes:
+            yield writer.writerow(["Note", note])
+        for section in report.sections:
+            yield writer.writerow([])
+            yield writer.writerow([section.title])
+            yield writer.writerow(section.columns)
+            for row in section.rows:
+                yield writer.writerow(row)
+            if section.totals:
+                yield writer.writerow(section.totals)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = f"{timezone.now():%Y%m%d-%H%M}"
+    response["Content-Disposition"] = f'attachment; filename="ledger-{report.kind}-{report.location.pk}-{stamp}.csv"'
+    return response
+
+
+def _build(kind: str, form: forms.ReportFilterForm, request: AuthedRequest) -> reports.Report | None:
+    data = form.cleaned_data
+    need = NEEDS.get(kind)
+    if need == "inventory":
+        inventory = data.get("inventory") or (
+            Inventory.objects.filter(location=data["location"], status=Inventory.Status.FINALISED)
+            .order_by("-taken_at")
+            .first()
+        )
+        if inventory is None:
+            return None
+        return reports.inventory(inventory) if kind == "inventory" else reports.reconciliation(inventory)
+    if need == "theft_loss":
+        report = (
+            data.get("theft_loss")
+            or queries.theft_loss_visible_to(request.user)
+            .filter(location=data["location"])
+            .order_by("-discovered_at")
+            .first()
+        )
+        return reports.form_106(report) if report is not None else None
+    location = data["location"]
+    start, end = form.period()
+    period = reports.Period(start, end, ZoneInfo(location.clinic.timezone))
+    if kind == "receipts":
+        return reports.receipts(location, period)
+    if kind == "administrations":
+        return reports.administrations(location, period, data.get("patient"))
+    if kind == "disposal":
+        return reports.disposal(location, period)
+    if kind == "balances":
+        return reports.balances(location, period)
+    return reports.inspection(location, period)
+
+
+@require_GET
+@staff_view("ledger.report")
+def report(request: AuthedRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
+    if kind not in reports.KINDS:
+        raise Http404("No such report.")
+    params = request.GET.copy()
+    locations = queries.ledger_locations(request.user)
+    if not params.get("location") and locations.exists():
+        params["location"] = str(locations.first().pk)  # type: ignore[union-attr]
+    form = forms.ReportFilterForm(params, user=request.user)
+    built: reports.Report | None = None
+    if form.is_valid():
+        built = _build(kind, form, request)
+        if built is not None:
+            built.normalise()
+    output = request.GET.get("format", "html")
+    detail: dict[str, Any] = {"kind": kind, "format": output, "filters": request.GET.urlencode()[:300]}
+    if built is not None:
+        detail["patients"] = sorted(built.patient_ids)
+    audit.record(
+        actor=request.user,
+        action="ledger.report.export" if output in ("csv", "print") else "ledger.report.view",
+        patient_id=next(iter(built.patient_ids)) if built is not None and len(built.patient_ids) == 1 else None,
+        detail=detail,
+    )
+    if built is not None and output == "csv":
+        return _csv(built)
+    template = "ledger/report_print.html" if output == "print" and built is not None else "ledger/report.html"
+    query = request.GET.copy()
+    query.pop("format", None)
+    return render(
+        request,
+        template,
+        {
+            "kind": kind,
+            "kind_title": reports.KINDS[kind],
+            "form": form,
+            "report": built,
+            "query": query.urlencode(),
+            "printed_at": timezone.localtime(),
+            "needs": NEEDS.get(kind),
+        },
+    )

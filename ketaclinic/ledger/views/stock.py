@@ -1,0 +1,344 @@
+"""The ledger overview, containers and entries, and the everyday writes: receive, administer, waste, quarantine,
+adjust and reverse."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ketaclinic.accounts.access import staff_view
+from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.roles import role_can
+from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.audit import services as audit
+from ketaclinic.domain.controlled import quantities
+from ketaclinic.ledger import forms, queries
+from ketaclinic.ledger import services as ledger
+from ketaclinic.ledger.models import Container, Discrepancy, Kind, LedgerEntry, TheftLossReport
+from ketaclinic.ledger.views.common import apply_errors, form_page, sign_all
+from ketaclinic.patients.queries import get_patient_for_user
+
+REFUSED = (ValidationError, ServiceError)
+
+
+def _location_summary(request: AuthedRequest, location: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    totals: dict[Any, dict[str, Any]] = {}
+    on_hand = Container.objects.filter(location=location, balance_ml__gt=0).select_related("lot__product")
+    for container in on_hand.order_by("lot__product__name", "pk"):  # summed in Python: exact on SQLite too
+        product = container.lot.product
+        row = totals.setdefault(product.pk, {"product": product.name, "containers": 0, "ml": Decimal("0.00")})
+        row["containers"] += 1
+        row["ml"] += container.balance_ml
+        row["mg"] = quantities.mg_from_ml(row["ml"], product.concentration_mg_per_ml)
+    rows = list(totals.values())
+    return {
+        "location": location,
+        "registrant": getattr(location, "dea_registrant", None),
+        "stock": rows,
+        "due": ledger.inventory_due(location, today),
+        "open_discrepancies": Discrepancy.objects.filter(location=location, status=Discrepancy.Status.OPEN).count(),
+        "open_reports": [r for r in TheftLossReport.objects.filter(location=location) if r.is_open()],
+        "expired": Container.objects.filter(
+            location=location, status__in=forms.USABLE, balance_ml__gt=0, lot__expires_on__lt=today
+        ).select_related("lot"),
+        "open_containers": Container.objects.filter(location=location, status=Container.Status.OPEN).select_related(
+            "lot__product"
+        ),
+    }
+
+
+@require_GET
+@staff_view("ledger.view")
+def home(request: AuthedRequest) -> HttpResponse:
+    locations = [_location_summary(request, location) for location in queries.ledger_locations(request.user)]
+    audit.record(actor=request.user, action="ledger.view_overview", detail={"locations": len(locations)})
+    return render(request, "ledger/home.html", {"locations": locations, "today": timezone.localdate()})
+
+
+@require_GET
+@staff_view("ledger.view")
+def container_list(request: AuthedRequest) -> HttpResponse:
+    containers = queries.containers_visible_to(request.user)
+    status = request.GET.get("status", "on_hand")
+    if status == "on_hand":
+        containers = containers.filter(status__in=forms.ON_HAND)
+    elif status in Container.Status.values:
+        containers = containers.filter(status=status)
+    page = Paginator(containers.order_by("location__name", "label"), 50).get_page(request.GET.get("page"))
+    statuses = [("on_hand", "On hand"), ("all", "All"), *Container.Status.choices]
+    return render(request, "ledger/containers.html", {"page": page, "status": status, "statuses": statuses})
+
+
+def _audit_entries(request: AuthedRequest, action: str, entries: list[LedgerEntry], **detail: Any) -> None:
+    patients = sorted({entry.patient_id for entry in entries if entry.patient_id})
+    audit.record(
+        actor=request.user,
+        action=action,
+        patient_id=patients[0] if len(patients) == 1 else None,
+        detail={**detail, "patients": patients},
+    )
+
+
+@require_GET
+@staff_view("ledger.view")
+def container_detail(request: AuthedRequest, container_id: int) -> HttpResponse:
+    container = queries.get_container_for_user(request.user, container_id)
+    entries = list(container.entries.select_related("patient", "reverses").order_by("seq"))
+    _audit_entries(request, "ledger.view_container", entries, container=container.pk)
+    reversed_ids = {entry.reverses_id for entry in entries if entry.kind == Kind.REVERSAL}
+    return render(
+        request,
+        "ledger/container.html",
+        {"container": container, "entries": entries, "reversed_ids": reversed_ids, "today": timezone.localdate()},
+    )
+
+
+@require_GET
+@staff_view("ledger.view")
+def entry_list(request: AuthedRequest) -> HttpResponse:
+    entries = queries.entries_visible_to(request.user)
+    kind = request.GET.get("kind", "")
+    if kind in Kind.values:
+        entries = entries.filter(kind=kind)
+    page = Paginator(entries.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    _audit_entries(request, "ledger.view_entries", list(page.object_list), kind=kind, page=page.number)
+    reversed_ids = set(
+        LedgerEntry.objects.filter(reverses__in=[e.pk for e in page.object_list]).values_list("reverses_id", flat=True)
+    )
+    return render(
+        request,
+        "ledger/entries.html",
+        {"page": page, "kind": kind, "kinds": Kind.choices, "reversed_ids": reversed_ids},
+    )
+
+
+@require_GET
+@staff_view("ledger.view")
+def entry_detail(request: AuthedRequest, entry_id: int) -> HttpResponse:
+    entry = queries.get_entry_for_user(request.user, entry_id)
+    audit.record(actor=request.user, action="ledger.view_entry", obj=entry, patient_id=entry.patient_id)
+    reversal = LedgerEntry.objects.filter(reverses=entry).first()
+    return render(
+        request,
+        "ledger/entry.html",
+        {
+            "entry": entry,
+            "reversal": reversal,
+            "linked": entry.linked_entries.order_by("seq"),
+            "can_reverse": role_can(request.user.role, "ledger.record")
+            and reversal is None
+            and entry.kind not in (Kind.REVERSAL, Kind.INVENTORY_COUNT),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("ledger.record")
+def receive(request: AuthedRequest) -> HttpResponse:
+    form = forms.ReceiptForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            receipt = ledger.receive(
+                by=request.user,
+                location=data["location"],
+                product=data["product"],
+                supplier=data["supplier"],
+                lot_number=data["lot_number"],
+                expires_on=data["expires_on"],
+                container_count=data["container_count"],
+                invoice_ref=data["invoice_ref"],
+                occurred_at=data["occurred_at"],
+                labels=form.label_list() or None,
+                backdate_reason=data["backdate_reason"],
+            )
+        except REFUSED as error:
+            apply_errors(form, error)
+        else:
+            labels = ", ".join(c.label for c in receipt.containers)
+            messages.success(request, f"Received {len(receipt.entries)} container(s): {labels}.")
+            return redirect("ledger:containers")
+    return form_page(
+        request,
+        form,
+        title="Receive stock",
+        intro="One line per delivery of one product and lot. Each container gets an id to write on it.",
+        submit="Record receipt",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("ledger.record")
+def administer(request: AuthedRequest) -> HttpResponse:
+    initial: dict[str, Any] = {}
+    if request.method == "GET":
+        if request.GET.get("container", "").isdigit():
+            initial["container"] = request.GET["container"]
+        if request.GET.get("patient", "").isdigit():
+            initial["patient"] = get_patient_for_user(request.user, int(request.GET["patient"])).pk
+    form = forms.AdministrationForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        container = data["container"]
+        drawn = data.get("drawn_ml")
+        try:
+            needs_witness = drawn is not None and drawn > data["quantity_ml"]
+            signatures = sign_all(request, form, container.location) if needs_witness else {}
+            result = ledger.administer(
+                by=request.user,
+                container=container,
+                patient=data["patient"],
+                quantity_ml=data["quantity_ml"],
+                drawn_ml=drawn,
+                occurred_at=data["occurred_at"],
+                session_reference=data["session_reference"],
+                waste_manner=data["waste_manner"],
+                backdate_reason=data["backdate_reason"],
+                witness=signatures.get("witness"),
+            )
+        except REFUSED as error:
+            apply_errors(form, error)
+        else:
+            entry = result.entry
+            text = f"Administration #{entry.seq} recorded: {-entry.quantity_ml} mL ({-entry.quantity_mg} mg)"
+            if result.waste is not None:
+                text += f"; {-result.waste.quantity_ml} mL wasted, witnessed by {result.waste.witness_name}"
+            messages.success(request, text + ".")
+            return redirect("ledger:container", container_id=container.pk)
+    return form_page(
+        request,
+        form,
+        title="Record an administration",
+        intro="Quantities in mL; mg are computed from the product's concentration.",
+        submit="Record administration",
+        witness_optional=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("ledger.record")
+def waste(request: AuthedRequest) -> HttpResponse:
+    initial = {"container": request.GET["container"]} if request.GET.get("container", "").isdigit() else {}
+    form = forms.WasteForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        container = data["container"]
+        try:
+            signatures = sign_all(request, form, container.location)
+            entry = ledger.waste(
+                by=request.user,
+                container=container,
+                quantity_ml=data["quantity_ml"] or Decimal("0"),
+                close=data["close"],
+                manner=data["manner"],
+                reason=data["reason"],
+                occurred_at=data["occurred_at"],
+                backdate_reason=data["backdate_reason"],
+                witness=signatures["witness"],
+            )
+        except REFUSED as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request, f"Waste #{entry.seq} recorded: {-entry.quantity_ml} mL, witnessed by {entry.witness_name}."
+            )
+            return redirect("ledger:container", container_id=container.pk)
+    return form_page(
+        request,
+        form,
+        title="Record a witnessed waste",
+        intro="The witness watches the waste and signs here with their own password and one-time code.",
+        submit="Record waste",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("ledger.record")
+def quarantine(request: AuthedRequest, container_id: int) -> HttpResponse:
+    container = queries.get_container_for_user(request.user, container_id)
+    form = forms.QuarantineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ledger.quarantine(by=request.user, container=container, reason=form.cleaned_data["reason"])
+        except REFUSED as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{container.label} is set aside for destruction or return.")
+            return redirect("ledger:container", container_id=container.pk)
+    return form_page(
+        request,
+        form,
+        title=f"Set aside {container.label}",
+        intro="A quarantined container can no longer be used; it leaves the books by destruction, transfer to a "
+        "reverse distributor or a witnessed waste.",
+        submit="Quarantine",
+        container=container,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("ledger.record")
+def adjust(request: AuthedRequest) -> HttpResponse:
+    initial = {"container": request.GET["container"]} if request.GET.get("container", "").isdigit() else {}
+    form = forms.AdjustmentForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            signatures = sign_all(request, form, data["container"].location)
+            entry = ledger.adjust(
+                by=request.user,
+                container=data["container"],
+                quantity_ml=data["quantity_ml"],
+                reason=data["reason"],
+                occurred_at=data["occurred_at"],
+                backdate_reason=data["backdate_reason"],
+                witness=signatures["witness"],
+            )
+        except REFUSED as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Adjustment #{entry.seq} recorded.")
+            return redirect("ledger:container", container_id=data["container"].pk)
+    return form_page(
+        request,
+        form,
+        title="Adjust the books",
+        intro="For a count that differs from the books. To undo a wrong entry, reverse it from its page instead.",
+        submit="Record adjustment",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("ledger.record")
+def reverse(request: AuthedRequest, entry_id: int) -> HttpResponse:
+    entry = queries.get_entry_for_user(request.user, entry_id)
+    form = forms.ReversalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signatures = sign_all(request, form, entry.location)
+            reversal = ledger.reverse(
+                by=request.user, entry=entry, reason=form.cleaned_data["reason"], witness=signatures["witness"]
+            )
+        except REFUSED as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Entry #{entry.seq} is reversed by #{reversal.seq}.")
+            return redirect("ledger:entry", entry_id=reversal.pk)
+    audit.record(actor=request.user, action="ledger.view_entry", obj=entry, patient_id=entry.patient_id)
+    return form_page(
+        request,
+        form,
+        title=f"Reverse entry #{entry.seq}",
+        intro="The entry stays in the ledger; an equal and opposite reversal points at it. A witness signs.",
+        submit="Reverse entry",
+        entry=entry,
+    )

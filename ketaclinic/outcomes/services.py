@@ -1,0 +1,134 @@
+"""Raising and acknowledging safety alerts: keyword-only, atomic, audited; the e-mail goes out after commit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import models, transaction
+from django.utils import timezone
+
+from ketaclinic.accounts.errors import PermissionDenied
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.roles import role_can
+from ketaclinic.audit import services as audit
+from ketaclinic.outcomes.models import SafetyAlert
+from ketaclinic.patients.models import Patient
+
+NOTE_MAX_CHARS = 2000
+
+
+def _can_receive(user: User | None, patient: Patient) -> bool:
+    return (
+        user is not None
+        and user.is_active
+        and role_can(user.role, "alerts.view")
+        and user.locations.filter(pk=patient.location_id).exists()
+    )
+
+
+def addressee_for(patient: Patient, recorder: User | None) -> tuple[User | None, str]:
+    """The patient's primary clinician; if there is none who can see the patient, the clinician who recorded the
+    screen; if neither, nobody in particular (the alert then shows to every clinician at the patient's location)."""
+    if _can_receive(patient.primary_clinician, patient):
+        return patient.primary_clinician, SafetyAlert.Assignment.PRIMARY_CLINICIAN
+    if _can_receive(recorder, patient):
+        return recorder, SafetyAlert.Assignment.RECORDER
+    return None, SafetyAlert.Assignment.UNASSIGNED
+
+
+def _mail(alert_id: int, severity: str, action: str, address: str) -> None:
+    # No patient identifiers in an e-mail: it says where to look, the application shows who.
+    send_mail(
+        subject="ketaclinic: a safety alert needs your review",
+        message=(
+            f"A suicide-risk screen is positive (severity: {severity}).\n"
+            f"Recommended action: {action}\n\n"
+            f"Sign in to ketaclinic and open Alerts (alert #{alert_id}). Acknowledge it there with your follow-up.\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[address],
+    )
+
+
+@transaction.atomic
+def raise_alert(
+    *,
+    by: User | None,
+    patient: Patient,
+    kind: str,
+    severity: str,
+    instrument: str,
+    score_total: float | None,
+    score_band: str,
+    source: models.Model,
+    message: str,
+    recommended_action: str,
+) -> SafetyAlert:
+    """Record an alert for the patient's primary clinician (or the fallback of ``addressee_for``) and e-mail them
+    after the transaction commits."""
+    if kind not in SafetyAlert.Kind.values:
+        raise ValueError(f"unknown alert kind {kind!r}")
+    if severity not in SafetyAlert.Severity.values:
+        raise ValueError(f"unknown alert severity {severity!r}")
+    assigned_to, assignment = addressee_for(patient, by)
+    alert = SafetyAlert.objects.create(
+        patient=patient,
+        kind=kind,
+        severity=severity,
+        instrument=instrument,
+        score_total=score_total,
+        score_band=score_band,
+        source_type=source._meta.label_lower,
+        source_id=source.pk,
+        message=message,
+        recommended_action=recommended_action,
+        assigned_to=assigned_to,
+        assignment=assignment,
+        raised_by=by,
+    )
+    audit.record(
+        actor=by,
+        action="alert.raise",
+        obj=alert,
+        patient_id=patient.pk,
+        detail={
+            "kind": kind,
+            "severity": severity,
+            "instrument": instrument,
+            "assigned_to": assigned_to.pk if assigned_to else None,
+            "assignment": assignment,
+        },
+    )
+    if assigned_to is not None and assigned_to.email:
+        label = alert.get_severity_display()
+        address = assigned_to.email
+        transaction.on_commit(lambda: _mail(alert.pk, label, recommended_action, address))
+    return alert
+
+
+@transaction.atomic
+def acknowledge_alert(*, by: User, alert: SafetyAlert, follow_up_note: str) -> SafetyAlert:
+    """A clinician confirms they acted on the alert; the follow-up note says what was done. Once only."""
+    if not role_can(by.role, "alerts.acknowledge"):
+        raise PermissionDenied("Your role may not acknowledge alerts (alerts.acknowledge).")
+    note = follow_up_note.strip()
+    if not note:
+        raise ValidationError({"follow_up_note": "Say what you did or arranged in response to this alert."})
+    if len(note) > NOTE_MAX_CHARS:
+        raise ValidationError({"follow_up_note": f"Keep the note under {NOTE_MAX_CHARS} characters."})
+    locked = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
+    if locked.acknowledged_at is not None:
+        raise ValidationError({"__all__": "This alert has already been acknowledged."})
+    locked.acknowledged_by = by
+    locked.acknowledged_at = timezone.now()
+    locked.follow_up_note = note
+    locked.save(update_fields=["acknowledged_by", "acknowledged_at", "follow_up_note"])
+    audit.record(
+        actor=by,
+        action="alert.acknowledge",
+        obj=locked,
+        patient_id=locked.patient_id,
+        detail={"assigned_to_self": locked.assigned_to_id == by.pk},
+    )
+    return locked
