@@ -36,7 +36,7 @@ check: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy ketaclinic
 	$(BIN)/lint-imports
-	KETACLINIC_ENVIRONMENT=test $(BIN)/python -m django makemigrations --check --dry-run --settings=ketaclinic.settings
+	KETACLINIC_ENVIRONMENT=test KETACLINIC_DATA_DIR=$$(mktemp -d) $(BIN)/python -m django makemigrations --check --dry-run --settings=ketaclinic.settings
 	KETACLINIC_SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
 	  KETACLINIC_ALLOWED_HOSTS=clinic.example.org DATABASE_URL=$(PG_URL) \
 	  $(BIN)/python -m django check --deploy --fail-level WARNING --settings=ketaclinic.settings
