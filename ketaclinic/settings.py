@@ -223,6 +223,34 @@ KETACLINIC_CONSULTATION_RATE_WINDOW_MIN = env_int(
     "KETACLINIC_CONSULTATION_RATE_WINDOW_MIN", default=60, low=1, high=7 * 24 * 60
 )
 
+# --- Measurement-based care (issue 8) ------------------------------------------------------------------------------
+# Questionnaire cadence (clinical-rules.md §5 "Measurement cadence defaults"): PHQ-9 (and GAD-7, a pain score for pain
+# patients) before every session during induction, then every 14 days; the file's alternative is 7 days for the first
+# 28 days after induction (set KETACLINIC_FOLLOW_UP_EARLY_INTERVAL_DAYS=7 to use it; 0 = off).
+KETACLINIC_FOLLOW_UP_INTERVAL_DAYS = env_int("KETACLINIC_FOLLOW_UP_INTERVAL_DAYS", default=14, low=1, high=365)
+KETACLINIC_FOLLOW_UP_EARLY_INTERVAL_DAYS = env_int(
+    "KETACLINIC_FOLLOW_UP_EARLY_INTERVAL_DAYS", default=0, low=0, high=365
+)
+KETACLINIC_FOLLOW_UP_EARLY_WINDOW_DAYS = env_int("KETACLINIC_FOLLOW_UP_EARLY_WINDOW_DAYS", default=28, low=1, high=365)
+# Clinic policy, not clinical figures (no source gives them): how long before a session its questionnaire is sent, and
+# how long a link stays open. A link never outlives its purpose: a pre-session link closes when the session day ends.
+KETACLINIC_QUESTIONNAIRE_LEAD_HOURS = env_int("KETACLINIC_QUESTIONNAIRE_LEAD_HOURS", default=24, low=1, high=168)
+KETACLINIC_QUESTIONNAIRE_LINK_HOURS = env_int("KETACLINIC_QUESTIONNAIRE_LINK_HOURS", default=72, low=1, high=336)
+# Text messages go through a pluggable backend (dotted path to a class with send(to, body)); the default prints them.
+KETACLINIC_SMS_BACKEND = os.environ.get("KETACLINIC_SMS_BACKEND", "ketaclinic.outcomes.sms.ConsoleSmsBackend")
+# Crisis resources shown on every questionnaire page (instruments.md § phq9: crisis resources shown to the patient).
+# US defaults; a clinic elsewhere sets its own numbers.
+KETACLINIC_CRISIS_LINE = os.environ.get("KETACLINIC_CRISIS_LINE", "988")
+KETACLINIC_CRISIS_LINE_NAME = os.environ.get("KETACLINIC_CRISIS_LINE_NAME", "Suicide & Crisis Lifeline")
+KETACLINIC_EMERGENCY_NUMBER = os.environ.get("KETACLINIC_EMERGENCY_NUMBER", "911")
+# Public questionnaire pages: at most N submissions/opens per client address per window (security.md "Input").
+KETACLINIC_QUESTIONNAIRE_RATE_LIMIT = env_int("KETACLINIC_QUESTIONNAIRE_RATE_LIMIT", default=30, low=1, high=10_000)
+# Clinic policy: an open safety alert nobody has acknowledged after this many minutes is escalated to the clinic
+# admins of the patient's location (in-app and e-mail). No published figure; 60 minutes is the shipped default.
+KETACLINIC_ALERT_ESCALATION_MINUTES = env_int(
+    "KETACLINIC_ALERT_ESCALATION_MINUTES", default=60, low=5, high=7 * 24 * 60
+)
+
 # --- API ------------------------------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200

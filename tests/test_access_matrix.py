@@ -67,9 +67,18 @@ EXPECTED: dict[str, dict[str, int]] = {
 }
 
 APP_MODULES = []
-for _app in ("intake", "plans", "infusions", "outcomes", "ledger"):
+for _module_name in (
+    "intake.access_expectations",
+    "plans.access_expectations",
+    "infusions.access_expectations",
+    "outcomes.access_expectations",
+    "outcomes.access_questionnaires",
+    "outcomes.access_trajectory",
+    "outcomes.access_dashboard",
+    "ledger.access_expectations",
+):
     try:
-        APP_MODULES.append(importlib.import_module(f"tests.{_app}.access_expectations"))
+        APP_MODULES.append(importlib.import_module(f"tests.{_module_name}"))
     except ModuleNotFoundError:
         continue
 for _module in APP_MODULES:

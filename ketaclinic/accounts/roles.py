@@ -73,6 +73,14 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "sessions.record": CLINICAL_ROLES,
     "sessions.sign": CLINICAL_ROLES,
     "floorboard.view": CLINICAL_ROLES,
+    # Measurement-based care (issue 8): clinicians read trajectories and send questionnaire links; prescribers adjust
+    # plans; the clinic dashboard (aggregates, no names) is for prescribers and clinic admins; clinic admins see the
+    # alerts escalated to them (someone must make sure a clinician acts).
+    "outcomes.view": CLINICAL_ROLES,
+    "questionnaires.send": CLINICAL_ROLES,
+    "plans.adjust": frozenset({Role.PRESCRIBER}),
+    "dashboard.view": frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    "alerts.escalated": frozenset({Role.CLINIC_ADMIN}),
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),

@@ -164,3 +164,53 @@ class SessionOrder(models.Model):
 
     def __str__(self) -> str:
         return f"Session {self.session_number}: {self.dose_mg} mg {self.route} on {self.target_date}"
+
+
+class PlanAdjustment(models.Model):
+    """A prescriber's decision about a running plan after reviewing the patient's outcomes (issue 8), with reasons.
+
+    ``continue`` keeps the plan as it is; ``booster_interval`` sets the maintenance interval; ``dose_change`` and
+    ``route_change`` start a draft amendment (a new plan version that must be signed like any other: signed means
+    locked); ``stop`` stops the plan and cancels its open orders. ``evidence`` is a snapshot of what the prescriber saw
+    (latest scores, change from baseline, the stop-signal suggestion), so the decision can be read later as it was
+    made.
+    """
+
+    class Kind(models.TextChoices):
+        CONTINUE = "continue", "Continue as planned"
+        BOOSTER_INTERVAL = "booster_interval", "Set the booster (maintenance) interval"
+        DOSE_CHANGE = "dose_change", "Change the dose"
+        ROUTE_CHANGE = "route_change", "Change the route"
+        STOP = "stop", "Stop treatment"
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="adjustments")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.TextField()
+    booster_interval_days = models.PositiveIntegerField(null=True, blank=True)
+    new_dose_mg = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    new_route = models.CharField(max_length=30, blank=True)
+    from_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="+")
+    draft_version = models.ForeignKey(
+        PlanVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The amendment a dose or route change started (to be signed).",
+    )
+    evidence = models.JSONField(default=dict, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="plan_adjustment_has_reason"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="booster_interval") | models.Q(booster_interval_days__gt=0),
+                name="plan_adjustment_booster_has_interval",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.plan} ({self.decided_at:%Y-%m-%d})"

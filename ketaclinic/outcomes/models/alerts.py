@@ -1,8 +1,8 @@
-"""Safety alerts (ARCHITECTURE.md: outcomes/ holds alerts); issue 8 adds questionnaire responses and dashboards here.
+"""Safety alerts (ARCHITECTURE.md: outcomes/ holds alerts).
 
 An alert is raised by a service when a rating scale flags suicidality (instruments.md § phq9, § cssrs_screener). It is
 addressed to the patient's primary clinician and stays on their dashboard until a clinician acknowledges it with a
-follow-up note. Alerts are never deleted; acknowledging is the only change an alert row ever sees.
+follow-up note. Alerts are never deleted; acknowledging and escalating are the only changes an alert row ever sees.
 """
 
 from __future__ import annotations
@@ -58,6 +58,10 @@ class SafetyAlert(models.Model):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
     follow_up_note = models.TextField(blank=True, editable=False)
+    # Escalation (issue 8): an alert still open after KETACLINIC_ALERT_ESCALATION_MINUTES goes to the clinic admins
+    # of the patient's location (in-app and e-mail) so that somebody makes sure a clinician acts.
+    escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    escalated_to = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="escalated_alerts")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -65,6 +69,7 @@ class SafetyAlert(models.Model):
             models.Index(fields=["assigned_to", "acknowledged_at"]),
             models.Index(fields=["patient", "created_at"]),
             models.Index(fields=["source_type", "source_id"]),
+            models.Index(fields=["acknowledged_at", "escalated_at", "created_at"]),
         ]
         constraints = [
             models.CheckConstraint(
