@@ -93,3 +93,11 @@ api.add_router("/ledger", ledger_router, tags=["ledger"])
 api.add_router("/alerts", outcomes_router, tags=["alerts"])
 api.add_router("/plans", plans_router, tags=["plans"])
 api.add_router("/sessions", infusions_router, tags=["sessions"])
+
+from ketaclinic.outcomes.dashboard_api import router as dashboard_router  # noqa: E402
+from ketaclinic.outcomes.outcomes_api import router as outcome_summaries_router  # noqa: E402
+from ketaclinic.outcomes.questionnaire_api import router as questionnaire_router  # noqa: E402
+
+api.add_router("/outcomes/questionnaire-links", questionnaire_router, tags=["outcomes"])
+api.add_router("/outcomes/dashboard", dashboard_router, tags=["outcomes"])
+api.add_router("/outcomes", outcome_summaries_router, tags=["outcomes"])
