@@ -245,6 +245,12 @@ KETACLINIC_CRISIS_LINE_NAME = os.environ.get("KETACLINIC_CRISIS_LINE_NAME", "Sui
 KETACLINIC_EMERGENCY_NUMBER = os.environ.get("KETACLINIC_EMERGENCY_NUMBER", "911")
 # Public questionnaire pages: at most N submissions/opens per client address per window (security.md "Input").
 KETACLINIC_QUESTIONNAIRE_RATE_LIMIT = env_int("KETACLINIC_QUESTIONNAIRE_RATE_LIMIT", default=30, low=1, high=10_000)
+KETACLINIC_QUESTIONNAIRE_RATE_WINDOW_MIN = env_int(
+    "KETACLINIC_QUESTIONNAIRE_RATE_WINDOW_MIN", default=60, low=1, high=7 * 24 * 60
+)
+# The public address patients reach the site at, used in the links the scheduler sends (staff "send now" uses the
+# address of the request). Set it in production, e.g. https://clinic.example.org.
+KETACLINIC_PUBLIC_URL = os.environ.get("KETACLINIC_PUBLIC_URL", "http://127.0.0.1:8000")
 # Clinic policy: an open safety alert nobody has acknowledged after this many minutes is escalated to the clinic
 # admins of the patient's location (in-app and e-mail). No published figure; 60 minutes is the shipped default.
 KETACLINIC_ALERT_ESCALATION_MINUTES = env_int(

@@ -1,4 +1,8 @@
-"""/api/v1/alerts: safety alerts at the caller's locations, and acknowledging one (clinical roles)."""
+"""/api/v1/alerts: safety alerts at the caller's locations, and acknowledging one (clinical roles).
+
+Clinic admins (``alerts.escalated``) list and read, never acknowledge, the alerts escalated because no clinician
+acknowledged them within KETACLINIC_ALERT_ESCALATION_MINUTES.
+"""
 
 import datetime as dt
 from typing import Literal
@@ -13,7 +17,15 @@ from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
 from ketaclinic.audit import services as audit
 from ketaclinic.outcomes import services
-from ketaclinic.outcomes.queries import alerts_visible_to, get_alert_for_user, open_alerts_for
+from ketaclinic.outcomes.models import SafetyAlert
+from ketaclinic.outcomes.queries import (
+    ALERT_CAPABILITIES,
+    alerts_visible_to,
+    can_see_alerts,
+    escalation_delay_min,
+    get_alert_for_user,
+    open_alerts_for,
+)
 from ketaclinic.patients.api import ErrorOut
 
 router = Router()
@@ -35,11 +47,28 @@ class SafetyAlertOut(Schema):
     acknowledged_by_id: int | None
     acknowledged_at: dt.datetime | None
     follow_up_note: str
+    escalated_at: dt.datetime | None = Field(
+        description="When the alert was escalated to the clinic admins (nobody had acknowledged it in time)."
+    )
+    escalated_to_ids: list[int] = Field(description="The clinic admins it was escalated to (empty: nobody).")
+    escalated_after_min: int | None = Field(description="Minutes between raising and escalating it.")
+
+    @staticmethod
+    def resolve_escalated_to_ids(obj: SafetyAlert) -> list[int]:
+        return [user.pk for user in obj.escalated_to.all()]
+
+    @staticmethod
+    def resolve_escalated_after_min(obj: SafetyAlert) -> int | None:
+        return escalation_delay_min(obj)
 
 
 class SafetyAlertFilter(Schema):
     show: Literal["mine", "open", "all"] = Field(
-        "mine", description="mine: open alerts addressed to you (or to nobody in particular); open; all."
+        "mine",
+        description=(
+            "mine: open alerts addressed to you (or to nobody in particular); for clinic admins, open alerts escalated"
+            " to you; open; all. Clinic admins only ever see escalated alerts."
+        ),
     )
 
 
@@ -52,14 +81,19 @@ def _require(user: User, capability: str) -> None:
         raise HttpError(403, f"Your role does not allow this ({capability}).")
 
 
+def _require_alerts(user: User) -> None:
+    if not can_see_alerts(user):
+        raise HttpError(403, f"Your role does not allow this ({' or '.join(ALERT_CAPABILITIES)}).")
+
+
 @router.get(
     "/",
     response={200: list[SafetyAlertOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-    summary="List safety alerts at your locations",
+    summary="List safety alerts at your locations (clinic admins: the escalated ones)",
 )
 @paginate(BoundedLimitOffsetPagination)
 def list_alerts(request: AuthedRequest, filters: Query[SafetyAlertFilter]):  # type: ignore[no-untyped-def]
-    _require(request.user, "alerts.view")
+    _require_alerts(request.user)
     audit.record(actor=request.user, action="api.alert.list", detail={"show": filters.show})
     alerts = {
         "mine": open_alerts_for(request.user),
@@ -75,7 +109,7 @@ def list_alerts(request: AuthedRequest, filters: Query[SafetyAlertFilter]):  # t
     summary="Read one safety alert",
 )
 def read_alert(request: AuthedRequest, alert_id: int):  # type: ignore[no-untyped-def]
-    _require(request.user, "alerts.view")
+    _require_alerts(request.user)
     alert = get_alert_for_user(request.user, alert_id)
     audit.record(actor=request.user, action="api.alert.read", obj=alert, patient_id=alert.patient_id)
     return alert

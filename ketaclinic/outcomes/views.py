@@ -1,32 +1,69 @@
-"""Safety alerts: the list at the user's locations and one alert with its acknowledgement. Every view is audited."""
+"""Safety alerts: the list at the user's locations and one alert with its acknowledgement. Every view is audited.
+
+Clinicians (``alerts.view``) see every alert and acknowledge them. Clinic admins (``alerts.escalated``) see, read-only,
+the alerts escalated because nobody acknowledged them in time; acknowledging stays a clinical action.
+"""
 
 from __future__ import annotations
 
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ketaclinic.accounts.access import staff_view
+from ketaclinic.accounts.access import View, staff_view
 from ketaclinic.accounts.errors import ServiceError
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.outcomes import services
 from ketaclinic.outcomes.forms import AcknowledgeForm
-from ketaclinic.outcomes.queries import alerts_visible_to, get_alert_for_user, open_alerts_for
+from ketaclinic.outcomes.queries import (
+    ALERT_CAPABILITIES,
+    alerts_visible_to,
+    can_see_alerts,
+    get_alert_for_user,
+    open_alerts_for,
+    sees_escalated_only,
+    with_escalation_delay,
+)
 from ketaclinic.patients.views import apply_errors
 
 SHOW = {"mine": "Open, for me", "open": "All open", "all": "All, including acknowledged"}
+SHOW_ESCALATED = {"mine": "Escalated to me, still open", "open": "Escalated, still open", "all": "All escalated"}
+
+
+def alerts_view(view: View) -> View:
+    """``staff_view`` for either alert capability: clinicians, and clinic admins for escalated alerts (else 403)."""
+
+    @staff_view()
+    @wraps(view)
+    def wrapper(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
+        if not can_see_alerts(request.user):
+            audit.record(
+                actor=request.user,
+                action="access.denied",
+                outcome="denied",
+                detail={"capability": " or ".join(ALERT_CAPABILITIES), "path": request.path},
+            )
+            raise PermissionDenied("Your role does not allow this (alerts.view).")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 @require_GET
-@staff_view("alerts.view")
+@alerts_view
 def alert_list(request: AuthedRequest) -> HttpResponse:
+    escalated_only = sees_escalated_only(request.user)
+    choices = SHOW_ESCALATED if escalated_only else SHOW
     show = request.GET.get("show", "mine")
-    if show not in SHOW:
+    if show not in choices:
         show = "mine"
     alerts = {
         "mine": open_alerts_for(request.user),
@@ -34,19 +71,25 @@ def alert_list(request: AuthedRequest) -> HttpResponse:
         "all": alerts_visible_to(request.user),
     }[show]
     page = Paginator(alerts.order_by("-created_at", "-pk"), 25).get_page(request.GET.get("page"))
-    audit.record(actor=request.user, action="alert.list", detail={"show": show, "results": page.paginator.count})
-    return render(request, "outcomes/list.html", {"page": page, "show": show, "choices": SHOW})
+    page.object_list = with_escalation_delay(page.object_list)
+    audit.record(
+        actor=request.user,
+        action="alert.list",
+        detail={"show": show, "results": page.paginator.count, "escalated_only": escalated_only},
+    )
+    context = {"page": page, "show": show, "choices": choices, "escalated_only": escalated_only}
+    return render(request, "outcomes/list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view("alerts.view")
+@alerts_view
 def alert_detail(request: AuthedRequest, alert_id: int) -> HttpResponse:
-    alert = get_alert_for_user(request.user, alert_id)
+    alert = with_escalation_delay([get_alert_for_user(request.user, alert_id)])[0]
     can_acknowledge = alert.is_open and role_can(request.user.role, "alerts.acknowledge")
     form = AcknowledgeForm(request.POST or None) if can_acknowledge else None
     status = 200
     if request.method == "POST" and form is None:
-        status = 409  # already acknowledged, or a role that may not: nothing to do
+        status = 409  # already acknowledged, or a role that may not (clinic admins read escalations): nothing to do
     elif request.method == "POST" and form is not None and form.is_valid():
         try:
             services.acknowledge_alert(by=request.user, alert=alert, follow_up_note=form.cleaned_data["follow_up_note"])
@@ -56,4 +99,10 @@ def alert_detail(request: AuthedRequest, alert_id: int) -> HttpResponse:
             messages.success(request, "Alert acknowledged; your follow-up note is on record.")
             return redirect("outcomes:alert_detail", alert_id=alert.pk)
     audit.record(actor=request.user, action="alert.view", obj=alert, patient_id=alert.patient_id)
-    return render(request, "outcomes/detail.html", {"alert": alert, "form": form}, status=status)
+    context = {
+        "alert": alert,
+        "form": form,
+        "escalated_only": sees_escalated_only(request.user),
+        "escalated_to": list(alert.escalated_to.all()),
+    }
+    return render(request, "outcomes/detail.html", context, status=status)

@@ -15,6 +15,7 @@ from ketaclinic.accounts.models import PRESCRIBING_LICENCES, Clinic, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import dosing, protocols
+from ketaclinic.outcomes import services as outcomes
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans.evaluation import ESKETAMINE_ROUTE, Evaluation, PlanInput, evaluate
 from ketaclinic.plans.models import PlanVersion, ProtocolTuning, SessionOrder, TreatmentPlan
@@ -216,6 +217,8 @@ def sign(*, by: User, version: PlanVersion) -> PlanVersion:
         patient_id=version.plan.patient_id,
         detail={"orders": len(orders), "overrides": sorted(version.overrides)},
     )
+    # The outcome courses take their indication, route and protocol from the latest signed plan (issue 8).
+    outcomes.refresh_courses_for_patient(version.plan.patient)
     return version
 
 

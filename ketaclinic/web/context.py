@@ -20,4 +20,14 @@ def clinic_context(request: HttpRequest) -> dict[str, Any]:
         "can": can,
         "mfa_front_desk": settings.KETACLINIC_MFA_FRONT_DESK,
         "public_pages": PUBLIC_PAGES,
+        "crisis": crisis_resources(),
+    }
+
+
+def crisis_resources() -> dict[str, str]:
+    """The crisis line and emergency number shown to patients (settings; instruments.md § phq9: crisis resources)."""
+    return {
+        "line": settings.KETACLINIC_CRISIS_LINE,
+        "name": settings.KETACLINIC_CRISIS_LINE_NAME,
+        "emergency": settings.KETACLINIC_EMERGENCY_NUMBER,
     }

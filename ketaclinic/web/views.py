@@ -14,7 +14,7 @@ from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.intake.queries import awaiting_review, requests_visible_to
-from ketaclinic.outcomes.queries import open_alerts_for
+from ketaclinic.outcomes.queries import can_see_alerts, open_alerts_for, sees_escalated_only, with_escalation_delay
 from ketaclinic.patients.queries import patients_visible_to
 
 
@@ -38,7 +38,9 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "patient_count": patients_visible_to(user).count(),
         "my_patients": patients_visible_to(user).filter(primary_clinician=user).order_by("family_name")[:10],
         "locations": user.locations.all(),
-        "alerts": list(open_alerts_for(user)[:20]) if role_can(user.role, "alerts.view") else [],
+        # Clinicians: open alerts for them; clinic admins: open alerts escalated to them (outcomes.queries).
+        "alerts": with_escalation_delay(open_alerts_for(user)[:20]) if can_see_alerts(user) else [],
+        "alerts_escalated_only": sees_escalated_only(user),
         "new_requests": requests_visible_to(user).filter(status="new").count(),
         "review_requests": requests_visible_to(user)
         .filter(

@@ -1,14 +1,16 @@
-"""Access matrix rows of the outcomes app (safety alerts)."""
+"""Access matrix rows of the outcomes app (safety alerts): clinicians see every alert at their locations, clinic admins
+the escalated ones (the world's alert is escalated to dave), front desk none."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from tests.test_access_matrix import CLINICAL, staff
+from tests.test_access_matrix import ADMIN, NURSE, PRESC, staff
 
 EXPECTED: dict[str, dict[str, int]] = {
-    "outcomes:alert_list": staff(allowed=CLINICAL),
-    "outcomes:alert_detail": staff(allowed=CLINICAL),
+    "outcomes:alert_list": staff(allowed=(NURSE, PRESC, ADMIN)),
+    "outcomes:alert_detail": staff(allowed=(NURSE, PRESC, ADMIN)),
 }
 
 
@@ -28,6 +30,12 @@ def make_world(world: dict[str, Any]) -> dict[str, Any]:
         message="C-SSRS screener at intake: low risk.",
         recommended_action="Behavioural-health referral and crisis resources.",
     )
+    from django.conf import settings
+
+    from ketaclinic.outcomes.services.alerts import escalate_overdue_alerts
+
+    overdue = alert.created_at + dt.timedelta(minutes=settings.KETACLINIC_ALERT_ESCALATION_MINUTES + 1)
+    escalate_overdue_alerts(now=overdue)
     return {**world, "alert": alert}
 
 

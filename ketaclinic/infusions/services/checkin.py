@@ -39,7 +39,8 @@ from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Container, Product
 from ketaclinic.ledger.services.administration import check_usable
 from ketaclinic.outcomes import services as outcomes
-from ketaclinic.outcomes.models import SafetyAlert
+from ketaclinic.outcomes.services import safety
+from ketaclinic.outcomes.services.measurements import COURSE_INSTRUMENTS
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans import services as plans
 from ketaclinic.plans.evaluation import effective_protocol
@@ -205,6 +206,10 @@ def record_score(
         recorded_by=by,
     )
     _safety_alert(by, locked, row, score)
+    if instrument in COURSE_INSTRUMENTS:  # the pre-dose score joins the patient's outcome series (issue 8)
+        outcomes.record_measurement(
+            by=by, patient=locked.patient, score=score, context="pre_session", source=row, taken_at=when
+        )
     finish_write(locked, token=token, kind="score", obj=row)
     audit.record(
         actor=by,
@@ -217,32 +222,15 @@ def record_score(
 
 
 def _safety_alert(by: User, session: TreatmentSession, row: SessionScore, score: instruments.Score) -> None:
-    if instruments.SUICIDALITY not in score.flags or row.instrument not in ("phq9", "cssrs_screener"):
-        return
+    """PHQ-9 item 9 ≥ 1 or a positive C-SSRS before dosing alerts the primary clinician (once per session and scale)."""
     siblings = session.scores.filter(instrument=row.instrument).values_list("pk", flat=True)
-    if SafetyAlert.objects.filter(
-        source_type=SessionScore._meta.label_lower, source_id__in=list(siblings), acknowledged_at__isnull=True
-    ).exists():
-        return
-    if row.instrument == "cssrs_screener":
-        severity = str(score.band)
-        message = f"C-SSRS screener before a treatment session: {score.band} risk."
-        action = instruments.cssrs_recommended_action(str(score.band)) or ""
-    else:
-        severity = SafetyAlert.Severity.UNRATED
-        message = f"PHQ-9 item 9 answered {row.answers[8]} before a treatment session; total {row.total:g}."
-        action = " ".join(instruments.PHQ9_ITEM9_SAFETY_WORKFLOW)
-    outcomes.raise_alert(
+    safety.raise_for_screen(
         by=by,
-        patient=Patient.objects.select_related("primary_clinician").get(pk=session.patient_id),
-        kind=SafetyAlert.Kind.SUICIDALITY,
-        severity=severity,
-        instrument=row.instrument,
-        score_total=row.total,
-        score_band=row.band,
+        patient=session.patient,
+        score=score,
         source=row,
-        message=message,
-        recommended_action=action,
+        where="before a treatment session",
+        sibling_source_ids=list(siblings),
     )
 
 

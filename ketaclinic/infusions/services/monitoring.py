@@ -32,6 +32,7 @@ from ketaclinic.infusions.models import (
 )
 from ketaclinic.infusions.services import checklist
 from ketaclinic.infusions.services.common import finish_write, moment, open_write, protocol_for, replayed
+from ketaclinic.outcomes import services as outcomes
 
 VITAL_FIELDS = (
     "systolic_mmhg",
@@ -185,6 +186,8 @@ def mark_entered_in_error(*, by: User, session: TreatmentSession, version: int |
         row.alerts.filter(acknowledged_at__isnull=True).update(
             acknowledged_by=by, acknowledged_at=now, acknowledgement_note=f"Reading entered in error: {reason}"
         )
+    if isinstance(row, SessionScore):  # its copy in the outcome series goes too (issue 8)
+        outcomes.withdraw_measurements_of(by=by, source=row, reason=reason)
     finish_write(locked)
     audit.record(
         actor=by,

@@ -29,7 +29,8 @@ from ketaclinic.intake.models import (
 )
 from ketaclinic.intake.services.common import require, require_location
 from ketaclinic.outcomes import services as outcomes
-from ketaclinic.outcomes.models import SafetyAlert
+from ketaclinic.outcomes.services import safety
+from ketaclinic.outcomes.services.measurements import COURSE_INSTRUMENTS
 from ketaclinic.patients import services as patients
 from ketaclinic.patients.models import Patient
 
@@ -296,39 +297,14 @@ def mark_line_entered_in_error(*, by: User, row: AntidepressantTrial | IntakeMed
 def _safety_alert(by: User, response: InstrumentResponse, score: instruments.Score) -> None:
     """instruments.md: PHQ-9 item 9 ≥ 1 starts the safety workflow; a C-SSRS screen above negative gets the Columbia
     triage action. One open alert per instrument of an intake: re-entering the scale does not stack alerts."""
-    if instruments.SUICIDALITY not in score.flags:
-        return
-    assessment = response.assessment
-    sibling_ids = assessment.responses.filter(instrument=response.instrument).values_list("pk", flat=True)
-    already_open = SafetyAlert.objects.filter(
-        source_type=InstrumentResponse._meta.label_lower, source_id__in=list(sibling_ids), acknowledged_at__isnull=True
-    ).exists()
-    if already_open:
-        return
-    if response.instrument == "cssrs_screener":
-        band = str(score.band)
-        severity = band
-        message = f"C-SSRS screener at intake: {band} risk ({score.total} of 6 questions answered yes)."
-        action = instruments.cssrs_recommended_action(band) or ""
-    else:
-        item9 = instruments.get("phq9").items[8]
-        answer = dict(item9.options)[int(score.answers[8])]  # type: ignore[arg-type]
-        severity = SafetyAlert.Severity.UNRATED
-        message = (
-            f"PHQ-9 item 9 ({item9.label.lower()}) answered “{answer}” at intake; total {score.total} ({score.band})."
-        )
-        action = " ".join(instruments.PHQ9_ITEM9_SAFETY_WORKFLOW)
-    outcomes.raise_alert(
+    siblings = response.assessment.responses.filter(instrument=response.instrument).values_list("pk", flat=True)
+    safety.raise_for_screen(
         by=by,
-        patient=Patient.objects.select_related("primary_clinician").get(pk=assessment.patient_id),  # fresh addressee
-        kind=SafetyAlert.Kind.SUICIDALITY,
-        severity=severity,
-        instrument=response.instrument,
-        score_total=float(score.total),
-        score_band=score.band or "",
+        patient=response.assessment.patient,
+        score=score,
         source=response,
-        message=message,
-        recommended_action=action,
+        where="at intake",
+        sibling_source_ids=list(siblings),
     )
 
 
@@ -352,12 +328,15 @@ def record_instrument(
             errors.setdefault(key, []).append(str(problem))
         raise ValidationError(errors) from None
     previous = assessment.responses.filter(instrument=instrument, entered_in_error=False)
+    replaced = list(previous)
     previous.update(
         entered_in_error=True,
         entered_in_error_reason="Re-entered",
         entered_in_error_by=by,
         entered_in_error_at=timezone.now(),
     )
+    for earlier in replaced:  # its copy in the outcome series goes too (issue 8)
+        outcomes.withdraw_measurements_of(by=by, source=earlier, reason="Re-entered")
     response = InstrumentResponse.objects.create(
         assessment=assessment,
         instrument=instrument,
@@ -377,6 +356,8 @@ def record_instrument(
         detail={"instrument": instrument, "total": float(score.total), "flags": sorted(score.flags)},
     )
     _safety_alert(by, response, score)
+    if instrument in COURSE_INSTRUMENTS:  # the baseline of the patient's outcome series (issue 8)
+        outcomes.record_measurement(by=by, patient=assessment.patient, score=score, context="baseline", source=response)
     return response
 
 

@@ -149,8 +149,10 @@ def _confirmation_mail(reference: str, address: str, method: str) -> None:
             f"Thank you. We received your request for a consultation; your reference is {reference}.\n\n"
             f"Someone from our team will contact you ({method.lower()}) to talk about next steps. A clinician reviews "
             "every request before any treatment is considered.\n\n"
-            "If you are in crisis or thinking about harming yourself, call or text 988 (Suicide & Crisis Lifeline) "
-            "or call 911 now. Please do not reply to this e-mail with medical details.\n"
+            "If you are in crisis or thinking about harming yourself, call or text "
+            f"{settings.KETACLINIC_CRISIS_LINE} ({settings.KETACLINIC_CRISIS_LINE_NAME}) "
+            f"or call {settings.KETACLINIC_EMERGENCY_NUMBER} now. Please do not reply to this e-mail with medical "
+            "details.\n"
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[address],

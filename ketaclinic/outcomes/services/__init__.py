@@ -7,7 +7,14 @@
 The names most callers need are re-exported here (``from ketaclinic.outcomes import services as outcomes``).
 """
 
-from ketaclinic.outcomes.services.alerts import NOTE_MAX_CHARS, acknowledge_alert, addressee_for, raise_alert
+from ketaclinic.outcomes.services.alerts import (
+    NOTE_MAX_CHARS,
+    Escalation,
+    acknowledge_alert,
+    addressee_for,
+    escalate_overdue_alerts,
+    raise_alert,
+)
 from ketaclinic.outcomes.services.measurements import (
     record_measurement,
     refresh_course,
@@ -17,8 +24,10 @@ from ketaclinic.outcomes.services.measurements import (
 
 __all__ = [
     "NOTE_MAX_CHARS",
+    "Escalation",
     "acknowledge_alert",
     "addressee_for",
+    "escalate_overdue_alerts",
     "raise_alert",
     "record_measurement",
     "refresh_course",

@@ -1,16 +1,20 @@
-"""Raising and acknowledging safety alerts: keyword-only, atomic, audited; the e-mail goes out after commit."""
+"""Raising, acknowledging and escalating safety alerts: keyword-only, atomic, audited; e-mail goes out after commit."""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.errors import PermissionDenied
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.roles import role_can
+from ketaclinic.accounts.roles import role_can, roles_with
 from ketaclinic.audit import services as audit
 from ketaclinic.outcomes.models import SafetyAlert
 from ketaclinic.patients.models import Patient
@@ -132,3 +136,100 @@ def acknowledge_alert(*, by: User, alert: SafetyAlert, follow_up_note: str) -> S
         detail={"assigned_to_self": locked.assigned_to_id == by.pk},
     )
     return locked
+
+
+# --- Escalation ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """One alert escalated by ``escalate_overdue_alerts``: who it went to (usernames; empty when nobody could be
+    addressed) and how long it had been open."""
+
+    alert_id: int
+    minutes_open: int
+    escalated_to: tuple[str, ...]
+
+
+def escalation_minutes() -> int:
+    """KETACLINIC_ALERT_ESCALATION_MINUTES (clinic policy, a setting): how long an alert may stay unacknowledged."""
+    return int(settings.KETACLINIC_ALERT_ESCALATION_MINUTES)
+
+
+def admins_for(patient: Patient) -> list[User]:
+    """The active users whose role holds ``alerts.escalated`` (clinic admins) at the patient's location."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role__in=[str(role) for role in roles_with("alerts.escalated")],
+            locations=patient.location_id,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _escalation_mail(alert_id: int, minutes_open: int, severity: str, address: str) -> None:
+    # Like _mail: no patient identifiers, only where to look.
+    send_mail(
+        subject="ketaclinic: a safety alert has not been acknowledged",
+        message=(
+            f"A suicide-risk alert (severity: {severity}) has been open for {minutes_open} minutes without a "
+            "clinician's acknowledgement.\n"
+            f"Sign in to ketaclinic and open Alerts (alert #{alert_id}) to see who it is assigned to, and make sure a "
+            "clinician acts on it today. Acknowledging it stays with the clinician.\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[address],
+    )
+
+
+def _due_alerts(cutoff: dt.datetime) -> models.QuerySet[SafetyAlert]:
+    due = SafetyAlert.objects.filter(
+        acknowledged_at__isnull=True, escalated_at__isnull=True, created_at__lte=cutoff
+    ).order_by("created_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        # Two cron runs at once (PostgreSQL): each takes the alerts the other has not locked; none is escalated twice.
+        # SQLite has no row locks; its IMMEDIATE transactions already serialise writers.
+        due = due.select_for_update(skip_locked=True, of=("self",))
+    return due
+
+
+@transaction.atomic
+def escalate_overdue_alerts(*, now: dt.datetime | None = None) -> list[Escalation]:
+    """Escalate, once, every alert still unacknowledged KETACLINIC_ALERT_ESCALATION_MINUTES after it was raised.
+
+    It goes to the clinic admins at the patient's location (in-app: ``escalated_to``; e-mail after commit). With no
+    such admin it is still marked escalated, to nobody, and the audit log says so. Acknowledging remains a clinical
+    action (``acknowledge_alert``): escalation only makes sure somebody sees that no clinician has yet. Idempotent:
+    an escalated alert is never picked again, so this is safe to run from cron every few minutes.
+    """
+    moment = now or timezone.now()
+    minutes = escalation_minutes()
+    done: list[Escalation] = []
+    for alert in _due_alerts(moment - dt.timedelta(minutes=minutes)):
+        patient = Patient.objects.get(pk=alert.patient_id)
+        admins = admins_for(patient)
+        minutes_open = int((moment - alert.created_at).total_seconds() // 60)
+        alert.escalated_at = moment
+        alert.save(update_fields=["escalated_at"])
+        alert.escalated_to.set(admins)
+        audit.record(
+            actor=None,
+            action="alert.escalate",
+            obj=alert,
+            patient_id=alert.patient_id,
+            detail={
+                "escalated_to": [admin.pk for admin in admins],
+                "nobody": not admins,
+                "minutes_open": minutes_open,
+                "after_minutes": minutes,
+                "assigned_to": alert.assigned_to_id,
+            },
+        )
+        severity = alert.get_severity_display()
+        for admin in admins:
+            if admin.email:
+                transaction.on_commit(partial(_escalation_mail, alert.pk, minutes_open, severity, admin.email))
+        done.append(Escalation(alert.pk, minutes_open, tuple(admin.username for admin in admins)))
+    return done
