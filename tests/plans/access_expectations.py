@@ -16,6 +16,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "plans:plan_edit": {ANON: LOGIN, FD: 403, NURSE: 403, PRESC: 200, ADMIN: 403},
     "plans:plan_amend": {ANON: LOGIN, FD: 403, NURSE: 403, PRESC: 200, ADMIN: 403},
     "plans:version_sign": {ANON: 405, FD: 405, NURSE: 405, PRESC: 405, ADMIN: 405},
+    # Issue 8: only prescribers adjust a running plan (plans.adjust); the GET shows the evidence and the form.
+    "plans:adjust": {ANON: LOGIN, FD: 403, NURSE: 403, PRESC: 200, ADMIN: 403},
 }
 
 
@@ -43,4 +45,6 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"version_id": world["draft_plan"].pk}
     if name == "plans:plan_amend":
         return {"version_id": world["signed_plan"].pk}
+    if name == "plans:adjust":
+        return {"plan_id": world["signed_plan"].plan_id}
     return None
