@@ -258,7 +258,7 @@ def test_from_the_public_form_to_a_signed_eligibility_decision(
     )
     page.get_by_role("button", name="Acknowledge alert").click()
     expect(page.get_by_role("status")).to_contain_text("Alert acknowledged")
-    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("Safety alerts for you"))).to_have_count(0)
     page.locator(".card", has_text="Intakes awaiting your eligibility review").get_by_role(
         "link", name="Avery, Jordan"

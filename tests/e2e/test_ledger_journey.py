@@ -94,7 +94,7 @@ def test_a_nurse_records_an_administration_and_a_witnessed_waste(
 
     # Then the witness types the next code (the current one was used for the administration's waste). django-otp
     # throttles after a wrong code (the wait doubles with each failure, from 1 s): the one deliberate wait.
-    page.wait_for_timeout(1_200)
+    page.wait_for_timeout(2_500)  # margin over the 1 s throttle on a loaded machine
     page.get_by_label("Witness: password").fill(PASSWORD)
     page.get_by_label("Witness: one-time code").fill(totp_code(witness_key, drift=1))
     page.get_by_role("button", name="Record waste").click()
