@@ -66,8 +66,11 @@ test-browser-deps:
 	@scripts/ensure-chromium.sh
 
 ## bench: performance benchmarks (print ratios; not part of the test run)
+## OUTCOMES_BENCH_ARGS: e.g. "--patients 1000 --databases sqlite" for a quick run (default: 10,000 patients, both DBs)
+OUTCOMES_BENCH_ARGS ?=
 bench: $(VENV)/.installed-dev
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@echo "== benchmarks/pk_bench.py"; $(BIN)/python benchmarks/pk_bench.py
+	@echo "== benchmarks/outcomes_bench.py"; $(BIN)/python benchmarks/outcomes_bench.py $(OUTCOMES_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage test-artifacts

@@ -251,8 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
     manage.set_defaults(func=cmd_manage)
 
     seed = sub.add_parser("seed", help="synthetic clinic data at scale, for benchmarks")
-    seed.add_argument("--patients", type=int, required=True)
-    seed.add_argument("--seed", type=int, default=0)
+    seed.add_argument(
+        "--patients", type=int, required=True, help="patients to add (each: a signed plan, ~10 sessions, ~100 scores)"
+    )
+    seed.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     seed.set_defaults(func=cmd_seed)
 
     token = sub.add_parser("token", help="API tokens")

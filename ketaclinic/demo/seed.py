@@ -1,7 +1,9 @@
 """Synthetic data at scale for benchmarks (``ketaclinic seed --patients N``), with a progress bar.
 
 Unlike the demo clinic this writes in bulk (one audit event for the whole load, not one per row): it exists to
-measure pages against a large database, not to model a clinic's history.
+measure pages against a large database, not to model a clinic's history. Each patient gets a condition and a body
+measurement and, unless ``outcomes=False``, a signed plan with ~10 signed sessions, ~100 outcome scores and their
+course summaries (``demo.seed_outcomes``): 10,000 patients give 100,000 sessions and 1,000,000 scores.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from ketaclinic.accounts import services as accounts
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.audit import services as audit
+from ketaclinic.demo import seed_outcomes
 from ketaclinic.demo.clinic import FAMILY, GIVEN_FEMALE, GIVEN_MALE, INDICATIONS
 from ketaclinic.patients.models import BodyMeasurement, Condition, Patient
 
-BATCH = 1000
+BATCH = 500
 
 
 def _clinic(seed: int) -> tuple[Clinic, list, User]:  # type: ignore[type-arg]
@@ -45,11 +48,13 @@ def _clinic(seed: int) -> tuple[Clinic, list, User]:  # type: ignore[type-arg]
     return clinic, locations, clinician
 
 
-def run(*, patients: int, seed: int = 0) -> str:
+def run(*, patients: int, seed: int = 0, outcomes: bool = True) -> str:
     rng = random.Random(seed)
+    outcome_rng = random.Random(f"{seed}-outcomes")  # separate stream: the patients are the same as without outcomes
     _, locations, clinician = _clinic(seed)
     start = Patient.objects.count()
     now = timezone.now()
+    totals: dict[str, int] = {}
     with Progress() as progress:
         task = progress.add_task("patients", total=patients)
         for offset in range(0, patients, BATCH):
@@ -70,9 +75,10 @@ def run(*, patients: int, seed: int = 0) -> str:
                         )
                     )
                 created = Patient.objects.bulk_create(rows)
-                conditions, measurements = [], []
+                conditions, measurements, batch = [], [], []
                 for patient in created:
                     description, icd10, snomed = rng.choice(INDICATIONS)
+                    batch.append(seed_outcomes.SeedPatient(patient, INDICATIONS.index((description, icd10, snomed))))
                     conditions.append(
                         Condition(
                             patient=patient,
@@ -94,6 +100,11 @@ def run(*, patients: int, seed: int = 0) -> str:
                     )
                 Condition.objects.bulk_create(conditions)
                 BodyMeasurement.objects.bulk_create(measurements)
+                if outcomes:
+                    counts = seed_outcomes.fill(batch=batch, clinician=clinician, rng=outcome_rng, now=now)
+                    for key, value in counts.items():
+                        totals[key] = totals.get(key, 0) + value
             progress.advance(task, size)
-    audit.record(actor=None, action="seed.bulk_load", detail={"patients": patients, "seed": seed})
-    return f"seeded {patients} patients (seed {seed}); {Patient.objects.count()} patients in the database"
+    audit.record(actor=None, action="seed.bulk_load", detail={"patients": patients, "seed": seed, **totals})
+    extra = "".join(f", {value} {key.replace('_', ' ')}" for key, value in totals.items())
+    return f"seeded {patients} patients{extra} (seed {seed}); {Patient.objects.count()} patients in the database"
