@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from ketaclinic.outcomes.services import questionnaires
 
+
 class Command(BaseCommand):
     help = "Issue the questionnaires that are due (before sessions, follow-ups) and send every link not yet sent."
 
