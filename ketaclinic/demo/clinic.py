@@ -21,6 +21,7 @@ from ketaclinic.accounts.models import Clinic, Licence, Location, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
+from ketaclinic.demo import outcomes as outcomes_demo
 from ketaclinic.demo import plans as plans_demo
 from ketaclinic.patients import services as patients
 
@@ -327,6 +328,7 @@ def load() -> list[DemoLogin]:
     demo_intake.load(locations=locations, users=users)
     ledger_demo.load(clinic=clinic, locations=locations, users=users)
     plans_demo.load(users=users)
+    outcomes_demo.load(users=users, indications=INDICATIONS)
     return logins
 
 
