@@ -177,6 +177,11 @@ class FilterError(ValueError):
         self.field = field_name
 
 
+#: The range a date filter may take (outside it the figures would be empty, and day arithmetic would overflow).
+DATE_FILTER_FIRST = dt.date(1900, 1, 1)
+DATE_FILTER_LAST = dt.date(9998, 12, 31)
+
+
 def parse_filters(data: Mapping[str, Any], *, location_ids: Iterable[int]) -> Filters:
     """Read ``scale``, ``location``, ``date_from`` and ``date_to`` (ISO dates) from a query string.
 
@@ -189,7 +194,7 @@ def parse_filters(data: Mapping[str, Any], *, location_ids: Iterable[int]) -> Fi
     location_id: int | None = None
     raw_location = str(data.get("location") or "").strip()
     if raw_location:
-        if not raw_location.isdigit() or int(raw_location) not in set(location_ids):
+        if not (raw_location.isascii() and raw_location.isdigit()) or int(raw_location) not in set(location_ids):
             raise FilterError("location", "Choose one of your locations.")
         location_id = int(raw_location)
     dates: dict[str, dt.date | None] = {}
@@ -199,6 +204,9 @@ def parse_filters(data: Mapping[str, Any], *, location_ids: Iterable[int]) -> Fi
             dates[name] = dt.date.fromisoformat(raw) if raw else None
         except ValueError:
             raise FilterError(name, f"Enter the date as YYYY-MM-DD (got {raw!r}).") from None
+        found = dates[name]
+        if found is not None and not (DATE_FILTER_FIRST <= found <= DATE_FILTER_LAST):
+            raise FilterError(name, f"Enter a date between {DATE_FILTER_FIRST} and {DATE_FILTER_LAST}.")
     if dates["date_from"] and dates["date_to"] and dates["date_to"] < dates["date_from"]:
         raise FilterError("date_to", "The end date is before the start date.")
     return Filters(scale, location_id, dates["date_from"], dates["date_to"])

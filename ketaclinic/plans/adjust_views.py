@@ -44,7 +44,11 @@ class AdjustForm(forms.Form):
         help_text="Kept with the decision, next to a snapshot of the scores you saw.",
     )
     booster_interval_days = forms.IntegerField(
-        label="Booster interval (days)", required=False, min_value=1, help_text="For “Set the booster interval”."
+        label="Booster interval (days)",
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text="For “Set the booster interval”.",
     )
     new_dose_mg = forms.DecimalField(
         label="New dose (mg)",

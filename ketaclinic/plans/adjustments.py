@@ -133,6 +133,24 @@ def _amendment_input(
     return data
 
 
+#: An input bound, not a clinical figure: a year between boosters is the longest interval the form accepts; the
+#: protocol's own booster range (domain.protocols, e.g. depression_iv: 1–12 weeks) is checked as well.
+BOOSTER_INTERVAL_INPUT_MAX_DAYS = 365
+
+
+def _check_booster_against_protocol(protocol_id: str, days: int) -> None:
+    """The plan's protocol may bound the maintenance interval (``booster_interval_weeks_min/max``)."""
+    try:
+        protocol = protocols.get(protocol_id)
+    except (KeyError, ValueError):
+        return
+    low, high = protocol.booster_interval_weeks_min, protocol.booster_interval_weeks_max
+    if (low is not None and days < low * 7) or (high is not None and days > high * 7):
+        bounds = f"{low if low is not None else 0}–{high if high is not None else '…'} weeks"
+        message = f"The {protocol.name} protocol sets boosters {bounds} apart; {days} days is outside."
+        raise ValidationError({"booster_interval_days": message})
+
+
 @transaction.atomic
 def adjust_plan(
     *,
@@ -172,8 +190,11 @@ def adjust_plan(
     )
     detail: dict[str, Any] = {"kind": kind, "from_version": signed.version}
     if kind == Kind.BOOSTER_INTERVAL:
-        if booster_interval_days is None or booster_interval_days <= 0:
-            raise ValidationError({"booster_interval_days": "Enter the interval in days (more than 0)."})
+        if booster_interval_days is None or not 0 < booster_interval_days <= BOOSTER_INTERVAL_INPUT_MAX_DAYS:
+            raise ValidationError(
+                {"booster_interval_days": f"Enter the interval in days (1 to {BOOSTER_INTERVAL_INPUT_MAX_DAYS})."}
+            )
+        _check_booster_against_protocol(signed.protocol_id, booster_interval_days)
         adjustment.booster_interval_days = booster_interval_days
         detail["booster_interval_days"] = booster_interval_days
     elif kind in (Kind.DOSE_CHANGE, Kind.ROUTE_CHANGE):

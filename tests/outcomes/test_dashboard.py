@@ -256,3 +256,20 @@ def test_csv_rows_hold_the_same_figures(eight_at_main: Any, bob: Any) -> None:
     assert ["safety", "sessions", "0"] in body
     assert any(row[:1] == ["ORKA-1, McInnes JAD 2022"] and row[-1] == "53.6 % / 28.9 %" for row in body)
     assert not any("Secret" in cell or "Name1" in cell for row in rows for cell in row)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"location": "²"}, "location"),
+        ({"location": "١"}, "location"),
+        ({"date_to": "9999-12-31"}, "date_to"),
+        ({"date_from": "0001-01-01"}, "date_from"),
+    ],
+)
+def test_odd_filter_values_are_refused_by_name_not_a_crash(query: dict[str, str], field: str) -> None:
+    from ketaclinic.outcomes.dashboard import FilterError, parse_filters
+
+    with pytest.raises(FilterError) as refused:
+        parse_filters(query, location_ids=[1, 2])
+    assert refused.value.field == field

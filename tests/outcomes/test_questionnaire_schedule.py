@@ -130,14 +130,15 @@ def test_without_an_email_address_the_link_goes_by_text_message(pat: Any, alice:
 def test_a_failed_delivery_is_recorded_and_retried_up_to_the_limit(pat: Any, alice: Any, settings: Any) -> None:
     settings.EMAIL_BACKEND = "tests.outcomes.test_questionnaire_schedule.BrokenEmail"
     delivery = service.send_now(by=alice, patient=pat, scales=["phq9"], base_url=BASE)
-    assert not delivery.sent and "SMTP down" in delivery.error
+    # Only the exception's type is kept: a provider's message can carry the recipient's address.
+    assert not delivery.sent and delivery.error == "Delivery failed (ConnectionError)."
     link = QuestionnaireLink.objects.get()
     assert (link.sent_at, link.send_attempts, service.link_status(link)) == (None, 1, "failed")
     assert service.run_schedule(base_url=BASE).failed[0][0] == link.pk
     service.run_schedule(base_url=BASE)
     assert service.run_schedule(base_url=BASE).failed == []  # three attempts: the scheduler gives up
     link.refresh_from_db()
-    assert link.send_attempts == service.MAX_SEND_ATTEMPTS and "SMTP down" in link.last_error
+    assert link.send_attempts == service.MAX_SEND_ATTEMPTS and "SMTP down" not in link.last_error
 
 
 def test_no_contact_details_is_recorded(pat: Any, alice: Any) -> None:

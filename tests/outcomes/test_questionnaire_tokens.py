@@ -90,9 +90,13 @@ def test_a_link_opens_only_its_own_scales(pat: Any, client: Any) -> None:
     assert [m.instrument for m in done.measurements] == ["gad7"]
 
 
-def test_sending_again_mints_a_new_token_and_the_old_one_stops_working(pat: Any, client: Any) -> None:
+def test_sending_again_mints_a_new_token_and_the_old_one_stops_working(pat: Any, alice: Any, client: Any) -> None:
     link, old = send_link(pat)
-    service.send_link(by=None, link=link, base_url="http://testserver")
+    # The scheduler never sends a sent link twice (another cron run may have listed it before this one sent it) ...
+    assert service.send_link(by=None, link=link, base_url="http://testserver") == service.Delivery(None, False)
+    assert mail.outbox[-1].body.split("/q/")[1].split("/")[0] == old
+    # ... a clinician's resend does, with a new token.
+    service.send_link(by=alice, link=link, base_url="http://testserver")
     new = mail.outbox[-1].body.split("/q/")[1].split("/")[0]
     assert new != old
     assert client.get(fill_url(old)).status_code == 404

@@ -279,3 +279,19 @@ def test_page_refuses_nurses_and_hides_other_locations(client: Any, version: Any
     sign_in(client, other)
     assert client.get(url(version.plan)).status_code == 404
     nothing_written(version.plan)
+
+
+def test_booster_interval_must_sit_in_the_protocols_range(version: Any, bob: Any) -> None:
+    """depression_iv: boosters 1–12 weeks apart (domain/protocols/depression_iv.toml)."""
+    from ketaclinic.domain import protocols
+
+    protocol = protocols.get(version.protocol_id)
+    high = protocol.booster_interval_weeks_max
+    assert high is not None
+    for days in (high * 7 + 1, 366, 3_000_000_000):
+        with pytest.raises(ValidationError) as caught:
+            adjust_plan(
+                by=bob, plan=version.plan, kind="booster_interval", reason="Maintenance.", booster_interval_days=days
+            )
+        assert "booster_interval_days" in caught.value.message_dict
+    assert not version.plan.adjustments.exists()

@@ -107,7 +107,7 @@ def raise_alert(
     if assigned_to is not None and assigned_to.email:
         label = alert.get_severity_display()
         address = assigned_to.email
-        transaction.on_commit(lambda: _mail(alert.pk, label, recommended_action, address))
+        transaction.on_commit(lambda: _mail(alert.pk, label, recommended_action, address), robust=True)
     return alert
 
 
@@ -116,6 +116,8 @@ def acknowledge_alert(*, by: User, alert: SafetyAlert, follow_up_note: str) -> S
     """A clinician confirms they acted on the alert; the follow-up note says what was done. Once only."""
     if not role_can(by.role, "alerts.acknowledge"):
         raise PermissionDenied("Your role may not acknowledge alerts (alerts.acknowledge).")
+    if not by.locations.filter(pk=alert.patient.location_id).exists():
+        raise PermissionDenied("This patient is not at one of your locations.")
     note = follow_up_note.strip()
     if not note:
         raise ValidationError({"follow_up_note": "Say what you did or arranged in response to this alert."})
@@ -230,6 +232,8 @@ def escalate_overdue_alerts(*, now: dt.datetime | None = None) -> list[Escalatio
         severity = alert.get_severity_display()
         for admin in admins:
             if admin.email:
-                transaction.on_commit(partial(_escalation_mail, alert.pk, minutes_open, severity, admin.email))
+                transaction.on_commit(
+                    partial(_escalation_mail, alert.pk, minutes_open, severity, admin.email), robust=True
+                )
         done.append(Escalation(alert.pk, minutes_open, tuple(admin.username for admin in admins)))
     return done

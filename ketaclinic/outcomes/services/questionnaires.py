@@ -87,8 +87,10 @@ def client_digest(ip_address: str | None) -> str:
 
 def over_rate_limit(digest: str, *, now: dt.datetime | None = None) -> bool:
     since = (now or timezone.now()) - dt.timedelta(minutes=settings.KETACLINIC_QUESTIONNAIRE_RATE_WINDOW_MIN)
+    # Only refusals count (unknown or spent tokens, invalid forms, honeypot hits): guessing is what needs throttling,
+    # and patients sharing one address (a clinic's guest Wi-Fi, carrier NAT) must not lock each other out.
     recent = AuditEvent.objects.filter(
-        action__startswith=PUBLIC_ACTION_PREFIX, detail__client=digest, occurred_at__gte=since
+        action__startswith=PUBLIC_ACTION_PREFIX, outcome="denied", detail__client=digest, occurred_at__gte=since
     )
     return recent.count() >= settings.KETACLINIC_QUESTIONNAIRE_RATE_LIMIT
 
@@ -278,7 +280,9 @@ def send_link(*, by: User | None, link: QuestionnaireLink, base_url: str) -> Del
     )
     if locked is None:
         return Delivery(None, False)
-    if not locked.usable(now):
+    if by is None and (locked.sent_at is not None or locked.send_attempts >= MAX_SEND_ATTEMPTS):
+        return Delivery(None, False)  # the scheduler: another run sent it (or gave up) after this one listed it
+    if not locked.usable(now) or not _order_still_open(locked):
         raise ServiceError("This link is completed, revoked or expired; send a new one.")
     token = new_token()
     locked.token_hash = hash_token(token)
@@ -286,7 +290,8 @@ def send_link(*, by: User | None, link: QuestionnaireLink, base_url: str) -> Del
     try:
         channel, address = _deliver(locked, public_url(base_url, token))
     except Exception as exc:  # any provider failure is recorded, the scheduler retries
-        channel, address, error = "", "", f"{type(exc).__name__}: {exc}"[:300]
+        # The exception's type only: provider messages can carry the recipient's address.
+        channel, address, error = "", "", f"Delivery failed ({type(exc).__name__})."
     else:
         error = "" if channel != Channel.NONE else "No e-mail address or phone number on file."
     locked.channel = channel or locked.channel
@@ -351,9 +356,18 @@ def find_usable(token: str, *, lock: bool = False) -> QuestionnaireLink:
     link = rows.filter(token_hash=hash_token(token)).first() if token else None
     if link is None:
         raise LinkUnavailable(gone=False)
-    if not link.usable(timezone.now()):
+    if not link.usable(timezone.now()) or not _order_still_open(link):
         raise LinkUnavailable(gone=True)
     return link
+
+
+def _order_still_open(link: QuestionnaireLink) -> bool:
+    """A pre-session questionnaire measures the patient before dosing: once its session has started (the order is
+    given) or the order is cancelled (the plan stopped), the link closes, so a score taken after dosing is never
+    read as the pre-dose score (clinical-rules.md §5 stop signal: the score after infusion k, before infusion k+1)."""
+    if link.session_order_id is None:
+        return True
+    return bool(link.session_order.status == "open")  # plans.models.SessionOrder.Status.OPEN
 
 
 @transaction.atomic
@@ -537,6 +551,7 @@ def _unsent(now: dt.datetime) -> list[int]:
             expires_at__gt=now,
             send_attempts__lt=MAX_SEND_ATTEMPTS,
         )
+        .exclude(session_order__isnull=False, session_order__status__in=["given", "cancelled"])
         .order_by("pk")
         .values_list("pk", flat=True)
     )
