@@ -365,9 +365,8 @@ def _order_still_open(link: QuestionnaireLink) -> bool:
     """A pre-session questionnaire measures the patient before dosing: once its session has started (the order is
     given) or the order is cancelled (the plan stopped), the link closes, so a score taken after dosing is never
     read as the pre-dose score (clinical-rules.md §5 stop signal: the score after infusion k, before infusion k+1)."""
-    if link.session_order_id is None:
-        return True
-    return bool(link.session_order.status == "open")  # plans.models.SessionOrder.Status.OPEN
+    order = link.session_order
+    return order is None or order.status == "open"  # plans.models.SessionOrder.Status.OPEN
 
 
 @transaction.atomic
