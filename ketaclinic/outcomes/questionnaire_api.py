@@ -1,9 +1,7 @@
 """/api/v1/outcomes/questionnaire-links: a patient's questionnaire links (never their tokens) and sending one now."""
 
-from __future__ import annotations
-
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -13,6 +11,7 @@ from ninja.pagination import paginate
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.api.idempotency import IdempotencyKey, idempotent
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
 from ketaclinic.audit import services as audit
 from ketaclinic.outcomes.models import QuestionnaireLink
@@ -47,7 +46,9 @@ class QuestionnaireLinkOut(Schema):
     revoked_reason: str
 
     @staticmethod
-    def resolve_status(obj: QuestionnaireLink) -> str:
+    def resolve_status(obj: QuestionnaireLink | dict[str, Any]) -> str:
+        if isinstance(obj, dict):  # an Idempotency-Key replay: the stored response as it was sent
+            return str(obj["status"])
         return service.link_status(obj, timezone.now())
 
 
@@ -75,10 +76,21 @@ def list_links(request: AuthedRequest, patient_id: int):  # type: ignore[no-unty
 
 @router.post(
     "/patient/{patient_id}/send",
-    response={201: QuestionnaireLinkOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Send a patient a questionnaire link now",
+    response={
+        201: QuestionnaireLinkOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Send a patient a questionnaire link now (requires an Idempotency-Key: a retry never sends twice)",
 )
-def send_link(request: AuthedRequest, patient_id: int, payload: QuestionnaireSendIn):  # type: ignore[no-untyped-def]
+@idempotent(QuestionnaireLinkOut)
+def send_link(  # type: ignore[no-untyped-def]
+    request: AuthedRequest, patient_id: int, payload: QuestionnaireSendIn, idempotency_key: IdempotencyKey
+):
     _require(request.user, "questionnaires.send")
     patient = get_patient_for_user(request.user, patient_id)
     delivery = service.send_now(

@@ -88,11 +88,15 @@ def test_the_api_lists_links_without_tokens_and_sends_one(pat: Any, alice: Any) 
     body = listed.json()
     assert body["count"] == 1 and body["items"][0]["status"] == "sent"
     assert token not in listed.content.decode() and "token" not in listed.content.decode()
-    sent = api.post(
-        f"{API}/patient/{pat.pk}/send", {"instruments": ["gad7"]}, content_type="application/json", **bearer(alice)
-    )
+    url, key = f"{API}/patient/{pat.pk}/send", {"HTTP_IDEMPOTENCY_KEY": "send-gad7-1"}
+    assert api.post(url, {"instruments": ["gad7"]}, content_type="application/json", **bearer(alice)).status_code == 400
+    sent = api.post(url, {"instruments": ["gad7"]}, content_type="application/json", **key, **bearer(alice))
     assert sent.status_code == 201 and sent.json()["instruments"] == ["gad7"]
     assert sent.json()["channel"] == "email" and "token" not in sent.content.decode()
+    # A retry (a lost response) replays the answer: no second message, no second link.
+    messages = len(mail.outbox)
+    again = api.post(url, {"instruments": ["gad7"]}, content_type="application/json", **key, **bearer(alice))
+    assert again.status_code == 201 and again.json()["id"] == sent.json()["id"] and len(mail.outbox) == messages
 
 
 def test_the_api_refusals(pat: Any, lake: Any, alice: Any, carol: Any) -> None:
@@ -101,7 +105,11 @@ def test_the_api_refusals(pat: Any, lake: Any, alice: Any, carol: Any) -> None:
     assert api.get(f"{API}/patient/{pat.pk}", **bearer(carol)).status_code == 403
     assert api.get(f"{API}/patient/{lake.pk}", **bearer(alice)).status_code == 404
     bad = api.post(
-        f"{API}/patient/{pat.pk}/send", {"instruments": ["madrs"]}, content_type="application/json", **bearer(alice)
+        f"{API}/patient/{pat.pk}/send",
+        {"instruments": ["madrs"]},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="bad-1",
+        **bearer(alice),
     )
     assert bad.status_code == 422 and "instruments" in bad.content.decode()
     assert not QuestionnaireLink.objects.exists()
