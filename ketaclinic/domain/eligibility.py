@@ -37,6 +37,7 @@ __all__ = [
     "INDICATIONS",
     "LEVELS",
     "MAX_PLAUSIBLE_AGE_YEARS",
+    "PAIN_INDICATIONS",
     "ROUTES",
     "RULES",
     "SEXES",
@@ -74,6 +75,19 @@ INDICATIONS: Final = (
     "other_chronic_pain",
 )
 """Indication codes (clinical-rules.md §1)."""
+
+PAIN_INDICATIONS: Final = frozenset(
+    {
+        "crps",
+        "fibromyalgia",
+        "neuropathic_pain",
+        "spinal_cord_injury_pain",
+        "cancer_pain",
+        "postsurgical_pain",
+        "other_chronic_pain",
+    }
+)
+"""The chronic pain indications of clinical-rules.md §1 (pain scales at intake and follow-up, IMMPACT outcomes)."""
 
 ROUTES: Final = ("iv", "im", "intranasal_esketamine", "intranasal", "oral", "sublingual")
 """Route codes (clinical-rules.md §1); ``intranasal`` is compounded racemic ketamine."""

@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from ketaclinic.domain import eligibility
+
 __all__ = [
     "BASE_INSTRUMENTS",
     "PAIN_INDICATIONS",
@@ -43,18 +45,8 @@ __all__ = [
 BASE_INSTRUMENTS: Final[tuple[str, ...]] = ("phq9", "gad7")
 #: The pain score added for pain patients (clinical-rules.md §5; instruments.md § pain_nrs).
 PAIN_INSTRUMENT: Final = "pain_nrs"
-#: Pain indications of the clinical-rules.md §1 vocabulary.
-PAIN_INDICATIONS: Final[frozenset[str]] = frozenset(
-    {
-        "crps",
-        "fibromyalgia",
-        "neuropathic_pain",
-        "spinal_cord_injury_pain",
-        "cancer_pain",
-        "postsurgical_pain",
-        "other_chronic_pain",
-    }
-)
+#: Pain indications of the clinical-rules.md §1 vocabulary (one list, kept in domain.eligibility).
+PAIN_INDICATIONS: Final[frozenset[str]] = eligibility.PAIN_INDICATIONS
 
 Purpose = Literal["pre_session", "follow_up"]
 

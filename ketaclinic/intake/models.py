@@ -43,17 +43,7 @@ ROUTE_CHOICES = [
     ("oral", "Oral"),
     ("sublingual", "Sublingual"),
 ]
-PAIN_INDICATIONS = frozenset(
-    {
-        "crps",
-        "fibromyalgia",
-        "neuropathic_pain",
-        "spinal_cord_injury_pain",
-        "cancer_pain",
-        "postsurgical_pain",
-        "other_chronic_pain",
-    }
-)
+PAIN_INDICATIONS = eligibility.PAIN_INDICATIONS
 
 
 class ConsultationRequest(models.Model):

@@ -145,6 +145,7 @@ class Filters:
     location_id: int | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    min_sessions: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -152,6 +153,7 @@ class Filters:
             "location_id": self.location_id,
             "date_from": self.date_from.isoformat() if self.date_from else None,
             "date_to": self.date_to.isoformat() if self.date_to else None,
+            "min_sessions": self.min_sessions,
         }
 
 
@@ -176,6 +178,10 @@ class FilterError(ValueError):
         super().__init__(message)
         self.field = field_name
 
+
+#: The largest "at least N sessions" filter accepted (an input bound, not a clinical figure). Setting it to 4 compares
+#: like with like against the clinical-rules.md §6 benchmarks, which were measured after 4–8 infusions.
+MIN_SESSIONS_INPUT_MAX = 100
 
 #: The range a date filter may take (outside it the figures would be empty, and day arithmetic would overflow).
 DATE_FILTER_FIRST = dt.date(1900, 1, 1)
@@ -209,7 +215,13 @@ def parse_filters(data: Mapping[str, Any], *, location_ids: Iterable[int]) -> Fi
             raise FilterError(name, f"Enter a date between {DATE_FILTER_FIRST} and {DATE_FILTER_LAST}.")
     if dates["date_from"] and dates["date_to"] and dates["date_to"] < dates["date_from"]:
         raise FilterError("date_to", "The end date is before the start date.")
-    return Filters(scale, location_id, dates["date_from"], dates["date_to"])
+    raw_sessions = str(data.get("min_sessions") or "").strip()
+    min_sessions = 0
+    if raw_sessions:
+        if not (raw_sessions.isascii() and raw_sessions.isdigit()) or int(raw_sessions) > MIN_SESSIONS_INPUT_MAX:
+            raise FilterError("min_sessions", f"Enter a whole number of sessions from 0 to {MIN_SESSIONS_INPUT_MAX}.")
+        min_sessions = int(raw_sessions)
+    return Filters(scale, location_id, dates["date_from"], dates["date_to"], min_sessions)
 
 
 def visible_locations(user: User) -> QuerySet[Location]:
@@ -245,6 +257,8 @@ def _courses(scale: str, filters: Filters, locations: QuerySet[Location]) -> Que
     rows = OutcomeCourse.objects.filter(instrument=scale, location__in=locations)
     if filters.location_id is not None:
         rows = rows.filter(location_id=filters.location_id)
+    if filters.min_sessions:
+        rows = rows.filter(sessions_given__gte=filters.min_sessions)
     start, end = _day_bounds(filters)
     if start is not None:
         rows = rows.filter(latest_at__gte=start)

@@ -81,6 +81,7 @@ class FiltersOut(Schema):
     location_id: int | None
     date_from: dt.date | None
     date_to: dt.date | None
+    min_sessions: int
 
 
 class DashboardOut(Schema):
@@ -103,6 +104,12 @@ class DashboardFilter(Schema):
     location: int | None = Field(None, description="One of your locations (default: all of yours).")
     date_from: dt.date | None = Field(None, description="Latest score on or after this day (UTC).")
     date_to: dt.date | None = Field(None, description="Latest score on or before this day (UTC).")
+    min_sessions: int = Field(
+        0,
+        ge=0,
+        le=dashboard.MIN_SESSIONS_INPUT_MAX,
+        description="Only patients with at least this many sessions (4 compares with the §6 benchmarks).",
+    )
 
 
 @router.get(
@@ -118,6 +125,7 @@ def read_dashboard(request: AuthedRequest, filters: Query[DashboardFilter]):  # 
         "location": "" if filters.location is None else str(filters.location),
         "date_from": filters.date_from.isoformat() if filters.date_from else "",
         "date_to": filters.date_to.isoformat() if filters.date_to else "",
+        "min_sessions": str(filters.min_sessions),
     }
     try:
         parsed = dashboard.parse_filters(

@@ -273,3 +273,19 @@ def test_odd_filter_values_are_refused_by_name_not_a_crash(query: dict[str, str]
     with pytest.raises(FilterError) as refused:
         parse_filters(query, location_ids=[1, 2])
     assert refused.value.field == field
+
+
+def test_at_least_n_sessions_compares_like_with_like(main_st: Any, bob: Any) -> None:
+    """The §6 benchmarks were measured after 4–8 infusions: mid-series patients can be left out of the rates."""
+    people = patients(main_st, 3)
+    course(people[0], sessions_given=6, response=True)
+    course(people[1], sessions_given=4)
+    course(people[2], sessions_given=2, response=True)  # mid-series: counted only without the filter
+    everyone = dashboard.summarise(bob, dashboard.Filters())
+    assert (everyone.overall.evaluable, everyone.overall.response.successes) == (3, 2)
+    after_four = dashboard.summarise(bob, dashboard.parse_filters({"min_sessions": "4"}, location_ids=[main_st.pk]))
+    assert (after_four.overall.evaluable, after_four.overall.response.successes) == (2, 1)
+    for bad in ("-1", "4.5", "101", "four"):
+        with pytest.raises(dashboard.FilterError) as refused:
+            dashboard.parse_filters({"min_sessions": bad}, location_ids=[main_st.pk])
+        assert refused.value.field == "min_sessions"

@@ -121,7 +121,13 @@ def test_api_returns_the_summary(treated: Any, client: Any, dave: Any) -> None:
     response = client.get(API, {"scale": "phq9"}, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["filters"] == {"scale": "phq9", "location_id": None, "date_from": None, "date_to": None}
+    assert body["filters"] == {
+        "scale": "phq9",
+        "location_id": None,
+        "date_from": None,
+        "date_to": None,
+        "min_sessions": 0,
+    }
     assert body["overall"]["evaluable"] == 3 and body["has_remission"] is True
     assert body["overall"]["response"]["n"] == 3
     assert {row["key"] for row in body["by_route"]} <= {"iv", "intranasal_esketamine", "im", "sublingual", "oral"}
