@@ -106,15 +106,15 @@ def patient_chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "patient": patient,
         "clinical": clinical,
-        "consents": patient.consents.select_related("recorded_by"),
+        "consents": patient.consents.select_related("recorded_by", "entered_in_error_by"),
     }
     if clinical:
         measurements = list(patient.measurements.select_related("recorded_by", "entered_in_error_by"))
         latest = next((m for m in measurements if not m.entered_in_error), None)
         context.update(
-            conditions=patient.conditions.select_related("recorded_by"),
-            medications=patient.medications.select_related("recorded_by"),
-            allergies=patient.allergies.select_related("recorded_by"),
+            conditions=patient.conditions.select_related("recorded_by", "entered_in_error_by"),
+            medications=patient.medications.select_related("recorded_by", "entered_in_error_by"),
+            allergies=patient.allergies.select_related("recorded_by", "entered_in_error_by"),
             measurements=measurements,
             latest_measurement=latest,
             bmi_suggests_ibw=latest is not None and body.suggests_ideal_body_weight(latest.bmi),
