@@ -200,7 +200,7 @@ def issue_link(
         with transaction.atomic():
             link = QuestionnaireLink.objects.create(
                 patient=patient,
-                token_hash=hash_token(new_token()),  # placeholder: the real token is minted when the link is sent
+                token_hash=hash_token(new_token()),  # a hash nobody holds a token for: send_link mints it
                 purpose=purpose,
                 instruments=list(chosen),
                 schedule_key=schedule_key,
