@@ -115,19 +115,113 @@ def test_a_refused_request_releases_its_key(setup: dict[str, Any]) -> None:
 
 
 @pytest.mark.django_db
-def test_an_abandoned_claim_and_an_expired_key_are_taken_over(setup: dict[str, Any], settings: Any) -> None:
+def test_an_unfinished_claim_is_never_taken_over_and_an_expired_key_is(setup: dict[str, Any]) -> None:
+    """A committed "in progress" record (only the old two-step design left them) has an unknown outcome: running the
+    write again could record a dose twice, so it stays 409 until the key expires."""
     from ketaclinic.ledger.api import AdministrationIn
 
     key = str(uuid.uuid4())
     fingerprint = idempotency.fingerprint({"payload": AdministrationIn(**setup["body"])})
-    stale = timezone.now() - dt.timedelta(seconds=settings.KETACLINIC_IDEMPOTENCY_LOCK_S + 1)
+    stale = timezone.now() - dt.timedelta(hours=1)
     IdempotencyRecord.objects.create(
         key=key, user=setup["nurse"], method="POST", path=URL, request_hash=fingerprint, created_at=stale
     )
-    assert post(setup, setup["body"], key).status_code == 201  # the crashed worker's claim is taken over
+    assert post(setup, setup["body"], key).status_code == 409
+    assert administrations() == 0
     IdempotencyRecord.objects.filter(key=key).update(created_at=timezone.now() - dt.timedelta(hours=25))
     assert post(setup, {**setup["body"], "quantity_ml": "1.00"}, key).status_code == 201  # expired: a new request
-    assert administrations() == 2
+    assert administrations() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("failing_step", ["after_the_write", "while_storing_the_response"])
+def test_a_failure_between_the_steps_leaves_nothing_and_the_retry_writes_once(
+    setup: dict[str, Any], monkeypatch: pytest.MonkeyPatch, failing_step: str
+) -> None:
+    """The work dies after the administration was written but before the response is stored: the write, the claim and
+    the response roll back together, and the retry with the same key records the dose exactly once."""
+    from ketaclinic import ledger as ledger_app
+
+    class WorkerDied(BaseException):
+        pass
+
+    def die(*args: Any, **kwargs: Any) -> None:
+        raise WorkerDied
+
+    if failing_step == "after_the_write":
+        original = ledger_app.services.administer
+
+        def write_then_die(**kwargs: Any) -> Any:
+            original(**kwargs)
+            raise WorkerDied
+
+        monkeypatch.setattr(ledger_app.services, "administer", write_then_die)
+    else:
+        monkeypatch.setattr(idempotency, "complete", die)
+    key = str(uuid.uuid4())
+    with pytest.raises(WorkerDied):
+        post(setup, setup["body"], key)
+    assert administrations() == 0 and not IdempotencyRecord.objects.filter(key=key).exists()
+    monkeypatch.undo()
+    retry = post(setup, setup["body"], key)
+    assert retry.status_code == 201
+    again = post(setup, setup["body"], key)
+    assert (again.status_code, again.json()) == (201, retry.json())
+    assert administrations() == 1
+    vial = Container.objects.get(pk=setup["vial"].pk)
+    assert vial.balance_ml == setup["vial"].balance_ml - Decimal("4.00")
+
+
+CHILD_THAT_DIES_AFTER_THE_WRITE = """
+import json, os, signal, sys
+import django
+django.setup()
+from django.test import Client
+from ketaclinic.ledger import services as ledger_services
+original = ledger_services.administer
+def write_then_die(**kwargs):
+    original(**kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)  # the worker is killed after the write, before anything commits
+ledger_services.administer = write_then_die
+url, body, token, key = json.loads(sys.argv[1])
+Client(SERVER_NAME="localhost").post(url, body, content_type="application/json", HTTP_AUTHORIZATION="Bearer " + token,
+              HTTP_IDEMPOTENCY_KEY=key)
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_after_the_write_leaves_nothing_and_the_retry_writes_once(setup: dict[str, Any]) -> None:
+    """A real SIGKILL of the process serving the first request (PostgreSQL: a second process on the same database)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a second process needs a database it can reach: the PostgreSQL pass runs this")
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from ketaclinic.ledger import services as ledger_services
+
+    key = str(uuid.uuid4())
+    token = setup["auth"]["HTTP_AUTHORIZATION"].removeprefix("Bearer ")
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ketaclinic.settings_test"}
+    child = subprocess.run(  # noqa: S603 (our own interpreter)
+        [sys.executable, "-c", CHILD_THAT_DIES_AFTER_THE_WRITE, json.dumps([URL, setup["body"], token, key])],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert administrations() == 0 and not IdempotencyRecord.objects.filter(key=key).exists()
+    retry = post(setup, setup["body"], key)
+    assert retry.status_code == 201
+    assert post(setup, setup["body"], key).json() == retry.json()
+    assert administrations() == 1
+    assert ledger_services.verify().intact
 
 
 def test_the_fingerprint_ignores_key_order_and_the_key_itself() -> None:
