@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/ketaclinic
 DEMO_DIR ?= demo-data
 
-.PHONY: demo test check test-domain test-sqlite test-postgres test-browser-deps bench clean
+.PHONY: demo test check test-domain test-sqlite test-postgres test-browser-deps bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,7 @@ check: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 	KETACLINIC_ENVIRONMENT=test KETACLINIC_DATA_DIR=$$(mktemp -d) $(BIN)/python -m django makemigrations --check --dry-run --settings=ketaclinic.settings
 	KETACLINIC_SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
+	  KETACLINIC_CHAIN_KEY=check-deploy-chain-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
 	  KETACLINIC_ALLOWED_HOSTS=clinic.example.org DATABASE_URL=$(PG_URL) \
 	  $(BIN)/python -m django check --deploy --fail-level WARNING --settings=ketaclinic.settings
 
@@ -71,6 +72,16 @@ OUTCOMES_BENCH_ARGS ?=
 bench: $(VENV)/.installed-dev
 	@echo "== benchmarks/pk_bench.py"; $(BIN)/python benchmarks/pk_bench.py
 	@echo "== benchmarks/outcomes_bench.py"; $(BIN)/python benchmarks/outcomes_bench.py $(OUTCOMES_BENCH_ARGS)
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed-run
+
+## load: load benchmark with locust against `ketaclinic serve` on SQLite and PostgreSQL (benchmarks/README.md)
+## LOAD_ARGS: e.g. "--quick --databases sqlite" (default: 40 staff, 90 s per database, then the step load)
+LOAD_ARGS ?=
+load: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage test-artifacts

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import connection
 
 from ketaclinic.audit import services as audit
+from ketaclinic.config import PRIVATE_FILE_MODE, create_private_file
 
 
 class BackupError(Exception):
@@ -45,6 +46,19 @@ def backup(path: Path) -> Path:
         raise BackupError(f"{path} already exists; choose a new file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     audit.record(actor=None, action="backup.create", detail={"path": str(path), "vendor": connection.vendor})
+    # A backup holds every patient's record: created 0600 (owner only) before anything is written into it; VACUUM
+    # INTO accepts an empty file and pg_dump keeps an existing file's mode (issue 13, defect 9c; security.md H10).
+    create_private_file(path)
+    try:
+        _write_backup(path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    path.chmod(PRIVATE_FILE_MODE)
+    return path
+
+
+def _write_backup(path: Path) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM INTO %s", [str(path)])
@@ -64,7 +78,6 @@ def backup(path: Path) -> Path:
             raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
     else:  # pragma: no cover - settings refuse other engines
         raise BackupError(f"backups are not supported on {connection.vendor}")
-    return path
 
 
 def _is_empty() -> bool:

@@ -7,7 +7,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,11 @@ def _demo_environment(data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     key_file = data_dir / "secret-key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        # Created 0600 in one step (no moment readable by others; issue 13, defect 9c; security.md H10).
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    key_file.chmod(0o600)
     os.environ["KETACLINIC_ENVIRONMENT"] = "demo"
     os.environ["KETACLINIC_DATA_DIR"] = str(data_dir)
     os.environ["KETACLINIC_SECRET_KEY"] = key_file.read_text().strip()
@@ -65,8 +68,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("Loading the demo clinic (60 synthetic patients)…", flush=True)
         logins = [login.__dict__ for login in clinic.load()]
         users = [{key: login[key] for key in ("username", "role", "password", "totp_secret")} for login in logins]
+        from ketaclinic.config import create_private_file
+
+        create_private_file(credentials_file)  # 0600 before any password is written into it
         credentials_file.write_text(json.dumps({"url": url, "users": users}, indent=2) + "\n")
-        credentials_file.chmod(0o600)
     elif not credentials_file.exists():
         raise CommandError(f"the demo database in {data_dir} has no credentials file; start over with --reset")
     stored = json.loads(credentials_file.read_text())
@@ -101,33 +106,22 @@ def _print_logins(url: str, users: list[dict[str, Any]], path: Path) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     setup_django()
     from django.core.management import call_command
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
 
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        raise CommandError("the database has unapplied migrations: run `ketaclinic manage migrate` first")
+    from ketaclinic import serving
+
+    try:
+        serving.check_database_ready()
+    except (serving.DatabaseUnreachable, serving.PendingMigrations) as exc:
+        raise CommandError(str(exc)) from None
     call_command("collectstatic", interactive=False, verbosity=0)
     return _gunicorn(host=args.host, port=args.port, workers=args.workers)
 
 
 def _gunicorn(*, host: str, port: int, workers: int) -> int:
-    from gunicorn.app.base import BaseApplication
-
+    from ketaclinic import serving
     from ketaclinic.wsgi import application
 
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("forwarded_allow_ips", "127.0.0.1")
-
-        def load(self) -> Any:
-            return application
-
-    Server().run()
-    return 0
+    return serving.run_gunicorn(host=host, port=port, workers=workers, application=application)
 
 
 # --- manage, seed, token, audit ---------------------------------------------------------------------------------------
@@ -173,11 +167,57 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from ketaclinic.audit.models import AuditEvent
 
     broken = services.verify()
-    if broken is None:
-        print(f"audit chain intact: {AuditEvent.objects.count()} events verified")
-        return 0
-    print(f"audit chain BROKEN at {broken}", file=sys.stderr)
-    return 1
+    if broken is not None:
+        print(f"audit chain BROKEN at {broken}", file=sys.stderr)
+        return 1
+    if args.checkpoints and not _checkpoints_hold("audit", Path(args.checkpoints), services.check_checkpoints):
+        return 1
+    print(f"audit chain intact: {AuditEvent.objects.count()} events verified")
+    return 0
+
+
+def _checkpoints_hold(chain_name: str, path: Path, check: Callable[[list[Any]], list[str]]) -> bool:
+    """`verify --checkpoints FILE` (issue 13): every checkpoint of this chain in FILE is signed with the chain key and
+    its head is still in the chain; otherwise print each failure and return False."""
+    from ketaclinic.audit import checkpoints
+
+    try:
+        problems = check(checkpoints.read(path))
+    except checkpoints.CheckpointError as exc:
+        raise CommandError(str(exc)) from None
+    for problem in problems:
+        print(f"{chain_name} checkpoint FAILED: {problem}", file=sys.stderr)
+    if not problems:
+        print(f"{chain_name} checkpoints in {path} hold: no rewrite or truncation since any of them")
+    return not problems
+
+
+def _print_checkpoint(take: Callable[[], Any], append_to: str | None) -> int:
+    """`audit checkpoint` / `ledger checkpoint` (issue 13): print the signed head, and append it to a file."""
+    from ketaclinic.audit import checkpoints
+
+    try:
+        checkpoint = take()
+        if append_to:
+            checkpoints.append(Path(append_to), checkpoint)
+    except checkpoints.CheckpointError as exc:
+        raise CommandError(str(exc)) from None
+    print(checkpoint.to_line())
+    return 0
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    setup_django()
+    from ketaclinic.audit import services
+
+    return _print_checkpoint(services.take_checkpoint, args.append)
+
+
+def cmd_ledger_checkpoint(args: argparse.Namespace) -> int:
+    setup_django()
+    from ketaclinic.ledger.services import checkpoints
+
+    return _print_checkpoint(checkpoints.take_checkpoint, args.append)
 
 
 def cmd_ledger_verify(args: argparse.Namespace) -> int:
@@ -187,6 +227,11 @@ def cmd_ledger_verify(args: argparse.Namespace) -> int:
 
     result = services.verify()
     if result.intact:
+        if args.checkpoints:
+            from ketaclinic.ledger.services import checkpoints
+
+            if not _checkpoints_hold("ledger", Path(args.checkpoints), checkpoints.check_checkpoints):
+                return 1
         print(
             f"ledger intact: {result.entries} entries verified, {result.containers} container balances and every "
             "product's books balance"
@@ -266,13 +311,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    audit_sub.add_parser("verify", help="recompute the hash chain").set_defaults(func=cmd_audit_verify)
+    audit_verify = audit_sub.add_parser("verify", help="recompute the hash chain")
+    audit_verify.add_argument("--checkpoints", metavar="FILE", help="also check the chain against signed checkpoints")
+    audit_verify.set_defaults(func=cmd_audit_verify)
+    audit_checkpoint = audit_sub.add_parser("checkpoint", help="print a signed checkpoint of the chain's head")
+    audit_checkpoint.add_argument("--append", metavar="FILE", help="also append it to FILE (keep FILE off-site)")
+    audit_checkpoint.set_defaults(func=cmd_audit_checkpoint)
 
     ledger = sub.add_parser("ledger", help="the controlled-substance ledger")
     ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
-    ledger_sub.add_parser("verify", help="recompute the hash chain and the balance invariants").set_defaults(
-        func=cmd_ledger_verify
-    )
+    ledger_verify = ledger_sub.add_parser("verify", help="recompute the hash chain and the balance invariants")
+    ledger_verify.add_argument("--checkpoints", metavar="FILE", help="also check the chain against signed checkpoints")
+    ledger_verify.set_defaults(func=cmd_ledger_verify)
+    ledger_checkpoint = ledger_sub.add_parser("checkpoint", help="print a signed checkpoint of the ledger's head")
+    ledger_checkpoint.add_argument("--append", metavar="FILE", help="also append it to FILE (keep FILE off-site)")
+    ledger_checkpoint.set_defaults(func=cmd_ledger_checkpoint)
 
     backup = sub.add_parser("backup", help="consistent online backup of the database")
     backup.add_argument("path")

@@ -6,6 +6,8 @@ Every parser names the variable in its error, so a typo stops start-up with a me
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -100,3 +102,101 @@ def parse_database_url(url: str, *, default_sqlite_path: Path) -> dict[str, Any]
     else:
         raise ConfigError(f"DATABASE_URL must be a postgres:// or sqlite:// URL, not the {engine or 'unknown'} engine.")
     return config
+
+
+CHAIN_KEY_MIN_LENGTH = 32
+_FALLBACK_LABEL = b"ketaclinic chain key, derived from the secret key: demo and test only"
+# Public and therefore worthless as a secret: used only in test mode when no secret key is given either, so that
+# separate processes (tests/test_cli.py) agree on the chain.
+_INSECURE_TEST_CHAIN_KEY = "insecure-test-chain-key-known-to-everyone-never-use-in-production"
+
+
+def chain_key(*, secret_key: str, secret_key_given: bool, production: bool) -> tuple[str, str]:
+    """The key of the audit and ledger hash chains and of their checkpoints, and where it came from.
+
+    ``KETACLINIC_CHAIN_KEY`` (the key itself) or ``KETACLINIC_CHAIN_KEY_FILE`` (a file holding it, kept outside the
+    database and its backups). Required in production and different from the secret key (knowledge/security.md H5: a
+    chain anyone with database access can recompute proves nothing). In demo and test mode it falls back to an HMAC
+    of the secret key with a fixed label, or, with no secret key set either, a fixed key that is public: demo and test
+    chains are only as tamper-evident as their secret key is secret.
+    """
+    raw = os.environ.get("KETACLINIC_CHAIN_KEY", "").strip()
+    path = os.environ.get("KETACLINIC_CHAIN_KEY_FILE", "").strip()
+    if raw and path:
+        raise ConfigError("Set KETACLINIC_CHAIN_KEY or KETACLINIC_CHAIN_KEY_FILE, not both.")
+    name, source = "KETACLINIC_CHAIN_KEY", "environment"
+    if path:
+        name, source = "KETACLINIC_CHAIN_KEY_FILE", f"file {path}"
+        try:
+            raw = Path(path).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"KETACLINIC_CHAIN_KEY_FILE names {path!r}, which cannot be read ({exc}).") from None
+    if raw:
+        if len(raw) < CHAIN_KEY_MIN_LENGTH:
+            raise ConfigError(f"{name} is too short: use at least {CHAIN_KEY_MIN_LENGTH} random characters.")
+        if hmac.compare_digest(raw.encode(), secret_key.encode()):
+            raise ConfigError(f"{name} must differ from KETACLINIC_SECRET_KEY.")
+        return raw, source
+    if production:
+        raise ConfigError(
+            "KETACLINIC_CHAIN_KEY (or KETACLINIC_CHAIN_KEY_FILE) is required in production: a long random value kept "
+            "outside the database and its backups (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    if secret_key_given:
+        derived = hmac.new(secret_key.encode(), _FALLBACK_LABEL, hashlib.sha256).hexdigest()
+        return derived, "derived from KETACLINIC_SECRET_KEY (demo/test only)"
+    return _INSECURE_TEST_CHAIN_KEY, "a fixed public key (test mode without a secret key: not tamper-proof)"
+
+
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+CONSOLE_SMS_BACKEND = "ketaclinic.outcomes.sms.ConsoleSmsBackend"
+
+
+def console_delivery_channels(*, email_backend: str, sms_backend: str) -> list[str]:
+    """The variables whose backend prints messages (with the patient's address and live link) to the server's output.
+
+    A console backend writes a phone number or e-mail address and a working questionnaire link into the process
+    output, which ends up in the server logs: personal data and a secret in the logs (knowledge/security.md H4 "never
+    write ... tokens"; OWASP ASVS 5.0 V16.2.5 "sensitive data is not logged"). Production refuses it unless
+    ``KETACLINIC_ALLOW_CONSOLE_DELIVERY`` says so, and clinic admins then see a warning on every page.
+    """
+    channels = []
+    if email_backend.strip() == CONSOLE_EMAIL_BACKEND:
+        channels.append("KETACLINIC_EMAIL_BACKEND")
+    if sms_backend.strip().rsplit(".", 1)[-1] == CONSOLE_SMS_BACKEND.rsplit(".", 1)[-1]:
+        channels.append("KETACLINIC_SMS_BACKEND")
+    return channels
+
+
+PRIVATE_FILE_MODE = 0o600
+
+
+def create_private_file(path: Path) -> bool:
+    """Create ``path`` empty with mode 0600 (owner read/write only) if it does not exist; tighten it if it does.
+
+    Created atomically with ``os.open(..., O_CREAT | O_EXCL, 0o600)``, so the file is never readable by others, not
+    even for a moment (a ``write_text`` then ``chmod`` leaves a window, and the umask usually gives 0644). Returns
+    whether it was created. For the SQLite database, its backups and the demo's secret key (issue 13, defect 9c;
+    knowledge/security.md H10; OWASP ASVS 5.0 V13.3 "secrets and data at rest are protected"; HIPAA 164.312(a)(1)).
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        path.chmod(PRIVATE_FILE_MODE)
+        return False
+    os.close(descriptor)
+    os.chmod(path, PRIVATE_FILE_MODE)  # os.open's mode is filtered by the umask; never looser, but be exact
+    return True
+
+
+def private_sqlite_files(database: Path) -> None:
+    """Make the SQLite database 0600 before Django first connects. SQLite creates the ``-wal`` and ``-shm`` files with
+    the database file's own permissions (sqlite.org/src os_unix.c findCreateFileMode), so they follow; any already
+    there are tightened too. Nothing happens when the folder does not exist yet (SQLite would then fail anyway)."""
+    if not database.parent.is_dir():
+        return
+    create_private_file(database)
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = database.with_name(database.name + suffix)
+        if companion.exists():
+            companion.chmod(PRIVATE_FILE_MODE)

@@ -15,7 +15,18 @@ from pathlib import Path
 import django_stubs_ext
 from csp.constants import NONE, SELF
 
-from ketaclinic.config import ConfigError, env_bool, env_choice, env_int, env_list, parse_database_url
+from ketaclinic.config import (
+    CONSOLE_SMS_BACKEND,
+    ConfigError,
+    chain_key,
+    console_delivery_channels,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    parse_database_url,
+    private_sqlite_files,
+)
 
 django_stubs_ext.monkeypatch()  # generic admin/form classes at run time, for type hints
 
@@ -70,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # no-store on patient data and a Permissions-Policy on everything; before WhiteNoise so static files get the policy
+    "ketaclinic.web.middleware.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ketaclinic.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -109,6 +122,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DATABASES = {"default": parse_database_url(DATABASE_URL, default_sqlite_path=DATA_DIR / "ketaclinic.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and (ENVIRONMENT != "test" or DATABASE_URL.strip()):
+    # The database file (and so its -wal/-shm) is created 0600 before Django connects (ketaclinic.config; H10). The
+    # test suite's own default file is left alone (its test database lives in memory).
+    private_sqlite_files(Path(DATABASES["default"]["NAME"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication (knowledge/security.md: passwords, H2, H7, H8) ------------------------------------------------
@@ -155,6 +172,16 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ketaclinic.accounts.views.lockout_response"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env_int("KETACLINIC_PROXY_COUNT", default=0, low=0, high=5)
+
+# Self-service password reset (issue 13): the e-mailed link works once and for an hour (Django's default is 3 days;
+# ASVS 6.4 asks for a short life). Requests are counted in the audit log: at most N per client address and N per
+# account in the window; past either limit the page says the same and nothing is sent.
+PASSWORD_RESET_TIMEOUT = env_int("KETACLINIC_PASSWORD_RESET_MINUTES", default=60, low=10, high=24 * 60) * 60
+KETACLINIC_PASSWORD_RESET_RATE_LIMIT = env_int("KETACLINIC_PASSWORD_RESET_RATE_LIMIT", default=5, low=1, high=100)
+KETACLINIC_PASSWORD_RESET_ACCOUNT_LIMIT = env_int("KETACLINIC_PASSWORD_RESET_ACCOUNT_LIMIT", default=3, low=1, high=20)
+KETACLINIC_PASSWORD_RESET_RATE_WINDOW_MIN = env_int(
+    "KETACLINIC_PASSWORD_RESET_RATE_WINDOW_MIN", default=60, low=1, high=24 * 60
+)
 
 # --- HTTPS, cookies and headers (H9) --------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -236,8 +263,21 @@ KETACLINIC_FOLLOW_UP_EARLY_WINDOW_DAYS = env_int("KETACLINIC_FOLLOW_UP_EARLY_WIN
 # how long a link stays open. A link never outlives its purpose: a pre-session link closes when the session day ends.
 KETACLINIC_QUESTIONNAIRE_LEAD_HOURS = env_int("KETACLINIC_QUESTIONNAIRE_LEAD_HOURS", default=24, low=1, high=168)
 KETACLINIC_QUESTIONNAIRE_LINK_HOURS = env_int("KETACLINIC_QUESTIONNAIRE_LINK_HOURS", default=72, low=1, high=336)
-# Text messages go through a pluggable backend (dotted path to a class with send(to, body)); the default prints them.
-KETACLINIC_SMS_BACKEND = os.environ.get("KETACLINIC_SMS_BACKEND", "ketaclinic.outcomes.sms.ConsoleSmsBackend")
+# Text messages go through a pluggable backend (dotted path to a class with send(to, body)). Production has no
+# provider by default (every text fails and is recorded so); the demo prints them to the console.
+KETACLINIC_SMS_BACKEND = os.environ.get(
+    "KETACLINIC_SMS_BACKEND", "ketaclinic.outcomes.sms.NoSmsBackend" if IS_PRODUCTION else CONSOLE_SMS_BACKEND
+)
+# A console e-mail or SMS backend prints patients' addresses and live questionnaire links into the server's output
+# (the logs): production refuses to start with one unless this is true, and clinic admins then see a warning on every
+# page (knowledge/security.md H4 "never write tokens"; OWASP ASVS 5.0 V16.2.5).
+KETACLINIC_ALLOW_CONSOLE_DELIVERY = env_bool("KETACLINIC_ALLOW_CONSOLE_DELIVERY", default=False)
+KETACLINIC_CONSOLE_DELIVERY = console_delivery_channels(email_backend=EMAIL_BACKEND, sms_backend=KETACLINIC_SMS_BACKEND)
+if IS_PRODUCTION and KETACLINIC_CONSOLE_DELIVERY and not KETACLINIC_ALLOW_CONSOLE_DELIVERY:
+    raise ConfigError(
+        f"{' and '.join(KETACLINIC_CONSOLE_DELIVERY)} name a console backend, which prints patients' addresses and "
+        "live links into the server's output: set a real backend, or KETACLINIC_ALLOW_CONSOLE_DELIVERY=true."
+    )
 # Crisis resources shown on every questionnaire page (instruments.md § phq9: crisis resources shown to the patient).
 # US defaults; a clinic elsewhere sets its own numbers.
 KETACLINIC_CRISIS_LINE = os.environ.get("KETACLINIC_CRISIS_LINE", "988")
@@ -263,11 +303,31 @@ NINJA_PAGINATION_MAX_LIMIT = 200
 # Idempotency-Key (ketaclinic.api.idempotency): how long a key's stored response is replayed, and after how long a
 # claim left "in progress" by a crashed worker may be taken over.
 KETACLINIC_IDEMPOTENCY_TTL_HOURS = env_int("KETACLINIC_IDEMPOTENCY_TTL_HOURS", default=24, low=1, high=24 * 30)
-KETACLINIC_IDEMPOTENCY_LOCK_S = env_int("KETACLINIC_IDEMPOTENCY_LOCK_S", default=120, low=10, high=3600)
 
+# --- Audit and ledger chain key (issue 13; docs/audit-integrity.md) -------------------------------------------------
+# HMAC key of both hash chains and their signed checkpoints; required in production (ketaclinic.config.chain_key).
+KETACLINIC_CHAIN_KEY, KETACLINIC_CHAIN_KEY_SOURCE = chain_key(
+    secret_key=SECRET_KEY, secret_key_given=bool(os.environ.get("KETACLINIC_SECRET_KEY")), production=IS_PRODUCTION
+)
+
+# Logs carry no query strings (staff searches hold names and dates of birth), no questionnaire tokens and no
+# traceback for a refused (4xx) request: ketaclinic.log_filters (knowledge/security.md H4; OWASP ASVS 5.0 V16.2.5).
+# Django's own handlers are replaced, so every django.* record goes through the filtered console handler; the
+# django.request logger is filtered itself too, so the record every handler sees is already clean.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "redact_urls": {"()": "ketaclinic.log_filters.RedactUrlsFilter"},
+        "no_client_error_traceback": {"()": "ketaclinic.log_filters.ClientErrorWithoutTracebackFilter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_urls", "no_client_error_traceback"]},
+    },
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["redact_urls", "no_client_error_traceback"]},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("KETACLINIC_LOG_LEVEL", "WARNING")},
 }

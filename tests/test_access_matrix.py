@@ -68,6 +68,7 @@ EXPECTED: dict[str, dict[str, int]] = {
 
 APP_MODULES = []
 for _module_name in (
+    "accounts.access_expectations",
     "intake.access_expectations",
     "plans.access_expectations",
     "infusions.access_expectations",

@@ -30,6 +30,7 @@ def start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[st
 
 
 GOOD_KEY = "k" * 50
+GOOD_CHAIN_KEY = "c" * 50
 
 
 @pytest.mark.parametrize(
@@ -43,6 +44,10 @@ GOOD_KEY = "k" * 50
         ({"KETACLINIC_SECRET_KEY": GOOD_KEY, "KETACLINIC_DEBUG": "maybe"}, "KETACLINIC_DEBUG"),
         ({"KETACLINIC_SECRET_KEY": GOOD_KEY, "KETACLINIC_IDLE_TIMEOUT_MIN": "0"}, "KETACLINIC_IDLE_TIMEOUT_MIN"),
         ({"KETACLINIC_ENVIRONMENT": "staging"}, "KETACLINIC_ENVIRONMENT"),
+        ({"KETACLINIC_SECRET_KEY": GOOD_KEY}, "KETACLINIC_CHAIN_KEY"),  # required in production (issue 13)
+        ({"KETACLINIC_SECRET_KEY": GOOD_KEY, "KETACLINIC_CHAIN_KEY": "short"}, "KETACLINIC_CHAIN_KEY"),
+        ({"KETACLINIC_SECRET_KEY": GOOD_KEY, "KETACLINIC_CHAIN_KEY": GOOD_KEY}, "KETACLINIC_CHAIN_KEY"),
+        ({"KETACLINIC_SECRET_KEY": GOOD_KEY, "KETACLINIC_CHAIN_KEY_FILE": "/nonexistent"}, "KETACLINIC_CHAIN_KEY_FILE"),
     ],
 )
 def test_bad_configuration_stops_start_up_naming_the_variable(env: dict[str, str], named: str, tmp_path: Path) -> None:
@@ -53,7 +58,14 @@ def test_bad_configuration_stops_start_up_naming_the_variable(env: dict[str, str
 
 
 def test_good_production_configuration_starts(tmp_path: Path) -> None:
-    result = start({"KETACLINIC_SECRET_KEY": GOOD_KEY}, tmp_path)
+    result = start({"KETACLINIC_SECRET_KEY": GOOD_KEY, "KETACLINIC_CHAIN_KEY": GOOD_CHAIN_KEY}, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_chain_key_can_come_from_a_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "chain-key"
+    key_file.write_text(GOOD_CHAIN_KEY + "\n")
+    result = start({"KETACLINIC_SECRET_KEY": GOOD_KEY, "KETACLINIC_CHAIN_KEY_FILE": str(key_file)}, tmp_path)
     assert result.returncode == 0, result.stderr
 
 

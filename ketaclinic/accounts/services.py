@@ -5,19 +5,32 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketaclinic.accounts.errors import PermissionDenied
 from ketaclinic.accounts.models import ApiToken, Clinic, Licence, Location, User, UserSession
 from ketaclinic.accounts.roles import Role, role_can
+from ketaclinic.audit import refusals
 from ketaclinic.audit import services as audit
+from ketaclinic.audit.models import AuditEvent
+from ketaclinic.locking import lock
 
 TOKEN_BYTES = 32  # 256 bits: security.md asks ≥ 128-bit unguessable tokens
 
@@ -200,7 +213,19 @@ def note_logout(*, user: User, session_key: str | None, reason: str = "logout") 
 
 
 def note_failed_login(*, username: str, reason: str) -> None:
+    """Audit a failed sign-in (security.md H4). Every failure against a real account gets its own row (django-axes
+    locks the username + address after a few, H8). A made-up username names no account: the first from an address
+    in a minute gets its own row, repeats are counted and summarised (issue 13, defect 7; ``audit.refusals``)."""
     user = User.objects.filter(username=username).first()
+    if user is None:
+        refusals.note(
+            action="auth.login_failed",
+            client=refusals.current_client(),
+            username=username,
+            outcome="failure",
+            detail={"reason": reason, "account_known": False},
+        )
+        return
     audit.record(
         actor=None,
         username=username,
@@ -212,7 +237,16 @@ def note_failed_login(*, username: str, reason: str) -> None:
 
 
 def note_lockout(*, username: str) -> None:
-    audit.record(actor=None, username=username, action="auth.lockout", outcome="denied", detail={})
+    """Audit a sign-in refused because the username + address is locked out (security.md H4/H8): the first per
+    username, address and minute gets its own row, the refused retries are counted (issue 13, defect 7)."""
+    refusals.note(
+        action="auth.lockout",
+        client=refusals.current_client(),
+        subject=refusals.subject_key(username),
+        username=username,
+        outcome="denied",
+        detail={},
+    )
 
 
 # --- TOTP enrolment (django-otp) -------------------------------------------------------------------------------------
@@ -245,11 +279,19 @@ def confirm_totp_enrolment(*, user: User, device: TOTPDevice, token: str) -> boo
 
 
 def verify_totp(*, device: TOTPDevice, token: str) -> bool:
-    """Check a 6-digit code with django-otp's own throttling (it doubles the wait after each failure)."""
-    allowed, _ = device.verify_is_allowed()
-    if not allowed:
-        return False
-    return bool(device.verify_token(token.strip().replace(" ", "")))
+    """Check a 6-digit code with django-otp's own throttling (it doubles the wait after each failure).
+
+    django-otp refuses a code at or before the device's ``last_t``, but it reads and writes that row without a lock:
+    two sign-ins submitting the same code at once would both read the old ``last_t`` and both pass. Holding the
+    device row (PostgreSQL; SQLite's IMMEDIATE transactions already serialise writers) makes the second request wait
+    for the first to commit, then see the code as used."""
+    with transaction.atomic():
+        locked = lock(TOTPDevice).get(pk=device.pk)
+        allowed, _ = locked.verify_is_allowed()
+        verified = allowed and bool(locked.verify_token(token.strip().replace(" ", "")))
+    for field in ("last_t", "drift", "throttling_failure_count", "throttling_failure_timestamp", "last_used_at"):
+        setattr(device, field, getattr(locked, field))  # the caller's copy matches the row
+    return verified
 
 
 @transaction.atomic
@@ -266,3 +308,158 @@ def audited_admin_save(*, by: User, obj: Any, change: bool) -> None:
         obj.full_clean()
         obj.save()
         audit.record(actor=by, action=f"admin.{'change' if change else 'add'}", obj=obj)
+
+
+# --- Self-service password reset and the clinic admin's second-factor reset (issue 13) -------------------------------
+
+RESET_REQUEST_ACTION = "auth.password_reset_requested"
+
+
+def reset_client_digest(ip_address: str | None) -> str:
+    """Salted SHA-256 of the client address (16 hex digits): countable for the rate limit, not reversible."""
+    return salted_hmac("ketaclinic.accounts.reset.client", ip_address or "unknown", algorithm="sha256").hexdigest()[:16]
+
+
+def _accounts_for_reset(email: str) -> list[User]:
+    """Django's own policy (PasswordResetForm.get_users): active accounts with a usable password and that address."""
+    if not email:
+        return []
+    return [
+        user
+        for user in User.objects.filter(email__iexact=email, is_active=True).order_by("pk")
+        if user.has_usable_password() and user.email.casefold() == email.casefold()
+    ]
+
+
+def _reset_rate_limited(*, client: str, user: User | None, since: dt.datetime) -> str:
+    """Which limit a new request is past ('' for none). Counted in the (append-only, shared) audit log so every app
+    server enforces the same limit: every request from a client address counts, refused ones too (a flood stays
+    refused); per account only the e-mails actually sent count, so a flood cannot stop its owner for longer than the
+    window."""
+    recent = AuditEvent.objects.filter(action=RESET_REQUEST_ACTION, occurred_at__gte=since)
+    if recent.filter(detail__client=client).count() >= settings.KETACLINIC_PASSWORD_RESET_RATE_LIMIT:
+        return "client address"
+    sent = (
+        recent.filter(object_type=User._meta.label_lower, object_id=str(user.pk), outcome="success") if user else None
+    )
+    if sent is not None and sent.count() >= settings.KETACLINIC_PASSWORD_RESET_ACCOUNT_LIMIT:
+        return "account"
+    return ""
+
+
+@transaction.atomic
+def request_password_reset(*, email: str, client_ip: str | None, base_url: str) -> int:
+    """Send a one-time reset link to each active account with this e-mail address; returns how many were sent.
+
+    The caller shows the same confirmation whatever happens (no account enumeration). Each request is audited with a
+    salted digest of the client address, never the link or its token; past the rate limit nothing is sent and the
+    request is audited as denied. The e-mails leave after the transaction commits."""
+    client = reset_client_digest(client_ip)
+    since = timezone.now() - dt.timedelta(minutes=settings.KETACLINIC_PASSWORD_RESET_RATE_WINDOW_MIN)
+    users = _accounts_for_reset(email.strip())
+    if not users:
+        limited = _reset_rate_limited(client=client, user=None, since=since)
+        audit.record(
+            actor=None,
+            username=email.strip()[:150],
+            action=RESET_REQUEST_ACTION,
+            outcome="denied" if limited else "success",
+            detail={"client": client, "matched": False, "refused": limited},
+        )
+        return 0
+    sent = 0
+    for user in users:
+        limited = _reset_rate_limited(client=client, user=user, since=since)
+        audit.record(
+            actor=None,
+            username=user.username,
+            action=RESET_REQUEST_ACTION,
+            obj=user,
+            outcome="denied" if limited else "success",
+            detail={"client": client, "matched": True, "refused": limited},
+        )
+        if not limited:
+            link = base_url.rstrip("/") + reverse(
+                "accounts:password_reset_confirm",
+                kwargs={
+                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                    "token": default_token_generator.make_token(user),
+                },
+            )
+            transaction.on_commit(partial(_send_reset_email, user=user, link=link))
+            sent += 1
+    return sent
+
+
+def _send_reset_email(*, user: User, link: str) -> None:
+    context = {"user": user, "link": link, "minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+    subject = render_to_string("accounts/password_reset_subject.txt", context).strip()
+    body = render_to_string("accounts/password_reset_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+def _end_sessions(user: User) -> int:
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+@transaction.atomic
+def complete_password_reset(*, user: User, password: str) -> None:
+    """Set the new password chosen through an e-mailed link (the caller has checked the link).
+
+    The password validators apply. Every session of the user ends (the changed password would end them at their next
+    request anyway: Django's session auth hash). Nobody is signed in: the next sign-in asks for the new password and
+    then the second factor. The lockout (django-axes) for this username is cleared: it counted guesses at the old
+    password, and whoever holds the mailbox could reset it anyway; the second factor and its own throttling stay."""
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    sessions_ended = _end_sessions(user)
+    lockout_cleared = AxesProxyHandler.reset_attempts(username=user.username)
+    audit.record(
+        actor=user,
+        action="auth.password_reset",
+        obj=user,
+        detail={"via": "e-mailed link", "sessions_ended": sessions_ended, "lockout_cleared": bool(lockout_cleared)},
+    )
+
+
+def note_password_reset_link_refused(*, user: User | None) -> None:
+    """An e-mailed link that is unknown, used or expired was opened (audited; it opens nothing)."""
+    audit.record(
+        actor=None,
+        username=user.username if user is not None else "",
+        action="auth.password_reset_link_refused",
+        obj=user,
+        outcome="denied",
+        detail={"account_known": user is not None},
+    )
+
+
+@transaction.atomic
+def reset_second_factor(*, by: User, user: User, reason: str) -> int:
+    """A clinic admin removes a colleague's authenticator (lost or replaced phone); returns how many were removed.
+
+    Every TOTP device of the user is deleted, not just disabled: enrolment would otherwise offer the old secret again.
+    At the next sign-in, after the password, the user enrols a new app. Their sessions end (each rested on the removed
+    device). Nothing else is touched. Audited with the written reason."""
+    _require(by, "users.manage")
+    if not by.is_superuser and user.clinic_id != by.clinic_id:
+        raise PermissionDenied("That user is not at your clinic.")
+    if user.pk == by.pk:
+        raise PermissionDenied("Ask another clinic admin to reset your own second factor.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the second factor is reset."})
+    devices = list(lock(TOTPDevice).filter(user=user).values_list("pk", flat=True))
+    TOTPDevice.objects.filter(pk__in=devices).delete()
+    sessions_ended = _end_sessions(user)
+    audit.record(
+        actor=by,
+        action="auth.mfa_reset",
+        obj=user,
+        detail={"reason": reason, "devices_removed": len(devices), "sessions_ended": sessions_ended},
+    )
+    return len(devices)

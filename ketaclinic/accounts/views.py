@@ -1,4 +1,5 @@
-"""Sign-in: password, then a TOTP code (or enrolment) for roles that need a second factor; sign-out."""
+"""Sign-in: password, then a TOTP code (or enrolment) for roles that need a second factor; sign-out; self-service
+password reset by e-mail."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,9 +24,10 @@ from django_otp import login as otp_login
 
 from ketaclinic.accounts import services
 from ketaclinic.accounts.access import is_fully_signed_in
-from ketaclinic.accounts.forms import LoginForm, OneTimeCodeForm
+from ketaclinic.accounts.forms import LoginForm, NewPasswordForm, OneTimeCodeForm, PasswordResetRequestForm
 from ketaclinic.accounts.middleware import LAST_SEEN, SIGNED_IN_AT
 from ketaclinic.accounts.models import User
+from ketaclinic.audit.middleware import client_ip
 
 PENDING_USER = "kc_mfa_pending_user"
 PENDING_AT = "kc_mfa_pending_at"
@@ -159,3 +164,62 @@ def lockout_response(request: HttpRequest, original_response: Any, credentials: 
     username = (credentials or {}).get("username", "") or request.POST.get("username", "")
     services.note_lockout(username=username)
     return render(request, "accounts/locked_out.html", status=429)
+
+
+# --- Self-service password reset (Django's views, ketaclinic's pages, writes through the accounts services) ---------
+
+
+class _ResetPage:
+    """What every reset page says about the link's life."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context["reset_minutes"] = settings.PASSWORD_RESET_TIMEOUT // 60
+        return context
+
+
+class PasswordResetRequestView(_ResetPage, auth_views.PasswordResetView):
+    """Asks for the work e-mail address; always answers with the same confirmation (no account enumeration)."""
+
+    template_name = "accounts/password_reset_form.html"
+    form_class = PasswordResetRequestForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        services.request_password_reset(
+            email=form.cleaned_data["email"],
+            client_ip=client_ip(self.request),
+            base_url=self.request.build_absolute_uri("/"),
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetDoneView(_ResetPage, auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(_ResetPage, auth_views.PasswordResetConfirmView):
+    """Opens the e-mailed link (Django moves the token out of the address into the session) and sets the password.
+
+    Nobody is signed in afterwards (``post_reset_login``): the next sign-in asks for the new password and the second
+    factor."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    post_reset_login = False
+
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = super().dispatch(*args, **kwargs)
+        if not self.validlink and not isinstance(response, HttpResponseRedirect):
+            services.note_password_reset_link_refused(user=self.user)
+        return response
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        services.complete_password_reset(user=self.user, password=form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

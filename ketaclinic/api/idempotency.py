@@ -43,6 +43,7 @@ from ninja.errors import HttpError
 from pydantic import BaseModel
 
 from ketaclinic.api.models import IdempotencyRecord
+from ketaclinic.locking import lock
 
 HEADER = "Idempotency-Key"
 PARAMETER = "idempotency_key"
@@ -103,7 +104,7 @@ def claim(*, user: Any, key: str, method: str, path: str, request_hash: str) -> 
     ``transaction.atomic()``: the claim commits or rolls back with the write."""
     now = timezone.now()
     _lock_key(user=user, key=key)
-    record = IdempotencyRecord.objects.select_for_update().filter(user=user, key=key).first()
+    record = lock(IdempotencyRecord).filter(user=user, key=key).first()
     if record is None:
         try:
             with transaction.atomic():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -10,13 +12,16 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from ketaclinic.accounts.errors import PermissionDenied, ServiceError
 from ketaclinic.api.auth import BearerTokenAuth, VerifiedSessionAuth
+from ketaclinic.log_filters import redact_path
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="ketaclinic API",
     version="1",
     description="REST API of ketaclinic. Auth: the browser session (after the second factor) or a bearer token "
     '(`ketaclinic token create USERNAME`). Errors answer `{"detail": ...}`; 404 also for objects you may not see.',
-    auth=[VerifiedSessionAuth(), BearerTokenAuth()],
+    auth=[BearerTokenAuth(), VerifiedSessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -76,6 +81,14 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
             request, {"detail": "The Idempotency-Key header is required for this request."}, status=400
         )
     return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug answers JSON like every other API error (not the staff pages' HTML error page), without internals;
+    the traceback goes to the log (django.request's handler is bypassed, so it is logged here)."""
+    logger.error("Unhandled error in %s %s", request.method, redact_path(request.path), exc_info=exc)
+    return api.create_response(request, {"detail": "Internal server error."}, status=500)
 
 
 __all__ = ["HttpError", "api"]

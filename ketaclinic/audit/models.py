@@ -63,6 +63,37 @@ class AuditChainHead(models.Model):
 
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
+    # Rows from this number on are HMAC-keyed, earlier ones plain SHA-256; the tag (an HMAC under the chain key)
+    # stops anyone moving the boundary to downgrade keyed rows (ketaclinic.audit.chain, issue 13).
+    keyed_from_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    keyed_from_tag = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"audit chain head at #{self.last_seq}"
+
+
+class RefusalTally(models.Model):
+    """How many times one anonymous refusal (honeypot hit, 429, unknown token, unknown-user sign-in) came from one
+    client address in one minute (issue 13, defect 7; ketaclinic.audit.refusals).
+
+    The audit log is append-only, so repeats cannot be counted in its rows: the first refusal of a bucket is audited as
+    it happens, the rest are counted here and written to the log as one summary event once the minute is over.
+    ``reported`` is how many of ``count`` the log already holds. Mutable bookkeeping, never patient data; ``client``
+    is a salted hash of the address, never the address."""
+
+    action = models.CharField(max_length=80)
+    client = models.CharField(max_length=64)
+    # A salted hash of what else keys the bucket (the username of a locked-out sign-in), or "".
+    subject = models.CharField(max_length=64, blank=True, default="")
+    minute = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+    reported = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["action", "client", "subject", "minute"], name="refusal_tally_bucket")
+        ]
+        indexes = [models.Index(fields=["client", "minute"]), models.Index(fields=["minute"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} × {self.count} from {self.client[:8]} at {self.minute:%Y-%m-%d %H:%M}"

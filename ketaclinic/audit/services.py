@@ -15,8 +15,11 @@ from typing import Any
 
 from django.db import models, transaction
 
-from ketaclinic.audit import chain, context
+from ketaclinic.audit import chain, checkpoints, context
 from ketaclinic.audit.models import AuditChainHead, AuditEvent
+from ketaclinic.locking import lock
+
+AUDIT_CHAIN = "audit"
 
 SECRET_KEYS = frozenset(
     {"password", "token", "otp", "otp_token", "secret", "totp_secret", "key", "csrfmiddlewaretoken"}
@@ -37,10 +40,10 @@ def mask(detail: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _head_for_update() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    head = lock(AuditChainHead).filter(pk=1).first()
     if head is None:
-        head, _ = AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": chain.GENESIS_HASH})
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        head, _ = AuditChainHead.objects.get_or_create(pk=1, defaults=chain.new_head(AUDIT_CHAIN))
+        head = lock(AuditChainHead).get(pk=1)
     return head
 
 
@@ -73,7 +76,7 @@ def record(
             detail=json.loads(chain.canonical_json(mask(detail or {}))),
             prev_hash=head.last_hash,
         )
-        event.entry_hash = chain.link_hash(event.prev_hash, event.hashed_content())
+        event.entry_hash = chain.keyed_link_hash(event.prev_hash, event.hashed_content())
         event.save(force_insert=True)
         head.last_seq = event.seq
         head.last_hash = event.entry_hash
@@ -93,6 +96,10 @@ class ChainBreak:
 
 def verify(*, chunk_size: int = 2000) -> ChainBreak | None:
     """Recompute the chain from the first event; return the first broken row, or None when intact."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    keyed_from = chain.keyed_from(AUDIT_CHAIN, head.keyed_from_seq, head.keyed_from_tag) if head else 1
+    if keyed_from is None:
+        return ChainBreak(0, None, chain.BAD_MARKER)
     expected_prev = chain.GENESIS_HASH
     expected_seq = 1
     for event in _in_order(chunk_size):
@@ -100,11 +107,16 @@ def verify(*, chunk_size: int = 2000) -> ChainBreak | None:
             return ChainBreak(expected_seq, None, f"missing: the next stored event is #{event.seq}")
         if event.prev_hash != expected_prev:
             return ChainBreak(event.seq, event.pk, "its previous-hash does not match the event before it")
-        if chain.link_hash(event.prev_hash, event.hashed_content()) != event.entry_hash:
-            return ChainBreak(event.seq, event.pk, "its content no longer matches its hash (altered)")
+        problem = chain.link_problem(
+            keyed=event.seq >= keyed_from,
+            prev_hash=event.prev_hash,
+            payload=event.hashed_content(),
+            entry_hash=event.entry_hash,
+        )
+        if problem is not None:
+            return ChainBreak(event.seq, event.pk, problem)
         expected_prev = event.entry_hash
         expected_seq += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and head.last_seq != expected_seq - 1:
         return ChainBreak(
             expected_seq, None, f"events after #{expected_seq - 1} are missing (the head says #{head.last_seq})"
@@ -120,3 +132,28 @@ def _in_order(chunk_size: int) -> Iterator[AuditEvent]:
             return
         yield from batch
         last = batch[-1].seq
+
+
+# --- checkpoints (issue 13) ------------------------------------------------------------------------------------------
+
+
+def take_checkpoint() -> checkpoints.Checkpoint:
+    """Sign the current head for off-site keeping, after verifying the chain up to it (a broken chain is never
+    signed)."""
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "entry_hash").first()
+    count, head_hash = last if last is not None else (0, chain.GENESIS_HASH)
+    broken = verify()
+    if broken is not None:
+        raise checkpoints.CheckpointError(f"audit chain BROKEN at {broken}: no checkpoint taken")
+    return checkpoints.sign(AUDIT_CHAIN, count=count, head_hash=head_hash)
+
+
+def check_checkpoints(taken: list[checkpoints.Numbered]) -> list[str]:
+    """What no longer matches the given checkpoints (empty when the chain still holds every checkpointed head)."""
+    return checkpoints.problems(
+        AUDIT_CHAIN,
+        taken,
+        count=AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0,
+        hash_at=lambda seq: AuditEvent.objects.filter(seq=seq).values_list("entry_hash", flat=True).first(),
+        row_name="audit event",
+    )

@@ -15,17 +15,16 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.idempotency import IdempotencyKey, idempotent
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
+from ketaclinic.api.schemas import ErrorOut, Id
 from ketaclinic.audit import services as audit
 from ketaclinic.infusions import services
 from ketaclinic.infusions.api_schemas import (
     AcknowledgeIn,
-    AdministrationOut,
     AlertOut,
     CancelIn,
     CheckInPatch,
     DischargeIn,
     EndInfusionIn,
-    ErrorOut,
     EventsOut,
     RateChangeIn,
     RateChangeOut,
@@ -36,6 +35,7 @@ from ketaclinic.infusions.api_schemas import (
     RiskBenefitIn,
     ScoreIn,
     ScoreOut,
+    SessionAdministrationOut,
     SessionDetailOut,
     SessionIn,
     SessionOut,
@@ -77,7 +77,7 @@ def _write(call: Any) -> Any:
 
 class SessionFilter(Schema):
     status: str = ""
-    patient_id: int | None = None
+    patient_id: Id | None = None
 
 
 @router.get("/", response={200: list[SessionOut], **READ_ERRORS}, summary="List sessions")
@@ -126,11 +126,6 @@ def read_session(request: AuthedRequest, session_id: int):  # type: ignore[no-un
 def update_check_in(request: AuthedRequest, session_id: int, payload: CheckInPatch):  # type: ignore[no-untyped-def]
     session = _session(request, session_id)
     changes = payload.model_dump(exclude_unset=True, exclude={"expected_version"})
-    nulls = [
-        name for name, value in changes.items() if value is None and name not in ("last_food_at", "last_liquids_at")
-    ]
-    if nulls:
-        raise HttpError(422, f"{nulls[0]}: may not be null.")
     return _write(
         lambda: services.update_checkin(
             by=request.user, session=session, version=payload.expected_version, changes=changes
@@ -256,7 +251,7 @@ def start(  # type: ignore[no-untyped-def]
 
 @router.get(
     "/{session_id}/administration",
-    response={200: list[AdministrationOut], **READ_ERRORS},
+    response={200: list[SessionAdministrationOut], **READ_ERRORS},
     summary="Product, lot, container and ledger entries",
 )
 def administration(request: AuthedRequest, session_id: int):  # type: ignore[no-untyped-def]

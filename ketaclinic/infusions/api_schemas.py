@@ -1,34 +1,15 @@
 """Request and response schemas of /api/v1/sessions (ketaclinic.infusions.api)."""
 
 import datetime as dt
-import re
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator
 
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
-ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+from ketaclinic.api.schemas import BodyIn, DecimalText, Id, IsoDateTime, WitnessIn
 
-
-def _iso(value: object) -> object:
-    """Only ISO 8601 text: pydantic would otherwise read a number such as 0.5 as a Unix timestamp."""
-    if isinstance(value, dt.datetime):
-        return value
-    if not isinstance(value, str) or not ISO_DATETIME.match(value):
-        raise ValueError("give an ISO 8601 time with its offset, such as 2026-11-24T15:00:00Z")
-    return value
-
-
-IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso)]
 Reading = Annotated[int, Field(ge=-100, le=1000, description="Checked for plausibility by domain.monitoring.")]
 Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
 VERSION_HELP = "The session version you read; if the session changed since, the write is refused with 409."
-
-
-class ErrorOut(Schema):
-    detail: str | list[dict[str, Any]]
 
 
 class SessionOut(Schema):
@@ -50,7 +31,7 @@ class SessionOut(Schema):
     pregnancy_test: str
     started_at: dt.datetime | None
     infusion_ended_at: dt.datetime | None
-    dose_delivered_mg: Decimal | None
+    dose_delivered_mg: DecimalText | None
     discharged_at: dt.datetime | None
     note_signed_at: dt.datetime | None
     cancelled_reason: str
@@ -90,28 +71,30 @@ class SessionDetailOut(SessionOut):
     next_vitals_due_at: dt.datetime | None
     vitals_overdue: bool
     cadss_due_min: int | None
-    delivered_mg: Decimal
+    delivered_mg: DecimalText
     open_alerts: list[AlertOut]
     note_text: str
 
 
-class SessionIn(Schema):
+class SessionIn(BodyIn):
     order_id: Id
     chair: str = Field(min_length=1, max_length=20)
 
 
-class CheckInPatch(Schema):
+class CheckInPatch(BodyIn):
+    """Only the fields given change. Null clears the last food and liquids times; no other field may be null."""
+
     expected_version: Version | None = Field(None, description=VERSION_HELP)
-    chair: str | None = Field(None, min_length=1, max_length=20)
+    chair: str = Field(None, min_length=1, max_length=20)  # type: ignore[assignment]
     last_food_at: IsoDateTime | None = None
     last_liquids_at: IsoDateTime | None = None
-    escort_name: str | None = Field(None, max_length=200)
-    escort_phone: str | None = Field(None, max_length=30)
-    ride_home_confirmed: bool | None = None
-    pregnancy_test: Literal["", "negative", "positive", "not_applicable"] | None = None
+    escort_name: str = Field(None, max_length=200)  # type: ignore[assignment]
+    escort_phone: str = Field(None, max_length=30)  # type: ignore[assignment]
+    ride_home_confirmed: bool = None  # type: ignore[assignment]
+    pregnancy_test: Literal["", "negative", "positive", "not_applicable"] = None  # type: ignore[assignment]
 
 
-class VitalsIn(Schema):
+class VitalsIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     taken_at: IsoDateTime | None = Field(None, description="When measured (default: now). Not in the future.")
     systolic_mmhg: Reading | None = None
@@ -119,7 +102,7 @@ class VitalsIn(Schema):
     heart_rate_per_min: Reading | None = None
     spo2_percent: Reading | None = None
     respiratory_rate_per_min: Reading | None = None
-    temperature_c: Decimal | None = Field(None, ge=0, le=100, max_digits=4, decimal_places=1)
+    temperature_c: DecimalText | None = Field(None, ge=0, le=100, max_digits=4, decimal_places=1)
     moaas: int | None = Field(None, ge=-10, le=10)
     rass: int | None = Field(None, ge=-10, le=10)
     note: str = Field("", max_length=200)
@@ -133,7 +116,7 @@ class VitalOut(Schema):
     heart_rate_per_min: int | None
     spo2_percent: int | None
     respiratory_rate_per_min: int | None
-    temperature_c: Decimal | None
+    temperature_c: DecimalText | None
     moaas: int | None
     rass: int | None
     note: str
@@ -149,12 +132,12 @@ class VitalOut(Schema):
         return list(obj.alerts.all())
 
 
-class AcknowledgeIn(Schema):
+class AcknowledgeIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     note: str = Field("", max_length=2000)
 
 
-class ScoreIn(Schema):
+class ScoreIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     instrument: Literal["phq9", "gad7", "qids_sr16", "pain_nrs", "peg", "bpi", "cssrs_screener", "cadss"]
     answers: list[int | bool | None] = Field(max_length=30, description="In the published item order.")
@@ -172,28 +155,28 @@ class ScoreOut(Schema):
     entered_in_error: bool
 
 
-class RiskBenefitIn(Schema):
+class RiskBenefitIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     note: str = Field(min_length=1, max_length=2000)
 
 
-class CancelIn(Schema):
+class CancelIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     reason: str = Field(min_length=1, max_length=500)
 
 
-class DrawIn(Schema):
+class DrawIn(BodyIn):
     container_id: Id
-    drawn_ml: Decimal = Field(gt=0, le=1000, max_digits=7, decimal_places=2)
+    drawn_ml: DecimalText = Field(gt=0, le=1000, max_digits=7, decimal_places=2)
 
 
-class StartIn(Schema):
+class StartIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     containers: list[DrawIn] = Field(min_length=1, max_length=6)
     started_at: IsoDateTime | None = None
 
 
-class AdministrationOut(Schema):
+class SessionAdministrationOut(Schema):
     id: int
     container_id: int
     product_name: str
@@ -201,14 +184,14 @@ class AdministrationOut(Schema):
     lot_number: str
     lot_expires_on: dt.date
     container_label: str
-    concentration_mg_per_ml: Decimal
-    drawn_ml: Decimal
-    given_ml: Decimal | None
+    concentration_mg_per_ml: DecimalText
+    drawn_ml: DecimalText
+    given_ml: DecimalText | None
     ledger_entry_id: int | None
     waste_entry_id: int | None
 
 
-class SideEffectIn(Schema):
+class SideEffectIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     effect: Literal[
         "dissociation",
@@ -246,7 +229,7 @@ class SideEffectOut(Schema):
     entered_in_error: bool
 
 
-class RescueIn(Schema):
+class RescueIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     drug: Literal["ondansetron", "promethazine", "midazolam", "lorazepam", "clonidine", "labetalol", "other"]
     drug_other: str = Field("", max_length=100)
@@ -269,10 +252,10 @@ class RescueOut(Schema):
     entered_in_error: bool
 
 
-class RateChangeIn(Schema):
+class RateChangeIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     kind: Literal["change", "pause", "resume"]
-    rate_mg_per_h: Decimal | None = Field(None, gt=0, le=10000, max_digits=7, decimal_places=1)
+    rate_mg_per_h: DecimalText | None = Field(None, gt=0, le=10000, max_digits=7, decimal_places=1)
     reason: str = Field(min_length=1, max_length=500)
     at: IsoDateTime | None = None
 
@@ -281,8 +264,8 @@ class RateChangeOut(Schema):
     id: int
     kind: str
     at: dt.datetime
-    rate_mg_per_h: Decimal
-    pump_rate_ml_per_h: Decimal | None
+    rate_mg_per_h: DecimalText
+    pump_rate_ml_per_h: DecimalText | None
     reason: str
 
 
@@ -290,26 +273,20 @@ class EventsOut(Schema):
     side_effects: list[SideEffectOut]
     rescue_medications: list[RescueOut]
     rate_changes: list[RateChangeOut]
-    delivered_mg: Decimal
+    delivered_mg: DecimalText
 
 
-class WitnessIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=200)
-    otp_token: str = Field(min_length=6, max_length=8, description="The witness's current one-time code.")
-
-
-class EndInfusionIn(Schema):
+class EndInfusionIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     ended_at: IsoDateTime | None = None
-    given_ml: Decimal | None = Field(
+    given_ml: DecimalText | None = Field(
         None, gt=0, le=1000, max_digits=7, decimal_places=2, description="Default: what the rate history says ran in."
     )
     witness: WitnessIn | None = Field(None, description="Needed when less was given than drawn (the waste).")
     waste_manner: str = Field("", max_length=200)
 
 
-class DischargeIn(Schema):
+class DischargeIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     scale: Literal["aldrete", "padss"]
     answers: list[int] = Field(max_length=10, description="The scale's 5 items, 0-2 each, in order.")
@@ -321,7 +298,7 @@ class DischargeIn(Schema):
     discharged_at: IsoDateTime | None = None
 
 
-class SignIn(Schema):
+class SignIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
 
 
@@ -336,6 +313,6 @@ class RemsOut(Schema):
     missing: list[str]
 
 
-class RemsSubmitIn(Schema):
+class RemsSubmitIn(BodyIn):
     expected_version: Version | None = Field(None, description=VERSION_HELP)
     confirmation: str = Field(min_length=1, max_length=60)

@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 from ketaclinic.accounts.models import Location, User
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
+from ketaclinic.api.schemas import ErrorOut
 from ketaclinic.audit import services as audit
 from ketaclinic.audit.middleware import client_ip
 from ketaclinic.intake.api_assessment import router as assessment_router
@@ -23,7 +24,6 @@ from ketaclinic.intake.api_schemas import (
     ConsultationOut,
     ConsultationPatch,
     ConsultationReceiptOut,
-    ErrorOut,
 )
 from ketaclinic.intake.models import ConsultationRequest
 from ketaclinic.intake.queries import get_request_for_user, requests_visible_to

@@ -9,12 +9,12 @@ from ninja.pagination import paginate
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
+from ketaclinic.api.schemas import ErrorOut
 from ketaclinic.audit import services as audit
 from ketaclinic.intake.api_common import aware, require
 from ketaclinic.intake.api_schemas import (
     AntidepressantTrialIn,
     AntidepressantTrialOut,
-    ErrorOut,
     IntakeAssessmentDetailOut,
     IntakeAssessmentOut,
     IntakeAssessmentPatch,
@@ -109,21 +109,6 @@ def update_assessment(request: AuthedRequest, assessment_id: int, payload: Intak
     if payload.expected_version is not None and payload.expected_version != item.version:
         raise HttpError(409, "This intake was changed since you read it (version mismatch); read it again.")
     changes = payload.model_dump(exclude_unset=True, exclude={"expected_version"})
-    nullable = {
-        "current_episode_onset",
-        "pain_duration_months",
-        "pdmp_checked_on",
-        "vitals_at",
-        "systolic_mmhg",
-        "diastolic_mmhg",
-        "heart_rate_per_min",
-        "spo2_percent",
-        "weight_kg",
-        "height_cm",
-    }
-    nulls = [name for name, value in changes.items() if value is None and name not in nullable]
-    if nulls:
-        raise HttpError(422, f"{nulls[0]}: may not be null.")
     for name in ("weight_kg", "height_cm"):
         if changes.get(name) is not None:
             changes[name] = Decimal(str(changes[name]))

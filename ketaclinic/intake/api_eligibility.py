@@ -6,6 +6,7 @@ from ninja.pagination import paginate
 
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
+from ketaclinic.api.schemas import ErrorOut
 from ketaclinic.audit import services as audit
 from ketaclinic.intake import review as reviews
 from ketaclinic.intake.api_common import require
@@ -15,7 +16,6 @@ from ketaclinic.intake.api_schemas import (
     EligibilityDecisionOut,
     EligibilityReviewFilter,
     EligibilityReviewOut,
-    ErrorOut,
 )
 from ketaclinic.intake.models import EligibilityDecision, IntakeAssessment
 from ketaclinic.intake.queries import current_decision_for, decisions_visible_to, get_decision_for_user

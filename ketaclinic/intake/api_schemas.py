@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
+from ketaclinic.api.schemas import BodyIn, Id, IsoDate, IsoDateTime
 from ketaclinic.domain import prescreen
 
 # Text fields refuse NUL characters (PostgreSQL cannot store them), declared in the schema so clients see the rule.
@@ -62,18 +63,14 @@ PrescreenKey = Literal[
 Scale = Literal["phq9", "gad7", "cssrs_screener", "pain_nrs", "bpi", "peg"]
 
 
-class ErrorOut(Schema):
-    detail: str | list[dict[str, object]]
-
-
 # --- Consultation requests ------------------------------------------------------------------------------------------
 
 
-class ConsultationIn(Schema):
-    location_id: int
+class ConsultationIn(BodyIn):
+    location_id: Id
     given_name: Name
     family_name: Name
-    date_of_birth: dt.date
+    date_of_birth: IsoDate
     sex: Literal["female", "male", "unknown"] = "unknown"
     email: Email = ""
     phone: Phone = ""
@@ -148,21 +145,21 @@ class ConsultationFilter(Schema):
     needs_review: bool | None = Field(None, description="Only requests with red flags not yet reviewed.")
 
 
-class ConsultationPatch(Schema):
+class ConsultationPatch(BodyIn):
     status: Literal["contacted", "booked", "declined"] | None = None
     note: Note = ""
-    consultation_at: dt.datetime | None = None
+    consultation_at: IsoDateTime | None = None
     decline_reason: (
         Literal["clinically_unsuitable", "withdrew", "unreachable", "duplicate", "referred", "other", ""] | None
     ) = None
-    expected_version: int | None = Field(None, description="The version you read; a newer one on the server is 409.")
+    expected_version: Id | None = Field(None, description="The version you read; a newer one on the server is 409.")
 
 
-class ConsultationConvertIn(Schema):
-    location_id: int
-    primary_clinician_id: int | None = None
+class ConsultationConvertIn(BodyIn):
+    location_id: Id
+    primary_clinician_id: Id | None = None
     acknowledge_duplicates: bool = False
-    expected_version: int | None = None
+    expected_version: Id | None = None
 
 
 class ConsultationConvertedOut(Schema):
@@ -174,7 +171,7 @@ class ConsultationConvertedOut(Schema):
 # --- Intake assessment ----------------------------------------------------------------------------------------------
 
 
-class AntidepressantTrialIn(Schema):
+class AntidepressantTrialIn(BodyIn):
     drug: Name
     dose: Required60
     weeks_at_dose: int = Field(ge=0, le=520)
@@ -194,13 +191,13 @@ class AntidepressantTrialOut(Schema):
     entered_in_error: bool
 
 
-class IntakeMedicationIn(Schema):
+class IntakeMedicationIn(BodyIn):
     generic_name: Required120
     dose: Required60
     frequency: Required60
 
 
-class IntakeMedicationPatch(Schema):
+class IntakeMedicationPatch(BodyIn):
     taking: bool
 
 
@@ -215,7 +212,7 @@ class IntakeMedicationOut(Schema):
     entered_in_error: bool
 
 
-class IntakeScaleIn(Schema):
+class IntakeScaleIn(BodyIn):
     answers: list[int | bool | None] = Field(
         max_length=30, description="Answers in the published item order (C-SSRS: true/false/null)."
     )
@@ -232,30 +229,33 @@ class IntakeScaleOut(Schema):
     recorded_at: dt.datetime
 
 
-class IntakeAssessmentPatch(Schema):
-    indication: Indication | Literal[""] | None = None
-    routes: list[Route] | None = Field(None, max_length=6)
-    psychiatric_history: LongText | None = None
-    current_episode_onset: dt.date | None = None
-    ptsd: bool | None = None
-    pain_diagnosis: Text200 | None = None
+class IntakeAssessmentPatch(BodyIn):
+    """Only the fields given change. Null clears a date, a time or a measurement; text, choices and lists are
+    cleared with "" or [] and may not be null."""
+
+    indication: Indication | Literal[""] = None  # type: ignore[assignment]
+    routes: list[Route] = Field(None, max_length=6)  # type: ignore[arg-type]
+    psychiatric_history: LongText = None  # type: ignore[assignment]
+    current_episode_onset: IsoDate | None = None
+    ptsd: bool = None  # type: ignore[assignment]
+    pain_diagnosis: Text200 = None  # type: ignore[assignment]
     pain_duration_months: int | None = Field(None, ge=0, le=1200)
-    condition_codes: list[Code] | None = Field(None, max_length=17)
-    medical_history_notes: LongText | None = None
-    pregnancy: Literal["", "not_applicable", "no", "yes"] | None = None
-    breastfeeding: bool | None = None
-    pdmp_checked_on: dt.date | None = None
-    pdmp_notes: Text300 | None = None
-    ride_home_name: Text200 | None = None
-    ride_home_phone: Text30 | None = None
-    vitals_at: dt.datetime | None = None
+    condition_codes: list[Code] = Field(None, max_length=17)  # type: ignore[arg-type]
+    medical_history_notes: LongText = None  # type: ignore[assignment]
+    pregnancy: Literal["", "not_applicable", "no", "yes"] = None  # type: ignore[assignment]
+    breastfeeding: bool = None  # type: ignore[assignment]
+    pdmp_checked_on: IsoDate | None = None
+    pdmp_notes: Text300 = None  # type: ignore[assignment]
+    ride_home_name: Text200 = None  # type: ignore[assignment]
+    ride_home_phone: Text30 = None  # type: ignore[assignment]
+    vitals_at: IsoDateTime | None = None
     systolic_mmhg: int | None = Field(None, ge=0, le=400)
     diastolic_mmhg: int | None = Field(None, ge=0, le=400)
     heart_rate_per_min: int | None = Field(None, ge=0, le=400)
     spo2_percent: int | None = Field(None, ge=0, le=100)
     weight_kg: float | None = Field(None, ge=0, le=1000)
     height_cm: float | None = Field(None, ge=0, le=400)
-    expected_version: int | None = None
+    expected_version: Id | None = None
 
 
 class IntakeAssessmentOut(Schema):
@@ -327,12 +327,12 @@ class EligibilityReviewFilter(Schema):
     routes: list[Route] | None = Field(None, description="Routes to assess (default: the intake's intended routes).")
 
 
-class EligibilityOverrideIn(Schema):
+class EligibilityOverrideIn(BodyIn):
     code: Code
     reason: Note
 
 
-class EligibilityDecisionIn(Schema):
+class EligibilityDecisionIn(BodyIn):
     routes: list[Route] = Field(min_length=1, max_length=6)
     outcome: Literal["eligible", "eligible_with_conditions", "not_eligible"]
     conditions_text: Note = ""

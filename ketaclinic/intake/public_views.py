@@ -24,10 +24,15 @@ def request_form(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         honeypot = request.POST.get(HONEYPOT_FIELD, "")
         if honeypot.strip():
-            # A robot filled the hidden field: it sees the normal confirmation; nothing is stored (it is audited).
-            submission = consultation.submit_request(
-                data={}, location=None, client_ip=client_ip(request), honeypot=honeypot
-            )
+            # A robot filled the hidden field: it sees the normal confirmation; nothing is stored (it is audited), and
+            # it counts toward the same per-address rate limit as a real request (issue 13, defect 7).
+            try:
+                submission = consultation.submit_request(
+                    data={}, location=None, client_ip=client_ip(request), honeypot=honeypot
+                )
+            except consultation.RateLimited as refused:
+                form.add_error(None, refused.message)
+                return render(request, "intake/public/request.html", {"form": form}, status=429)
             request.session[SESSION_KEY] = submission.reference
             return redirect("consultation:thanks")
         if form.is_valid():

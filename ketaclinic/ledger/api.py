@@ -6,20 +6,19 @@ staff pages; those secrets are never stored or logged. Every read that shows pat
 """
 
 import datetime as dt
-import re
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
-from pydantic import BeforeValidator
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.idempotency import IdempotencyKey, idempotent
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
+from ketaclinic.api.schemas import BodyIn, DecimalText, ErrorOut, Id, IsoDate, IsoDateTime, WitnessIn
 from ketaclinic.audit import services as audit
 from ketaclinic.ledger import queries
 from ketaclinic.ledger import services as ledger
@@ -42,33 +41,7 @@ EntryKind = Literal[
     "reversal",
 ]
 ContainerStatus = Literal["sealed", "open", "empty", "quarantined", "disposed"]
-Ml = Decimal  # JSON: a decimal string or number, at most two decimals (checked by the service)
-
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-
-
-def _iso(pattern: re.Pattern[str], example: str) -> BeforeValidator:
-    """Only ISO 8601 text: pydantic would otherwise read a number such as 0.5 as a Unix timestamp."""
-
-    def check(value: object) -> object:
-        if isinstance(value, (dt.date, dt.datetime)):
-            return value
-        if not isinstance(value, str) or not pattern.match(value):
-            raise ValueError(f"give an ISO 8601 value such as {example}")
-        return value
-
-    return BeforeValidator(check)
-
-
-IsoDate = Annotated[dt.date, _iso(ISO_DATE, "2027-06-30")]
-# A database id: positive and within a 64-bit integer (a larger one would overflow SQLite and PostgreSQL).
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
-IsoDateTime = Annotated[dt.datetime, _iso(ISO_DATETIME, "2026-11-24T15:00:00Z")]
-
-
-class ErrorOut(Schema):
-    detail: str | list[dict[str, object]]
+Ml = DecimalText  # JSON: a decimal number or decimal text, at most two decimals
 
 
 class ProductOut(Schema):
@@ -79,8 +52,8 @@ class ProductOut(Schema):
     rxnorm_code: str
     schedule: str
     form: str
-    concentration_mg_per_ml: Decimal
-    container_volume_ml: Decimal
+    concentration_mg_per_ml: DecimalText
+    container_volume_ml: DecimalText
     container_kind: str
     containers_per_package: int
     is_active: bool
@@ -91,8 +64,8 @@ class ContainerOut(Schema):
     location_id: int
     lot_id: int
     label: str
-    labelled_volume_ml: Decimal
-    balance_ml: Decimal
+    labelled_volume_ml: DecimalText
+    balance_ml: DecimalText
     status: str
     received_at: dt.datetime
     opened_at: dt.datetime | None
@@ -105,9 +78,9 @@ class EntryOut(Schema):
     container_id: int
     product_id: int
     kind: str
-    quantity_ml: Decimal
-    quantity_mg: Decimal
-    balance_after_ml: Decimal
+    quantity_ml: DecimalText
+    quantity_mg: DecimalText
+    balance_after_ml: DecimalText
     occurred_at: dt.datetime
     recorded_at: dt.datetime
     backdated: bool
@@ -119,7 +92,7 @@ class EntryOut(Schema):
     witness_method: str
     patient_id: int | None
     session_reference: str
-    drawn_ml: Decimal | None
+    drawn_ml: DecimalText | None
     counterparty_id: int | None
     invoice_ref: str
     manner: str
@@ -140,13 +113,7 @@ class AdministrationOut(Schema):
     waste: EntryOut | None
 
 
-class WitnessIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=200)
-    otp_token: str = Field(min_length=6, max_length=8, description="The witness's current one-time code.")
-
-
-class ReceiptIn(Schema):
+class ReceiptIn(BodyIn):
     location_id: Id
     product_id: Id
     supplier_id: Id
@@ -159,7 +126,7 @@ class ReceiptIn(Schema):
     labels: list[str] = Field(default_factory=list, max_length=500)
 
 
-class AdministrationIn(Schema):
+class AdministrationIn(BodyIn):
     container_id: Id
     patient_id: Id
     quantity_ml: Ml = Field(gt=0, max_digits=9, decimal_places=2)
@@ -171,7 +138,7 @@ class AdministrationIn(Schema):
     witness: WitnessIn | None = Field(None, description="Required when drawn_ml exceeds quantity_ml.")
 
 
-class WasteIn(Schema):
+class WasteIn(BodyIn):
     container_id: Id
     quantity_ml: Ml | None = Field(None, gt=0, max_digits=9, decimal_places=2)
     close: bool = Field(False, description="Waste the whole remainder and close the container.")

@@ -15,6 +15,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
+from ketaclinic.api.schemas import BodyIn, ErrorOut
 from ketaclinic.audit import services as audit
 from ketaclinic.outcomes import services
 from ketaclinic.outcomes.models import SafetyAlert
@@ -26,7 +27,6 @@ from ketaclinic.outcomes.queries import (
     get_alert_for_user,
     open_alerts_for,
 )
-from ketaclinic.patients.api import ErrorOut
 
 router = Router()
 
@@ -72,7 +72,7 @@ class SafetyAlertFilter(Schema):
     )
 
 
-class SafetyAlertAcknowledgeIn(Schema):
+class SafetyAlertAcknowledgeIn(BodyIn):
     follow_up_note: str = Field(min_length=1, max_length=services.NOTE_MAX_CHARS)
 
 

@@ -13,9 +13,9 @@ from ninja.errors import HttpError
 
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.api.schemas import ErrorOut, Id, IsoDate
 from ketaclinic.audit import services as audit
 from ketaclinic.outcomes import dashboard
-from ketaclinic.patients.api import ErrorOut
 
 router = Router()
 
@@ -101,9 +101,9 @@ class DashboardOut(Schema):
 
 class DashboardFilter(Schema):
     scale: Scale = Field("phq9", description="The outcome scale.")
-    location: int | None = Field(None, description="One of your locations (default: all of yours).")
-    date_from: dt.date | None = Field(None, description="Latest score on or after this day (UTC).")
-    date_to: dt.date | None = Field(None, description="Latest score on or before this day (UTC).")
+    location: Id | None = Field(None, description="One of your locations (default: all of yours).")
+    date_from: IsoDate | None = Field(None, description="Latest score on or after this day (UTC).")
+    date_to: IsoDate | None = Field(None, description="Latest score on or before this day (UTC).")
     min_sessions: int = Field(
         0,
         ge=0,

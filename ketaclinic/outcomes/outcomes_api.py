@@ -15,9 +15,9 @@ from ninja.pagination import paginate
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
+from ketaclinic.api.schemas import ErrorOut, Id
 from ketaclinic.audit import services as audit
 from ketaclinic.outcomes.models import Measurement, OutcomeCourse
-from ketaclinic.patients.api import ErrorOut
 from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to
 
 router = Router()
@@ -45,7 +45,7 @@ class MeasurementOut(Schema):
 
 
 class MeasurementFilter(Schema):
-    patient_id: int | None = Field(None, description="Only this patient's scores (404 if you may not see them).")
+    patient_id: Id | None = Field(None, description="Only this patient's scores (404 if you may not see them).")
     instrument: str | None = Field(None, max_length=30, description="An instrument id, e.g. phq9, gad7, pain_nrs.")
     context: Literal["baseline", "pre_session", "home"] | None = None
 

@@ -13,10 +13,10 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.idempotency import IdempotencyKey, idempotent
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
+from ketaclinic.api.schemas import BodyIn, ErrorOut
 from ketaclinic.audit import services as audit
 from ketaclinic.outcomes.models import QuestionnaireLink
 from ketaclinic.outcomes.services import questionnaires as service
-from ketaclinic.patients.api import ErrorOut
 from ketaclinic.patients.queries import get_patient_for_user
 
 router = Router()
@@ -52,7 +52,7 @@ class QuestionnaireLinkOut(Schema):
         return service.link_status(obj, timezone.now())
 
 
-class QuestionnaireSendIn(Schema):
+class QuestionnaireSendIn(BodyIn):
     instruments: list[Scale] = Field(min_length=1, description="Scales the link opens.")
 
 

@@ -1,8 +1,13 @@
 """Text messages through a pluggable backend (settings.KETACLINIC_SMS_BACKEND, a dotted path to a class).
 
 A backend is any class with ``send(to: str, body: str) -> None`` that raises on failure. The shipped ones are
-``ConsoleSmsBackend`` (the default: prints to standard output and logs, for the demo and a clinic without a provider)
-and ``LocmemSmsBackend`` (keeps messages in ``outbox`` for tests). A clinic plugs in its provider's client the same way.
+``NoSmsBackend`` (the production default: no provider configured, every send fails and is recorded as failed),
+``ConsoleSmsBackend`` (the demo's default: prints the message, with a live link, to standard output) and
+``LocmemSmsBackend`` (keeps messages in ``outbox`` for tests). A clinic plugs in its provider's client the same way.
+
+The console backend puts a working questionnaire link into the server's output, so production refuses it unless
+``KETACLINIC_ALLOW_CONSOLE_DELIVERY=true`` (ketaclinic.config.console_delivery_channels; knowledge/security.md H4,
+OWASP ASVS 5.0 V16.2.5), and it never prints the whole phone number.
 """
 
 from __future__ import annotations
@@ -28,11 +33,29 @@ class SmsMessage:
     body: str
 
 
-class ConsoleSmsBackend:
-    """Prints each message (the demo's default); never logs the body, which holds a patient's link."""
+class SmsNotConfigured(RuntimeError):
+    """No SMS provider is configured (set KETACLINIC_SMS_BACKEND)."""
+
+
+class NoSmsBackend:
+    """The production default: refuses every message, so the link is recorded as "Delivery failed (SmsNotConfigured)"
+    and nothing is written anywhere. A clinic with a provider sets KETACLINIC_SMS_BACKEND to its client."""
 
     def send(self, to: str, body: str) -> None:
-        sys.stdout.write(f"SMS to {to}:\n{body}\n{'-' * 40}\n")
+        raise SmsNotConfigured("No SMS provider is configured: set KETACLINIC_SMS_BACKEND.")
+
+
+def _last_digits(number: str) -> str:
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return f"***-{digits[-4:]}" if len(digits) >= 4 else "***"
+
+
+class ConsoleSmsBackend:
+    """Prints each message (the demo's default) with the number masked; never logs the body, which holds a
+    patient's link."""
+
+    def send(self, to: str, body: str) -> None:
+        sys.stdout.write(f"SMS to {_last_digits(to)}:\n{body}\n{'-' * 40}\n")
         sys.stdout.flush()
         logger.info("SMS written to the console")
 

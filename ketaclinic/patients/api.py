@@ -11,6 +11,7 @@ from ketaclinic.accounts.models import Location, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
+from ketaclinic.api.schemas import BodyIn, ErrorOut, Id, IsoDate
 from ketaclinic.audit import services as audit
 from ketaclinic.patients import services
 from ketaclinic.patients.models import Patient
@@ -44,11 +45,11 @@ class PatientOut(Schema):
     version: int
 
 
-class PatientIn(Schema):
+class PatientIn(BodyIn):
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
     preferred_name: str = Field("", max_length=100)
-    date_of_birth: dt.date
+    date_of_birth: IsoDate
     sex: Sex
     phone: str = Field("", max_length=30)
     email: str = Field("", max_length=254)
@@ -60,35 +61,33 @@ class PatientIn(Schema):
     emergency_contact_name: str = Field("", max_length=200)
     emergency_contact_phone: str = Field("", max_length=30)
     emergency_contact_relationship: str = Field("", max_length=60)
-    location_id: int
-    primary_clinician_id: int | None = None
+    location_id: Id
+    primary_clinician_id: Id | None = None
 
 
-class PatientPatch(Schema):
-    given_name: str | None = Field(None, min_length=1, max_length=100)
-    family_name: str | None = Field(None, min_length=1, max_length=100)
-    preferred_name: str | None = Field(None, max_length=100)
-    date_of_birth: dt.date | None = None
-    sex: Sex | None = None
-    phone: str | None = Field(None, max_length=30)
-    email: str | None = Field(None, max_length=254)
-    address_line1: str | None = Field(None, max_length=200)
-    address_line2: str | None = Field(None, max_length=200)
-    city: str | None = Field(None, max_length=100)
-    state: str | None = Field(None, max_length=2)
-    postal_code: str | None = Field(None, max_length=10)
-    emergency_contact_name: str | None = Field(None, max_length=200)
-    emergency_contact_phone: str | None = Field(None, max_length=30)
-    emergency_contact_relationship: str | None = Field(None, max_length=60)
-    expected_version: int | None = Field(None, description="The version you read; a newer one on the server is 409.")
+class PatientPatch(BodyIn):
+    """Only the fields given change; none of them may be null (left out means unchanged)."""
+
+    given_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
+    family_name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
+    preferred_name: str = Field(None, max_length=100)  # type: ignore[assignment]
+    date_of_birth: IsoDate = None  # type: ignore[assignment]
+    sex: Sex = None  # type: ignore[assignment]
+    phone: str = Field(None, max_length=30)  # type: ignore[assignment]
+    email: str = Field(None, max_length=254)  # type: ignore[assignment]
+    address_line1: str = Field(None, max_length=200)  # type: ignore[assignment]
+    address_line2: str = Field(None, max_length=200)  # type: ignore[assignment]
+    city: str = Field(None, max_length=100)  # type: ignore[assignment]
+    state: str = Field(None, max_length=2)  # type: ignore[assignment]
+    postal_code: str = Field(None, max_length=10)  # type: ignore[assignment]
+    emergency_contact_name: str = Field(None, max_length=200)  # type: ignore[assignment]
+    emergency_contact_phone: str = Field(None, max_length=30)  # type: ignore[assignment]
+    emergency_contact_relationship: str = Field(None, max_length=60)  # type: ignore[assignment]
+    expected_version: Id | None = Field(None, description="The version you read; a newer one on the server is 409.")
 
 
 class PatientFilter(Schema):
     q: str = Field("", max_length=100, description="Name parts, MRN, or date of birth (YYYY-MM-DD or MM/DD/YYYY).")
-
-
-class ErrorOut(Schema):
-    detail: str | list[dict[str, object]]
 
 
 def _require(user: User, capability: str) -> None:
@@ -151,16 +150,21 @@ def read_patient(request: AuthedRequest, patient_id: int):  # type: ignore[no-un
 
 @router.patch(
     "/{patient_id}",
-    response={200: PatientOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: PatientOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Change a patient's demographics",
 )
 def update_patient(request: AuthedRequest, patient_id: int, payload: PatientPatch):  # type: ignore[no-untyped-def]
     _require(request.user, "patient.edit")
     patient = get_patient_for_user(request.user, patient_id)
     changes = payload.model_dump(exclude_unset=True, exclude={"expected_version"})
-    nulls = [name for name, value in changes.items() if value is None]
-    if nulls:
-        raise HttpError(422, f"{nulls[0]}: may not be null.")
     if payload.expected_version is not None and payload.expected_version != patient.version:
         raise HttpError(409, "This patient was changed since you read it (version mismatch); read it again.")
     return services.update_patient(

@@ -15,6 +15,7 @@ from ketaclinic.accounts.models import Location, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import eligibility
+from ketaclinic.locking import lock
 from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Consent, Medication, Patient
 
 PATIENT_FIELDS = (
@@ -111,7 +112,7 @@ def update_patient(
 ) -> Patient:
     """Change demographics. ``expected_version`` refuses a save over someone else's newer edit."""
     _require(by, "patient.edit")
-    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    locked = lock(Patient).get(pk=patient.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError(
             {"__all__": "Someone else changed this patient while you were editing; reload and retry."}

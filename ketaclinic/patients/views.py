@@ -86,6 +86,14 @@ def patient_edit(request: AuthedRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(request, "Saved.")
             return redirect("patients:chart", patient_id=patient.pk)
+    # The form shows the patient's demographics and contact details: a patient-data read (security.md H4).
+    audit.record(
+        actor=request.user,
+        action="patient.view_edit_form",
+        obj=patient,
+        patient_id=patient.pk,
+        detail={"method": request.method},
+    )
     return render(
         request, "patients/form.html", {"form": form, "patient": patient, "title": f"Edit {patient.full_name}"}
     )

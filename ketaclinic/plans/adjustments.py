@@ -30,6 +30,7 @@ from ketaclinic.accounts.models import PRESCRIBING_LICENCES, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import protocols
+from ketaclinic.locking import lock
 from ketaclinic.outcomes import services as outcomes
 from ketaclinic.outcomes import trajectory
 from ketaclinic.plans import services
@@ -171,7 +172,7 @@ def adjust_plan(
     Raises ``PermissionDenied`` (role, licence, location) or ``ValidationError`` naming the field; nothing changes then.
     """
     _require_prescriber(by)
-    plan = TreatmentPlan.objects.select_for_update().select_related("patient").get(pk=plan.pk)
+    plan = lock(TreatmentPlan).select_related("patient").get(pk=plan.pk)
     if not by.locations.filter(pk=plan.patient.location_id).exists():
         raise PermissionDenied("This patient is not at one of your locations.")
     if kind not in Kind.values:

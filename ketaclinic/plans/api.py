@@ -1,8 +1,7 @@
 """/api/v1/plans: plans, versions, signing, orders and the PK preview (issue 6). Reads are audited."""
 
 import datetime as dt
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -10,6 +9,7 @@ from ninja.errors import HttpError
 
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.api.schemas import BodyIn, DecimalText, ErrorOut, IsoDate
 from ketaclinic.audit import services as audit
 from ketaclinic.patients.queries import get_patient_for_user
 from ketaclinic.plans import preview as pk_preview
@@ -21,24 +21,20 @@ from ketaclinic.plans.queries import get_version_for_user
 router = Router()
 
 
-class ErrorOut(Schema):
-    detail: str | list[dict[str, Any]]
-
-
-class PlanIn(Schema):
+class PlanIn(BodyIn):
     indication: str = Field(max_length=60)
     protocol_id: str = Field(max_length=60)
-    start_date: dt.date
+    start_date: IsoDate
     dose_mode: Literal["mg_per_kg", "fixed_mg"] = "mg_per_kg"
-    dose_mg_per_kg: Decimal | None = Field(None, gt=0, le=50, max_digits=6, decimal_places=3)
-    fixed_dose_mg: Decimal | None = Field(None, gt=0, le=5000, max_digits=7, decimal_places=1)
+    dose_mg_per_kg: DecimalText | None = Field(None, gt=0, le=50, max_digits=6, decimal_places=3)
+    fixed_dose_mg: DecimalText | None = Field(None, gt=0, le=5000, max_digits=7, decimal_places=1)
     dosing_weight_basis: Literal["", "total", "ideal", "adjusted"] = ""
     infusion_duration_min: int | None = Field(None, ge=1, le=1440)
     premedication: str = Field("", max_length=500)
     sessions_planned: int | None = Field(None, ge=1, le=60)
     sessions_per_week: int | None = Field(None, ge=1, le=7)
-    concentration_mg_per_ml: Decimal | None = Field(None, gt=0, le=1000, max_digits=6, decimal_places=2)
-    bag_volume_ml: Decimal | None = Field(None, gt=0, le=1000, max_digits=6, decimal_places=1)
+    concentration_mg_per_ml: DecimalText | None = Field(None, gt=0, le=1000, max_digits=6, decimal_places=2)
+    bag_volume_ml: DecimalText | None = Field(None, gt=0, le=1000, max_digits=6, decimal_places=1)
     overrides: dict[str, str] = Field(default_factory=dict, description="Finding code → written reason.")
 
 
@@ -59,10 +55,10 @@ class PlanVersionOut(Schema):
     indication: str
     protocol_id: str
     route: str
-    dose_mg: Decimal
-    first_dose_mg: Decimal | None
-    dose_mg_per_kg: Decimal | None
-    dosing_weight_kg: Decimal | None
+    dose_mg: DecimalText
+    first_dose_mg: DecimalText | None
+    dose_mg_per_kg: DecimalText | None
+    dosing_weight_kg: DecimalText | None
     infusion_duration_min: int | None
     start_date: dt.date
     sessions_planned: int
@@ -78,25 +74,26 @@ class OrderOut(Schema):
     session_number: int
     target_date: dt.date
     route: str
-    dose_mg: Decimal
-    concentration_mg_per_ml: Decimal | None
-    drug_volume_ml: Decimal | None
+    dose_mg: DecimalText
+    concentration_mg_per_ml: DecimalText | None
+    drug_volume_ml: DecimalText | None
     duration_min: int | None
-    rate_mg_per_h: Decimal | None
-    bag_volume_ml: Decimal | None
-    pump_rate_ml_per_h: Decimal | None
+    rate_mg_per_h: DecimalText | None
+    bag_volume_ml: DecimalText | None
+    pump_rate_ml_per_h: DecimalText | None
     devices: int | None
     status: str
 
 
-class PreviewIn(Schema):
+class PreviewIn(BodyIn):
     route: Literal["iv", "im", "intranasal", "oral", "sublingual", "intranasal_esketamine"]
     dose_mg: float = Field(gt=0, le=2000)
-    duration_min: float | None = Field(None, ge=0, le=1440)
-    weight_kg: float = Field(gt=0, le=400)
+    # 0 (or left out) is a bolus; an infusion runs at least 6 s (a shorter one would divide the dose by almost 0).
+    duration_min: Literal[0] | Annotated[float, Field(ge=0.1, le=1440)] | None = None
+    weight_kg: float = Field(ge=1, le=400, description="At least 1 kg (the models scale volumes with weight).")
     age_years: float | None = Field(None, ge=0, le=120)
     sex: Literal["male", "female", "unknown"] | None = None
-    height_cm: float | None = Field(None, gt=0, le=260)
+    height_cm: float | None = Field(None, ge=30, le=260)
     ke0_per_min: float | None = Field(None, gt=0, le=10)
 
 
@@ -129,7 +126,7 @@ def list_versions(request: AuthedRequest, patient_id: int):  # type: ignore[no-u
 
 @router.post(
     "/patients/{patient_id}",
-    response={201: PlanVersionOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: PlanVersionOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Create a draft plan",
 )
 def create_plan(request: AuthedRequest, patient_id: int, payload: PlanIn):  # type: ignore[no-untyped-def]
@@ -176,7 +173,7 @@ def list_orders(request: AuthedRequest, version_id: int):  # type: ignore[no-unt
 
 @router.post(
     "/pk-preview",
-    response={200: PreviewOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: PreviewOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Predicted concentrations of one session (no patient data stored)",
 )
 def pk_preview_endpoint(request: HttpRequest, payload: PreviewIn):  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from ketaclinic.accounts.models import PRESCRIBING_LICENCES, Clinic, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import dosing, protocols
+from ketaclinic.locking import lock
 from ketaclinic.outcomes import services as outcomes
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans.evaluation import ESKETAMINE_ROUTE, Evaluation, PlanInput, evaluate
@@ -52,12 +53,7 @@ def tune_protocol(
         raise ValidationError({exc.field or "overrides": str(exc)}) from None
     except ValueError as exc:
         raise ValidationError({"protocol_id": str(exc)}) from None
-    last = (
-        ProtocolTuning.objects.select_for_update()
-        .filter(clinic=clinic, protocol_id=protocol_id)
-        .order_by("-version")
-        .first()
-    )
+    last = lock(ProtocolTuning).filter(clinic=clinic, protocol_id=protocol_id).order_by("-version").first()
     tuning = ProtocolTuning.objects.create(
         clinic=clinic,
         protocol_id=protocol_id,
@@ -120,7 +116,7 @@ def save_draft(*, by: User, patient: Patient, data: PlanInput, version: PlanVers
         version = PlanVersion(plan=plan, version=1, created_by=by)
         action = "plan.create"
     else:
-        version = PlanVersion.objects.select_for_update().get(pk=version.pk)
+        version = lock(PlanVersion).get(pk=version.pk)
         if version.is_locked:
             raise ValidationError({"__all__": "This plan version is signed and locked; amend it to change it."})
         action = "plan.update_draft"
@@ -142,7 +138,7 @@ def amend(*, by: User, signed: PlanVersion, data: PlanInput, reason: str) -> Pla
     _require(by, "plans.write")
     if not reason.strip():
         raise ValidationError({"change_reason": "Say why the plan changes."})
-    signed = PlanVersion.objects.select_for_update().get(pk=signed.pk)
+    signed = lock(PlanVersion).get(pk=signed.pk)
     if signed.status != PlanVersion.Status.SIGNED:
         raise ValidationError({"__all__": "Only the signed version of a plan can be amended."})
     if signed.plan.versions.filter(status=PlanVersion.Status.DRAFT).exists():
@@ -188,7 +184,7 @@ def sign(*, by: User, version: PlanVersion) -> PlanVersion:
     """Sign (lock) a draft after re-checking it now; supersede the previous signed version; derive the orders."""
     _require(by, "plans.sign")
     _require_prescribing_licence(by)
-    version = PlanVersion.objects.select_for_update().select_related("plan__patient").get(pk=version.pk)
+    version = lock(PlanVersion).select_related("plan__patient").get(pk=version.pk)
     if version.is_locked:
         raise ValidationError({"__all__": "This version is already signed."})
     result = evaluate(patient=version.plan.patient, clinic=by.clinic, data=plan_input_from(version))
@@ -198,7 +194,7 @@ def sign(*, by: User, version: PlanVersion) -> PlanVersion:
     _apply(version, plan_input_from(version), result)
     version.eligibility_decision_id_at_signing = result.eligibility_decision_id
     if version.supersedes_id:
-        previous = PlanVersion.objects.select_for_update().get(pk=version.supersedes_id)
+        previous = lock(PlanVersion).get(pk=version.supersedes_id)
         previous.status = PlanVersion.Status.SUPERSEDED
         previous.save(update_fields=["status"])
         SessionOrder.objects.filter(plan_version=previous, status=SessionOrder.Status.OPEN).update(
@@ -227,7 +223,7 @@ def mark_order_given(*, by: User, order: SessionOrder) -> SessionOrder:
     """A treatment session gave this order (issue 7: the infusions app calls this when dosing starts). Only an open
     order of the signed, current version can be given; the row is locked so two sessions cannot both give it."""
     _require(by, "sessions.record")
-    locked = SessionOrder.objects.select_for_update().select_related("plan_version__plan").get(pk=order.pk)
+    locked = lock(SessionOrder).select_related("plan_version__plan").get(pk=order.pk)
     if locked.status != SessionOrder.Status.OPEN:
         raise ValidationError({"__all__": f"This order is {locked.get_status_display().lower()}, not open."})
     if locked.plan_version.status != PlanVersion.Status.SIGNED:

@@ -21,7 +21,16 @@ def clinic_context(request: HttpRequest) -> dict[str, Any]:
         "mfa_front_desk": settings.KETACLINIC_MFA_FRONT_DESK,
         "public_pages": PUBLIC_PAGES,
         "crisis": crisis_resources(),
+        "console_delivery_warning": console_delivery_warning(role),
     }
+
+
+def console_delivery_warning(role: str | None) -> list[str]:
+    """For clinic admins in production: the channels whose console backend prints patients' addresses and live links
+    into the server's logs (allowed only with KETACLINIC_ALLOW_CONSOLE_DELIVERY; knowledge/security.md H4)."""
+    if role != "clinic_admin" or settings.ENVIRONMENT != "production":
+        return []
+    return list(settings.KETACLINIC_CONSOLE_DELIVERY)
 
 
 def crisis_resources() -> dict[str, str]:

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.audit import services as audit
+from ketaclinic.audit.reads import record_patients_shown
 from ketaclinic.intake.queries import awaiting_review, requests_visible_to
 from ketaclinic.outcomes.queries import can_see_alerts, open_alerts_for, sees_escalated_only, with_escalation_delay
 from ketaclinic.patients.queries import patients_visible_to
@@ -34,12 +36,15 @@ home = public_page("web/home.html")
 @staff_view()
 def dashboard(request: AuthedRequest) -> HttpResponse:
     user = request.user
+    my_patients = list(patients_visible_to(user).filter(primary_clinician=user).order_by("family_name")[:10])
+    alerts = with_escalation_delay(open_alerts_for(user)[:20]) if can_see_alerts(user) else []
+    to_review = list(awaiting_review(user)[:10]) if role_can(user.role, "eligibility.sign") else []
     context = {
         "patient_count": patients_visible_to(user).count(),
-        "my_patients": patients_visible_to(user).filter(primary_clinician=user).order_by("family_name")[:10],
+        "my_patients": my_patients,
         "locations": user.locations.all(),
         # Clinicians: open alerts for them; clinic admins: open alerts escalated to them (outcomes.queries).
-        "alerts": with_escalation_delay(open_alerts_for(user)[:20]) if can_see_alerts(user) else [],
+        "alerts": alerts,
         "alerts_escalated_only": sees_escalated_only(user),
         "new_requests": requests_visible_to(user).filter(status="new").count(),
         "review_requests": requests_visible_to(user)
@@ -47,8 +52,16 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             needs_clinical_review=True, clinical_reviewed_at__isnull=True, status__in=["new", "contacted", "booked"]
         )
         .count(),
-        "to_review": list(awaiting_review(user)[:10]) if role_can(user.role, "eligibility.sign") else [],
+        "to_review": to_review,
     }
+    # The dashboard names patients (own patients, alerts, intakes to review): a patient-data read (security.md H4).
+    shown = [
+        *(patient.pk for patient in my_patients),
+        *(alert.patient_id for alert in alerts),
+        *(intake.patient_id for intake in to_review),
+    ]
+    audit.record(actor=user, action="dashboard.view", detail={"patients_shown": len(set(shown))})
+    record_patients_shown(request, action="dashboard.patient_shown", patient_ids=shown)
     return render(request, "web/dashboard.html", context)
 
 

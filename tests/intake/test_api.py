@@ -88,7 +88,7 @@ def test_the_public_api_honeypot_and_rate_limit(main_st: Any, settings: Any) -> 
     assert trap.status_code == 201 and trap.json()["reference"].startswith("C-")
     assert not ConsultationRequest.objects.exists()
     assert AuditEvent.objects.filter(action="consultation.honeypot").count() == 1
-    settings.KETACLINIC_CONSULTATION_RATE_LIMIT = 1
+    settings.KETACLINIC_CONSULTATION_RATE_LIMIT = 2  # the honeypot hit counts toward the limit (issue 13, defect 7)
     assert post(f"{BASE}/consultation-requests", public_payload(main_st)).status_code == 201
     refused = post(f"{BASE}/consultation-requests", public_payload(main_st, family_name="Again"))
     assert refused.status_code == 429 and "try again later" in refused.json()["detail"]

@@ -178,3 +178,18 @@ def test_page_query_count_is_the_same_with_few_and_many_patients(
         response = client.get(reverse("dashboard:index"))
     # Every seeded patient has a PHQ-9 course (depression: PHQ-9 + GAD-7; pain: NRS + PHQ-9): 3 + 30.
     assert response.status_code == 200 and response.context["summary"].overall.courses == 33
+
+
+def test_csv_export_neutralises_formula_text(treated: Any, client: Any, bob: Any, main_st: Any) -> None:
+    """OWASP "CSV Injection" (issue 13, defect 6): a location name chosen by an admin is a group label in the CSV."""
+    import re
+
+    from ketaclinic.csv_safe import FORMULA_STARTS
+
+    type(main_st).objects.filter(pk=main_st.pk).update(name='=HYPERLINK("http://evil.example","x")')
+    sign_in(client, bob)
+    response = client.get(reverse("dashboard:export_csv"))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    cells = [cell for row in rows for cell in row]
+    assert '\'=HYPERLINK("http://evil.example","x")' in cells
+    assert [c for c in cells if c.startswith(FORMULA_STARTS) and not re.fullmatch(r"-?\d+(\.\d+)?", c)] == []

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from ketaclinic.audit.models import AuditEvent
+from ketaclinic.audit.models import AuditEvent, RefusalTally
 from ketaclinic.domain import instruments
 from ketaclinic.outcomes.models import Measurement, SafetyAlert
 from ketaclinic.outcomes.services import questionnaires as service
@@ -149,8 +149,10 @@ def test_the_rate_limit_is_per_client_address_and_counted_in_the_database(pat: A
     assert one.post(fill_url(token), form_data({"phq9": PHQ9_CALM, "gad7": GAD7})).status_code == 429
     assert not Measurement.objects.exists()
     assert Client(REMOTE_ADDR="198.51.100.8").get(fill_url(token)).status_code == 200  # another address
-    # The count is the audit rows (shared by every app server), not process memory, and keeps no address.
-    assert AuditEvent.objects.filter(action="questionnaire.rate_limited").count() == 2
+    # The count is in the database (shared by every app server), not process memory, and keeps no address; repeats
+    # within a minute are counted, not audited one by one (issue 13, defect 7).
+    assert AuditEvent.objects.filter(action="questionnaire.rate_limited").count() == 1
+    assert RefusalTally.objects.get(action="questionnaire.rate_limited").count == 2
     assert "198.51.100.7" not in str(list(AuditEvent.objects.values_list("detail", flat=True)))
 
 

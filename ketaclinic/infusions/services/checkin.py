@@ -38,6 +38,7 @@ from ketaclinic.infusions.services.common import (
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Container, Product
 from ketaclinic.ledger.services.administration import check_usable
+from ketaclinic.locking import lock
 from ketaclinic.outcomes import services as outcomes
 from ketaclinic.outcomes.services import safety
 from ketaclinic.outcomes.services.measurements import COURSE_INSTRUMENTS
@@ -64,7 +65,7 @@ IN_CHAIR_SCALES = ("cssrs_screener", "cadss")
 def create_session(*, by: User, order: SessionOrder, chair: str) -> TreatmentSession:
     """Check a patient in for an open order of their signed, current plan. The escort defaults from the intake."""
     require(by, "sessions.record")
-    order = SessionOrder.objects.select_for_update().select_related("plan_version__plan__patient").get(pk=order.pk)
+    order = lock(SessionOrder).select_related("plan_version__plan__patient").get(pk=order.pk)
     patient = order.plan_version.plan.patient
     require_location(by, patient.location)
     if order.status != SessionOrder.Status.OPEN:
@@ -77,7 +78,7 @@ def create_session(*, by: User, order: SessionOrder, chair: str) -> TreatmentSes
         )
     if TreatmentSession.objects.filter(order=order).exclude(status=TreatmentSession.Status.CANCELLED).exists():
         raise ValidationError({"order": "A session for this order already exists."})
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()  # one active session per patient, also on PG
+    lock(Patient).filter(pk=patient.pk).first()  # one active session per patient, also on PG
     if TreatmentSession.objects.filter(patient=patient, status__in=["check_in", "infusing", "observation"]).exists():
         raise ValidationError({"order": "This patient already has a session in progress."})
     chair = chair.strip()

@@ -18,6 +18,7 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.domain import protocols
 from ketaclinic.domain.protocols import Protocol
 from ketaclinic.infusions.models import FormSubmission, TreatmentSession
+from ketaclinic.locking import lock
 
 ACTIVE = (
     TreatmentSession.Status.CHECK_IN,
@@ -68,9 +69,7 @@ def open_write(
     submission is what moved the version on. ``allow_signed`` lets an administrative fact recorded after signing (the
     REMS submission) through the signed-and-locked refusal."""
     require(by, capability)
-    locked = (
-        TreatmentSession.objects.select_for_update().select_related("patient", "location", "order").get(pk=session.pk)
-    )
+    locked = lock(TreatmentSession).select_related("patient", "location", "order").get(pk=session.pk)
     require_location(by, locked.location)
     if token is not None:
         earlier = FormSubmission.objects.filter(session=locked, token=token).first()

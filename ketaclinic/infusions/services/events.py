@@ -25,6 +25,7 @@ from ketaclinic.infusions.models import RateChange, RescueMedication, SideEffect
 from ketaclinic.infusions.services.checkin import post_to_ledger
 from ketaclinic.infusions.services.common import finish_write, moment, open_write, replayed
 from ketaclinic.ledger.services import WitnessSignature
+from ketaclinic.locking import lock
 
 SIDE_EFFECT_FIELDS = ("effect", "other_text", "severity", "adverse_event", "action_taken", "outcome", "started_at")
 RESCUE_FIELDS = ("drug", "drug_other", "dose", "route", "reason", "given_at", "side_effect")
@@ -86,7 +87,7 @@ def update_side_effect(
 ) -> SideEffect:
     """Record how a side effect ended (resolved, or transferred to emergency care), with the action taken."""
     locked, _ = open_write(by=by, session=session, version=version)
-    row = SideEffect.objects.select_for_update().get(pk=side_effect.pk, session=locked)
+    row = lock(SideEffect).get(pk=side_effect.pk, session=locked)
     if row.entered_in_error:
         raise ValidationError({"__all__": "This entry was marked entered in error."})
     if outcome not in SideEffect.Outcome.values or outcome == SideEffect.Outcome.ONGOING:

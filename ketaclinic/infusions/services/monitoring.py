@@ -32,6 +32,7 @@ from ketaclinic.infusions.models import (
 )
 from ketaclinic.infusions.services import checklist
 from ketaclinic.infusions.services.common import finish_write, moment, open_write, protocol_for, replayed
+from ketaclinic.locking import lock
 from ketaclinic.outcomes import services as outcomes
 
 VITAL_FIELDS = (
@@ -143,7 +144,7 @@ def acknowledge_alert(
 ) -> SessionAlert:
     """The nurse has seen the alert and acted on its recommended action (``note`` says what was done)."""
     locked, _ = open_write(by=by, session=session, version=version, statuses=None)
-    row = SessionAlert.objects.select_for_update().get(pk=alert.pk, session=locked)
+    row = lock(SessionAlert).get(pk=alert.pk, session=locked)
     if row.acknowledged_at is not None:
         raise ValidationError({"__all__": "This alert has already been acknowledged."})
     if row.code == checklist.R1_CODE:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
+from ketaclinic.audit.reads import record_patients_shown
 from ketaclinic.infusions import forms, services
 from ketaclinic.infusions.queries import (
     board_locations,
@@ -99,6 +100,7 @@ def _rows(request: AuthedRequest, location_id: str | None) -> tuple[object, list
 def board(request: AuthedRequest) -> HttpResponse:
     location, rows, locations = _rows(request, request.GET.get("location"))
     audit.record(actor=request.user, action="session.board", obj=location, detail={"chairs": len(rows)})  # type: ignore[arg-type]
+    _audit_patients_shown(request, location, rows)
     return render(request, "infusions/board.html", {"location": location, "rows": rows, "locations": locations})
 
 
@@ -107,4 +109,17 @@ def board(request: AuthedRequest) -> HttpResponse:
 def board_rows(request: AuthedRequest) -> HttpResponse:
     """The board's chairs alone, for htmx to swap in every few seconds (a background request: not user activity)."""
     location, rows, _ = _rows(request, request.GET.get("location"))
+    _audit_patients_shown(request, location, rows)
     return render(request, "infusions/_board_rows.html", {"location": location, "rows": rows})
+
+
+def _audit_patients_shown(request: AuthedRequest, location: object, rows: list[dict[str, object]]) -> None:
+    """Each patient the board shows is audited when they appear on it (security.md H4). Polls every 15 s would
+    otherwise write a row per chair per poll: a patient who stays on the board is not recorded again
+    (ketaclinic.audit.reads explains the choice)."""
+    record_patients_shown(
+        request,
+        action="session.board_patient_shown",
+        patient_ids=[row["session"].patient_id for row in rows],  # type: ignore[attr-defined]
+        detail={"location_id": getattr(location, "pk", None)},
+    )

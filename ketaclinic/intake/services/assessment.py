@@ -28,6 +28,7 @@ from ketaclinic.intake.models import (
     IntakeMedication,
 )
 from ketaclinic.intake.services.common import require, require_location
+from ketaclinic.locking import lock
 from ketaclinic.outcomes import services as outcomes
 from ketaclinic.outcomes.services import safety
 from ketaclinic.outcomes.services.measurements import COURSE_INSTRUMENTS
@@ -88,7 +89,7 @@ def start_assessment(*, by: User, patient: Patient) -> IntakeAssessment:
     weight and height) and linked to the consultation request the patient came from."""
     require(by, "intake.record")
     require_location(by, patient.location)
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()  # one draft at a time, also on PostgreSQL
+    lock(Patient).filter(pk=patient.pk).first()  # one draft at a time, also on PostgreSQL
     if current_draft(patient) is not None:
         raise ValidationError({"__all__": "This patient already has an intake in progress: continue that one."})
     conditions = patient.conditions.filter(entered_in_error=False).exclude(status="resolved")
@@ -162,7 +163,7 @@ def update_assessment(
     """Change draft fields (any of ``ASSESSMENT_FIELDS``); refuses a save over someone else's newer edit."""
     require(by, "intake.record")
     require_location(by, assessment.patient.location)
-    locked = IntakeAssessment.objects.select_for_update().select_related("patient").get(pk=assessment.pk)
+    locked = lock(IntakeAssessment).select_related("patient").get(pk=assessment.pk)
     _require_draft(locked)
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError({"__all__": "Someone else changed this intake while you were editing; reload it."})
@@ -388,7 +389,7 @@ def submit_assessment(*, by: User, assessment: IntakeAssessment) -> IntakeAssess
     """Lock the intake and write to the chart what belongs there (measurement, conditions, new medications)."""
     require(by, "intake.record")
     require_location(by, assessment.patient.location)
-    locked = IntakeAssessment.objects.select_for_update().select_related("patient").get(pk=assessment.pk)
+    locked = lock(IntakeAssessment).select_related("patient").get(pk=assessment.pk)
     _require_draft(locked)
     missing = missing_for_submission(locked)
     if missing:

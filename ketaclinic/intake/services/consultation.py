@@ -23,10 +23,12 @@ from django.utils.crypto import salted_hmac
 
 from ketaclinic.accounts.errors import PermissionDenied, ServiceError
 from ketaclinic.accounts.models import Location, User
+from ketaclinic.audit import refusals
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import prescreen
 from ketaclinic.intake.models import ConsultationEvent, ConsultationRequest
 from ketaclinic.intake.services.common import require, require_location
+from ketaclinic.locking import lock
 from ketaclinic.patients import services as patients
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import patients_visible_to
@@ -90,10 +92,22 @@ def _new_reference() -> str:
     raise RuntimeError("could not find a free reference")  # pragma: no cover (32^7 references)
 
 
+HONEYPOT_ACTION = "consultation.honeypot"
+RATE_LIMITED_ACTION = "consultation.rate_limited"
+
+
+def refusal_client(digest: str) -> str:
+    """The key of this address in the audit log's refusal counters (the first 16 hex digits of ``client_hash``)."""
+    return digest[:16]
+
+
 def over_limit(digest: str) -> bool:
-    window = dt.timedelta(minutes=settings.KETACLINIC_CONSULTATION_RATE_WINDOW_MIN)
-    recent = ConsultationRequest.objects.filter(client_hash=digest, submitted_at__gte=timezone.now() - window)
-    return recent.count() >= settings.KETACLINIC_CONSULTATION_RATE_LIMIT
+    """Stored requests plus honeypot hits from this address in the window (issue 13, defect 7: a robot filling the
+    honeypot is throttled like a person, so its posts cost one counter row per minute, not one audit row each)."""
+    since = timezone.now() - dt.timedelta(minutes=settings.KETACLINIC_CONSULTATION_RATE_WINDOW_MIN)
+    stored = ConsultationRequest.objects.filter(client_hash=digest, submitted_at__gte=since).count()
+    trapped = refusals.refusals_since(client=refusal_client(digest), since=since, actions=[HONEYPOT_ACTION])
+    return stored + trapped >= settings.KETACLINIC_CONSULTATION_RATE_LIMIT
 
 
 def _age_years(dob: dt.date, today: dt.date) -> int:
@@ -196,19 +210,22 @@ def submit_request(
     """Store a request from the public form or API; a honeypot hit looks the same to the sender but stores nothing.
 
     Raises ``RateLimited`` (nothing stored) past ``KETACLINIC_CONSULTATION_RATE_LIMIT`` requests per client address
-    in ``KETACLINIC_CONSULTATION_RATE_WINDOW_MIN`` minutes, and ``ValidationError`` naming each bad field. Refusals
-    are audited (outcome denied) outside the write's transaction, so the audit row survives the refusal.
+    in ``KETACLINIC_CONSULTATION_RATE_WINDOW_MIN`` minutes (honeypot hits count too, and are refused the same way past
+    the limit), and ``ValidationError`` naming each bad field. Refusals are audited (outcome denied) outside the
+    write's transaction, so the audit row survives the refusal; repeats from one address within a minute are counted,
+    not written one by one (``ketaclinic.audit.refusals``).
     """
     digest = client_hash(client_ip)
-    if honeypot.strip():
-        audit.record(actor=None, action="consultation.honeypot", outcome="denied", detail={"client": digest[:16]})
-        return Submission(reference=_new_reference(), request=None)
+    client = refusal_client(digest)
     if over_limit(digest):
-        audit.record(actor=None, action="consultation.rate_limited", outcome="denied", detail={"client": digest[:16]})
+        refusals.note(action=RATE_LIMITED_ACTION, client=client, detail={"client": client})
         raise RateLimited(
             "We have received several requests from your connection in a short time. Please try again later, or "
             "call the clinic."
         )
+    if honeypot.strip():
+        refusals.note(action=HONEYPOT_ACTION, client=client, detail={"client": client})
+        return Submission(reference=_new_reference(), request=None)
     if location is None or not location.is_active:
         raise ValidationError({"location": "Choose one of our locations."})
     request = _create_request(data=data, location=location, digest=digest)
@@ -216,7 +233,7 @@ def submit_request(
 
 
 def _lock(request: ConsultationRequest, expected_version: int | None) -> ConsultationRequest:
-    locked = ConsultationRequest.objects.select_for_update().get(pk=request.pk)
+    locked = lock(ConsultationRequest).get(pk=request.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError({"__all__": "Someone else changed this request while you were working; reload it."})
     return locked

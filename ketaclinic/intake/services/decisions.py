@@ -28,6 +28,7 @@ from ketaclinic.intake import review as reviews
 from ketaclinic.intake.models import EligibilityDecision, IntakeAssessment
 from ketaclinic.intake.queries import current_decision_for
 from ketaclinic.intake.services.common import require, require_location
+from ketaclinic.locking import lock
 from ketaclinic.patients.models import Patient
 
 Outcome = EligibilityDecision.Outcome
@@ -90,7 +91,7 @@ def sign_decision(
     require(by, "eligibility.sign")
     if not can_sign(by):
         raise PermissionDenied("Signing needs a current prescribing licence (MD/DO, NP or PA) on your account.")
-    patient = Patient.objects.select_for_update().get(pk=assessment.patient_id)  # serialises versions per patient
+    patient = lock(Patient).get(pk=assessment.patient_id)  # serialises versions per patient
     require_location(by, patient.location)
     if assessment.is_draft or assessment.entered_in_error:
         raise ValidationError({"__all__": "Only a submitted intake can be reviewed and signed."})
@@ -153,7 +154,7 @@ def mark_decision_entered_in_error(*, by: User, decision: EligibilityDecision, r
     reason = _text("reason", reason)
     if not reason:
         raise ValidationError({"reason": "Say why this decision was signed in error."})
-    locked = EligibilityDecision.objects.select_for_update().get(pk=decision.pk)
+    locked = lock(EligibilityDecision).get(pk=decision.pk)
     if locked.entered_in_error:
         raise ValidationError({"__all__": "This decision is already marked entered in error."})
     EligibilityDecision.objects.filter(pk=locked.pk).update(

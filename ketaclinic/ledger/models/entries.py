@@ -208,6 +208,10 @@ class LedgerChainHead(models.Model):
 
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
+    # Entries from this number on are HMAC-keyed, earlier ones plain SHA-256; the tag (an HMAC under the chain key)
+    # stops anyone moving the boundary to downgrade keyed entries (ketaclinic.audit.chain, issue 13).
+    keyed_from_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    keyed_from_tag = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"ledger chain head at #{self.last_seq}"

@@ -18,8 +18,10 @@ from ketaclinic.audit import chain
 from ketaclinic.domain.controlled import books, quantities
 from ketaclinic.ledger.models import Container, Kind, LedgerChainHead, LedgerEntry
 from ketaclinic.ledger.services.common import InsufficientStock, Timing
+from ketaclinic.locking import lock
 
 ZERO = Decimal("0.00")
+LEDGER_CHAIN = "ledger"
 
 
 def new_group() -> str:
@@ -31,16 +33,16 @@ def lock_containers(ids: Iterable[int]) -> dict[int, Container]:
     the balance check and the write then see the latest balance (invariant 10). A no-op on SQLite, whose writers
     are serialised by the IMMEDIATE transaction instead."""
     wanted = sorted(set(ids))
-    locked = Container.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+    locked = lock(Container).filter(pk__in=wanted).order_by("pk")
     by_id = {container.pk: container for container in locked.select_related("lot__product", "location__clinic")}
     return by_id
 
 
 def _head_for_update() -> LedgerChainHead:
-    head = LedgerChainHead.objects.select_for_update().filter(pk=1).first()
+    head = lock(LedgerChainHead).filter(pk=1).first()
     if head is None:
-        LedgerChainHead.objects.get_or_create(pk=1, defaults={"last_hash": chain.GENESIS_HASH})
-        head = LedgerChainHead.objects.select_for_update().get(pk=1)
+        LedgerChainHead.objects.get_or_create(pk=1, defaults=chain.new_head(LEDGER_CHAIN))
+        head = lock(LedgerChainHead).get(pk=1)
     return head
 
 
@@ -94,7 +96,7 @@ def append(
         prev_hash=head.last_hash,
         **fields,
     )
-    entry.entry_hash = chain.link_hash(entry.prev_hash, entry.hashed_content())
+    entry.entry_hash = chain.keyed_link_hash(entry.prev_hash, entry.hashed_content())
     entry.save(force_insert=True)
     head.last_seq = entry.seq
     head.last_hash = entry.entry_hash
@@ -161,6 +163,10 @@ def verify(*, chunk_size: int = 2000) -> Verification:
     balance equals the sum of its entries and each entry's running balance (1), the books of every product at every
     location balance (2), closed containers hold nothing and no administration lost more than was drawn (3)."""
     result = Verification()
+    head = LedgerChainHead.objects.filter(pk=1).first()
+    keyed_from = chain.keyed_from(LEDGER_CHAIN, head.keyed_from_seq, head.keyed_from_tag) if head else 1
+    if keyed_from is None:
+        result.chain_break = ChainBreak(0, None, chain.BAD_MARKER)
     expected_prev, expected_seq = chain.GENESIS_HASH, 1
     running: dict[int, Decimal] = defaultdict(lambda: ZERO)
     movements: dict[tuple[int, int], list[books.Movement]] = defaultdict(list)
@@ -175,8 +181,15 @@ def verify(*, chunk_size: int = 2000) -> Verification:
                 result.chain_break = ChainBreak(
                     entry.seq, entry.pk, "its previous-hash does not match the entry before"
                 )
-            elif chain.link_hash(entry.prev_hash, entry.hashed_content()) != entry.entry_hash:
-                result.chain_break = ChainBreak(entry.seq, entry.pk, "its content no longer matches its hash (altered)")
+            else:
+                problem = chain.link_problem(
+                    keyed=entry.seq >= (keyed_from or 1),
+                    prev_hash=entry.prev_hash,
+                    payload=entry.hashed_content(),
+                    entry_hash=entry.entry_hash,
+                )
+                if problem is not None:
+                    result.chain_break = ChainBreak(entry.seq, entry.pk, problem)
         expected_prev, expected_seq = entry.entry_hash, entry.seq + 1
         kinds[entry.pk] = entry.kind
         running[entry.container_id] += entry.quantity_ml
@@ -194,7 +207,6 @@ def verify(*, chunk_size: int = 2000) -> Verification:
         elif entry.kind == Kind.WASTE and entry.related_entry_id in drawn:
             seq, drawn_ml, used = drawn[entry.related_entry_id]
             drawn[entry.related_entry_id] = (seq, drawn_ml, used - entry.quantity_ml)
-    head = LedgerChainHead.objects.filter(pk=1).first()
     if result.chain_break is None and head is not None and head.last_seq != expected_seq - 1:
         result.chain_break = ChainBreak(
             expected_seq, None, f"entries after #{expected_seq - 1} are missing (the head says #{head.last_seq})"

@@ -28,6 +28,7 @@ from ketaclinic.ledger.services.common import (
     require_licensed_actor,
     require_location,
 )
+from ketaclinic.locking import lock
 
 ON_HAND = (Container.Status.SEALED, Container.Status.OPEN, Container.Status.QUARANTINED)
 
@@ -322,7 +323,7 @@ def _to_the_minute(moment: dt.datetime) -> dt.datetime:
 @transaction.atomic
 def record_notice_sent(*, by: User, report: TheftLossReport, sent_at: dt.datetime) -> TheftLossReport:
     require(by, "ledger.record")
-    locked = TheftLossReport.objects.select_for_update().get(pk=report.pk)
+    locked = lock(TheftLossReport).get(pk=report.pk)
     require_location(by, locked.location)
     if locked.notice_sent_at is not None:
         raise ServiceError("The notice is already recorded as sent.")
@@ -338,7 +339,7 @@ def record_notice_sent(*, by: User, report: TheftLossReport, sent_at: dt.datetim
 @transaction.atomic
 def record_form_106(*, by: User, report: TheftLossReport, filed_at: dt.datetime, reference: str) -> TheftLossReport:
     require(by, "ledger.record")
-    locked = TheftLossReport.objects.select_for_update().get(pk=report.pk)
+    locked = lock(TheftLossReport).get(pk=report.pk)
     require_location(by, locked.location)
     if locked.form_106_filed_at is not None:
         raise ServiceError("DEA Form 106 is already recorded as filed.")

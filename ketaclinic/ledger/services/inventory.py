@@ -33,6 +33,7 @@ from ketaclinic.ledger.services.common import (
     require_licensed_actor,
     require_location,
 )
+from ketaclinic.locking import lock
 
 FULL_KINDS = (Inventory.Kind.INITIAL, Inventory.Kind.BIENNIAL)
 
@@ -84,7 +85,7 @@ class Count:
 def record_counts(*, by: User, inventory: Inventory, counts: Mapping[int, Count]) -> Inventory:
     """Save what was counted, by line id. Lines left out keep what they had."""
     require(by, "ledger.inventory")
-    locked = Inventory.objects.select_for_update().get(pk=inventory.pk)
+    locked = lock(Inventory).get(pk=inventory.pk)
     require_location(by, locked.location)
     if locked.status != Inventory.Status.IN_PROGRESS:
         raise ServiceError("This inventory is finalised; counts can no longer change.")
@@ -124,7 +125,7 @@ def earlier_discrepancies(location: Location, product_id: int, before: dt.dateti
 @transaction.atomic
 def finalise_inventory(*, by: User, inventory: Inventory) -> Inventory:
     require(by, "ledger.inventory")
-    locked = Inventory.objects.select_for_update().get(pk=inventory.pk)
+    locked = lock(Inventory).get(pk=inventory.pk)
     location = locked.location
     require_location(by, location)
     require_licensed_actor(by, timezone.localdate())
@@ -195,7 +196,7 @@ def finalise_inventory(*, by: User, inventory: Inventory) -> Inventory:
 
 
 def _lock_open(discrepancy: Discrepancy, by: User) -> Discrepancy:
-    locked = Discrepancy.objects.select_for_update().select_related("container", "location").get(pk=discrepancy.pk)
+    locked = lock(Discrepancy).select_related("container", "location").get(pk=discrepancy.pk)
     require_location(by, locked.location)
     if locked.status != Discrepancy.Status.OPEN:
         raise ServiceError("This discrepancy is already resolved.")

@@ -14,6 +14,7 @@ from ketaclinic.audit import services as audit
 from ketaclinic.ledger.models import LedgerEntry, LedgerPolicy, Product, Registrant, Supplier
 from ketaclinic.ledger.models.setup import parse_holidays
 from ketaclinic.ledger.services.common import require
+from ketaclinic.locking import lock
 
 REGISTRANT_FIELDS = ("registrant_name", "dea_number", "schedules", "address", "expires_on")
 PRODUCT_FIELDS = (
@@ -70,9 +71,7 @@ def _clean(obj: models.Model, values: Mapping[str, Any], allowed: tuple[str, ...
 @transaction.atomic
 def save_registrant(*, by: User | None, location: Location, values: Mapping[str, Any]) -> Registrant:
     _manage(by, location.clinic_id)
-    registrant = Registrant.objects.select_for_update().filter(location=location).first() or Registrant(
-        location=location
-    )
+    registrant = lock(Registrant).filter(location=location).first() or Registrant(location=location)
     values = dict(values)
     if "dea_number" in values:
         values["dea_number"] = str(values["dea_number"]).strip().upper()
@@ -88,10 +87,7 @@ def save_product(
     *, by: User | None, clinic: Clinic, values: Mapping[str, Any], product: Product | None = None
 ) -> Product:
     _manage(by, clinic.pk)
-    if product is not None:
-        product = Product.objects.select_for_update().get(pk=product.pk, clinic=clinic)
-    else:
-        product = Product(clinic=clinic)
+    product = lock(Product).get(pk=product.pk, clinic=clinic) if product is not None else Product(clinic=clinic)
     before = {name: getattr(product, name) for name in PRODUCT_FIXED_WHEN_USED}
     changed = _clean(product, values, PRODUCT_FIELDS)
     if product.pk and LedgerEntry.objects.filter(product=product).exists():
@@ -112,10 +108,7 @@ def save_supplier(
     *, by: User | None, clinic: Clinic, values: Mapping[str, Any], supplier: Supplier | None = None
 ) -> Supplier:
     _manage(by, clinic.pk)
-    if supplier is not None:
-        supplier = Supplier.objects.select_for_update().get(pk=supplier.pk, clinic=clinic)
-    else:
-        supplier = Supplier(clinic=clinic)
+    supplier = lock(Supplier).get(pk=supplier.pk, clinic=clinic) if supplier is not None else Supplier(clinic=clinic)
     values = dict(values)
     if "dea_number" in values:
         values["dea_number"] = str(values["dea_number"]).strip().upper()
@@ -131,7 +124,7 @@ def save_supplier(
 def save_policy(*, by: User | None, clinic: Clinic, values: Mapping[str, Any]) -> LedgerPolicy:
     """A settings change, audited with what changed (security.md H4)."""
     _manage(by, clinic.pk)
-    policy = LedgerPolicy.objects.select_for_update().filter(clinic=clinic).first() or LedgerPolicy(clinic=clinic)
+    policy = lock(LedgerPolicy).filter(clinic=clinic).first() or LedgerPolicy(clinic=clinic)
     before = {name: str(getattr(policy, name)) for name in POLICY_FIELDS}
     changed = _clean(policy, values, POLICY_FIELDS)
     parse_holidays(policy.extra_holidays)

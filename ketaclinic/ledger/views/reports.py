@@ -3,7 +3,6 @@ that show patients name them in the audit event."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
+from ketaclinic.csv_safe import SafeCsvWriter
 from ketaclinic.ledger import forms, queries, reports
 from ketaclinic.ledger.models import Inventory
 
@@ -32,28 +32,23 @@ def report_index(request: AuthedRequest) -> HttpResponse:
     return render(request, "ledger/reports.html", {"kinds": reports.KINDS})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv(report: reports.Report) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter()  # OWASP "CSV Injection": patient names, lots and notes are free text
 
     def rows() -> Iterator[str]:
-        yield writer.writerow([report.title])
+        yield writer.row([report.title])
         for label, value in report.facts:
-            yield writer.writerow([label, value])
+            yield writer.row([label, value])
         for note in report.notes:
-            yield writer.writerow(["Note", note])
+            yield writer.row(["Note", note])
         for section in report.sections:
-            yield writer.writerow([])
-            yield writer.writerow([section.title])
-            yield writer.writerow(section.columns)
+            yield writer.row([])
+            yield writer.row([section.title])
+            yield writer.row(section.columns)
             for row in section.rows:
-                yield writer.writerow(row)
+                yield writer.row(row)
             if section.totals:
-                yield writer.writerow(section.totals)
+                yield writer.row(section.totals)
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = f"{timezone.now():%Y%m%d-%H%M}"

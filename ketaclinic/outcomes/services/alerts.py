@@ -16,6 +16,7 @@ from ketaclinic.accounts.errors import PermissionDenied
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can, roles_with
 from ketaclinic.audit import services as audit
+from ketaclinic.locking import lock
 from ketaclinic.outcomes.models import SafetyAlert
 from ketaclinic.patients.models import Patient
 
@@ -123,7 +124,7 @@ def acknowledge_alert(*, by: User, alert: SafetyAlert, follow_up_note: str) -> S
         raise ValidationError({"follow_up_note": "Say what you did or arranged in response to this alert."})
     if len(note) > NOTE_MAX_CHARS:
         raise ValidationError({"follow_up_note": f"Keep the note under {NOTE_MAX_CHARS} characters."})
-    locked = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
+    locked = lock(SafetyAlert).get(pk=alert.pk)
     if locked.acknowledged_at is not None:
         raise ValidationError({"__all__": "This alert has already been acknowledged."})
     locked.acknowledged_by = by

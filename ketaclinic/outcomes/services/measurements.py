@@ -18,6 +18,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import instruments
 from ketaclinic.domain import outcomes as rules
+from ketaclinic.locking import lock
 from ketaclinic.outcomes.models import Measurement, OutcomeCourse
 from ketaclinic.patients.models import Patient
 
@@ -85,9 +86,7 @@ def record_measurement(
 def withdraw_measurements_of(*, by: User, source: models.Model, reason: str) -> int:
     """Mark the measurements copied from ``source`` entered in error (the source itself was), and refresh courses."""
     rows = list(
-        Measurement.objects.select_for_update().filter(
-            source_type=source._meta.label_lower, source_id=source.pk, entered_in_error=False
-        )
+        lock(Measurement).filter(source_type=source._meta.label_lower, source_id=source.pk, entered_in_error=False)
     )
     now = timezone.now()
     for row in rows:

@@ -7,8 +7,10 @@ scheduler does idempotently under a unique ``schedule_key`` — never needs to r
 logged or audited.
 
 Every write is keyword-only, atomic and audited; the patient is the actor ``None``. Public refusals (unknown or spent
-token, bad answers, honeypot) are audited outside the refused transaction, with a salted hash of the client address:
-those audit rows are what the per-address rate limit counts, so every app server enforces the same limit from the
+token, bad answers, honeypot, the rate limit itself) are audited outside the refused transaction, with a salted hash
+of the client address, through ``ketaclinic.audit.refusals``: the first of each address, kind and minute gets its own
+audit row, repeats are counted and summarised (issue 13, defect 7: junk requests must not fill the undeletable log).
+Those counters are what the per-address rate limit counts, so every app server enforces the same limit from the
 database (like the consultation form's limit), nothing is kept in memory.
 """
 
@@ -35,10 +37,11 @@ from django.utils.crypto import salted_hmac
 from ketaclinic.accounts.errors import PermissionDenied, ServiceError
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can
+from ketaclinic.audit import refusals
 from ketaclinic.audit import services as audit
-from ketaclinic.audit.models import AuditEvent
 from ketaclinic.domain import instruments
 from ketaclinic.domain import questionnaires as schedule
+from ketaclinic.locking import lock as lock_rows
 from ketaclinic.outcomes import sms
 from ketaclinic.outcomes.models import Measurement, QuestionnaireLink, SafetyAlert
 from ketaclinic.outcomes.services.measurements import record_measurement
@@ -89,14 +92,16 @@ def over_rate_limit(digest: str, *, now: dt.datetime | None = None) -> bool:
     since = (now or timezone.now()) - dt.timedelta(minutes=settings.KETACLINIC_QUESTIONNAIRE_RATE_WINDOW_MIN)
     # Only refusals count (unknown or spent tokens, invalid forms, honeypot hits): guessing is what needs throttling,
     # and patients sharing one address (a clinic's guest Wi-Fi, carrier NAT) must not lock each other out.
-    recent = AuditEvent.objects.filter(
-        action__startswith=PUBLIC_ACTION_PREFIX, outcome="denied", detail__client=digest, occurred_at__gte=since
-    )
-    return recent.count() >= settings.KETACLINIC_QUESTIONNAIRE_RATE_LIMIT
+    refused = refusals.refusals_since(client=digest, since=since, action_prefix=PUBLIC_ACTION_PREFIX)
+    return refused >= settings.KETACLINIC_QUESTIONNAIRE_RATE_LIMIT
 
 
 def note_public(what: str, *, client: str, link: QuestionnaireLink | None = None, outcome: str = "success") -> None:
-    """Audit one public request (never the token); these rows are what the rate limit counts."""
+    """Audit one public request (never the token); a refusal (outcome denied, no link) is counted by
+    ``refusals.note``, and those counters are what the rate limit counts."""
+    if outcome == "denied" and link is None:
+        refusals.note(action=PUBLIC_ACTION_PREFIX + what, client=client, detail={"client": client})
+        return
     audit.record(
         actor=None,
         action=PUBLIC_ACTION_PREFIX + what,
@@ -109,7 +114,7 @@ def note_public(what: str, *, client: str, link: QuestionnaireLink | None = None
 
 def check_rate_limit(*, client: str) -> None:
     if over_rate_limit(client):
-        audit.record(actor=None, action="questionnaire.rate_limited", outcome="denied", detail={"client": client})
+        refusals.note(action="questionnaire.rate_limited", client=client, detail={"client": client})
         raise RateLimited("Too many requests from your connection in a short time. Please try again in an hour.")
 
 
@@ -337,7 +342,7 @@ def revoke_link(*, by: User, link: QuestionnaireLink, reason: str) -> Questionna
         raise ValidationError({"reason": "Say why the link is revoked."})
     if len(reason) > REVOKE_REASON_MAX_CHARS:
         raise ValidationError({"reason": f"Keep the reason under {REVOKE_REASON_MAX_CHARS} characters."})
-    locked = QuestionnaireLink.objects.select_for_update().get(pk=link.pk)
+    locked = lock_rows(QuestionnaireLink).get(pk=link.pk)
     if locked.completed_at is not None or locked.revoked_at is not None:
         raise ValidationError({"__all__": "This link is already completed or revoked."})
     locked.revoked_at = timezone.now()
@@ -352,7 +357,7 @@ def revoke_link(*, by: User, link: QuestionnaireLink, reason: str) -> Questionna
 
 
 def find_usable(token: str, *, lock: bool = False) -> QuestionnaireLink:
-    rows = QuestionnaireLink.objects.select_for_update() if lock else QuestionnaireLink.objects.all()
+    rows = lock_rows(QuestionnaireLink) if lock else QuestionnaireLink.objects.all()
     link = rows.filter(token_hash=hash_token(token)).first() if token else None
     if link is None:
         raise LinkUnavailable(gone=False)
