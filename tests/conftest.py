@@ -45,25 +45,31 @@ def _append_only_guards(request: pytest.FixtureRequest) -> Iterator[None]:
             guards.remove(connection, table)
 
 
-@pytest.fixture
-def clinic(db: Any) -> Any:
+def make_clinic() -> Any:
     from ketaclinic.accounts import services
 
     return services.create_clinic(by=None, name="Test Clinic", timezone_name="America/Chicago")
 
 
-@pytest.fixture
-def main_st(clinic: Any) -> Any:
+def make_location(clinic: Any, name: str) -> Any:
     from ketaclinic.accounts import services
 
-    return services.create_location(by=None, clinic=clinic, name="Main")
+    return services.create_location(by=None, clinic=clinic, name=name)
+
+
+@pytest.fixture
+def clinic(db: Any) -> Any:
+    return make_clinic()
+
+
+@pytest.fixture
+def main_st(clinic: Any) -> Any:
+    return make_location(clinic, "Main")
 
 
 @pytest.fixture
 def lakeside(clinic: Any) -> Any:
-    from ketaclinic.accounts import services
-
-    return services.create_location(by=None, clinic=clinic, name="Lakeside")
+    return make_location(clinic, "Lakeside")
 
 
 def make_user(username: str, role: str, clinic: Any, locations: list[Any], **extra: Any) -> Any:
@@ -94,6 +100,11 @@ def alice(clinic: Any, main_st: Any) -> Any:
 
 @pytest.fixture
 def bob(clinic: Any, main_st: Any) -> Any:
+    return make_bob(clinic, main_st)
+
+
+def make_bob(clinic: Any, main_st: Any) -> Any:
+    """The prescriber, with a current medical licence and DEA registration."""
     from ketaclinic.accounts import services
 
     user = make_user("bob", "prescriber", clinic, [main_st], title="MD")
