@@ -332,17 +332,18 @@ def _accounts_for_reset(email: str) -> list[User]:
 
 
 def _reset_rate_limited(*, client: str, user: User | None, since: dt.datetime) -> str:
-    """Which limit a new request is past ('' for none). Counted in the (append-only, shared) audit log so every app
-    server enforces the same limit: every request from a client address counts, refused ones too (a flood stays
-    refused); per account only the e-mails actually sent count, so a flood cannot stop its owner for longer than the
-    window."""
-    recent = AuditEvent.objects.filter(action=RESET_REQUEST_ACTION, occurred_at__gte=since)
-    if recent.filter(detail__client=client).count() >= settings.KETACLINIC_PASSWORD_RESET_RATE_LIMIT:
+    """Which limit a new request is past ('' for none). Shared by every app server: per client address every request
+    counts, refused ones too (a flood stays refused) — the e-mails sent (one audit event each) plus the unmatched and
+    refused requests (counted in the audit log's refusal tallies, ``ketaclinic.audit.refusals``, so junk cannot fill
+    the undeletable log: issue 13, defect 7); per account only the e-mails actually sent count, so a flood cannot stop
+    its owner for longer than the window."""
+    sent = AuditEvent.objects.filter(action=RESET_REQUEST_ACTION, occurred_at__gte=since, outcome="success")
+    from_client = sent.filter(detail__client=client, detail__matched=True).count()
+    from_client += refusals.refusals_since(client=client, since=since, actions=[RESET_REQUEST_ACTION])
+    if from_client >= settings.KETACLINIC_PASSWORD_RESET_RATE_LIMIT:
         return "client address"
-    sent = (
-        recent.filter(object_type=User._meta.label_lower, object_id=str(user.pk), outcome="success") if user else None
-    )
-    if sent is not None and sent.count() >= settings.KETACLINIC_PASSWORD_RESET_ACCOUNT_LIMIT:
+    to_account = sent.filter(object_type=User._meta.label_lower, object_id=str(user.pk)).count() if user else 0
+    if user is not None and to_account >= settings.KETACLINIC_PASSWORD_RESET_ACCOUNT_LIMIT:
         return "account"
     return ""
 
@@ -351,18 +352,19 @@ def _reset_rate_limited(*, client: str, user: User | None, since: dt.datetime) -
 def request_password_reset(*, email: str, client_ip: str | None, base_url: str) -> int:
     """Send a one-time reset link to each active account with this e-mail address; returns how many were sent.
 
-    The caller shows the same confirmation whatever happens (no account enumeration). Each request is audited with a
-    salted digest of the client address, never the link or its token; past the rate limit nothing is sent and the
-    request is audited as denied. The e-mails leave after the transaction commits."""
+    The caller shows the same confirmation whatever happens (no account enumeration). Each e-mail sent is audited with
+    a salted digest of the client address, never the link or its token. A request for no account, or past the rate
+    limit (nothing is sent), is an anonymous refusal: audited the first time per address, account and minute, the
+    repeats counted (``refusals.note``). The e-mails leave after the transaction commits."""
     client = reset_client_digest(client_ip)
     since = timezone.now() - dt.timedelta(minutes=settings.KETACLINIC_PASSWORD_RESET_RATE_WINDOW_MIN)
     users = _accounts_for_reset(email.strip())
     if not users:
         limited = _reset_rate_limited(client=client, user=None, since=since)
-        audit.record(
-            actor=None,
-            username=email.strip()[:150],
+        refusals.note(
             action=RESET_REQUEST_ACTION,
+            client=client,
+            username=email.strip()[:150],
             outcome="denied" if limited else "success",
             detail={"client": client, "matched": False, "refused": limited},
         )
@@ -370,24 +372,27 @@ def request_password_reset(*, email: str, client_ip: str | None, base_url: str) 
     sent = 0
     for user in users:
         limited = _reset_rate_limited(client=client, user=user, since=since)
-        audit.record(
-            actor=None,
-            username=user.username,
-            action=RESET_REQUEST_ACTION,
-            obj=user,
-            outcome="denied" if limited else "success",
-            detail={"client": client, "matched": True, "refused": limited},
-        )
-        if not limited:
-            link = base_url.rstrip("/") + reverse(
-                "accounts:password_reset_confirm",
-                kwargs={
-                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                    "token": default_token_generator.make_token(user),
-                },
+        detail = {"client": client, "matched": True, "refused": limited}
+        if limited:
+            refusals.note(
+                action=RESET_REQUEST_ACTION,
+                client=client,
+                subject=refusals.subject_key(str(user.pk)),
+                username=user.username,
+                obj=user,
+                detail=detail,
             )
-            transaction.on_commit(partial(_send_reset_email, user=user, link=link))
-            sent += 1
+            continue
+        audit.record(actor=None, username=user.username, action=RESET_REQUEST_ACTION, obj=user, detail=detail)
+        link = base_url.rstrip("/") + reverse(
+            "accounts:password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        transaction.on_commit(partial(_send_reset_email, user=user, link=link))
+        sent += 1
     return sent
 
 

@@ -3,6 +3,7 @@ without the token or password, nobody signed in afterwards, the second factor st
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.oath import totp
@@ -182,3 +184,17 @@ def test_a_link_for_another_token_or_user_opens_nothing(nina: Any, client: Any) 
     services.complete_password_reset(user=nina, password="a different long password 99")  # spends earlier links
     stale = client.get(reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": good}))
     assert "This link cannot be used" in stale.content.decode()
+
+
+def test_a_flood_of_reset_requests_writes_a_bounded_number_of_audit_rows(nina: Any) -> None:
+    """Junk requests are anonymous refusals (issue 13, defect 7): counted, not one undeletable row each."""
+    from ketaclinic.audit import refusals
+
+    before = AuditEvent.objects.count()
+    for n in range(300):
+        services.request_password_reset(email=f"robot{n}@example.org", client_ip="203.0.113.7", base_url="http://x")
+    # one row for the first request; a minute boundary during the loop adds a new first row and one summary
+    assert AuditEvent.objects.count() - before <= 3
+    client = services.reset_client_digest("203.0.113.7")
+    since = timezone.now() - dt.timedelta(hours=1)
+    assert refusals.refusals_since(client=client, since=since, actions=["auth.password_reset_requested"]) == 300
