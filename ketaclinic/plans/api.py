@@ -11,6 +11,7 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.schemas import BodyIn, DecimalText, ErrorOut, IsoDate
 from ketaclinic.audit import services as audit
+from ketaclinic.domain import body
 from ketaclinic.patients.queries import get_patient_for_user
 from ketaclinic.plans import preview as pk_preview
 from ketaclinic.plans import services
@@ -88,12 +89,13 @@ class OrderOut(Schema):
 class PreviewIn(BodyIn):
     route: Literal["iv", "im", "intranasal", "oral", "sublingual", "intranasal_esketamine"]
     dose_mg: float = Field(gt=0, le=2000)
-    # 0 (or left out) is a bolus; an infusion runs at least 6 s (a shorter one would divide the dose by almost 0).
-    duration_min: Literal[0] | Annotated[float, Field(ge=0.1, le=1440)] | None = None
-    weight_kg: float = Field(ge=1, le=400, description="At least 1 kg (the models scale volumes with weight).")
+    # 0 (or left out) is a bolus; an infusion takes what a plan takes (PlanIn.infusion_duration_min: 1-1440 min).
+    duration_min: Literal[0] | Annotated[float, Field(ge=1, le=1440)] | None = None
+    # The weights and heights a chart accepts (domain.body, the patient's measurements): no other body is planned for.
+    weight_kg: float = Field(ge=float(body.MIN_WEIGHT_KG), le=float(body.MAX_WEIGHT_KG))
     age_years: float | None = Field(None, ge=0, le=120)
     sex: Literal["male", "female", "unknown"] | None = None
-    height_cm: float | None = Field(None, ge=30, le=260)
+    height_cm: float | None = Field(None, ge=float(body.MIN_HEIGHT_CM), le=float(body.MAX_HEIGHT_CM))
     ke0_per_min: float | None = Field(None, gt=0, le=10)
 
 
