@@ -15,6 +15,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
+from tests.api.test_api_fuzz import auth_headers
+
 
 @pytest.fixture
 def live_api(live_server: Any) -> Any:
@@ -40,7 +42,7 @@ schema = schemathesis.pytest.from_fixture("live_api")
 )
 @pytest.mark.django_db(transaction=True)
 def test_the_live_api_takes_token_writes_and_survives_generated_input(case: Any, token: str, live_server: Any) -> None:
-    response = case.call(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"})
+    response = case.call(base_url=live_server.url, headers=auth_headers(case, token))
     assert response.status_code < 500, response.content[:500]
     assert not (response.status_code == 403 and b"CSRF" in response.content), (case.method, case.path)
     # ignored_auth: we always send a valid token (the 401 cases are tested in test_patients_api.py).
