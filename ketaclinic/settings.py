@@ -174,8 +174,8 @@ AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env_int("KETACLINIC_PROXY_COUNT", default=0, low=0, high=5)
 
 # Self-service password reset (issue 13): the e-mailed link works once and for an hour (Django's default is 3 days;
-# ASVS 6.4 asks for a short life). Requests are counted in the audit log: at most N per client address and N per
-# account in the window; past either limit the page says the same and nothing is sent.
+# ASVS 6.4 asks for a short life). At most N requests per client address (the e-mails sent plus the refusal tallies)
+# and N e-mails per account in the window; past either limit the page says the same and nothing is sent.
 PASSWORD_RESET_TIMEOUT = env_int("KETACLINIC_PASSWORD_RESET_MINUTES", default=60, low=10, high=24 * 60) * 60
 KETACLINIC_PASSWORD_RESET_RATE_LIMIT = env_int("KETACLINIC_PASSWORD_RESET_RATE_LIMIT", default=5, low=1, high=100)
 KETACLINIC_PASSWORD_RESET_ACCOUNT_LIMIT = env_int("KETACLINIC_PASSWORD_RESET_ACCOUNT_LIMIT", default=3, low=1, high=20)
@@ -300,8 +300,8 @@ KETACLINIC_ALERT_ESCALATION_MINUTES = env_int(
 # --- API ------------------------------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
-# Idempotency-Key (ketaclinic.api.idempotency): how long a key's stored response is replayed, and after how long a
-# claim left "in progress" by a crashed worker may be taken over.
+# Idempotency-Key (ketaclinic.api.idempotency): how long a key's stored response is replayed. The claim commits with
+# the write, so there is no abandoned claim to take over.
 KETACLINIC_IDEMPOTENCY_TTL_HOURS = env_int("KETACLINIC_IDEMPOTENCY_TTL_HOURS", default=24, low=1, high=24 * 30)
 
 # --- Audit and ledger chain key (issue 13; docs/audit-integrity.md) -------------------------------------------------
