@@ -22,6 +22,14 @@ PHQ9_ITEM9 = [1, 1, 1, 1, 1, 1, 1, 1, 1]
 CSSRS_LOW = [True, False, None, None, None, False, None]
 ALDRETE_10 = [2, 2, 2, 2, 2]
 ALDRETE_7 = [1, 1, 2, 1, 2]
+NORMAL_VITALS = {
+    "systolic_mmhg": 124,
+    "diastolic_mmhg": 78,
+    "heart_rate_per_min": 72,
+    "spo2_percent": 98,
+    "respiratory_rate_per_min": 14,
+    "moaas": 5,
+}
 
 
 @pytest.fixture
@@ -145,15 +153,7 @@ def complete_check_in(session: Any, nurse: Any, *, vitals: dict[str, Any] | None
         by=nurse,
         session=session,
         version=None,
-        values=vitals
-        or {
-            "systolic_mmhg": 124,
-            "diastolic_mmhg": 78,
-            "heart_rate_per_min": 72,
-            "spo2_percent": 98,
-            "respiratory_rate_per_min": 14,
-            "moaas": 5,
-        },
+        values=vitals or NORMAL_VITALS,
     )
     services.record_score(by=nurse, session=session, version=None, instrument="phq9", answers=PHQ9_MILD)
     return fresh(session)

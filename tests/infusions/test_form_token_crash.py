@@ -13,16 +13,7 @@ from typing import Any
 import pytest
 
 from ketaclinic.infusions.models import FormSubmission, VitalReading
-from tests.infusions.conftest import check_in, complete_check_in
-
-VITALS = {
-    "systolic_mmhg": 124,
-    "diastolic_mmhg": 78,
-    "heart_rate_per_min": 72,
-    "spo2_percent": 98,
-    "respiratory_rate_per_min": 14,
-    "moaas": 5,
-}
+from tests.infusions.conftest import NORMAL_VITALS, check_in, complete_check_in
 
 
 @pytest.mark.django_db(transaction=True)
@@ -44,13 +35,13 @@ def test_a_failure_after_the_token_is_written_leaves_nothing_and_the_resent_form
 
     monkeypatch.setattr(monitoring.audit, "record", die)
     with pytest.raises(WorkerDied):
-        services.record_vitals(by=alice, session=session, version=None, values=VITALS, token=token)
+        services.record_vitals(by=alice, session=session, version=None, values=NORMAL_VITALS, token=token)
     assert VitalReading.objects.filter(session=session).count() == before
     assert not FormSubmission.objects.filter(token=token).exists()
 
     monkeypatch.undo()
-    first = services.record_vitals(by=alice, session=session, version=None, values=VITALS, token=token)
-    again = services.record_vitals(by=alice, session=session, version=None, values=VITALS, token=token)
+    first = services.record_vitals(by=alice, session=session, version=None, values=NORMAL_VITALS, token=token)
+    again = services.record_vitals(by=alice, session=session, version=None, values=NORMAL_VITALS, token=token)
     assert again.pk == first.pk
     assert VitalReading.objects.filter(session=session).count() == before + 1
     assert FormSubmission.objects.filter(token=token).count() == 1

@@ -17,19 +17,11 @@ from django.db import connection
 
 from ketaclinic.infusions.models import VitalReading
 from ketaclinic.ledger.models import Kind, LedgerEntry
-from tests.infusions.conftest import check_in, complete_check_in, start_iv
+from tests.infusions.conftest import NORMAL_VITALS, check_in, complete_check_in, start_iv
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 15
-VITALS = {
-    "systolic_mmhg": 124,
-    "diastolic_mmhg": 78,
-    "heart_rate_per_min": 72,
-    "spo2_percent": 98,
-    "respiratory_rate_per_min": 14,
-    "moaas": 5,
-}
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +69,7 @@ def test_vitals_and_ledger_administrations_for_one_patient_never_deadlock(
     spare_vial = stock["vials"][1]
 
     def vitals() -> None:
-        sessions.record_vitals(by=alice, session=session, version=None, values=VITALS)
+        sessions.record_vitals(by=alice, session=session, version=None, values=NORMAL_VITALS)
 
     def administration() -> None:
         ledger.administer(by=bob, container=spare_vial, patient=patient, quantity_ml="0.10")
