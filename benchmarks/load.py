@@ -36,7 +36,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -47,6 +46,17 @@ from pathlib import Path
 from typing import Any
 
 import gevent
+from load_server import (
+    environment,
+    free_port,
+    fresh_postgres,
+    postgres_reachable,
+    server_cpu_seconds,
+    stop_server,
+    wait_for_port,
+    worker_pids,
+)
+from load_stats import SIGN_IN_PREFIX, STEP_LIMIT_P95_MS, report, summarise
 from locust import HttpUser, between, task
 from locust.clients import HttpSession
 from locust.env import Environment
@@ -59,9 +69,6 @@ DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/ketaclinic_load"
 RETRY_SHARE = 0.15  # writes sent again with the same key
 LOST_ANSWER_RETRIES = 3  # a write whose answer was lost is retried at most this often, with the same key
 SIGN_IN_ATTEMPTS = 3
-TARGET_P95_MS = 300
-STEP_LIMIT_P95_MS = 500
-SIGN_IN_PREFIX = "sign-in"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -360,160 +367,6 @@ def _vital_values() -> dict[str, str]:
     }
 
 
-# --- the server and the database --------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            gevent.sleep(0.05)
-    return False
-
-
-def environment(database: str, data_dir: Path, pg_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETACLINIC_") and k != "DATABASE_URL"}
-    env.update(
-        KETACLINIC_ENVIRONMENT="production",
-        KETACLINIC_DATA_DIR=str(data_dir),
-        KETACLINIC_SECRET_KEY=secrets.token_urlsafe(50),
-        KETACLINIC_CHAIN_KEY=secrets.token_urlsafe(50),
-        KETACLINIC_ALLOWED_HOSTS="127.0.0.1",
-        KETACLINIC_SSL_REDIRECT="false",
-        KETACLINIC_HSTS_SECONDS="0",
-        KETACLINIC_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",  # nothing leaves the machine
-    )
-    if database == "postgres":
-        env["DATABASE_URL"] = pg_url
-    return env
-
-
-def fresh_postgres(url: str) -> None:
-    base, _, name = url.rpartition("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"unexpected database name {name!r}")
-    for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
-        subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True, timeout=60)  # noqa: S603, S607
-
-
-def postgres_reachable(url: str) -> bool:
-    base = url.rpartition("/")[0]
-    try:
-        done = subprocess.run(  # noqa: S603
-            ["psql", f"{base}/postgres", "-qtAc", "select 1"],  # noqa: S607
-            capture_output=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
-
-
-def worker_pids(master: int) -> list[int]:
-    try:
-        return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def server_cpu_seconds(master: int) -> float:
-    """CPU time of the server so far: the master with its reaped children (a killed worker too) and the live workers."""
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def fields(pid: int) -> list[str]:
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return []
-
-    own = fields(master)
-    total = sum(int(value) for value in own[11:15]) if own else 0  # utime, stime, cutime, cstime
-    for pid in worker_pids(master):
-        worker = fields(pid)
-        total += sum(int(value) for value in worker[11:13]) if worker else 0
-    return total / tick
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # the server's own process group (started with a new session)
-            proc.wait(timeout=10)
-
-
-# --- statistics -------------------------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
-
-
-def summarise(samples: list[tuple[float, str, str, float, int, bool]], seconds: float) -> dict[str, Any]:
-    by_name: dict[str, list[tuple[float, int, bool]]] = {}
-    for _, _, name, rt, status, failed in samples:
-        by_name.setdefault(name, []).append((rt, status, failed))
-    ops = {}
-    for name in sorted(by_name):
-        rows = by_name[name]
-        times = [rt for rt, _, _ in rows]
-        ops[name] = {
-            "count": len(rows),
-            "rps": round(len(rows) / seconds, 2) if seconds else 0,
-            "p50": round(percentile(times, 0.50), 1),
-            "p95": round(percentile(times, 0.95), 1),
-            "p99": round(percentile(times, 0.99), 1),
-            "failures": sum(1 for _, _, failed in rows if failed),
-            "4xx": sum(1 for _, status, _ in rows if 400 <= status < 500),
-            "5xx": sum(1 for _, status, _ in rows if status >= 500),
-            "no_answer": sum(1 for _, status, _ in rows if status == 0),
-        }
-    work = [rt for _, _, name, rt, _, _ in samples if not name.startswith(SIGN_IN_PREFIX)]
-    total = {
-        "count": len(samples),
-        "rps": round(len(samples) / seconds, 2) if seconds else 0,
-        "p50": round(percentile(work, 0.50), 1),
-        "p95": round(percentile(work, 0.95), 1),
-        "p99": round(percentile(work, 0.99), 1),
-        "failures": sum(1 for s in samples if s[5]),
-        "4xx": sum(1 for s in samples if 400 <= s[4] < 500),
-        "5xx": sum(1 for s in samples if s[4] >= 500),
-        "no_answer": sum(1 for s in samples if s[4] == 0),
-    }
-    return {"seconds": round(seconds, 1), "operations": ops, "all (p-values without sign-in)": total}
-
-
-def print_table(title: str, summary: dict[str, Any]) -> None:
-    print(f"\n{title} ({summary['seconds']} s)")
-    print(
-        f"  {'operation':<44}{'count':>7}{'rps':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'fail':>6}{'4xx':>6}{'5xx':>6}{'no ans':>7}"
-    )
-    total = ("ALL (p-values without sign-in)", summary["all (p-values without sign-in)"])
-    rows = [*summary["operations"].items(), total]
-    for name, row in rows:
-        print(
-            f"  {name:<44}{row['count']:>7}{row['rps']:>8}{row['p50']:>9}{row['p95']:>9}{row['p99']:>9}"
-            f"{row['failures']:>6}{row['4xx']:>6}{row['5xx']:>6}{row['no_answer']:>7}"
-        )
-
-
 # --- one database -----------------------------------------------------------------------------------------------------
 
 
@@ -680,50 +533,6 @@ def run_database(database: str, args: argparse.Namespace, work: Path) -> dict[st
         1 for line in (data_dir / "server.log").read_text(errors="replace").splitlines() if re.search(r'" 5\d\d ', line)
     )
     return result
-
-
-def report(result: dict[str, Any]) -> None:
-    db = result["database"]
-    print_table(
-        f"{db}: {result['users']} staff, mean think {result['think_s']} s, {result['workers']} workers", result["main"]
-    )
-    print_table(f"{db}: the first 30 s after the port opened", result["first_30s"])
-    print_table(f"{db}: after every user had signed in (at {result['all_signed_in_at_s']} s)", result["after_sign_in"])
-    events = result.get("events", {})
-    print(f"\n  machine during the main phase: {result.get('machine')}")
-    print(f"  kill -9 of a worker: {events.get('kill')}")
-    print(f"  backup during the run: {events.get('backup')}")
-    if result.get("steps"):
-        print("  step load (mean think time as above; p-values without sign-in):")
-        for step in result["steps"]:
-            print(
-                f"    {step['users']:>4} users  {step['rps']:>7} rps  p50 {step['p50']:>7} ms  p95 {step['p95']:>7} ms"
-                f"  p99 {step['p99']:>7} ms  failures {step['failures']}  5xx {step['5xx']}"
-            )
-        over = next((s for s in result["steps"] if s["p95"] > STEP_LIMIT_P95_MS), None)
-        print(
-            f"    p95 passes {STEP_LIMIT_P95_MS} ms: "
-            + (f"at {over['users']} users, {over['rps']} rps" if over else "not within the stages run")
-        )
-    check = result["check"]
-    print(f"  writes check: {json.dumps(check)}")
-    print(f"  audit verify: exit {result['audit_verify']['exit']} — {result['audit_verify']['output']}")
-    print(f"  ledger verify: exit {result['ledger_verify']['exit']} — {result['ledger_verify']['output']}")
-    total = result["main"]["all (p-values without sign-in)"]
-    verdicts = {
-        "0 × 5xx (whole run)": result.get("total_5xx", 0) == 0,
-        "0 lost or doubled": bool(check.get("ok")),
-        "chains intact": result["audit_verify"]["exit"] == 0 and result["ledger_verify"]["exit"] == 0,
-        f"p95 < {TARGET_P95_MS} ms (main phase)": total["p95"] < TARGET_P95_MS,
-        f"p95 < {TARGET_P95_MS} ms (main phase, after every sign-in)": result["after_sign_in"][
-            "all (p-values without sign-in)"
-        ]["p95"]
-        < TARGET_P95_MS,
-        "every staff member signed in": not result.get("sign_in_failures"),
-    }
-    for name, ok in verdicts.items():
-        print(f"  {'met    ' if ok else 'NOT MET'}  {name}")
-    result["targets"] = verdicts
 
 
 def main() -> int:
