@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop (TESTING.md)
 
@@ -35,6 +38,23 @@ TABLET = {"width": 1024, "height": 768}  # the chair-side tablet, landscape
 PHONE = {"width": 390, "height": 844}
 
 E2E_DIR = Path(__file__).resolve().parent
+
+
+class SerialLiveServer(WSGIServer):
+    """A live server that handles one request at a time (Django then closes each connection).
+
+    On SQLite the test database lives in memory and the live server's request threads all share the test's one
+    connection: two requests at the same moment (an htmx re-check fired by a field's change event while the form is
+    submitted) collide with "cannot start a transaction within a transaction". A browser never needs two answers at
+    once, so the SQLite pass serialises them; the PostgreSQL pass keeps Django's threaded server."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    LiveServerThread.server_class = SerialLiveServer
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
