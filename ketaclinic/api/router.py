@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -81,6 +82,17 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
             request, {"detail": "The Idempotency-Key header is required for this request."}, status=400
         )
     return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(DataError)
+def on_value_the_database_refuses(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot take (PostgreSQL: a NUL character in text, a number beyond its column) is the
+    request's fault, not a server error; the request's writes were rolled back with its transaction."""
+    return api.create_response(
+        request,
+        {"detail": "A value in this request cannot be stored or searched (for example a NUL character in text)."},
+        status=422,
+    )
 
 
 @api.exception_handler(Exception)

@@ -292,3 +292,13 @@ def test_a_pk_preview_the_model_cannot_compute_is_422_not_500(change: dict[str, 
         **bearer(alice),
     )
     assert bolus.status_code == 200
+
+
+def test_a_nul_character_in_a_search_is_not_a_server_error(pat: Any, alice: Any) -> None:
+    """PostgreSQL refuses NUL in text (a DataError): the answer is 422, never 500. SQLite stores NUL and answers 200."""
+    from django.db import connection
+
+    response = Client().get(f"{URL}?q=Riv%00era", **bearer(alice))
+    assert response.status_code == (422 if connection.vendor == "postgresql" else 200)
+    if response.status_code == 422:
+        assert "NUL" in response.json()["detail"]
