@@ -87,7 +87,12 @@ class PatientPatch(BodyIn):
 
 
 class PatientFilter(Schema):
-    q: str = Field("", max_length=100, description="Name parts, MRN, or date of birth (YYYY-MM-DD or MM/DD/YYYY).")
+    q: str = Field(
+        "",
+        max_length=100,
+        pattern=r"^[^\x00]*$",  # no NUL character: PostgreSQL cannot compare text holding one
+        description="Name parts, MRN, or date of birth (YYYY-MM-DD or MM/DD/YYYY).",
+    )
 
 
 def _require(user: User, capability: str) -> None:
