@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ketaclinic.intake",
     "ketaclinic.plans",
     "ketaclinic.infusions",
+    "ketaclinic.followup",
     "ketaclinic.ledger",
     "ketaclinic.web",
     "ketaclinic.api",

@@ -16,7 +16,7 @@ def test_healthz_reports_the_database(db: Any) -> None:
 
 
 def test_healthz_is_503_naming_the_database_when_it_fails(db: Any) -> None:
-    with mock.patch("ketaclinic.web.views.connection.cursor", side_effect=OperationalError("down")):
+    with mock.patch("ketaclinic.web.views.site.connection.cursor", side_effect=OperationalError("down")):
         response = Client().get("/healthz")
     assert response.status_code == 503 and response.json()["database"] == "unavailable"
 

@@ -1,4 +1,8 @@
-"""The /api/v1 router: one NinjaAPI that mounts each app's api.py (CONTRACTS §3)."""
+"""The /api/v1 NinjaAPI (CONTRACTS §3): authentication and the error answers every endpoint shares.
+
+Infrastructure only: it imports no clinical app. ``ketaclinic.api_v1`` (the top of the house) mounts each app's
+router on it.
+"""
 
 from __future__ import annotations
 
@@ -104,25 +108,3 @@ def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 __all__ = ["HttpError", "api"]
-
-from ketaclinic.infusions.api import router as infusions_router  # noqa: E402  (routers import `api` helpers above)
-from ketaclinic.intake.api import router as intake_router  # noqa: E402
-from ketaclinic.ledger.api import router as ledger_router  # noqa: E402
-from ketaclinic.outcomes.api import router as outcomes_router  # noqa: E402
-from ketaclinic.patients.api import router as patients_router  # noqa: E402
-from ketaclinic.plans.api import router as plans_router  # noqa: E402
-
-api.add_router("/patients", patients_router, tags=["patients"])
-api.add_router("/intake", intake_router, tags=["intake"])
-api.add_router("/ledger", ledger_router, tags=["ledger"])
-api.add_router("/alerts", outcomes_router, tags=["alerts"])
-api.add_router("/plans", plans_router, tags=["plans"])
-api.add_router("/sessions", infusions_router, tags=["sessions"])
-
-from ketaclinic.outcomes.dashboard_api import router as dashboard_router  # noqa: E402
-from ketaclinic.outcomes.outcomes_api import router as outcome_summaries_router  # noqa: E402
-from ketaclinic.outcomes.questionnaire_api import router as questionnaire_router  # noqa: E402
-
-api.add_router("/outcomes/questionnaire-links", questionnaire_router, tags=["outcomes"])
-api.add_router("/outcomes/dashboard", dashboard_router, tags=["outcomes"])
-api.add_router("/outcomes", outcome_summaries_router, tags=["outcomes"])

@@ -7,3 +7,10 @@ class InfusionsConfig(AppConfig):
     name = "ketaclinic.infusions"
     label = "infusions"
     verbose_name = "Treatment sessions"
+
+    def ready(self) -> None:
+        # Imported here, not at module level: Django loads models only after every app config (app loading rules).
+        from ketaclinic.infusions import queries
+        from ketaclinic.outcomes import hooks
+
+        hooks.register_session_counter(queries.sessions_started_before)

@@ -99,3 +99,13 @@ def containers_for(session: TreatmentSession) -> QuerySet[Container]:
     if session.order.concentration_mg_per_ml is not None and not session.is_esketamine:
         containers = containers.filter(lot__product__concentration_mg_per_ml=session.order.concentration_mg_per_ml)
     return containers.order_by("status", "lot__expires_on", "label")  # open vials first, then the earliest expiry
+
+
+def sessions_started_before(patient_id: int, moment: dt.datetime) -> int:
+    """Treatment sessions (not cancelled) the patient had started before ``moment`` (registered with
+    ``outcomes.hooks``: scores and course summaries count the sessions given)."""
+    return (
+        TreatmentSession.objects.filter(patient_id=patient_id, started_at__lt=moment)
+        .exclude(status=TreatmentSession.Status.CANCELLED)
+        .count()
+    )

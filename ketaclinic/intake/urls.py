@@ -1,8 +1,20 @@
+"""The intake app's pages. ``urlpatterns`` (namespace ``intake``) are the staff pages under /intake/;
+``public_patterns`` (namespace ``consultation``, CONTRACTS §3) the public consultation request form under
+/consultation/, no login."""
+
 from django.urls import path
 
-from ketaclinic.intake import eligibility_views, triage_views, views
+from ketaclinic.intake.views import assessment as views
+from ketaclinic.intake.views import eligibility as eligibility_views
+from ketaclinic.intake.views import public as public_views
+from ketaclinic.intake.views import triage as triage_views
 
 app_name = "intake"
+
+public_patterns = [
+    path("", public_views.request_form, name="request"),
+    path("thanks/", public_views.thanks, name="thanks"),
+]
 
 urlpatterns = [
     # Triage of consultation requests (front desk, nurses, prescribers)

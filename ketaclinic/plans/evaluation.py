@@ -19,7 +19,9 @@ from django.utils import timezone
 from ketaclinic.accounts.models import Clinic
 from ketaclinic.domain import dosing, protocols
 from ketaclinic.domain.protocols import Protocol
+from ketaclinic.intake.queries import current_decision_for
 from ketaclinic.patients.models import BodyMeasurement, Patient
+from ketaclinic.plans.models import ProtocolTuning
 
 ESKETAMINE_ROUTE = "intranasal_esketamine"
 KETAMINE_CONCENTRATIONS_MG_PER_ML = (Decimal("10"), Decimal("50"), Decimal("100"))
@@ -71,8 +73,6 @@ class Evaluation:
 
 def effective_protocol(clinic: Clinic | None, protocol_id: str) -> tuple[Protocol, int]:
     """The library protocol with the clinic's latest tuning applied, and that tuning's version (0 = none)."""
-    from ketaclinic.plans.models import ProtocolTuning
-
     try:
         base = protocols.get(protocol_id)
     except ValueError:
@@ -108,8 +108,6 @@ def _eligibility_findings(
     patient: Patient, route: str, overrides: dict[str, str]
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The plan needs a signed, current eligibility decision for this route; its cautions are shown again."""
-    from ketaclinic.intake.queries import current_decision_for
-
     decision = current_decision_for(patient)
     source = "ARCHITECTURE.md / issue 6: a plan needs a signed, current eligibility decision"
     if decision is None:

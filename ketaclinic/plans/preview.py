@@ -11,6 +11,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
+from ketaclinic.charts.pk import render_chart
 from ketaclinic.domain import pk
 from ketaclinic.domain.pk import planning
 
@@ -89,8 +90,6 @@ def preview(
     ke0_per_min: float | None = None,
 ) -> Preview:
     """Simulate one planned session. Raises ValueError naming a bad argument (from the PK engine)."""
-    from ketaclinic.pk_cli import render_chart
-
     model_id, _ = planning.model_for(route)
     subject = pk.Subject(
         weight_kg=weight_kg, age_years=age_years, sex=sex if sex in ("male", "female") else None, height_cm=height_cm

@@ -21,3 +21,17 @@ def get_version_for_user(user: User, version_id: int) -> PlanVersion:
     if version is None:
         raise Http404("No such plan.")
     return version
+
+
+def latest_plan_dimensions(patient_id: int) -> dict[str, str]:
+    """Indication, route and protocol of the patient's latest signed (or since superseded) plan version; empty when
+    there is none (registered with ``outcomes.hooks``: course summaries are grouped by them on the dashboard)."""
+    version = (
+        PlanVersion.objects.filter(
+            plan__patient_id=patient_id, status__in=[PlanVersion.Status.SIGNED, PlanVersion.Status.SUPERSEDED]
+        )
+        .order_by("-signed_at", "-pk")
+        .values("indication", "route", "protocol_id")
+        .first()
+    )
+    return {key: str(value) for key, value in version.items()} if version else {}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketaclinic.plans import adjust_views, views
+from ketaclinic.plans import views
 
 app_name = "plans"
 
@@ -13,5 +13,4 @@ urlpatterns = [
     path("<int:version_id>/edit/", views.plan_edit, name="plan_edit"),
     path("<int:version_id>/amend/", views.plan_amend, name="plan_amend"),
     path("<int:version_id>/sign/", views.version_sign, name="version_sign"),
-    path("plan/<int:plan_id>/adjust/", adjust_views.adjust, name="adjust"),
 ]

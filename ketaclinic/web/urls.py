@@ -1,6 +1,10 @@
+"""The site's own pages. ``urlpatterns`` (namespace ``web``) at the root; ``audit_patterns`` (namespace ``audit``) at
+/audit/, the audit viewer."""
+
 from django.urls import path
 
-from ketaclinic.web import views
+from ketaclinic.web.views import audit_log
+from ketaclinic.web.views import site as views
 
 app_name = "web"
 
@@ -14,4 +18,9 @@ urlpatterns = [
     path("risks/", views.public_page("web/risks.html"), name="risks"),
     path("who-it-is-not-for/", views.public_page("web/candidates.html"), name="candidates"),
     path("staff/", views.dashboard, name="dashboard"),
+]
+
+audit_patterns = [
+    path("", audit_log.audit_list, name="list"),
+    path("export.csv", audit_log.audit_export, name="export"),
 ]

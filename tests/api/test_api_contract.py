@@ -32,7 +32,7 @@ def bearer(user: Any) -> dict[str, str]:
 
 
 def document() -> dict[str, Any]:
-    from ketaclinic.api.router import api
+    from ketaclinic.api_v1 import api
 
     return typing.cast(dict[str, Any], api.get_openapi_schema())
 

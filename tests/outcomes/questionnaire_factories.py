@@ -31,7 +31,7 @@ def send_link(
     expires_in: dt.timedelta = dt.timedelta(hours=72),
 ) -> tuple[Any, str]:
     """Issue a manual link and send it by e-mail; return (link, raw token)."""
-    from ketaclinic.outcomes.services import questionnaires as service
+    from ketaclinic.followup.services import questionnaires as service
 
     issued = service.issue_link(
         by=None,

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ketaclinic.outcomes import dashboard
+from ketaclinic.followup.queries import dashboard
 from ketaclinic.outcomes.models import OutcomeCourse
 from ketaclinic.patients.models import Patient
 
@@ -268,7 +268,7 @@ def test_csv_rows_hold_the_same_figures(eight_at_main: Any, bob: Any) -> None:
     ],
 )
 def test_odd_filter_values_are_refused_by_name_not_a_crash(query: dict[str, str], field: str) -> None:
-    from ketaclinic.outcomes.dashboard import FilterError, parse_filters
+    from ketaclinic.followup.queries.dashboard import FilterError, parse_filters
 
     with pytest.raises(FilterError) as refused:
         parse_filters(query, location_ids=[1, 2])

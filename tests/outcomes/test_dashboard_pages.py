@@ -60,7 +60,7 @@ def test_page_shows_rates_benchmarks_and_safety_without_names(treated: Any, clie
 
 
 def test_safety_figures_count_alerts_per_session_and_effects_by_type(treated: Any, dave: Any) -> None:
-    from ketaclinic.outcomes import dashboard
+    from ketaclinic.followup.queries import dashboard
 
     summary = dashboard.summarise(dave)
     sessions = TreatmentSession.objects.exclude(status="cancelled").count()

@@ -43,7 +43,7 @@ _counter = iter(range(1, 10_000))
 
 def _source(by: Any) -> Any:
     """A distinct saved row per measurement (a questionnaire link): one current score per source and scale."""
-    from ketaclinic.outcomes.models import QuestionnaireLink
+    from ketaclinic.followup.models import QuestionnaireLink
 
     number = next(_counter)
     return QuestionnaireLink.objects.create(
@@ -115,7 +115,7 @@ def test_withdrawing_a_score_recomputes_the_course(pat: Any, bob: Any) -> None:
     assert services.withdraw_measurements_of(by=bob, source=wrong_source, reason="Another patient's form") == 1
     course = OutcomeCourse.objects.get(patient=pat)
     assert (course.latest_total, course.remission, course.measurements) == (None, None, 1)
-    withdrawn = Measurement.objects.get(source_id=wrong_source.pk, source_type="outcomes.questionnairelink")
+    withdrawn = Measurement.objects.get(source_id=wrong_source.pk, source_type="followup.questionnairelink")
     assert withdrawn.entered_in_error and withdrawn.entered_in_error_reason == "Another patient's form"
     assert services.withdraw_measurements_of(by=bob, source=wrong_source, reason="again") == 0
 

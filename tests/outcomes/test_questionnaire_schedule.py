@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from ketaclinic.followup.models import QuestionnaireLink
+from ketaclinic.followup.services import questionnaires as service
 from ketaclinic.outcomes import sms
-from ketaclinic.outcomes.models import QuestionnaireLink
-from ketaclinic.outcomes.services import questionnaires as service
 from ketaclinic.patients import services as patients
 from ketaclinic.plans.models import SessionOrder, TreatmentPlan
 from tests.outcomes.questionnaire_factories import BASE, GAD7, PHQ9_CALM, signed_plan, token_from

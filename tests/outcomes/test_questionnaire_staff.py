@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from ketaclinic.accounts import services as accounts
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.outcomes.models import QuestionnaireLink
+from ketaclinic.followup.models import QuestionnaireLink
 from tests.conftest import sign_in
 from tests.outcomes.questionnaire_factories import send_link
 

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from ketaclinic.audit.models import AuditEvent, RefusalTally
 from ketaclinic.domain import instruments
+from ketaclinic.followup.services import questionnaires as service
 from ketaclinic.outcomes.models import Measurement, SafetyAlert
-from ketaclinic.outcomes.services import questionnaires as service
 from ketaclinic.outcomes.services.safety import raise_for_screen
 from ketaclinic.patients import services as patients
 from tests.outcomes.questionnaire_factories import GAD7, PHQ9_CALM, PHQ9_ITEM9, form_data, send_link
@@ -46,7 +46,7 @@ def test_item_9_raises_an_alert_for_the_primary_clinician_and_the_thank_you_page
     stored = {m.instrument: m for m in Measurement.objects.all()}
     assert set(stored) == {"phq9", "gad7"}
     assert stored["phq9"].context == "home" and stored["phq9"].recorded_by is None
-    assert (stored["phq9"].source_type, stored["phq9"].source_id) == ("outcomes.questionnairelink", link.pk)
+    assert (stored["phq9"].source_type, stored["phq9"].source_id) == ("followup.questionnairelink", link.pk)
     assert stored["phq9"].total == 4 and stored["phq9"].flags == ["suicidality"]
     alert = SafetyAlert.objects.get()
     assert (alert.assigned_to, alert.severity, alert.instrument, alert.raised_by) == (bob, "unrated", "phq9", None)

@@ -15,8 +15,9 @@ from django.core import mail
 from django.urls import reverse
 
 from ketaclinic.audit.models import AuditEvent, RefusalTally
-from ketaclinic.outcomes.models import Measurement, QuestionnaireLink
-from ketaclinic.outcomes.services import questionnaires as service
+from ketaclinic.followup.models import QuestionnaireLink
+from ketaclinic.followup.services import questionnaires as service
+from ketaclinic.outcomes.models import Measurement
 from tests.outcomes.questionnaire_factories import GAD7, PHQ9_CALM, form_data, send_link
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,10 @@ from django.core import mail
 from django.test import Client
 
 from ketaclinic.accounts.errors import PermissionDenied
-from ketaclinic.outcomes.models import Measurement, QuestionnaireLink, SafetyAlert
+from ketaclinic.followup.models import QuestionnaireLink
+from ketaclinic.followup.services import questionnaires as service
+from ketaclinic.outcomes.models import Measurement, SafetyAlert
 from ketaclinic.outcomes.services import acknowledge_alert
-from ketaclinic.outcomes.services import questionnaires as service
 from ketaclinic.patients import services as patients
 from ketaclinic.plans.models import SessionOrder
 from tests.outcomes.questionnaire_factories import BASE, GAD7, form_data, signed_plan, token_from

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.outcomes import trajectory
+from ketaclinic.followup.queries import trajectory
 from tests.conftest import make_patient, sign_in
 from tests.outcomes.trajectory_factories import T0, iv_series, score, signed_iv_plan, started_session
 
@@ -82,7 +82,7 @@ def test_page_without_scores_or_plan(client: Any, pat: Any, alice: Any) -> None:
 
 
 def test_a_stopped_plan_shows_no_stop_signal(pat: Any, bob: Any, alice: Any) -> None:
-    from ketaclinic.plans.adjustments import adjust_plan
+    from ketaclinic.followup.services.adjustments import adjust_plan
 
     version = iv_series(pat, bob, alice, [19, 19, 19])
     adjust_plan(by=bob, plan=version.plan, kind="stop", reason="No response after 3 infusions.")
@@ -157,7 +157,7 @@ def test_query_count_does_not_grow_with_scores_and_sessions(
 ) -> None:
     small = _busy_patient(main_st, bob, alice, scores=3, sessions=1)
     large = _busy_patient(main_st, bob, alice, scores=40, sessions=6)
-    from ketaclinic.plans.adjustments import adjust_plan
+    from ketaclinic.followup.services.adjustments import adjust_plan
 
     for patient in (small, large):
         plan = patient.treatment_plans.get()

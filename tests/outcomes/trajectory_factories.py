@@ -66,7 +66,7 @@ _counter = iter(range(1, 1_000_000))
 
 def link_source(patient: Any, by: Any) -> Any:
     """A distinct saved row per score (one current measurement per source and scale)."""
-    from ketaclinic.outcomes.models import QuestionnaireLink
+    from ketaclinic.followup.models import QuestionnaireLink
 
     number = next(_counter)
     return QuestionnaireLink.objects.create(

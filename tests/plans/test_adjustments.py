@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from ketaclinic.accounts.errors import PermissionDenied
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.plans.adjustments import adjust_plan
+from ketaclinic.followup.services.adjustments import adjust_plan
 from ketaclinic.plans.models import PlanAdjustment, PlanVersion, SessionOrder, TreatmentPlan
 from tests.conftest import make_user, sign_in
 from tests.outcomes.trajectory_factories import iv_series, signed_iv_plan

@@ -35,6 +35,7 @@ from ketaclinic.infusions.services.common import (
     require,
     require_location,
 )
+from ketaclinic.intake.models import IntakeAssessment
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Container, Product
 from ketaclinic.ledger.services.administration import check_usable
@@ -109,8 +110,6 @@ def create_session(*, by: User, order: SessionOrder, chair: str) -> TreatmentSes
 
 
 def _escort_from_intake(patient: Patient) -> tuple[str, str]:
-    from ketaclinic.intake.models import IntakeAssessment
-
     intake = (
         IntakeAssessment.objects.filter(patient=patient, entered_in_error=False)
         .exclude(ride_home_name="")

@@ -19,6 +19,7 @@ from ketaclinic.domain import protocols
 from ketaclinic.domain.protocols import Protocol
 from ketaclinic.infusions.models import FormSubmission, TreatmentSession
 from ketaclinic.locking import lock
+from ketaclinic.plans.models import ProtocolTuning
 
 ACTIVE = (
     TreatmentSession.Status.CHECK_IN,
@@ -112,8 +113,6 @@ def replayed(model: type[M], submission: FormSubmission) -> M:
 
 def protocol_for(session: TreatmentSession) -> Protocol:
     """The protocol with the clinic's tuning as it was when the patient checked in (a snapshot version)."""
-    from ketaclinic.plans.models import ProtocolTuning
-
     base = protocols.get(session.protocol_id)
     if not session.protocol_tuning_version:
         return base

@@ -12,7 +12,7 @@ from ketaclinic.accounts.errors import PermissionDenied, ServiceError
 from ketaclinic.accounts.models import Clinic, Licence, Location, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.domain.controlled import books, deadlines, quantities
-from ketaclinic.ledger.models import Container, LedgerPolicy, Registrant
+from ketaclinic.ledger.models import Container, Kind, LedgerPolicy, Registrant
 
 
 class InsufficientStock(ServiceError):
@@ -106,6 +106,4 @@ class Timing:
 
 
 def kind_label(kind: str) -> str:
-    from ketaclinic.ledger.models import Kind
-
     return str(dict(Kind.choices).get(kind, kind)) if kind in books.KINDS else kind

@@ -19,6 +19,7 @@ from ketaclinic.audit import services as audit
 from ketaclinic.domain import instruments
 from ketaclinic.domain import outcomes as rules
 from ketaclinic.locking import lock
+from ketaclinic.outcomes import hooks
 from ketaclinic.outcomes.models import Measurement, OutcomeCourse
 from ketaclinic.patients.models import Patient
 
@@ -27,14 +28,8 @@ COURSE_INSTRUMENTS = rules.CHANGE_INSTRUMENTS
 
 
 def sessions_started_before(patient_id: int, moment: dt.datetime) -> int:
-    """Treatment sessions (not cancelled) the patient had started before ``moment``."""
-    from ketaclinic.infusions.models import TreatmentSession  # infusions imports this app's services
-
-    return (
-        TreatmentSession.objects.filter(patient_id=patient_id, started_at__lt=moment)
-        .exclude(status=TreatmentSession.Status.CANCELLED)
-        .count()
-    )
+    """Treatment sessions (not cancelled) the patient had started before ``moment`` (``infusions`` answers it)."""
+    return hooks.sessions_started_before(patient_id, moment)
 
 
 @transaction.atomic
@@ -107,17 +102,7 @@ def withdraw_measurements_of(*, by: User, source: models.Model, reason: str) -> 
 
 def _plan_dimensions(patient: Patient) -> dict[str, str]:
     """Indication, route and protocol of the patient's latest signed plan version (blank when there is none)."""
-    from ketaclinic.plans.models import PlanVersion  # plans may call back into this module
-
-    version = (
-        PlanVersion.objects.filter(
-            plan__patient=patient, status__in=[PlanVersion.Status.SIGNED, PlanVersion.Status.SUPERSEDED]
-        )
-        .order_by("-signed_at", "-pk")
-        .values("indication", "route", "protocol_id")
-        .first()
-    )
-    return {key: str(value) for key, value in version.items()} if version else {}
+    return hooks.plan_dimensions(patient.pk)
 
 
 def refresh_course(patient: Patient, instrument: str, *, dimensions: dict[str, str] | None = None) -> OutcomeCourse:

@@ -1,0 +1,252 @@
+"""The PK chart: concentration over time for one simulated session, with the population band and the doses marked.
+
+Drawn for ``ketaclinic pk simulate --plot`` and for the plan page's preview (``plans.preview``), so both show the same
+figure. matplotlib (Agg, no pyplot global state) and NumPy load only when a chart is drawn.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ketaclinic.domain.pk import Dose, PKResult, PopulationResult
+
+__all__ = ["DISSOCIATIVE_RANGE_NG_ML", "format_minutes", "render_chart"]
+
+#: Plasma range observed with racemic ketamine's dissociative effects (Krystal 1994), drawn for reference.
+DISSOCIATIVE_RANGE_NG_ML = (100.0, 250.0)
+_BLUE, _BAND, _ORANGE, _PURPLE, _GREEN = "#1f4e99", "#9dbbe6", "#d9730d", "#7b3fa0", "#2e9e5b"
+
+
+def format_minutes(minutes: float) -> str:
+    """``42.0 min`` below two hours, ``2.50 h`` from there."""
+    return f"{minutes:.1f} min" if minutes < 120 else f"{minutes / 60:.2f} h"
+
+
+def _fmt_span(minutes: float) -> str:
+    return f"{minutes:g} min" if minutes < 120 else f"{minutes / 60:g} h"
+
+
+def _detail_window_min(result: PKResult, doses: Sequence[Dose]) -> float:
+    """A close-up long enough to show every dose and peak (3 × the latest of them, at least 2 h, whole hours)."""
+    latest = max(
+        [result.tmax_min]
+        + [d.start_min + d.duration_min for d in doses]
+        + [e.tmax_min for e in (result.effect_site, result.metabolite) if e is not None]
+    )
+    window = max(120.0, 60.0 * math.ceil(3 * latest / 60.0))
+    return window if window <= 0.5 * float(result.t_min[-1]) else float(result.t_min[-1])
+
+
+def _draw(
+    ax: Any,
+    result: PKResult,
+    population: PopulationResult | None,
+    doses: Sequence[Dose],
+    info: Any,
+    reference: tuple[float, float] | None,
+    until_min: float,
+    *,
+    annotate: bool,
+) -> None:
+    hours = until_min > 180
+    scale = 60.0 if hours else 1.0
+    shown = result.t_min <= until_min + 1e-9
+    t = result.t_min[shown] / scale
+    if reference is not None:
+        low, high = reference
+        ax.axhspan(
+            low,
+            high,
+            color=_GREEN,
+            alpha=0.10,
+            lw=0,
+            zorder=0,
+            label=f"observed dissociative range {low:g}–{high:g} ng/mL (Krystal 1994)",
+        )
+        for level in (low, high):
+            ax.axhline(level, color=_GREEN, lw=0.8, ls=(0, (4, 3)), alpha=0.7, zorder=1)
+    if population is not None:
+        p5, p95 = population.percentiles([5, 95])
+        assumed = ", assumed variability" if population.variability_assumed else ""
+        ax.fill_between(
+            t,
+            p5[shown],
+            p95[shown],
+            color=_BAND,
+            alpha=0.55,
+            lw=0,
+            label=f"population 5–95 % (n = {population.n}{assumed})",
+        )
+    parent = info.drug[0].upper() + info.drug[1:]
+    ax.plot(t, result.plasma_ng_ml[shown], color=_BLUE, lw=2.2, label=f"{parent}, plasma (typical for this patient)")
+    if result.effect_site_ng_ml is not None:
+        ax.plot(
+            t,
+            result.effect_site_ng_ml[shown],
+            color=_ORANGE,
+            lw=1.8,
+            ls=(0, (1, 1.5)),
+            label=f"effect site (ke0 {result.ke0_per_min:.3g}/min)",
+        )
+    if result.metabolite_ng_ml is not None:
+        equivalents = " (apparent, esketamine mass eq.)" if "equivalents" in info.metabolite_units else ""
+        ax.plot(
+            t, result.metabolite_ng_ml[shown], color=_PURPLE, lw=1.5, ls="-.", label=f"{info.metabolite}{equivalents}"
+        )
+    for i, dose in enumerate(doses):
+        start = dose.start_min / scale
+        if dose.duration_min > 0:
+            ax.axvspan(
+                start,
+                (dose.start_min + dose.duration_min) / scale,
+                color="#888888",
+                alpha=0.13,
+                lw=0,
+                label="infusion" if i == 0 else None,
+            )
+        ax.plot(
+            [start],
+            [0],
+            marker="^",
+            color="#333333",
+            ms=8,
+            clip_on=False,
+            zorder=6,
+            ls="none",
+            transform=ax.get_xaxis_transform(),
+            label="dose" if i == 0 else None,
+        )
+    if annotate and result.tmax_min <= until_min:
+        ax.plot([result.tmax_min / scale], [result.cmax_ng_ml], "o", color=_BLUE, ms=5, zorder=5)
+        ax.annotate(
+            f"Cmax {result.cmax_ng_ml:.0f} ng/mL\nat {format_minutes(result.tmax_min)}",
+            (result.tmax_min / scale, result.cmax_ng_ml),
+            xytext=(10, 4),
+            textcoords="offset points",
+            fontsize=8.5,
+            color=_BLUE,
+            va="bottom",
+        )
+    ax.set_xlim(0, until_min / scale)
+    ax.set_xlabel("Time after first dose (h)" if hours else "Time after first dose (min)")
+    ax.grid(True, color="#e3e3e3", lw=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def render_chart(
+    result: PKResult,
+    population: PopulationResult | None = None,
+    *,
+    fmt: str = "png",
+    doses: Sequence[Dose] = (),
+    title: str | None = None,
+    reference_range_ng_ml: tuple[float, float] | None = DISSOCIATIVE_RANGE_NG_ML,
+    dpi: int = 150,
+) -> bytes:
+    """Concentration-time chart as PNG or SVG bytes.
+
+    Draws the typical patient's plasma curve, the population's 5–95 % band and median (when ``population`` is
+    given), the effect site and metabolite when simulated, dose markers, and the observed 100–250 ng/mL
+    dissociative range for reference. Uses matplotlib's Agg backend (no GUI; safe in a web worker).
+
+    Parameters
+    ----------
+    result : PKResult
+        The typical patient.
+    population : PopulationResult, optional
+        The same doses simulated across the population.
+    fmt : {"png", "svg"}
+    doses : sequence of Dose
+        Drawn as markers (and infusion spans) along the time axis.
+    title : str, optional
+    reference_range_ng_ml : (float, float) or None
+        Horizontal reference band; None hides it.
+    dpi : int
+        PNG resolution.
+
+    Returns
+    -------
+    bytes
+        The encoded image.
+    """
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"fmt must be png or svg (got {fmt!r})")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from ketaclinic.domain import pk
+
+    info = pk.models()[result.model]
+    t_end = float(result.t_min[-1])
+    detail_min = _detail_window_min(result, doses)
+    footer = textwrap.wrap(f"Model: {info.citation}.", 160)
+    if population is not None and population.variability_assumed:
+        footer.append("Population band from ASSUMED variability (ω = 0.30 on volumes and clearances).")
+    if result.uncertain:
+        footer.insert(0, "UNCERTAIN: observed oral/sublingual peaks are 1.5–3× higher than these models predict.")
+    split = detail_min < t_end
+    fig = Figure(figsize=(11.0, 5.4 + 0.18 * len(footer)), layout="constrained")
+    FigureCanvasAgg(fig)
+    grid = fig.add_gridspec(
+        2,
+        2 if split else 1,
+        height_ratios=(1.0, 0.12 + 0.035 * len(footer)),
+        width_ratios=(1.0, 1.35) if split else None,
+    )
+    if split:
+        left = fig.add_subplot(grid[0, 0])
+        right = fig.add_subplot(grid[0, 1], sharey=left)
+        _draw(left, result, population, doses, info, reference_range_ng_ml, detail_min, annotate=True)
+        _draw(right, result, population, doses, info, reference_range_ng_ml, t_end, annotate=False)
+        left.set_title(f"First {_fmt_span(detail_min)}", fontsize=10, loc="left", color="#333333")
+        right.set_title(f"Whole {_fmt_span(t_end)}", fontsize=10, loc="left", color="#333333")
+        axes = [left, right]
+    else:
+        axes = [fig.add_subplot(grid[0, 0])]
+        _draw(axes[0], result, population, doses, info, reference_range_ng_ml, t_end, annotate=True)
+    top = max(float(result.plasma_ng_ml.max()), reference_range_ng_ml[1] if reference_range_ng_ml else 0.0)
+    if population is not None:
+        top = max(top, float(population.percentiles([95]).max()))
+    for series in (result.effect_site_ng_ml, result.metabolite_ng_ml):
+        if series is not None:
+            top = max(top, float(series.max()))
+    axes[0].set_ylim(0, top * 1.15 if top > 0 else 1.0)
+    axes[0].set_ylabel("Concentration (ng/mL)")
+    fig.suptitle(title or f"{result.model}: {info.drug}", fontsize=12, x=0.01, ha="left")
+
+    # legend and footnotes in their own row, so the layout engine keeps them apart
+    bottom = fig.add_subplot(grid[1, :])
+    bottom.axis("off")
+    handles, names = axes[-1].get_legend_handles_labels()
+    bottom.legend(
+        handles, names, loc="upper center", ncols=3 if split else 2, fontsize=8.5, frameon=False, borderaxespad=0
+    )
+    for i, line in enumerate(reversed(footer)):
+        warning = line.startswith("UNCERTAIN")
+        bottom.annotate(
+            line,
+            (0.0, 0.0),
+            xycoords="axes fraction",
+            xytext=(0, 11.5 * i),
+            textcoords="offset points",
+            fontsize=8.5 if warning else 7.5,
+            va="bottom",
+            color="#b00020" if warning else "#555555",
+            weight="bold" if warning else "normal",
+        )
+
+    buffer = io.BytesIO()
+    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
+    with matplotlib.rc_context({"svg.hashsalt": "ketaclinic"}):  # same input, same SVG bytes
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+    return buffer.getvalue()

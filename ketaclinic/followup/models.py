@@ -1,0 +1,81 @@
+"""Questionnaire links: how a patient fills PHQ-9, GAD-7 and pain measures from home without logging in.
+
+security.md "Input": patient links are single-purpose, unguessable (≥ 128-bit), expiring tokens. The raw token is
+256 random bits (``secrets.token_urlsafe(32)``) that only ever exists in the message sent to the patient; the database
+keeps its SHA-256, so a copy of the database cannot be turned into working links. One link opens one set of scales for
+one patient, once: after it is completed, revoked or past ``expires_at`` it shows nothing.
+
+``schedule_key`` makes sending idempotent: the scheduler derives one key per due questionnaire (for example the
+session order it precedes, or the follow-up date), and a unique constraint guarantees that running
+``send_questionnaires`` twice, or from two machines at once, creates one link.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ketaclinic.patients.models import Patient
+
+
+class QuestionnaireLink(models.Model):
+    class Purpose(models.TextChoices):
+        PRE_SESSION = "pre_session", "Before a treatment session"
+        FOLLOW_UP = "follow_up", "Follow-up"
+        MANUAL = "manual", "Sent by a clinician"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "Text message"
+        NONE = "none", "Not sent (no contact details)"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="questionnaire_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    instruments = models.JSONField(help_text="The scales this link opens, in order.")
+    schedule_key = models.CharField(max_length=120, unique=True)
+    session_order = models.ForeignKey(
+        "plans.SessionOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="questionnaire_links"
+    )
+    due_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the scheduler created it.",
+    )
+    expires_at = models.DateTimeField()
+    channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
+    sent_to = models.CharField(max_length=60, blank=True, help_text="Masked address, e.g. j***@example.org.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        # The table keeps the name it had when this model lived in ``outcomes`` (migrations moved the model, not
+        # the rows: followup 0001 and outcomes 0003 change Django's state only).
+        db_table = "outcomes_questionnairelink"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["patient", "created_at"]),
+            models.Index(fields=["sent_at", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} questionnaire for patient {self.patient_id} due {self.due_on}"
+
+    def usable(self, now: object = None) -> bool:
+        """Open for answers: not completed, not revoked, not expired."""
+        moment = now or timezone.now()
+        return self.completed_at is None and self.revoked_at is None and self.expires_at > moment  # type: ignore[operator]

@@ -1,0 +1,37 @@
+"""The follow-up app's pages. ``ketaclinic.urls`` mounts each list under its own prefix and URL namespace:
+
+- ``questionnaire_public_patterns`` at /q/ (namespace ``questionnaire``): the questionnaire a patient fills from a
+  link, no login;
+- ``questionnaire_patterns`` at /outcomes/questionnaires/ (``questionnaires``): staff send, see and revoke links;
+- ``trajectory_patterns`` at /outcomes/patient/ (``trajectory``): a patient's scores over time, flags, stop signal;
+- ``dashboard_patterns`` at /outcomes/dashboard/ (``dashboard``): the clinic outcomes dashboard and its CSV export;
+- ``plan_patterns`` under /plans/ (joined to the ``plans`` namespace): adjusting a plan from its trajectory.
+"""
+
+from django.urls import path
+
+from ketaclinic.followup.views import adjustments, dashboard, public, questionnaires, trajectory
+
+questionnaire_public_patterns = [
+    path("thanks/", public.thanks, name="thanks"),
+    path("<str:token>/", public.fill, name="fill"),
+]
+
+questionnaire_patterns = [
+    path("<int:patient_id>/", questionnaires.patient_links, name="patient_links"),
+    path("<int:patient_id>/revoke/", questionnaires.revoke, name="revoke"),
+]
+
+trajectory_patterns = [
+    path("<int:patient_id>/", trajectory.patient, name="patient"),
+    path("<int:patient_id>/chart.svg", trajectory.chart_svg, name="chart_svg"),
+]
+
+dashboard_patterns = [
+    path("", dashboard.index, name="index"),
+    path("export.csv", dashboard.export_csv, name="export_csv"),
+]
+
+plan_patterns = [
+    path("plan/<int:plan_id>/adjust/", adjustments.adjust, name="adjust"),
+]

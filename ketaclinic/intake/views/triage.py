@@ -1,0 +1,204 @@
+"""Front-desk triage of consultation requests: the queue, one request with its history, and its actions.
+
+Each action is a POST that calls one service; on a refusal the request page is shown again with the error next to
+the field. Every page that shows a request is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.forms import BaseForm
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ketaclinic.accounts.access import staff_view
+from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.roles import role_can
+from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.audit import services as audit
+from ketaclinic.intake.forms import consultation as forms
+from ketaclinic.intake.models import ConsultationRequest
+from ketaclinic.intake.queries import get_request_for_user, requests_visible_to
+from ketaclinic.intake.services import consultation
+from ketaclinic.patients.services import PATIENT_FIELDS
+from ketaclinic.patients.views import apply_errors
+
+OPEN = [ConsultationRequest.Status.NEW, ConsultationRequest.Status.CONTACTED, ConsultationRequest.Status.BOOKED]
+
+
+@require_GET
+@staff_view("consultation.triage")
+def request_list(request: AuthedRequest) -> HttpResponse:
+    filters = forms.RequestFilterForm(request.GET or {"status": "open"})
+    requests = requests_visible_to(request.user)
+    if filters.is_valid():
+        status = filters.cleaned_data["status"]
+        if status == "open":
+            requests = requests.filter(status__in=OPEN)
+        elif status:
+            requests = requests.filter(status=status)
+        if filters.cleaned_data["review"]:
+            requests = requests.filter(needs_clinical_review=True, clinical_reviewed_at__isnull=True)
+        query = filters.cleaned_data["q"].strip()
+        if query:
+            requests = requests.filter(
+                Q(family_name__icontains=query)
+                | Q(given_name__icontains=query)
+                | Q(email__iexact=query)
+                | Q(reference__iexact=query)
+            )
+    page = Paginator(requests.order_by("-submitted_at", "-pk"), 25).get_page(request.GET.get("page"))
+    audit.record(actor=request.user, action="consultation.list", detail={"results": page.paginator.count})
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {"page": page, "filters": filters, "querystring": params.urlencode()}
+    return render(request, "intake/triage/list.html", context)
+
+
+def _detail(request: AuthedRequest, item: ConsultationRequest, **bound: BaseForm | None) -> HttpResponse:
+    duplicates = consultation.find_duplicates(item, request.user)
+    context: dict[str, Any] = {
+        "item": item,
+        "events": item.events.select_related("actor"),
+        "duplicates": duplicates,
+        "status_form": None,
+        "note_form": bound.get("note_form") or forms.NoteForm(),
+        "review_form": None,
+        "link_form": None,
+    }
+    if item.is_open:
+        context["status_form"] = bound.get("status_form") or forms.StatusForm(request=item)
+        if duplicates.visible:
+            context["link_form"] = bound.get("link_form") or forms.LinkForm(candidates=duplicates.visible)
+    if role_can(request.user.role, "consultation.review"):
+        context["review_form"] = bound.get("review_form") or forms.ClinicalReviewForm()
+    audit.record(actor=request.user, action="consultation.view", obj=item)
+    return render(request, "intake/triage/detail.html", context)
+
+
+@require_GET
+@staff_view("consultation.triage")
+def request_detail(request: AuthedRequest, request_id: int) -> HttpResponse:
+    return _detail(request, get_request_for_user(request.user, request_id))
+
+
+@require_POST
+@staff_view("consultation.triage")
+def request_status(request: AuthedRequest, request_id: int) -> HttpResponse:
+    item = get_request_for_user(request.user, request_id)
+    form = forms.StatusForm(request.POST, request=item)
+    if form.is_valid():
+        try:
+            consultation.change_status(
+                by=request.user,
+                request=item,
+                to_status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+                consultation_at=form.cleaned_data["consultation_at"],
+                decline_reason=form.cleaned_data["decline_reason"],
+                expected_version=_version(request),
+            )
+        except (ValidationError, ServiceError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Status changed.")
+            return redirect("intake:request_detail", request_id=item.pk)
+    return _detail(request, item, status_form=form)
+
+
+@require_POST
+@staff_view("consultation.triage")
+def request_note(request: AuthedRequest, request_id: int) -> HttpResponse:
+    item = get_request_for_user(request.user, request_id)
+    form = forms.NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            consultation.add_note(by=request.user, request=item, note=form.cleaned_data["note"])
+        except (ValidationError, ServiceError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Note added.")
+            return redirect("intake:request_detail", request_id=item.pk)
+    return _detail(request, item, note_form=form)
+
+
+@require_POST
+@staff_view("consultation.review")
+def request_review(request: AuthedRequest, request_id: int) -> HttpResponse:
+    item = get_request_for_user(request.user, request_id)
+    form = forms.ClinicalReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            consultation.record_clinical_review(by=request.user, request=item, note=form.cleaned_data["note"])
+        except (ValidationError, ServiceError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Clinical review recorded.")
+            return redirect("intake:request_detail", request_id=item.pk)
+    return _detail(request, item, review_form=form)
+
+
+@require_POST
+@staff_view("consultation.triage")
+def request_link(request: AuthedRequest, request_id: int) -> HttpResponse:
+    item = get_request_for_user(request.user, request_id)
+    candidates = consultation.find_duplicates(item, request.user).visible
+    form = forms.LinkForm(request.POST, candidates=candidates)
+    if form.is_valid():
+        try:
+            consultation.link_to_patient(by=request.user, request=item, patient=form.cleaned_data["patient"])
+        except (ValidationError, ServiceError) as error:
+            apply_errors(form, error)
+        else:
+            patient = form.cleaned_data["patient"]
+            messages.success(request, f"Request linked to the existing patient {patient.full_name} ({patient.mrn}).")
+            return redirect("patients:chart", patient_id=patient.pk)
+    return _detail(request, item, link_form=form)
+
+
+def _version(request: AuthedRequest) -> int | None:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("consultation.triage")
+def request_convert(request: AuthedRequest, request_id: int) -> HttpResponse:
+    item = get_request_for_user(request.user, request_id)
+    if item.status not in consultation.CONVERTIBLE:
+        messages.info(request, "Only a request whose person was contacted or booked can be converted.")
+        return redirect("intake:request_detail", request_id=item.pk)
+    duplicates = consultation.find_duplicates(item, request.user)
+    show_acknowledge = bool(duplicates.visible or duplicates.elsewhere)
+    form = forms.ConvertForm(
+        request.POST or None,
+        user=request.user,
+        show_acknowledge=show_acknowledge,
+        initial={**consultation.patient_data_from(item), "location": item.location_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = consultation.convert_request(
+                by=request.user,
+                request=item,
+                location=form.cleaned_data["location"],
+                data={name: form.cleaned_data[name] for name in PATIENT_FIELDS},
+                primary_clinician=form.cleaned_data.get("primary_clinician"),
+                acknowledge_duplicates=bool(form.cleaned_data.get("acknowledge_duplicates")),
+                expected_version=_version(request),
+            )
+        except (ValidationError, ServiceError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{patient.full_name} is registered with MRN {patient.mrn}.")
+            return redirect("patients:chart", patient_id=patient.pk)
+    audit.record(actor=request.user, action="consultation.view", obj=item, detail={"page": "convert"})
+    return render(request, "intake/triage/convert.html", {"item": item, "form": form, "duplicates": duplicates})
