@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ketaclinic.followup.models import QuestionnaireLink
 from ketaclinic.followup.services import questionnaires as service
+from ketaclinic.followup.services import schedule as scheduler
 from ketaclinic.outcomes import sms
 from ketaclinic.patients import services as patients
 from ketaclinic.plans.models import SessionOrder, TreatmentPlan
@@ -44,7 +45,7 @@ def first_order(version: Any) -> Any:
 
 def test_a_pre_session_link_for_the_first_session_and_running_twice_changes_nothing(plan: Any, pat: Any) -> None:
     order = first_order(plan)
-    first = service.run_schedule(base_url=BASE)
+    first = scheduler.run_schedule(base_url=BASE)
     assert f"pre:{order.pk}" in first.issued and len(first.sent) == len(first.issued)
     link = QuestionnaireLink.objects.get(schedule_key=f"pre:{order.pk}")
     assert (link.purpose, link.session_order, link.instruments) == ("pre_session", order, ["phq9", "gad7"])
@@ -56,7 +57,7 @@ def test_a_pre_session_link_for_the_first_session_and_running_twice_changes_noth
     assert (link.channel, link.sent_to, link.send_attempts, link.last_error) == ("email", "p***@example.org", 1, "")
     assert mail.outbox[-1].to == ["pat@example.org"] and token_from(mail.outbox[-1].body)
     count, mails = QuestionnaireLink.objects.count(), len(mail.outbox)
-    second = service.run_schedule(base_url=BASE)
+    second = scheduler.run_schedule(base_url=BASE)
     assert second.issued == [] and f"pre:{order.pk}" in second.already and second.sent == []
     assert (QuestionnaireLink.objects.count(), len(mail.outbox)) == (count, mails)
 
@@ -82,7 +83,7 @@ def test_a_race_on_the_same_key_returns_the_winners_link_and_the_transaction_goe
 
 def test_a_stopped_plan_gets_no_questionnaires(plan: Any) -> None:
     TreatmentPlan.objects.filter(pk=plan.plan_id).update(status="stopped")
-    assert service.run_schedule(base_url=BASE).issued == []
+    assert scheduler.run_schedule(base_url=BASE).issued == []
     assert not QuestionnaireLink.objects.exists()
 
 
@@ -92,17 +93,17 @@ def test_after_the_series_a_follow_up_every_14_days_from_the_latest_score(plan: 
     zone = service.clinic_zone(pat)
     noon = dt.datetime.combine(last + dt.timedelta(days=13), dt.time(12), tzinfo=zone)
     with time_machine.travel(noon):
-        assert service.run_schedule(base_url=BASE).issued == []
+        assert scheduler.run_schedule(base_url=BASE).issued == []
     with time_machine.travel(noon + dt.timedelta(days=1), tick=False):
-        report = service.run_schedule(base_url=BASE)
+        report = scheduler.run_schedule(base_url=BASE)
         due = last + dt.timedelta(days=14)
         assert report.issued == [f"fu:{plan.plan_id}:{due.isoformat()}"]
         link = QuestionnaireLink.objects.get(purpose="follow_up")
         assert link.expires_at == timezone.now() + dt.timedelta(hours=72)
-        assert service.run_schedule(base_url=BASE).issued == []  # rerun before the patient answers
+        assert scheduler.run_schedule(base_url=BASE).issued == []  # rerun before the patient answers
         service.submit_answers(token=token_from(mail.outbox[-1].body), answers={"phq9": PHQ9_CALM, "gad7": GAD7})
     with time_machine.travel(noon + dt.timedelta(days=15)):
-        assert service.run_schedule(base_url=BASE).issued == [f"fu:{plan.plan_id}:{(due + dt.timedelta(14))}"]
+        assert scheduler.run_schedule(base_url=BASE).issued == [f"fu:{plan.plan_id}:{(due + dt.timedelta(14))}"]
 
 
 def test_a_pain_plan_adds_the_pain_score(pat: Any, bob: Any) -> None:
@@ -114,7 +115,7 @@ def test_a_pain_plan_adds_the_pain_score(pat: Any, bob: Any) -> None:
         dose_mg_per_kg=Decimal("1.2"),
         infusion_duration_min=240,
     )
-    service.run_schedule(base_url=BASE)
+    scheduler.run_schedule(base_url=BASE)
     assert QuestionnaireLink.objects.get(session_order=first_order(version)).instruments == ["phq9", "gad7", "pain_nrs"]
 
 
@@ -134,9 +135,9 @@ def test_a_failed_delivery_is_recorded_and_retried_up_to_the_limit(pat: Any, ali
     assert not delivery.sent and delivery.error == "Delivery failed (ConnectionError)."
     link = QuestionnaireLink.objects.get()
     assert (link.sent_at, link.send_attempts, service.link_status(link)) == (None, 1, "failed")
-    assert service.run_schedule(base_url=BASE).failed[0][0] == link.pk
-    service.run_schedule(base_url=BASE)
-    assert service.run_schedule(base_url=BASE).failed == []  # three attempts: the scheduler gives up
+    assert scheduler.run_schedule(base_url=BASE).failed[0][0] == link.pk
+    scheduler.run_schedule(base_url=BASE)
+    assert scheduler.run_schedule(base_url=BASE).failed == []  # three attempts: the scheduler gives up
     link.refresh_from_db()
     assert link.send_attempts == service.MAX_SEND_ATTEMPTS and "SMTP down" not in link.last_error
 

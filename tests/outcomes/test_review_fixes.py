@@ -12,6 +12,7 @@ from django.test import Client
 from ketaclinic.accounts.errors import PermissionDenied
 from ketaclinic.followup.models import QuestionnaireLink
 from ketaclinic.followup.services import questionnaires as service
+from ketaclinic.followup.services import schedule as scheduler
 from ketaclinic.outcomes.models import Measurement, SafetyAlert
 from ketaclinic.outcomes.services import acknowledge_alert
 from ketaclinic.patients import services as patients
@@ -32,7 +33,7 @@ def _fill_url(token: str) -> str:
 def _pre_session_link(pat: Any, bob: Any) -> tuple[QuestionnaireLink, str, SessionOrder]:
     version = signed_plan(pat, bob)
     order = version.orders.order_by("session_number").first()
-    service.run_schedule(base_url=BASE)
+    scheduler.run_schedule(base_url=BASE)
     link = QuestionnaireLink.objects.get(schedule_key=f"pre:{order.pk}")
     return link, token_from(mail.outbox[-1].body), order
 
@@ -50,7 +51,7 @@ def test_a_cancelled_order_is_neither_sent_nor_fillable(pat: Any, bob: Any) -> N
     link, token, order = _pre_session_link(pat, bob)
     SessionOrder.objects.filter(pk=order.pk).update(status=SessionOrder.Status.CANCELLED)  # the plan was stopped
     QuestionnaireLink.objects.filter(pk=link.pk).update(sent_at=None)
-    assert link.pk not in service.run_schedule(base_url=BASE).sent
+    assert link.pk not in scheduler.run_schedule(base_url=BASE).sent
     assert Client().get(_fill_url(token)).status_code == 410
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from ketaclinic.followup.services import questionnaires
+from ketaclinic.followup.services import schedule
 
 
 class Command(BaseCommand):
@@ -23,6 +23,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = questionnaires.run_schedule(base_url=options["base_url"], dry_run=options["dry_run"])
+        report = schedule.run_schedule(base_url=options["base_url"], dry_run=options["dry_run"])
         for line in report.lines(dry_run=options["dry_run"]):
             self.stdout.write(line)
