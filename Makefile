@@ -30,12 +30,14 @@ test: $(VENV)/.installed-dev test-browser-deps
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-## check: ruff (lint + format), mypy, import-linter, migrations up to date, `check --deploy` with production settings
+## check: ruff (lint + format), mypy, import-linter (domain purity, app layers), the architecture map, migrations up to date,
+## `check --deploy` with production settings
 check: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy ketaclinic
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_architecture_map.py
 	KETACLINIC_ENVIRONMENT=test KETACLINIC_DATA_DIR=$$(mktemp -d) $(BIN)/python -m django makemigrations --check --dry-run --settings=ketaclinic.settings
 	KETACLINIC_SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
 	  KETACLINIC_CHAIN_KEY=check-deploy-chain-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \

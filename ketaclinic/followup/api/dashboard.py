@@ -1,6 +1,6 @@
 """/api/v1/outcomes/dashboard: the clinic outcomes summary as JSON (aggregates only, no patient).
 
-The same figures as the dashboard page and its CSV (``outcomes.dashboard.summarise``), scoped to the caller's
+The same figures as the dashboard page and its CSV (``followup.queries.dashboard.summarise``), scoped to the caller's
 locations. Prescribers and clinic admins (``dashboard.view``); 401 without credentials, 403 for other roles, 422 for a
 filter the dashboard cannot use (the body names the field). Every read is audited.
 """

@@ -1,7 +1,7 @@
 """Adjust a running plan after reviewing the outcomes (issue 8): continue, booster interval, dose or route change, stop.
 
 Thin: load the plan through the patient's location (404 otherwise), show the evidence (flags and the stop-signal
-suggestion from ``outcomes.trajectory``), validate the form, call ``plans.adjustments.adjust_plan``.
+suggestion from ``followup.queries.trajectory``), validate the form, call ``followup.services.adjustments.adjust_plan``.
 """
 
 from __future__ import annotations
@@ -136,4 +136,4 @@ def adjust(request: AuthedRequest, plan_id: int) -> HttpResponse:
     view = trajectory.load(patient, with_adjustments=True)
     audit.record(actor=request.user, action="plan.adjust.view", obj=plan, patient_id=patient.pk)
     context = {"patient": patient, "plan": plan, "form": form, "view": view}
-    return render(request, "plans/adjust.html", context)
+    return render(request, "followup/adjust.html", context)

@@ -2,7 +2,7 @@
 
 Every score that measures whether treatment works goes through ``record_measurement``: the intake baseline
 (``intake.services.assessment``), the pre-dose score at the chair (``infusions.services.checkin``) and the questionnaire
-a patient fills from home (``outcomes.services.questionnaires``). Each call recomputes the patient's ``OutcomeCourse``
+a patient fills from home (``followup.services.questionnaires``). Each call recomputes the patient's ``OutcomeCourse``
 for that scale in the same transaction, with the clinical-rules.md §5 definitions implemented in
 ``ketaclinic.domain.outcomes`` (response, partial response, remission, IMMPACT pain improvement, relapse).
 """
