@@ -16,8 +16,7 @@ from ketaclinic.ledger.views.common import apply_errors
 
 REFUSED = (ValidationError, ServiceError)
 
-Done = tuple[str, HttpResponse]
-"""What a write returns when the service accepts it: the success message and where to go next."""
+Done = tuple[str, HttpResponse]  # what an accepted write returns: the success message and where to go next
 
 
 def submitted(request: AuthedRequest, form: BaseForm, act: Callable[[dict[str, Any]], Done]) -> HttpResponse | None:
