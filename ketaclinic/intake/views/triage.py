@@ -6,6 +6,7 @@ the field. Every page that shows a request is audited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +29,8 @@ from ketaclinic.intake.queries import get_request_for_user, requests_visible_to
 from ketaclinic.intake.services import consultation
 from ketaclinic.patients.services import PATIENT_FIELDS
 from ketaclinic.patients.views import apply_errors
+
+Done = tuple[str, HttpResponse]  # what an accepted action returns: the success message and where to go next
 
 OPEN = [ConsultationRequest.Status.NEW, ConsultationRequest.Status.CONTACTED, ConsultationRequest.Status.BOOKED]
 
@@ -88,28 +91,39 @@ def request_detail(request: AuthedRequest, request_id: int) -> HttpResponse:
     return _detail(request, get_request_for_user(request.user, request_id))
 
 
+def _submitted(request: AuthedRequest, form: BaseForm, act: Callable[[dict[str, Any]], Done]) -> HttpResponse | None:
+    """On a valid POST run ``act(form.cleaned_data)``: on success flash its message and return its redirect; on a
+    refusal put the errors next to their fields. None means: show the page with the form again."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            text, response = act(form.cleaned_data)
+        except (ValidationError, ServiceError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, text)
+            return response
+    return None
+
+
 @require_POST
 @staff_view("consultation.triage")
 def request_status(request: AuthedRequest, request_id: int) -> HttpResponse:
     item = get_request_for_user(request.user, request_id)
     form = forms.StatusForm(request.POST, request=item)
-    if form.is_valid():
-        try:
-            consultation.change_status(
-                by=request.user,
-                request=item,
-                to_status=form.cleaned_data["status"],
-                note=form.cleaned_data["note"],
-                consultation_at=form.cleaned_data["consultation_at"],
-                decline_reason=form.cleaned_data["decline_reason"],
-                expected_version=_version(request),
-            )
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Status changed.")
-            return redirect("intake:request_detail", request_id=item.pk)
-    return _detail(request, item, status_form=form)
+
+    def act(data: dict[str, Any]) -> Done:
+        consultation.change_status(
+            by=request.user,
+            request=item,
+            to_status=data["status"],
+            note=data["note"],
+            consultation_at=data["consultation_at"],
+            decline_reason=data["decline_reason"],
+            expected_version=_version(request),
+        )
+        return "Status changed.", redirect("intake:request_detail", request_id=item.pk)
+
+    return _submitted(request, form, act) or _detail(request, item, status_form=form)
 
 
 @require_POST
@@ -117,15 +131,12 @@ def request_status(request: AuthedRequest, request_id: int) -> HttpResponse:
 def request_note(request: AuthedRequest, request_id: int) -> HttpResponse:
     item = get_request_for_user(request.user, request_id)
     form = forms.NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            consultation.add_note(by=request.user, request=item, note=form.cleaned_data["note"])
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Note added.")
-            return redirect("intake:request_detail", request_id=item.pk)
-    return _detail(request, item, note_form=form)
+
+    def act(data: dict[str, Any]) -> Done:
+        consultation.add_note(by=request.user, request=item, note=data["note"])
+        return "Note added.", redirect("intake:request_detail", request_id=item.pk)
+
+    return _submitted(request, form, act) or _detail(request, item, note_form=form)
 
 
 @require_POST
@@ -133,15 +144,12 @@ def request_note(request: AuthedRequest, request_id: int) -> HttpResponse:
 def request_review(request: AuthedRequest, request_id: int) -> HttpResponse:
     item = get_request_for_user(request.user, request_id)
     form = forms.ClinicalReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            consultation.record_clinical_review(by=request.user, request=item, note=form.cleaned_data["note"])
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Clinical review recorded.")
-            return redirect("intake:request_detail", request_id=item.pk)
-    return _detail(request, item, review_form=form)
+
+    def act(data: dict[str, Any]) -> Done:
+        consultation.record_clinical_review(by=request.user, request=item, note=data["note"])
+        return "Clinical review recorded.", redirect("intake:request_detail", request_id=item.pk)
+
+    return _submitted(request, form, act) or _detail(request, item, review_form=form)
 
 
 @require_POST
@@ -150,16 +158,14 @@ def request_link(request: AuthedRequest, request_id: int) -> HttpResponse:
     item = get_request_for_user(request.user, request_id)
     candidates = consultation.find_duplicates(item, request.user).visible
     form = forms.LinkForm(request.POST, candidates=candidates)
-    if form.is_valid():
-        try:
-            consultation.link_to_patient(by=request.user, request=item, patient=form.cleaned_data["patient"])
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            patient = form.cleaned_data["patient"]
-            messages.success(request, f"Request linked to the existing patient {patient.full_name} ({patient.mrn}).")
-            return redirect("patients:chart", patient_id=patient.pk)
-    return _detail(request, item, link_form=form)
+
+    def act(data: dict[str, Any]) -> Done:
+        patient = data["patient"]
+        consultation.link_to_patient(by=request.user, request=item, patient=patient)
+        text = f"Request linked to the existing patient {patient.full_name} ({patient.mrn})."
+        return text, redirect("patients:chart", patient_id=patient.pk)
+
+    return _submitted(request, form, act) or _detail(request, item, link_form=form)
 
 
 def _version(request: AuthedRequest) -> int | None:
@@ -184,21 +190,21 @@ def request_convert(request: AuthedRequest, request_id: int) -> HttpResponse:
         show_acknowledge=show_acknowledge,
         initial={**consultation.patient_data_from(item), "location": item.location_id},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            patient = consultation.convert_request(
-                by=request.user,
-                request=item,
-                location=form.cleaned_data["location"],
-                data={name: form.cleaned_data[name] for name in PATIENT_FIELDS},
-                primary_clinician=form.cleaned_data.get("primary_clinician"),
-                acknowledge_duplicates=bool(form.cleaned_data.get("acknowledge_duplicates")),
-                expected_version=_version(request),
-            )
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"{patient.full_name} is registered with MRN {patient.mrn}.")
-            return redirect("patients:chart", patient_id=patient.pk)
+
+    def act(data: dict[str, Any]) -> Done:
+        patient = consultation.convert_request(
+            by=request.user,
+            request=item,
+            location=data["location"],
+            data={name: data[name] for name in PATIENT_FIELDS},
+            primary_clinician=data.get("primary_clinician"),
+            acknowledge_duplicates=bool(data.get("acknowledge_duplicates")),
+            expected_version=_version(request),
+        )
+        text = f"{patient.full_name} is registered with MRN {patient.mrn}."
+        return text, redirect("patients:chart", patient_id=patient.pk)
+
+    if done := _submitted(request, form, act):
+        return done
     audit.record(actor=request.user, action="consultation.view", obj=item, detail={"page": "convert"})
     return render(request, "intake/triage/convert.html", {"item": item, "form": form, "duplicates": duplicates})

@@ -6,8 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +13,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import ServiceError
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
@@ -23,10 +20,9 @@ from ketaclinic.domain.controlled import quantities
 from ketaclinic.ledger import forms, queries
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Container, Discrepancy, Kind, LedgerEntry, TheftLossReport
-from ketaclinic.ledger.views.common import apply_errors, form_page, sign_all
+from ketaclinic.ledger.views._forms import Done, submitted
+from ketaclinic.ledger.views.common import form_page, sign_all
 from ketaclinic.patients.queries import get_patient_for_user
-
-REFUSED = (ValidationError, ServiceError)
 
 
 def _location_summary(request: AuthedRequest, location: Any) -> dict[str, Any]:
@@ -145,29 +141,25 @@ def entry_detail(request: AuthedRequest, entry_id: int) -> HttpResponse:
 @staff_view("ledger.record")
 def receive(request: AuthedRequest) -> HttpResponse:
     form = forms.ReceiptForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            receipt = ledger.receive(
-                by=request.user,
-                location=data["location"],
-                product=data["product"],
-                supplier=data["supplier"],
-                lot_number=data["lot_number"],
-                expires_on=data["expires_on"],
-                container_count=data["container_count"],
-                invoice_ref=data["invoice_ref"],
-                occurred_at=data["occurred_at"],
-                labels=form.label_list() or None,
-                backdate_reason=data["backdate_reason"],
-            )
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            labels = ", ".join(c.label for c in receipt.containers)
-            messages.success(request, f"Received {len(receipt.entries)} container(s): {labels}.")
-            return redirect("ledger:containers")
-    return form_page(
+
+    def act(data: dict[str, Any]) -> Done:
+        receipt = ledger.receive(
+            by=request.user,
+            location=data["location"],
+            product=data["product"],
+            supplier=data["supplier"],
+            lot_number=data["lot_number"],
+            expires_on=data["expires_on"],
+            container_count=data["container_count"],
+            invoice_ref=data["invoice_ref"],
+            occurred_at=data["occurred_at"],
+            labels=form.label_list() or None,
+            backdate_reason=data["backdate_reason"],
+        )
+        labels = ", ".join(c.label for c in receipt.containers)
+        return f"Received {len(receipt.entries)} container(s): {labels}.", redirect("ledger:containers")
+
+    return submitted(request, form, act) or form_page(
         request,
         form,
         title="Receive stock",
@@ -186,35 +178,30 @@ def administer(request: AuthedRequest) -> HttpResponse:
         if request.GET.get("patient", "").isdigit():
             initial["patient"] = get_patient_for_user(request.user, int(request.GET["patient"])).pk
     form = forms.AdministrationForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        container = data["container"]
-        drawn = data.get("drawn_ml")
-        try:
-            needs_witness = drawn is not None and drawn > data["quantity_ml"]
-            signatures = sign_all(request, form, container.location) if needs_witness else {}
-            result = ledger.administer(
-                by=request.user,
-                container=container,
-                patient=data["patient"],
-                quantity_ml=data["quantity_ml"],
-                drawn_ml=drawn,
-                occurred_at=data["occurred_at"],
-                session_reference=data["session_reference"],
-                waste_manner=data["waste_manner"],
-                backdate_reason=data["backdate_reason"],
-                witness=signatures.get("witness"),
-            )
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            entry = result.entry
-            text = f"Administration #{entry.seq} recorded: {-entry.quantity_ml} mL ({-entry.quantity_mg} mg)"
-            if result.waste is not None:
-                text += f"; {-result.waste.quantity_ml} mL wasted, witnessed by {result.waste.witness_name}"
-            messages.success(request, text + ".")
-            return redirect("ledger:container", container_id=container.pk)
-    return form_page(
+
+    def act(data: dict[str, Any]) -> Done:
+        container, drawn = data["container"], data.get("drawn_ml")
+        needs_witness = drawn is not None and drawn > data["quantity_ml"]
+        signatures = sign_all(request, form, container.location) if needs_witness else {}
+        result = ledger.administer(
+            by=request.user,
+            container=container,
+            patient=data["patient"],
+            quantity_ml=data["quantity_ml"],
+            drawn_ml=drawn,
+            occurred_at=data["occurred_at"],
+            session_reference=data["session_reference"],
+            waste_manner=data["waste_manner"],
+            backdate_reason=data["backdate_reason"],
+            witness=signatures.get("witness"),
+        )
+        entry = result.entry
+        text = f"Administration #{entry.seq} recorded: {-entry.quantity_ml} mL ({-entry.quantity_mg} mg)"
+        if result.waste is not None:
+            text += f"; {-result.waste.quantity_ml} mL wasted, witnessed by {result.waste.witness_name}"
+        return text + ".", redirect("ledger:container", container_id=container.pk)
+
+    return submitted(request, form, act) or form_page(
         request,
         form,
         title="Record an administration",
@@ -229,30 +216,25 @@ def administer(request: AuthedRequest) -> HttpResponse:
 def waste(request: AuthedRequest) -> HttpResponse:
     initial = {"container": request.GET["container"]} if request.GET.get("container", "").isdigit() else {}
     form = forms.WasteForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def act(data: dict[str, Any]) -> Done:
         container = data["container"]
-        try:
-            signatures = sign_all(request, form, container.location)
-            entry = ledger.waste(
-                by=request.user,
-                container=container,
-                quantity_ml=data["quantity_ml"] or Decimal("0"),
-                close=data["close"],
-                manner=data["manner"],
-                reason=data["reason"],
-                occurred_at=data["occurred_at"],
-                backdate_reason=data["backdate_reason"],
-                witness=signatures["witness"],
-            )
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request, f"Waste #{entry.seq} recorded: {-entry.quantity_ml} mL, witnessed by {entry.witness_name}."
-            )
-            return redirect("ledger:container", container_id=container.pk)
-    return form_page(
+        signatures = sign_all(request, form, container.location)
+        entry = ledger.waste(
+            by=request.user,
+            container=container,
+            quantity_ml=data["quantity_ml"] or Decimal("0"),
+            close=data["close"],
+            manner=data["manner"],
+            reason=data["reason"],
+            occurred_at=data["occurred_at"],
+            backdate_reason=data["backdate_reason"],
+            witness=signatures["witness"],
+        )
+        text = f"Waste #{entry.seq} recorded: {-entry.quantity_ml} mL, witnessed by {entry.witness_name}."
+        return text, redirect("ledger:container", container_id=container.pk)
+
+    return submitted(request, form, act) or form_page(
         request,
         form,
         title="Record a witnessed waste",
@@ -266,15 +248,13 @@ def waste(request: AuthedRequest) -> HttpResponse:
 def quarantine(request: AuthedRequest, container_id: int) -> HttpResponse:
     container = queries.get_container_for_user(request.user, container_id)
     form = forms.QuarantineForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ledger.quarantine(by=request.user, container=container, reason=form.cleaned_data["reason"])
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"{container.label} is set aside for destruction or return.")
-            return redirect("ledger:container", container_id=container.pk)
-    return form_page(
+
+    def act(data: dict[str, Any]) -> Done:
+        ledger.quarantine(by=request.user, container=container, reason=data["reason"])
+        text = f"{container.label} is set aside for destruction or return."
+        return text, redirect("ledger:container", container_id=container.pk)
+
+    return submitted(request, form, act) or form_page(
         request,
         form,
         title=f"Set aside {container.label}",
@@ -290,25 +270,21 @@ def quarantine(request: AuthedRequest, container_id: int) -> HttpResponse:
 def adjust(request: AuthedRequest) -> HttpResponse:
     initial = {"container": request.GET["container"]} if request.GET.get("container", "").isdigit() else {}
     form = forms.AdjustmentForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            signatures = sign_all(request, form, data["container"].location)
-            entry = ledger.adjust(
-                by=request.user,
-                container=data["container"],
-                quantity_ml=data["quantity_ml"],
-                reason=data["reason"],
-                occurred_at=data["occurred_at"],
-                backdate_reason=data["backdate_reason"],
-                witness=signatures["witness"],
-            )
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"Adjustment #{entry.seq} recorded.")
-            return redirect("ledger:container", container_id=data["container"].pk)
-    return form_page(
+
+    def act(data: dict[str, Any]) -> Done:
+        signatures = sign_all(request, form, data["container"].location)
+        entry = ledger.adjust(
+            by=request.user,
+            container=data["container"],
+            quantity_ml=data["quantity_ml"],
+            reason=data["reason"],
+            occurred_at=data["occurred_at"],
+            backdate_reason=data["backdate_reason"],
+            witness=signatures["witness"],
+        )
+        return f"Adjustment #{entry.seq} recorded.", redirect("ledger:container", container_id=data["container"].pk)
+
+    return submitted(request, form, act) or form_page(
         request,
         form,
         title="Adjust the books",
@@ -322,17 +298,14 @@ def adjust(request: AuthedRequest) -> HttpResponse:
 def reverse(request: AuthedRequest, entry_id: int) -> HttpResponse:
     entry = queries.get_entry_for_user(request.user, entry_id)
     form = forms.ReversalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            signatures = sign_all(request, form, entry.location)
-            reversal = ledger.reverse(
-                by=request.user, entry=entry, reason=form.cleaned_data["reason"], witness=signatures["witness"]
-            )
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"Entry #{entry.seq} is reversed by #{reversal.seq}.")
-            return redirect("ledger:entry", entry_id=reversal.pk)
+
+    def act(data: dict[str, Any]) -> Done:
+        signatures = sign_all(request, form, entry.location)
+        reversal = ledger.reverse(by=request.user, entry=entry, reason=data["reason"], witness=signatures["witness"])
+        return f"Entry #{entry.seq} is reversed by #{reversal.seq}.", redirect("ledger:entry", entry_id=reversal.pk)
+
+    if done := submitted(request, form, act):
+        return done
     audit.record(actor=request.user, action="ledger.view_entry", obj=entry, patient_id=entry.patient_id)
     return form_page(
         request,
