@@ -74,9 +74,9 @@ for _module_name in (
     "plans.access_expectations",
     "infusions.access_expectations",
     "outcomes.access_expectations",
-    "outcomes.access_questionnaires",
-    "outcomes.access_trajectory",
-    "outcomes.access_dashboard",
+    "followup.access_questionnaires",
+    "followup.access_trajectory",
+    "followup.access_dashboard",
     "ledger.access_expectations",
 ):
     try:

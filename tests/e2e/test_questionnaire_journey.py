@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE, TABLET, assert_fits_width, give_authenticator, screenshot, sign_in, watch_errors
-from tests.outcomes.questionnaire_factories import send_link
+from tests.followup.questionnaire_factories import send_link
 
 pytestmark = pytest.mark.browser
 

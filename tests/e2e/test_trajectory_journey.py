@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE, assert_fits_width, give_authenticator, screenshot, sign_in
-from tests.outcomes.trajectory_factories import iv_series
+from tests.followup.trajectory_factories import iv_series
 
 pytestmark = pytest.mark.browser
 

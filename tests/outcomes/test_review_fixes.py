@@ -17,7 +17,7 @@ from ketaclinic.outcomes.models import Measurement, SafetyAlert
 from ketaclinic.outcomes.services import acknowledge_alert
 from ketaclinic.patients import services as patients
 from ketaclinic.plans.models import SessionOrder
-from tests.outcomes.questionnaire_factories import BASE, GAD7, form_data, signed_plan, token_from
+from tests.followup.questionnaire_factories import BASE, GAD7, form_data, signed_plan, token_from
 
 pytestmark = pytest.mark.django_db
 

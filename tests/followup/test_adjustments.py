@@ -14,7 +14,7 @@ from ketaclinic.audit.models import AuditEvent
 from ketaclinic.followup.services.adjustments import adjust_plan
 from ketaclinic.plans.models import PlanAdjustment, PlanVersion, SessionOrder, TreatmentPlan
 from tests.conftest import make_user, sign_in
-from tests.outcomes.trajectory_factories import iv_series, signed_iv_plan
+from tests.followup.trajectory_factories import iv_series, signed_iv_plan
 
 pytestmark = pytest.mark.django_db
 D = Decimal

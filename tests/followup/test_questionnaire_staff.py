@@ -13,7 +13,7 @@ from ketaclinic.accounts import services as accounts
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.followup.models import QuestionnaireLink
 from tests.conftest import sign_in
-from tests.outcomes.questionnaire_factories import send_link
+from tests.followup.questionnaire_factories import send_link
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/outcomes/questionnaire-links"

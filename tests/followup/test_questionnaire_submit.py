@@ -17,7 +17,7 @@ from ketaclinic.followup.services import questionnaires as service
 from ketaclinic.outcomes.models import Measurement, SafetyAlert
 from ketaclinic.outcomes.services.safety import raise_for_screen
 from ketaclinic.patients import services as patients
-from tests.outcomes.questionnaire_factories import GAD7, PHQ9_CALM, PHQ9_ITEM9, form_data, send_link
+from tests.followup.questionnaire_factories import GAD7, PHQ9_CALM, PHQ9_ITEM9, form_data, send_link
 
 pytestmark = pytest.mark.django_db
 

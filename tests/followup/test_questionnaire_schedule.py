@@ -22,7 +22,7 @@ from ketaclinic.followup.services import schedule as scheduler
 from ketaclinic.outcomes import sms
 from ketaclinic.patients import services as patients
 from ketaclinic.plans.models import SessionOrder, TreatmentPlan
-from tests.outcomes.questionnaire_factories import BASE, GAD7, PHQ9_CALM, signed_plan, token_from
+from tests.followup.questionnaire_factories import BASE, GAD7, PHQ9_CALM, signed_plan, token_from
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def test_without_an_email_address_the_link_goes_by_text_message(pat: Any, alice:
 
 
 def test_a_failed_delivery_is_recorded_and_retried_up_to_the_limit(pat: Any, alice: Any, settings: Any) -> None:
-    settings.EMAIL_BACKEND = "tests.outcomes.test_questionnaire_schedule.BrokenEmail"
+    settings.EMAIL_BACKEND = "tests.followup.test_questionnaire_schedule.BrokenEmail"
     delivery = service.send_now(by=alice, patient=pat, scales=["phq9"], base_url=BASE)
     # Only the exception's type is kept: a provider's message can carry the recipient's address.
     assert not delivery.sent and delivery.error == "Delivery failed (ConnectionError)."

@@ -18,7 +18,7 @@ from ketaclinic.audit.models import AuditEvent, RefusalTally
 from ketaclinic.followup.models import QuestionnaireLink
 from ketaclinic.followup.services import questionnaires as service
 from ketaclinic.outcomes.models import Measurement
-from tests.outcomes.questionnaire_factories import GAD7, PHQ9_CALM, form_data, send_link
+from tests.followup.questionnaire_factories import GAD7, PHQ9_CALM, form_data, send_link
 
 pytestmark = pytest.mark.django_db
 GENERIC = "This link cannot be used"

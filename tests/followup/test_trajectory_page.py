@@ -14,7 +14,7 @@ from django.utils.html import escape
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.followup.queries import trajectory
 from tests.conftest import make_patient, sign_in
-from tests.outcomes.trajectory_factories import T0, iv_series, score, signed_iv_plan, started_session
+from tests.followup.trajectory_factories import T0, iv_series, score, signed_iv_plan, started_session
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ EXPECTED: dict[str, dict[str, int]] = {
 
 
 def make_world(world: dict[str, Any]) -> dict[str, Any]:
-    from tests.outcomes.questionnaire_factories import send_link
+    from tests.followup.questionnaire_factories import send_link
 
     _, token = send_link(world["pat"], key="access-matrix")
     return {**world, "questionnaire_token": token}
