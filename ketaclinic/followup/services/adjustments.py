@@ -3,7 +3,8 @@
 ``adjust_plan`` is the one write path (views and any later API call it). It is keyword-only, atomic and audited, and
 needs the ``plans.adjust`` capability and a current prescribing licence, like signing (security.md: licence expiry
 disables signing). Every decision has a written reason and stores ``evidence``: a snapshot of the latest scores, the
-change from baseline and the stop-signal suggestion as the prescriber saw them (``followup.queries.trajectory.evidence``).
+change from baseline and the stop-signal suggestion as the prescriber saw them
+(``followup.queries.trajectory.evidence``).
 
 Kinds (``PlanAdjustment.Kind``):
 
