@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from ketaclinic.domain import eligibility
+from ketaclinic.domain.vocabulary import PAIN_INDICATIONS
 
 __all__ = [
     "BASE_INSTRUMENTS",
@@ -45,8 +45,6 @@ __all__ = [
 BASE_INSTRUMENTS: Final[tuple[str, ...]] = ("phq9", "gad7")
 #: The pain score added for pain patients (clinical-rules.md §5; instruments.md § pain_nrs).
 PAIN_INSTRUMENT: Final = "pain_nrs"
-#: Pain indications of the clinical-rules.md §1 vocabulary (one list, kept in domain.eligibility).
-PAIN_INDICATIONS: Final[frozenset[str]] = eligibility.PAIN_INDICATIONS
 
 Purpose = Literal["pre_session", "follow_up"]
 

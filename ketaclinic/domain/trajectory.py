@@ -16,9 +16,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from ketaclinic.domain import outcomes
+from ketaclinic.domain.vocabulary import IV_ROUTE
 
 __all__ = [
     "IV_ROUTE",
@@ -30,9 +31,6 @@ __all__ = [
     "reference_lines",
     "stop_assessment",
 ]
-
-#: The stop signal is about an IV ketamine series (clinical-rules.md §5: "Stop signal for an IV series").
-IV_ROUTE: Final = "iv"
 
 
 @dataclass(frozen=True)

@@ -21,29 +21,10 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import Location
 from ketaclinic.domain import body, eligibility, monitoring, treatment_resistance
+from ketaclinic.domain.vocabulary import INDICATION_CHOICES as INDICATION_CHOICES
+from ketaclinic.domain.vocabulary import PAIN_INDICATIONS as PAIN_INDICATIONS
+from ketaclinic.domain.vocabulary import ROUTE_CHOICES as ROUTE_CHOICES
 from ketaclinic.patients.models import PHONE, BodyMeasurement, EnteredInError, Medication, Patient, Recorded
-
-INDICATION_CHOICES = [
-    ("treatment_resistant_depression", "Treatment-resistant depression"),
-    ("major_depression", "Major depression"),
-    ("depression_with_suicidal_ideation", "Depression with acute suicidal ideation"),
-    ("crps", "Complex regional pain syndrome (CRPS)"),
-    ("fibromyalgia", "Fibromyalgia"),
-    ("neuropathic_pain", "Neuropathic pain"),
-    ("spinal_cord_injury_pain", "Spinal cord injury pain"),
-    ("cancer_pain", "Cancer pain"),
-    ("postsurgical_pain", "Postsurgical pain"),
-    ("other_chronic_pain", "Other chronic pain"),
-]
-ROUTE_CHOICES = [
-    ("iv", "IV infusion"),
-    ("im", "IM injection"),
-    ("intranasal_esketamine", "Esketamine nasal spray (Spravato)"),
-    ("intranasal", "Intranasal ketamine (compounded racemic)"),
-    ("oral", "Oral"),
-    ("sublingual", "Sublingual"),
-]
-PAIN_INDICATIONS = eligibility.PAIN_INDICATIONS
 
 
 class ConsultationRequest(models.Model):

@@ -19,11 +19,11 @@ from django.utils import timezone
 from ketaclinic.accounts.models import Clinic
 from ketaclinic.domain import dosing, protocols
 from ketaclinic.domain.protocols import Protocol
+from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE as ESKETAMINE_ROUTE
 from ketaclinic.intake.queries import current_decision_for
 from ketaclinic.patients.models import BodyMeasurement, Patient
 from ketaclinic.plans.models import ProtocolTuning
 
-ESKETAMINE_ROUTE = "intranasal_esketamine"
 KETAMINE_CONCENTRATIONS_MG_PER_ML = (Decimal("10"), Decimal("50"), Decimal("100"))
 """Ketamine HCl injection strengths (clinical-rules.md §3 "Products"); 50 and 100 mg/mL must be diluted for IV."""
 

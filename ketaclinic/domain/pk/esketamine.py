@@ -25,8 +25,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from .catalogue import Model, ModelInfo, Parameters, RandomEffects, add_effect_site, register
 from .inputs import Dose, Subject
+from .model import Model, ModelInfo, Parameters, RandomEffects, add_effect_site, register
 from .system import LinearSystem, SystemBuilder
 
 __all__ = ["ADMINISTRATION_WINDOW_MIN", "DEVICE_MG", "LATER_DEVICE_FACTOR", "EsketamineNasal", "device_factors"]

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from .catalogue import ASSUMED_OMEGA, Model, ModelInfo, Parameters, RandomEffects, add_effect_site, register
 from .inputs import EXTRAVASCULAR_ROUTES, ROUTES, Dose, Subject
+from .model import ASSUMED_OMEGA, Model, ModelInfo, Parameters, RandomEffects, add_effect_site, register
 from .routes import absorption
 from .system import LinearSystem, SystemBuilder
 

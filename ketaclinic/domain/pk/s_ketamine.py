@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from .catalogue import Model, ModelInfo, Parameters, RandomEffects, add_effect_site, register
 from .inputs import Dose, Subject
+from .model import Model, ModelInfo, Parameters, RandomEffects, add_effect_site, register
 from .system import LinearSystem, SystemBuilder
 
 __all__ = ["MW_KETAMINE_G_PER_MOL", "MW_NORKETAMINE_G_PER_MOL", "SKetamineNorketamine"]

@@ -33,8 +33,8 @@ from ketaclinic.accounts.models import Location, User
 from ketaclinic.domain import benchmarks as literature
 from ketaclinic.domain import instruments, protocols
 from ketaclinic.domain import outcomes as rules
+from ketaclinic.domain.vocabulary import INDICATION_CHOICES, ROUTE_CHOICES
 from ketaclinic.infusions.models import SessionAlert, SideEffect, TreatmentSession
-from ketaclinic.intake.models import INDICATION_CHOICES, ROUTE_CHOICES
 from ketaclinic.outcomes.models import OutcomeCourse, SafetyAlert
 
 #: Scales the dashboard can report (those with a course summary: clinical-rules.md §5 defines change for them).

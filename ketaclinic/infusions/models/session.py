@@ -15,10 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Location
+from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE as ESKETAMINE_ROUTE
 from ketaclinic.patients.models import PHONE, Patient
 from ketaclinic.plans.models import SessionOrder
-
-ESKETAMINE_ROUTE = "intranasal_esketamine"
 
 
 class TreatmentSession(models.Model):

@@ -1,0 +1,274 @@
+"""Dose checks: one racemic-ketamine dose against a protocol's ranges, ceilings, caps and minimums.
+
+Limits come from the protocol object (:mod:`ketaclinic.domain.protocols`), so no limit is written twice; figures and
+sources are ``shared/knowledge/clinical-rules.md`` §3 (low-dose ceiling, CRPS rates and caps, pain-infusion minimums).
+Checks return frozen :class:`DoseFinding` values with a severity from the protocol: ``hard_stop`` (label rules, never
+overridable), ``override_allowed`` (blocks unless a prescriber records a written reason, which the caller audits) or
+``caution`` (informs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Final
+
+from ketaclinic.domain.dosing.inputs import (
+    _DOSE_Q,
+    _MIN_PER_H,
+    _PER_KG_Q,
+    _RATE_Q,
+    Number,
+    _decimal,
+    _fmt,
+    _q,
+    _weight,
+)
+from ketaclinic.domain.protocols import Protocol, Severity
+from ketaclinic.domain.vocabulary import IV_ROUTE
+
+__all__ = ["DOSE_FINDING_CODES", "DoseCheck", "DoseFinding", "check_dose"]
+
+_SOURCE_LOW_DOSE: Final = "clinical-rules.md §3 Low-dose ceiling (Pennsylvania low-dose ketamine guideline 2020)"
+_SOURCE_CRPS: Final = "clinical-rules.md §3 CRPS, outpatient (Schwartzman, Pain 2009)"
+_SOURCE_PAIN_MIN: Final = "clinical-rules.md §3 Pain infusions, minimum (ASRA/AAPM/ASA 2018 as cited in NCT06916403)"
+
+DOSE_FINDING_CODES: Final[Mapping[str, str]] = {
+    "dose_below_range": "dose_range",
+    "dose_above_range": "dose_range",
+    "infusion_ceiling_exceeded": "infusion_mg_per_kg_per_h_max",
+    "bolus_ceiling_exceeded": "bolus_mg_per_kg_max",
+    "rate_per_kg_above_max": "rate_mg_per_kg_per_h_max",
+    "rate_above_max": "rate_mg_per_h_max",
+    "daily_total_above_max": "daily_mg_max",
+    "course_total_above_max": "course_mg_max",
+    "pain_infusion_too_short": "min_infusion_duration_min",
+    "pain_infusion_total_too_low": "min_session_total_mg",
+    "esketamine_dose_not_allowed": "allowed_doses_mg",
+}
+"""Every dose-finding code and the protocol limit (``protocols.LIMIT_NAMES``) whose severity it carries."""
+
+
+# --- Dose checks ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoseFinding:
+    """A dose outside a protocol limit. ``value`` and ``limit`` are in ``unit``; ``limit`` is None for a set rule.
+
+    ``override_reason`` holds the prescriber's written reason once an ``override_allowed`` finding is overridden.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    value: Decimal
+    limit: Decimal | None
+    unit: str
+    source: str
+    override_reason: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """True for a hard stop, and for an override-allowed finding nobody has overridden yet."""
+        if self.severity == "hard_stop":
+            return True
+        return self.severity == "override_allowed" and self.override_reason is None
+
+
+@dataclass(frozen=True)
+class DoseCheck:
+    """The checked dose, what it works out to, and every finding (in check order)."""
+
+    dose_mg: Decimal
+    mg_per_kg: Decimal | None
+    rate_mg_per_h: Decimal | None
+    rate_mg_per_kg_per_h: Decimal | None
+    findings: tuple[DoseFinding, ...]
+
+    @property
+    def blocked(self) -> bool:
+        """True when any finding still blocks the order."""
+        return any(finding.blocking for finding in self.findings)
+
+    @property
+    def requires_override(self) -> tuple[str, ...]:
+        """Codes a prescriber could override (with a written reason) to unblock the order."""
+        return tuple(f.code for f in self.findings if f.severity == "override_allowed" and f.override_reason is None)
+
+
+_SEVERITY_WORDS: Final[Mapping[str, str]] = {
+    "hard_stop": "Not allowed.",
+    "override_allowed": "Needs a prescriber override with a written reason.",
+    "caution": "Caution.",
+}
+
+
+def _finding(
+    protocol: Protocol, code: str, text: str, value: Decimal, limit: Decimal | None, unit: str, source: str
+) -> DoseFinding:
+    severity = protocol.severity(DOSE_FINDING_CODES[code])
+    return DoseFinding(code, severity, f"{text} {_SEVERITY_WORDS[severity]}", value, limit, unit, source)
+
+
+def _range_findings(protocol: Protocol, dose: Decimal, mg_per_kg: Decimal | None) -> list[DoseFinding]:
+    ranges: list[tuple[Decimal, Decimal, Decimal, str]] = []
+    if protocol.dose_mg_per_kg_min is not None and protocol.dose_mg_per_kg_max is not None and mg_per_kg is not None:
+        ranges.append((mg_per_kg, protocol.dose_mg_per_kg_min, protocol.dose_mg_per_kg_max, "mg/kg"))
+    if protocol.dose_mg_min is not None and protocol.dose_mg_max is not None:
+        ranges.append((dose, protocol.dose_mg_min, protocol.dose_mg_max, "mg"))
+    if not ranges or any(low <= value <= high for value, low, high, _ in ranges):
+        return []
+    value, low, high, unit = ranges[0]
+    accepted = " or ".join(f"{_fmt(lo)}–{_fmt(hi)} {u}" for _, lo, hi, u in ranges)
+    below = value < low
+    text = f"{_fmt(_q(value, _PER_KG_Q))} {unit} is {'below' if below else 'above'} the protocol range ({accepted})."
+    code = "dose_below_range" if below else "dose_above_range"
+    return [_finding(protocol, code, text, value, low if below else high, unit, protocol.sources[0])]
+
+
+def _apply_overrides(findings: list[DoseFinding], overrides: Mapping[str, str] | None) -> tuple[DoseFinding, ...]:
+    if not overrides:
+        return tuple(findings)
+    for code, given in overrides.items():
+        if code not in DOSE_FINDING_CODES:
+            raise ValueError(f"overrides: unknown finding code {code!r}")
+        if not isinstance(given, str) or not given.strip():
+            raise ValueError(f"overrides: the override of {code!r} needs a written reason")
+    result: list[DoseFinding] = []
+    for finding in findings:
+        reason = overrides.get(finding.code)
+        if reason is not None and finding.severity == "hard_stop":
+            raise ValueError(f"overrides: {finding.code!r} is a hard stop and cannot be overridden")
+        if reason is not None and finding.severity == "override_allowed":
+            finding = replace(finding, override_reason=reason.strip())
+        result.append(finding)
+    return tuple(result)
+
+
+def check_dose(
+    protocol: Protocol,
+    *,
+    dose_mg: Number,
+    dosing_weight_kg: Number | None = None,
+    duration_min: Number | None = None,
+    daily_mg_before: Number = 0,
+    course_mg_before: Number = 0,
+    overrides: Mapping[str, str] | None = None,
+) -> DoseCheck:
+    """Check one racemic-ketamine dose against ``protocol``'s limits (esketamine: :func:`check_esketamine_dose`).
+
+    ``dosing_weight_kg`` is required when the protocol has any mg/kg rule. ``duration_min`` applies to IV protocols
+    only (default: the protocol's infusion duration; 0 = IV bolus). ``daily_mg_before`` / ``course_mg_before`` are
+    amounts already given today / in this course, for the daily and course caps. ``overrides`` maps finding codes to
+    the prescriber's written reason: it clears ``override_allowed`` findings; overriding a hard stop, an unknown code
+    or a blank reason raises ``ValueError``.
+
+    Checks, in order: dose range (mg/kg and/or fixed mg; a dose inside either range passes), IV infusion low-dose
+    ceiling (mg/kg/h) and the protocol's rate caps, or the bolus ceiling for a dose given at once, daily and course
+    caps, and the pain-infusion minimums (duration and total).
+    """
+    if protocol.esketamine is not None:
+        raise ValueError(f"protocol: {protocol.id!r} is esketamine; use check_esketamine_dose")
+    dose = _decimal("dose_mg", dose_mg)
+    per_kg_rules = (
+        protocol.dose_mg_per_kg_min is not None and protocol.dose_mg_min is None,
+        protocol.infusion_mg_per_kg_per_h_max is not None,
+        protocol.bolus_mg_per_kg_max is not None,
+        protocol.rate_mg_per_kg_per_h_max is not None,
+    )
+    weight = None if dosing_weight_kg is None else _weight("dosing_weight_kg", dosing_weight_kg)
+    if weight is None and any(per_kg_rules):
+        raise ValueError(f"dosing_weight_kg: required for protocol {protocol.id!r} (it has mg/kg limits)")
+    if protocol.route == IV_ROUTE:
+        raw_duration = protocol.infusion_duration_min if duration_min is None else duration_min
+        duration = _decimal("duration_min", raw_duration, allow_zero=True)
+    elif duration_min is not None and duration_min != 0:
+        raise ValueError(f"duration_min: only IV protocols infuse (route is {protocol.route!r})")
+    else:
+        duration = Decimal(0)
+    daily_before = _decimal("daily_mg_before", daily_mg_before, allow_zero=True)
+    course_before = _decimal("course_mg_before", course_mg_before, allow_zero=True)
+
+    mg_per_kg = None if weight is None else dose / weight
+    rate = dose * _MIN_PER_H / duration if duration > 0 else None
+    rate_per_kg = None if rate is None or weight is None else rate / weight
+    findings = _range_findings(protocol, dose, mg_per_kg)
+    if rate is not None:
+        findings.extend(_rate_findings(protocol, rate, rate_per_kg))
+    elif (
+        protocol.bolus_mg_per_kg_max is not None and mg_per_kg is not None and mg_per_kg > protocol.bolus_mg_per_kg_max
+    ):
+        shown, ceiling = _fmt(_q(mg_per_kg, _PER_KG_Q)), _fmt(protocol.bolus_mg_per_kg_max)
+        text = f"A bolus of {shown} mg/kg is above the ceiling of {ceiling} mg/kg."
+        findings.append(
+            _finding(
+                protocol,
+                "bolus_ceiling_exceeded",
+                text,
+                mg_per_kg,
+                protocol.bolus_mg_per_kg_max,
+                "mg/kg",
+                _SOURCE_LOW_DOSE,
+            )
+        )
+    findings.extend(_total_findings(protocol, dose, duration, daily_before, course_before))
+    return DoseCheck(
+        dose_mg=_q(dose, _DOSE_Q),
+        mg_per_kg=None if mg_per_kg is None else _q(mg_per_kg, _PER_KG_Q),
+        rate_mg_per_h=None if rate is None else _q(rate, _RATE_Q),
+        rate_mg_per_kg_per_h=None if rate_per_kg is None else _q(rate_per_kg, _PER_KG_Q),
+        findings=_apply_overrides(findings, overrides),
+    )
+
+
+def _rate_findings(protocol: Protocol, rate: Decimal, rate_per_kg: Decimal | None) -> list[DoseFinding]:
+    findings: list[DoseFinding] = []
+    assert rate_per_kg is not None  # IV protocols always have per-kg ceilings, so check_dose required the weight
+    shown = _fmt(_q(rate_per_kg, _PER_KG_Q))
+    ceiling = protocol.infusion_mg_per_kg_per_h_max
+    if ceiling is not None and rate_per_kg > ceiling:
+        text = f"{shown} mg/kg/h is above the low-dose infusion ceiling of {_fmt(ceiling)} mg/kg/h."
+        findings.append(
+            _finding(protocol, "infusion_ceiling_exceeded", text, rate_per_kg, ceiling, "mg/kg/h", _SOURCE_LOW_DOSE)
+        )
+    per_kg_max = protocol.rate_mg_per_kg_per_h_max
+    if per_kg_max is not None and rate_per_kg > per_kg_max:
+        text = f"{shown} mg/kg/h is above the protocol rate of {_fmt(per_kg_max)} mg/kg/h."
+        findings.append(
+            _finding(protocol, "rate_per_kg_above_max", text, rate_per_kg, per_kg_max, "mg/kg/h", _SOURCE_CRPS)
+        )
+    rate_max = protocol.rate_mg_per_h_max
+    if rate_max is not None and rate > rate_max:
+        text = f"{_fmt(_q(rate, _RATE_Q))} mg/h is above the maximum of {_fmt(rate_max)} mg/h."
+        findings.append(_finding(protocol, "rate_above_max", text, rate, rate_max, "mg/h", _SOURCE_CRPS))
+    return findings
+
+
+def _total_findings(
+    protocol: Protocol, dose: Decimal, duration: Decimal, daily_before: Decimal, course_before: Decimal
+) -> list[DoseFinding]:
+    findings: list[DoseFinding] = []
+    for code, cap, total, what in (
+        ("daily_total_above_max", protocol.daily_mg_max, daily_before + dose, "today"),
+        ("course_total_above_max", protocol.course_mg_max, course_before + dose, "this course"),
+    ):
+        if cap is not None and total > cap:
+            text = f"{_fmt(total)} mg in total {what} is above the maximum of {_fmt(cap)} mg."
+            findings.append(_finding(protocol, code, text, total, cap, "mg", _SOURCE_CRPS))
+    min_duration = protocol.min_infusion_duration_min
+    if min_duration is not None and duration < min_duration:
+        text = f"A pain infusion of {_fmt(duration)} min is shorter than the {min_duration} min minimum."
+        findings.append(
+            _finding(
+                protocol, "pain_infusion_too_short", text, duration, Decimal(min_duration), "min", _SOURCE_PAIN_MIN
+            )
+        )
+    min_total = protocol.min_session_total_mg
+    if min_total is not None and dose < min_total:
+        text = f"A pain infusion of {_fmt(dose)} mg in total is below the {_fmt(min_total)} mg minimum."
+        findings.append(
+            _finding(protocol, "pain_infusion_total_too_low", text, dose, min_total, "mg", _SOURCE_PAIN_MIN)
+        )
+    return findings
