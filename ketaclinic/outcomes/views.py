@@ -9,15 +9,14 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.access import View, staff_view
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import Done, submitted
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
@@ -32,7 +31,6 @@ from ketaclinic.outcomes.queries import (
     sees_escalated_only,
     with_escalation_delay,
 )
-from ketaclinic.patients.views import apply_errors
 
 SHOW = {"mine": "Open, for me", "open": "All open", "all": "All, including acknowledged"}
 SHOW_ESCALATED = {"mine": "Escalated to me, still open", "open": "Escalated, still open", "all": "All escalated"}
@@ -87,17 +85,16 @@ def alert_detail(request: AuthedRequest, alert_id: int) -> HttpResponse:
     alert = with_escalation_delay([get_alert_for_user(request.user, alert_id)])[0]
     can_acknowledge = alert.is_open and role_can(request.user.role, "alerts.acknowledge")
     form = AcknowledgeForm(request.POST or None) if can_acknowledge else None
-    status = 200
-    if request.method == "POST" and form is None:
-        status = 409  # already acknowledged, or a role that may not (clinic admins read escalations): nothing to do
-    elif request.method == "POST" and form is not None and form.is_valid():
-        try:
-            services.acknowledge_alert(by=request.user, alert=alert, follow_up_note=form.cleaned_data["follow_up_note"])
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Alert acknowledged; your follow-up note is on record.")
-            return redirect("outcomes:alert_detail", alert_id=alert.pk)
+
+    def act(data: dict[str, Any]) -> Done:
+        services.acknowledge_alert(by=request.user, alert=alert, follow_up_note=data["follow_up_note"])
+        text = "Alert acknowledged; your follow-up note is on record."
+        return text, redirect("outcomes:alert_detail", alert_id=alert.pk)
+
+    if form is not None and (done := submitted(request, form, act)):
+        return done
+    # 409: already acknowledged, or a role that may not (clinic admins read escalations): nothing to do
+    status = 409 if request.method == "POST" and form is None else 200
     audit.record(actor=request.user, action="alert.view", obj=alert, patient_id=alert.patient_id)
     context = {
         "alert": alert,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import Http404, HttpResponse
@@ -13,25 +11,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import Done, submitted
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import body
 from ketaclinic.patients import forms, services
 from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to, search
-
-
-def apply_errors(form: BaseForm, error: ValidationError | ServiceError) -> None:
-    """Put a service's refusal next to the field it names (or at the top of the form)."""
-    if isinstance(error, ServiceError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-        return
-    for field, field_messages in error.message_dict.items():
-        target = field if field in form.fields else None
-        prefix = "" if target or field == NON_FIELD_ERRORS else f"{field.replace('_', ' ')}: "
-        for message in field_messages:
-            form.add_error(target, prefix + message)
 
 
 @require_GET
@@ -53,21 +39,20 @@ def patient_list(request: AuthedRequest) -> HttpResponse:
 @staff_view("patient.create")
 def patient_create(request: AuthedRequest) -> HttpResponse:
     form = forms.PatientForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in services.PATIENT_FIELDS}
-        try:
-            patient = services.create_patient(
-                by=request.user,
-                location=form.cleaned_data["location"],
-                data=data,
-                primary_clinician=form.cleaned_data.get("primary_clinician"),
-            )
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"{patient.full_name} is registered with MRN {patient.mrn}.")
-            return redirect("patients:chart", patient_id=patient.pk)
-    return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
+
+    def act(data: dict[str, Any]) -> Done:
+        patient = services.create_patient(
+            by=request.user,
+            location=data["location"],
+            data={name: data[name] for name in services.PATIENT_FIELDS},
+            primary_clinician=data.get("primary_clinician"),
+        )
+        text = f"{patient.full_name} is registered with MRN {patient.mrn}."
+        return text, redirect("patients:chart", patient_id=patient.pk)
+
+    return submitted(request, form, act) or render(
+        request, "patients/form.html", {"form": form, "title": "Register a patient"}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,17 +60,16 @@ def patient_create(request: AuthedRequest) -> HttpResponse:
 def patient_edit(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     form = forms.PatientForm(request.POST or None, instance=patient, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in services.PATIENT_FIELDS}
-        changes["primary_clinician"] = form.cleaned_data.get("primary_clinician")
-        try:
-            version = int(request.POST.get("version", patient.version))
-            services.update_patient(by=request.user, patient=patient, changes=changes, expected_version=version)
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Saved.")
-            return redirect("patients:chart", patient_id=patient.pk)
+
+    def act(data: dict[str, Any]) -> Done:
+        changes = {name: data[name] for name in services.PATIENT_FIELDS}
+        changes["primary_clinician"] = data.get("primary_clinician")
+        version = int(request.POST.get("version", patient.version))
+        services.update_patient(by=request.user, patient=patient, changes=changes, expected_version=version)
+        return "Saved.", redirect("patients:chart", patient_id=patient.pk)
+
+    if done := submitted(request, form, act):
+        return done
     # The form shows the patient's demographics and contact details: a patient-data read (security.md H4).
     audit.record(
         actor=request.user,
@@ -147,15 +131,14 @@ def _entry_view(kind: str) -> Any:
     def view(request: AuthedRequest, patient_id: int) -> HttpResponse:
         patient = get_patient_for_user(request.user, patient_id)
         form = form_class(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                service(by=request.user, patient=patient, **form.cleaned_data)
-            except (ValidationError, ServiceError) as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, f"{title}: saved.")
-                return redirect("patients:chart", patient_id=patient.pk)
-        return render(request, "patients/entry_form.html", {"form": form, "patient": patient, "title": title})
+
+        def act(data: dict[str, Any]) -> Done:
+            service(by=request.user, patient=patient, **data)
+            return f"{title}: saved.", redirect("patients:chart", patient_id=patient.pk)
+
+        return submitted(request, form, act) or render(
+            request, "patients/entry_form.html", {"form": form, "patient": patient, "title": title}
+        )
 
     view.__name__ = f"{kind}_create"
     return view
@@ -181,12 +164,12 @@ def entered_in_error(request: AuthedRequest, patient_id: int, kind: str, row_id:
     if row is None:
         raise Http404("No such entry.")
     form = forms.EnteredInErrorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.mark_entered_in_error(by=request.user, row=row, reason=form.cleaned_data["reason"])
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Marked entered in error; it stays in the chart, struck through.")
-            return redirect("patients:chart", patient_id=patient.pk)
-    return render(request, "patients/entered_in_error.html", {"form": form, "patient": patient, "row": row})
+
+    def act(data: dict[str, Any]) -> Done:
+        services.mark_entered_in_error(by=request.user, row=row, reason=data["reason"])
+        text = "Marked entered in error; it stays in the chart, struck through."
+        return text, redirect("patients:chart", patient_id=patient.pk)
+
+    return submitted(request, form, act) or render(
+        request, "patients/entered_in_error.html", {"form": form, "patient": patient, "row": row}
+    )

@@ -12,12 +12,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import Done, ServiceError, apply_errors, submitted
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import protocols
 from ketaclinic.patients.queries import get_patient_for_user
-from ketaclinic.patients.views import apply_errors
 from ketaclinic.plans import preview as pk_preview
 from ketaclinic.plans import services
 from ketaclinic.plans.evaluation import effective_protocol, evaluate
@@ -142,14 +141,14 @@ def _ke0(request: AuthedRequest) -> float | None:
 def plan_create(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     form = PlanForm(request.POST or None)
-    if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
-        try:
-            version = services.save_draft(by=request.user, patient=patient, data=form.to_input(_overrides(request)))
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Draft saved. Review the checks and the PK preview, then sign.")
-            return redirect("plans:version", version_id=version.pk)
+
+    def act(data: dict[str, Any]) -> Done:
+        version = services.save_draft(by=request.user, patient=patient, data=form.to_input(_overrides(request)))
+        text = "Draft saved. Review the checks and the PK preview, then sign."
+        return text, redirect("plans:version", version_id=version.pk)
+
+    if request.POST.get("action") != "preview" and (done := submitted(request, form, act)):
+        return done
     context: dict[str, Any] = (
         _evaluation_context(request, patient, form) if request.method == "POST" else {"form": form}
     )
@@ -169,16 +168,13 @@ def plan_edit(request: AuthedRequest, version_id: int) -> HttpResponse:
     initial = _initial_from(version)
     form = PlanForm(request.POST or None, initial=initial)
     patient = version.plan.patient
-    if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
-        try:
-            services.save_draft(
-                by=request.user, patient=patient, data=form.to_input(_overrides(request)), version=version
-            )
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Draft updated.")
-            return redirect("plans:version", version_id=version.pk)
+
+    def act(data: dict[str, Any]) -> Done:
+        services.save_draft(by=request.user, patient=patient, data=form.to_input(_overrides(request)), version=version)
+        return "Draft updated.", redirect("plans:version", version_id=version.pk)
+
+    if request.POST.get("action") != "preview" and (done := submitted(request, form, act)):
+        return done
     context: dict[str, Any] = (
         _evaluation_context(request, patient, form) if request.method == "POST" else {"form": form}
     )
@@ -215,21 +211,16 @@ def plan_amend(request: AuthedRequest, version_id: int) -> HttpResponse:
         raise Http404("Only a signed version can be amended.")
     form = AmendForm(request.POST or None, initial=_initial_from(signed))
     patient = signed.plan.patient
-    if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
-        try:
-            version = services.amend(
-                by=request.user,
-                signed=signed,
-                data=form.to_input(_overrides(request)),
-                reason=form.cleaned_data["change_reason"],
-            )
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request, f"Amendment saved as draft v{version.version}; sign it to replace v{signed.version}."
-            )
-            return redirect("plans:version", version_id=version.pk)
+
+    def act(data: dict[str, Any]) -> Done:
+        version = services.amend(
+            by=request.user, signed=signed, data=form.to_input(_overrides(request)), reason=data["change_reason"]
+        )
+        text = f"Amendment saved as draft v{version.version}; sign it to replace v{signed.version}."
+        return text, redirect("plans:version", version_id=version.pk)
+
+    if request.POST.get("action") != "preview" and (done := submitted(request, form, act)):
+        return done
     context: dict[str, Any] = (
         _evaluation_context(request, patient, form) if request.method == "POST" else {"form": form}
     )

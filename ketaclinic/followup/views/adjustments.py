@@ -9,20 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import Done, submitted
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.followup.queries import trajectory
 from ketaclinic.followup.services.adjustments import Kind, adjust_plan
 from ketaclinic.patients.queries import patients_visible_to
-from ketaclinic.patients.views import apply_errors
 from ketaclinic.plans.evaluation import KETAMINE_CONCENTRATIONS_MG_PER_ML
 from ketaclinic.plans.models import TreatmentPlan
 
@@ -118,21 +115,20 @@ def adjust(request: AuthedRequest, plan_id: int) -> HttpResponse:
     plan = _plan_for(request, plan_id)
     patient = plan.patient
     form = AdjustForm(request.POST or None)
-    if request.method == "POST" and plan.status == TreatmentPlan.Status.ACTIVE and form.is_valid():
-        try:
-            adjustment = adjust_plan(by=request.user, plan=plan, **form.service_kwargs())
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            if adjustment.draft_version is not None:
-                messages.success(
-                    request,
-                    f"Recorded. Draft amendment v{adjustment.draft_version.version} started: review the checks and "
-                    "sign it to change the orders.",
-                )
-                return redirect("plans:version", version_id=adjustment.draft_version.pk)
-            messages.success(request, f"Recorded: {adjustment.get_kind_display().lower()}.")
-            return redirect("trajectory:patient", patient_id=patient.pk)
+
+    def act(data: dict[str, Any]) -> Done:
+        adjustment = adjust_plan(by=request.user, plan=plan, **form.service_kwargs())
+        if (draft := adjustment.draft_version) is not None:
+            text = (
+                f"Recorded. Draft amendment v{draft.version} started: review the checks and sign it to change the "
+                "orders."
+            )
+            return text, redirect("plans:version", version_id=draft.pk)
+        text = f"Recorded: {adjustment.get_kind_display().lower()}."
+        return text, redirect("trajectory:patient", patient_id=patient.pk)
+
+    if plan.status == TreatmentPlan.Status.ACTIVE and (done := submitted(request, form, act)):
+        return done
     view = trajectory.load(patient, with_adjustments=True)
     audit.record(actor=request.user, action="plan.adjust.view", obj=plan, patient_id=patient.pk)
     context = {"patient": patient, "plan": plan, "form": form, "view": view}

@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ketaclinic.accounts.errors import apply_errors
 from ketaclinic.audit.middleware import client_ip
 from ketaclinic.followup.forms import HONEYPOT_FIELD, AnswersForm
 from ketaclinic.followup.services import questionnaires as service
-from ketaclinic.patients.views import apply_errors
 
 SESSION_KEY = "kc_questionnaire_done"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -10,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import Done, ServiceError, submitted
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
@@ -18,7 +20,6 @@ from ketaclinic.followup.forms import RevokeForm, SendForm
 from ketaclinic.followup.services import questionnaires as service
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import get_patient_for_user
-from ketaclinic.patients.views import apply_errors
 
 
 def _render(request: AuthedRequest, patient: Patient, form: SendForm | None, status: int = 200) -> HttpResponse:
@@ -42,25 +43,21 @@ def patient_links(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     can_send = role_can(request.user.role, "questionnaires.send")
     form = SendForm(request.POST if request.method == "POST" else None) if can_send else None
-    if request.method == "POST":
-        if form is None:
-            return HttpResponse(status=403)
-        if form.is_valid():
-            try:
-                delivery = service.send_now(
-                    by=request.user,
-                    patient=patient,
-                    scales=form.cleaned_data["instruments"],
-                    base_url=request.build_absolute_uri("/"),
-                )
-            except (ValidationError, ServiceError) as error:
-                apply_errors(form, error)
-            else:
-                if delivery.sent and delivery.link is not None:
-                    messages.success(request, f"Questionnaire link sent ({delivery.link.get_channel_display()}).")
-                else:
-                    messages.error(request, f"The link was created but could not be sent: {delivery.error}")
-                return redirect("questionnaires:patient_links", patient_id=patient.pk)
+    if request.method == "POST" and form is None:
+        return HttpResponse(status=403)
+
+    def act(data: dict[str, Any]) -> Done:
+        delivery = service.send_now(
+            by=request.user, patient=patient, scales=data["instruments"], base_url=request.build_absolute_uri("/")
+        )
+        if delivery.sent and delivery.link is not None:
+            messages.success(request, f"Questionnaire link sent ({delivery.link.get_channel_display()}).")
+        else:
+            messages.error(request, f"The link was created but could not be sent: {delivery.error}")
+        return redirect("questionnaires:patient_links", patient_id=patient.pk)
+
+    if form is not None and (done := submitted(request, form, act)):
+        return done
     audit.record(actor=request.user, action="questionnaire.list", patient_id=patient.pk)
     return _render(request, patient, form)
 

@@ -14,14 +14,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import ServiceError, apply_errors
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.infusions import forms
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.infusions.services import StaleSession, checklist, discharge, events, monitoring, rems
 from ketaclinic.infusions.services.common import protocol_for
-from ketaclinic.patients.views import apply_errors
 
 
 def session_url(session: TreatmentSession, anchor: str = "") -> str:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import Done, ServiceError, submitted
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import instruments
@@ -29,7 +29,6 @@ from ketaclinic.intake.services import assessment as services
 from ketaclinic.outcomes.queries import alerts_visible_to
 from ketaclinic.patients.forms import EnteredInErrorForm
 from ketaclinic.patients.queries import get_patient_for_user
-from ketaclinic.patients.views import apply_errors
 
 
 def _version(request: AuthedRequest) -> int | None:
@@ -143,18 +142,15 @@ def _model_section(form_class: Any, title: str, anchor: str) -> Any:
         if isinstance(item, HttpResponse):
             return item
         form = form_class(request.POST or None, instance=item)
-        if request.method == "POST" and form.is_valid():
-            changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
-            try:
-                services.update_assessment(
-                    by=request.user, assessment=item, changes=changes, expected_version=_version(request)
-                )
-            except (ValidationError, ServiceError) as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, f"{title}: saved.")
-                return redirect(_workspace_url(item, anchor))
-        return _section(request, item, form, title, version=item.version)
+
+        def act(data: dict[str, Any]) -> Done:
+            changes = {name: data[name] for name in form.Meta.fields}
+            services.update_assessment(
+                by=request.user, assessment=item, changes=changes, expected_version=_version(request)
+            )
+            return f"{title}: saved.", redirect(_workspace_url(item, anchor))
+
+        return submitted(request, form, act) or _section(request, item, form, title, version=item.version)
 
     return view
 
@@ -174,15 +170,12 @@ def trial_create(request: AuthedRequest, assessment_id: int) -> HttpResponse:
     if isinstance(item, HttpResponse):
         return item
     form = forms.TrialForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_trial(by=request.user, assessment=item, **form.cleaned_data)
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Antidepressant trial added.")
-            return redirect(_workspace_url(item, "trials"))
-    return _section(request, item, form, "Add an antidepressant trial")
+
+    def act(data: dict[str, Any]) -> Done:
+        services.add_trial(by=request.user, assessment=item, **data)
+        return "Antidepressant trial added.", redirect(_workspace_url(item, "trials"))
+
+    return submitted(request, form, act) or _section(request, item, form, "Add an antidepressant trial")
 
 
 @require_http_methods(["GET", "POST"])
@@ -199,14 +192,13 @@ def medications(request: AuthedRequest, assessment_id: int) -> HttpResponse:
             raise Http404("No such medication line.")
         services.set_medication_taking(by=request.user, line=line, taking=request.POST.get("taking") == "yes")
         return redirect("intake:medications", assessment_id=item.pk)
-    if request.method == "POST" and add_form.is_valid():
-        try:
-            services.add_medication(by=request.user, assessment=item, **add_form.cleaned_data)
-        except (ValidationError, ServiceError) as error:
-            apply_errors(add_form, error)
-        else:
-            messages.success(request, "Medication added to the reconciliation.")
-            return redirect("intake:medications", assessment_id=item.pk)
+
+    def act(data: dict[str, Any]) -> Done:
+        services.add_medication(by=request.user, assessment=item, **data)
+        return "Medication added to the reconciliation.", redirect("intake:medications", assessment_id=item.pk)
+
+    if done := submitted(request, add_form, act):
+        return done
     audit.record(actor=request.user, action="intake.view", obj=item, patient_id=item.patient_id)
     context = {
         "assessment": item,
@@ -228,15 +220,13 @@ def line_entered_in_error(request: AuthedRequest, assessment_id: int, kind: str,
     if row is None:
         raise Http404("No such entry.")
     form = EnteredInErrorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.mark_line_entered_in_error(by=request.user, row=row, reason=form.cleaned_data["reason"])
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Marked entered in error; it stays on the intake, struck through.")
-            return redirect(_workspace_url(item, "trials" if kind == "trial" else "medications"))
-    return _section(request, item, form, f"Mark entered in error: {row}", danger=True)
+
+    def act(data: dict[str, Any]) -> Done:
+        services.mark_line_entered_in_error(by=request.user, row=row, reason=data["reason"])
+        text = "Marked entered in error; it stays on the intake, struck through."
+        return text, redirect(_workspace_url(item, "trials" if kind == "trial" else "medications"))
+
+    return submitted(request, form, act) or _section(request, item, form, f"Mark entered in error: {row}", danger=True)
 
 
 @require_http_methods(["GET", "POST"])
@@ -251,24 +241,22 @@ def instrument(request: AuthedRequest, assessment_id: int, instrument_id: str) -
     current = item.responses.filter(instrument=instrument_id, entered_in_error=False).first()
     initial = forms.InstrumentForm.initial_from(current.answers, instrument_id == "cssrs_screener") if current else {}
     form = forms.InstrumentForm(request.POST or None, instrument=definition, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            response = services.record_instrument(
-                by=request.user, assessment=item, instrument=instrument_id, answers=form.answers()
+
+    def act(data: dict[str, Any]) -> Done:
+        response = services.record_instrument(
+            by=request.user, assessment=item, instrument=instrument_id, answers=form.answers()
+        )
+        band = f" ({response.band})" if response.band else ""
+        messages.success(request, f"{definition.name}: {response.total:g}{band}.")
+        if instruments.SUICIDALITY in response.flags:
+            messages.warning(
+                request,
+                "Suicide-risk screen positive: a safety alert is on the primary clinician's dashboard. "
+                "Follow the recommended action now.",
             )
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            band = f" ({response.band})" if response.band else ""
-            messages.success(request, f"{definition.name}: {response.total:g}{band}.")
-            if instruments.SUICIDALITY in response.flags:
-                messages.warning(
-                    request,
-                    "Suicide-risk screen positive: a safety alert is on the primary clinician's dashboard. "
-                    "Follow the recommended action now.",
-                )
-            return redirect(_workspace_url(item, "scales"))
-    return render(
+        return redirect(_workspace_url(item, "scales"))
+
+    return submitted(request, form, act) or render(
         request,
         "intake/instrument.html",
         {"assessment": item, "patient": item.patient, "form": form, "definition": definition, "current": current},

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import Done, submitted
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
@@ -22,7 +20,6 @@ from ketaclinic.intake.queries import current_decision_for, get_decision_for_use
 from ketaclinic.intake.services import decisions
 from ketaclinic.patients.forms import EnteredInErrorForm
 from ketaclinic.patients.queries import get_patient_for_user
-from ketaclinic.patients.views import apply_errors
 
 LEVEL_LABELS = {"absolute": "Absolute: cannot be overridden", "relative": "Relative: override with a reason"}
 
@@ -63,22 +60,22 @@ def eligibility_review(request: AuthedRequest, patient_id: int) -> HttpResponse:
             amending = current.version if current else None
             form = SignForm(request.POST or None, review=review, amending=amending)
             context["form"] = form
-            if request.method == "POST" and form.is_valid():
-                try:
-                    decision = decisions.sign_decision(
-                        by=request.user,
-                        assessment=intake,
-                        routes=form.cleaned_data["routes"],
-                        outcome=form.cleaned_data["outcome"],
-                        conditions_text=form.cleaned_data["conditions_text"],
-                        overrides=form.overrides(),
-                        amendment_reason=form.cleaned_data.get("amendment_reason", ""),
-                    )
-                except (ValidationError, ServiceError) as error:
-                    apply_errors(form, error)
-                else:
-                    messages.success(request, f"Eligibility decision version {decision.version} signed.")
-                    return redirect("intake:decision_detail", decision_id=decision.pk)
+
+            def act(data: dict[str, Any]) -> Done:
+                decision = decisions.sign_decision(
+                    by=request.user,
+                    assessment=intake,
+                    routes=data["routes"],
+                    outcome=data["outcome"],
+                    conditions_text=data["conditions_text"],
+                    overrides=form.overrides(),
+                    amendment_reason=data.get("amendment_reason", ""),
+                )
+                text = f"Eligibility decision version {decision.version} signed."
+                return text, redirect("intake:decision_detail", decision_id=decision.pk)
+
+            if done := submitted(request, form, act):
+                return done
     if request.method == "POST" and context["form"] is None:
         status = 403 if not context["can_sign"] else 409  # a role or licence that may not sign, or nothing to sign
     audit.record(actor=request.user, action="eligibility.review", obj=patient, patient_id=patient.pk)
@@ -112,16 +109,14 @@ def _decision_context(decision: EligibilityDecision) -> dict[str, Any]:
 def decision_entered_in_error(request: AuthedRequest, decision_id: int) -> HttpResponse:
     decision = get_decision_for_user(request.user, decision_id)
     form = EnteredInErrorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            decisions.mark_decision_entered_in_error(
-                by=request.user, decision=decision, reason=form.cleaned_data["reason"]
-            )
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Decision marked entered in error; it stays on record, struck through.")
-            return redirect("intake:patient_intakes", patient_id=decision.patient_id)
+
+    def act(data: dict[str, Any]) -> Done:
+        decisions.mark_decision_entered_in_error(by=request.user, decision=decision, reason=data["reason"])
+        text = "Decision marked entered in error; it stays on record, struck through."
+        return text, redirect("intake:patient_intakes", patient_id=decision.patient_id)
+
+    if done := submitted(request, form, act):
+        return done
     audit.record(actor=request.user, action="eligibility.view", obj=decision, patient_id=decision.patient_id)
     return render(
         request, "intake/decision_eie.html", {"decision": decision, "patient": decision.patient, "form": form}

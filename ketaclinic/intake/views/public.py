@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ketaclinic.accounts.errors import apply_errors
 from ketaclinic.audit.middleware import client_ip
 from ketaclinic.intake.forms.consultation import HONEYPOT_FIELD, ConsultationRequestForm
 from ketaclinic.intake.services import consultation
-from ketaclinic.patients.views import apply_errors
 
 SESSION_KEY = "kc_consultation_reference"
 

@@ -6,11 +6,9 @@ the field. Every page that shows a request is audited.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import BaseForm
@@ -19,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import Done, submitted
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
@@ -28,9 +26,6 @@ from ketaclinic.intake.models import ConsultationRequest
 from ketaclinic.intake.queries import get_request_for_user, requests_visible_to
 from ketaclinic.intake.services import consultation
 from ketaclinic.patients.services import PATIENT_FIELDS
-from ketaclinic.patients.views import apply_errors
-
-Done = tuple[str, HttpResponse]  # what an accepted action returns: the success message and where to go next
 
 OPEN = [ConsultationRequest.Status.NEW, ConsultationRequest.Status.CONTACTED, ConsultationRequest.Status.BOOKED]
 
@@ -91,20 +86,6 @@ def request_detail(request: AuthedRequest, request_id: int) -> HttpResponse:
     return _detail(request, get_request_for_user(request.user, request_id))
 
 
-def _submitted(request: AuthedRequest, form: BaseForm, act: Callable[[dict[str, Any]], Done]) -> HttpResponse | None:
-    """On a valid POST run ``act(form.cleaned_data)``: on success flash its message and return its redirect; on a
-    refusal put the errors next to their fields. None means: show the page with the form again."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            text, response = act(form.cleaned_data)
-        except (ValidationError, ServiceError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, text)
-            return response
-    return None
-
-
 @require_POST
 @staff_view("consultation.triage")
 def request_status(request: AuthedRequest, request_id: int) -> HttpResponse:
@@ -123,7 +104,7 @@ def request_status(request: AuthedRequest, request_id: int) -> HttpResponse:
         )
         return "Status changed.", redirect("intake:request_detail", request_id=item.pk)
 
-    return _submitted(request, form, act) or _detail(request, item, status_form=form)
+    return submitted(request, form, act) or _detail(request, item, status_form=form)
 
 
 @require_POST
@@ -136,7 +117,7 @@ def request_note(request: AuthedRequest, request_id: int) -> HttpResponse:
         consultation.add_note(by=request.user, request=item, note=data["note"])
         return "Note added.", redirect("intake:request_detail", request_id=item.pk)
 
-    return _submitted(request, form, act) or _detail(request, item, note_form=form)
+    return submitted(request, form, act) or _detail(request, item, note_form=form)
 
 
 @require_POST
@@ -149,7 +130,7 @@ def request_review(request: AuthedRequest, request_id: int) -> HttpResponse:
         consultation.record_clinical_review(by=request.user, request=item, note=data["note"])
         return "Clinical review recorded.", redirect("intake:request_detail", request_id=item.pk)
 
-    return _submitted(request, form, act) or _detail(request, item, review_form=form)
+    return submitted(request, form, act) or _detail(request, item, review_form=form)
 
 
 @require_POST
@@ -165,7 +146,7 @@ def request_link(request: AuthedRequest, request_id: int) -> HttpResponse:
         text = f"Request linked to the existing patient {patient.full_name} ({patient.mrn})."
         return text, redirect("patients:chart", patient_id=patient.pk)
 
-    return _submitted(request, form, act) or _detail(request, item, link_form=form)
+    return submitted(request, form, act) or _detail(request, item, link_form=form)
 
 
 def _version(request: AuthedRequest) -> int | None:
@@ -204,7 +185,7 @@ def request_convert(request: AuthedRequest, request_id: int) -> HttpResponse:
         text = f"{patient.full_name} is registered with MRN {patient.mrn}."
         return text, redirect("patients:chart", patient_id=patient.pk)
 
-    if done := _submitted(request, form, act):
+    if done := submitted(request, form, act):
         return done
     audit.record(actor=request.user, action="consultation.view", obj=item, detail={"page": "convert"})
     return render(request, "intake/triage/convert.html", {"item": item, "form": form, "duplicates": duplicates})

@@ -1,37 +1,24 @@
-"""Helpers the ledger views share: errors next to their fields, and witnesses signing in the form."""
+"""Helpers the ledger views share: the write flow (a witness's refusal next to its fields) and witnesses signing."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts import errors
 from ketaclinic.accounts.models import Location
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.ledger.forms import WitnessMixin
 from ketaclinic.ledger.services import witnesses
 
-FIELD_ALIASES = {"drawn_ml": "drawn_ml", "labels": "labels", "witness": "witness_username"}
-
-
-def apply_errors(form: BaseForm, error: ValidationError | ServiceError) -> None:
-    """Put a service's refusal next to the field it names (or at the top of the form)."""
-    if isinstance(error, ServiceError):
-        name = FIELD_ALIASES.get(error.field or "", error.field)
-        if name == "second_witness":
-            name = "second_witness_username"
-        form.add_error(name if name in form.fields else None, error.message)
-        return
-    for field, messages in error.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(
-                target, message if target else f"{field.replace('_', ' ')}: {message}".replace("__all__: ", "")
-            )
+# A service names a witness by its prefix; the form asks for the witness's username under that prefix.
+submitted = partial(
+    errors.submitted, aliases={"witness": "witness_username", "second_witness": "second_witness_username"}
+)
 
 
 def sign_all(request: AuthedRequest, form: Any, location: Location) -> dict[str, witnesses.WitnessSignature | None]:

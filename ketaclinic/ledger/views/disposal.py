@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import Done
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
@@ -20,32 +20,27 @@ from ketaclinic.domain.controlled import deadlines
 from ketaclinic.ledger import forms, queries
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import TheftLossReport
-from ketaclinic.ledger.views.common import apply_errors, form_page, sign_all
-
-REFUSED = (ValidationError, ServiceError)
+from ketaclinic.ledger.views.common import form_page, sign_all, submitted
 
 
 @require_http_methods(["GET", "POST"])
 @staff_view("ledger.record")
 def transfer(request: AuthedRequest) -> HttpResponse:
     form = forms.TransferForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            entries = ledger.transfer_out(
-                by=request.user,
-                containers=list(data["containers"]),
-                reverse_distributor=data["reverse_distributor"],
-                reference=data["reference"],
-                occurred_at=data["occurred_at"],
-                backdate_reason=data["backdate_reason"],
-            )
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"{len(entries)} container(s) transferred to {data['reverse_distributor'].name}.")
-            return redirect("ledger:containers")
-    return form_page(
+
+    def act(data: dict[str, Any]) -> Done:
+        entries = ledger.transfer_out(
+            by=request.user,
+            containers=list(data["containers"]),
+            reverse_distributor=data["reverse_distributor"],
+            reference=data["reference"],
+            occurred_at=data["occurred_at"],
+            backdate_reason=data["backdate_reason"],
+        )
+        text = f"{len(entries)} container(s) transferred to {data['reverse_distributor'].name}."
+        return text, redirect("ledger:containers")
+
+    return submitted(request, form, act) or form_page(
         request,
         form,
         title="Transfer to a reverse distributor",
@@ -59,28 +54,26 @@ def transfer(request: AuthedRequest) -> HttpResponse:
 @staff_view("ledger.record")
 def destroy(request: AuthedRequest) -> HttpResponse:
     form = forms.DestructionForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def act(data: dict[str, Any]) -> Done:
         containers = list(data["containers"])
-        try:
-            signatures = sign_all(request, form, containers[0].location)
-            record = ledger.destroy(
-                by=request.user,
-                containers=containers,
-                method=data["method"],
-                place=data["place"],
-                notes=data["notes"],
-                occurred_at=data["occurred_at"],
-                backdate_reason=data["backdate_reason"],
-                witness=signatures["witness"],
-                second_witness=signatures["second_witness"],
-            )
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"Destruction recorded ({record.entries.count()} containers, Form 41 data).")
-            return redirect("ledger:containers")
-    return form_page(
+        signatures = sign_all(request, form, containers[0].location)
+        record = ledger.destroy(
+            by=request.user,
+            containers=containers,
+            method=data["method"],
+            place=data["place"],
+            notes=data["notes"],
+            occurred_at=data["occurred_at"],
+            backdate_reason=data["backdate_reason"],
+            witness=signatures["witness"],
+            second_witness=signatures["second_witness"],
+        )
+        return f"Destruction recorded ({record.entries.count()} containers, Form 41 data).", redirect(
+            "ledger:containers"
+        )
+
+    return submitted(request, form, act) or form_page(
         request,
         form,
         title="Destroy stock (DEA Form 41)",
@@ -111,27 +104,24 @@ def _states(report: TheftLossReport, today: dt.date) -> dict[str, str]:
 @staff_view("ledger.record")
 def theft_loss_new(request: AuthedRequest) -> HttpResponse:
     form = forms.TheftLossForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            report = ledger.report_theft_loss(
-                by=request.user,
-                kind=data["kind"],
-                discovered_at=data["discovered_at"],
-                description=data["description"],
-                items=[ledger.LostItem(container=data["container"], quantity_ml=data["quantity_ml"])],
-                backdate_reason=data["backdate_reason"],
-            )
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            messages.warning(
-                request,
-                f"Report recorded. Written notice to the DEA is due by {report.notice_due_on:%a %d %b %Y}; "
-                f"DEA Form 106 by {report.form_106_due_on:%a %d %b %Y}.",
-            )
-            return redirect("ledger:theft_loss", report_id=report.pk)
-    return form_page(
+
+    def act(data: dict[str, Any]) -> Done:
+        report = ledger.report_theft_loss(
+            by=request.user,
+            kind=data["kind"],
+            discovered_at=data["discovered_at"],
+            description=data["description"],
+            items=[ledger.LostItem(container=data["container"], quantity_ml=data["quantity_ml"])],
+            backdate_reason=data["backdate_reason"],
+        )
+        messages.warning(
+            request,
+            f"Report recorded. Written notice to the DEA is due by {report.notice_due_on:%a %d %b %Y}; "
+            f"DEA Form 106 by {report.form_106_due_on:%a %d %b %Y}.",
+        )
+        return redirect("ledger:theft_loss", report_id=report.pk)
+
+    return submitted(request, form, act) or form_page(
         request,
         form,
         title="Report a theft or significant loss",
@@ -153,22 +143,17 @@ def theft_loss_detail(request: AuthedRequest, report_id: int) -> HttpResponse:
         audit.record(actor=request.user, action="access.denied", outcome="denied", detail={"path": request.path})
         messages.error(request, "Your role may not record this.")
         return redirect("ledger:theft_loss", report_id=report.pk)
-    try:
-        if action == "notice" and notice_form.is_valid():
-            ledger.record_notice_sent(by=request.user, report=report, sent_at=notice_form.cleaned_data["sent_at"])
-            messages.success(request, "Written notice recorded.")
-            return redirect("ledger:theft_loss", report_id=report.pk)
-        if action == "form106" and form_106.is_valid():
-            ledger.record_form_106(
-                by=request.user,
-                report=report,
-                filed_at=form_106.cleaned_data["filed_at"],
-                reference=form_106.cleaned_data["reference"],
-            )
-            messages.success(request, "DEA Form 106 filing recorded.")
-            return redirect("ledger:theft_loss", report_id=report.pk)
-    except REFUSED as error:
-        apply_errors(notice_form if action == "notice" else form_106, error)
+
+    def notice(data: dict[str, Any]) -> Done:
+        ledger.record_notice_sent(by=request.user, report=report, sent_at=data["sent_at"])
+        return "Written notice recorded.", redirect("ledger:theft_loss", report_id=report.pk)
+
+    def filed(data: dict[str, Any]) -> Done:
+        ledger.record_form_106(by=request.user, report=report, filed_at=data["filed_at"], reference=data["reference"])
+        return "DEA Form 106 filing recorded.", redirect("ledger:theft_loss", report_id=report.pk)
+
+    if done := submitted(request, notice_form, notice) or submitted(request, form_106, filed):
+        return done
     audit.record(actor=request.user, action="ledger.view_theft_loss", obj=report)
     entries = report.entries.select_related("container", "product").order_by("seq")
     return render(

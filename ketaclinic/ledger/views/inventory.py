@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import Done
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
@@ -17,9 +18,7 @@ from ketaclinic.ledger import forms, queries
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Discrepancy, Inventory
 from ketaclinic.ledger.services.common import policy_for
-from ketaclinic.ledger.views.common import apply_errors, clear_secrets, form_page, sign_all
-
-REFUSED = (ValidationError, ServiceError)
+from ketaclinic.ledger.views.common import clear_secrets, form_page, sign_all, submitted
 
 
 @require_GET
@@ -41,22 +40,19 @@ def inventory_list(request: AuthedRequest) -> HttpResponse:
 @staff_view("ledger.inventory")
 def inventory_new(request: AuthedRequest) -> HttpResponse:
     form = forms.InventoryStartForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            inventory = ledger.start_inventory(
-                by=request.user,
-                location=data["location"],
-                kind=data["kind"],
-                taken_at=data["taken_at"],
-                business_timing=data["business_timing"],
-                notes=data["notes"],
-            )
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            return redirect("ledger:inventory", inventory_id=inventory.pk)
-    return form_page(
+
+    def act(data: dict[str, Any]) -> Done:
+        inventory = ledger.start_inventory(
+            by=request.user,
+            location=data["location"],
+            kind=data["kind"],
+            taken_at=data["taken_at"],
+            business_timing=data["business_timing"],
+            notes=data["notes"],
+        )
+        return redirect("ledger:inventory", inventory_id=inventory.pk)
+
+    return submitted(request, form, act) or form_page(
         request,
         form,
         title="Start an inventory",
@@ -73,27 +69,26 @@ def inventory_detail(request: AuthedRequest, inventory_id: int) -> HttpResponse:
     lines = list(inventory.lines.select_related("container__lot__product").order_by("container__label"))
     editable = inventory.status == Inventory.Status.IN_PROGRESS and role_can(request.user.role, "ledger.inventory")
     form = forms.CountForm(request.POST if request.method == "POST" and editable else None, lines=lines)
-    if request.method == "POST" and editable and form.is_valid():
+
+    def act(data: dict[str, Any]) -> Done:
         counts = {
             line.pk: ledger.Count(
-                counted_ml=form.cleaned_data[f"counted_{line.pk}"],
-                estimated=form.cleaned_data[f"estimated_{line.pk}"],
-                estimation_reason=form.cleaned_data[f"reason_{line.pk}"],
+                counted_ml=data[f"counted_{line.pk}"],
+                estimated=data[f"estimated_{line.pk}"],
+                estimation_reason=data[f"reason_{line.pk}"],
             )
             for line in lines
         }
-        try:
-            ledger.record_counts(by=request.user, inventory=inventory, counts=counts)
-            if request.POST.get("action") == "finalise":
-                ledger.finalise_inventory(by=request.user, inventory=inventory)
-                found = Discrepancy.objects.filter(line__inventory=inventory).count()
-                messages.success(request, f"Inventory finalised: {found} discrepanc{'y' if found == 1 else 'ies'}.")
-            else:
-                messages.success(request, "Counts saved.")
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            return redirect("ledger:inventory", inventory_id=inventory.pk)
+        ledger.record_counts(by=request.user, inventory=inventory, counts=counts)
+        text = "Counts saved."
+        if request.POST.get("action") == "finalise":
+            ledger.finalise_inventory(by=request.user, inventory=inventory)
+            found = Discrepancy.objects.filter(line__inventory=inventory).count()
+            text = f"Inventory finalised: {found} discrepanc{'y' if found == 1 else 'ies'}."
+        return text, redirect("ledger:inventory", inventory_id=inventory.pk)
+
+    if done := submitted(request, form, act):
+        return done
     audit.record(actor=request.user, action="ledger.view_inventory", obj=inventory)
     discrepancies = Discrepancy.objects.filter(line__inventory=inventory).select_related("container")
     return render(
@@ -111,30 +106,27 @@ def discrepancy_detail(request: AuthedRequest, discrepancy_id: int) -> HttpRespo
     action = request.POST.get("action") if request.method == "POST" and can_act else None
     annotate = forms.AnnotateForm(request.POST if action == "annotate" else None, prefix="annotate")
     escalate = forms.EscalateForm(request.POST if action == "escalate" else None, prefix="escalate")
-    try:
-        if action == "annotate" and annotate.is_valid():
-            data = annotate.cleaned_data
-            signatures = sign_all(request, annotate, discrepancy.location) if data["adjust_books"] else {}
-            ledger.annotate_discrepancy(
-                by=request.user,
-                discrepancy=discrepancy,
-                annotation=data["annotation"],
-                adjust_books=data["adjust_books"],
-                witness=signatures.get("witness"),
-            )
-            messages.success(request, "Discrepancy annotated.")
-            return redirect("ledger:discrepancy", discrepancy_id=discrepancy.pk)
-        if action == "escalate" and escalate.is_valid():
-            report = ledger.escalate_discrepancy(
-                by=request.user,
-                discrepancy=discrepancy,
-                kind=escalate.cleaned_data["kind"],
-                description=escalate.cleaned_data["description"],
-            )
-            messages.warning(request, f"Escalated: written notice due by {report.notice_due_on:%a %d %b %Y}.")
-            return redirect("ledger:theft_loss", report_id=report.pk)
-    except REFUSED as error:
-        apply_errors(annotate if action == "annotate" else escalate, error)
+
+    def annotated(data: dict[str, Any]) -> Done:
+        signatures = sign_all(request, annotate, discrepancy.location) if data["adjust_books"] else {}
+        ledger.annotate_discrepancy(
+            by=request.user,
+            discrepancy=discrepancy,
+            annotation=data["annotation"],
+            adjust_books=data["adjust_books"],
+            witness=signatures.get("witness"),
+        )
+        return "Discrepancy annotated.", redirect("ledger:discrepancy", discrepancy_id=discrepancy.pk)
+
+    def escalated(data: dict[str, Any]) -> Done:
+        report = ledger.escalate_discrepancy(
+            by=request.user, discrepancy=discrepancy, kind=data["kind"], description=data["description"]
+        )
+        messages.warning(request, f"Escalated: written notice due by {report.notice_due_on:%a %d %b %Y}.")
+        return redirect("ledger:theft_loss", report_id=report.pk)
+
+    if done := submitted(request, annotate, annotated) or submitted(request, escalate, escalated):
+        return done
     clear_secrets(annotate)
     audit.record(actor=request.user, action="ledger.view_discrepancy", obj=discrepancy)
     return render(

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import Done
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.domain.controlled import deadlines
 from ketaclinic.ledger import forms, queries
@@ -19,9 +17,7 @@ from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import LedgerPolicy, Registrant
 from ketaclinic.ledger.models import setup as defaults
 from ketaclinic.ledger.services.common import policy_for
-from ketaclinic.ledger.views.common import apply_errors, form_page
-
-REFUSED = (ValidationError, ServiceError)
+from ketaclinic.ledger.views.common import form_page, submitted
 
 # Where each policy default comes from: a rule (cited) or ketaclinic's clinic policy default (no rule gives one).
 POLICY_SOURCES = {
@@ -66,32 +62,26 @@ def registrant_edit(request: AuthedRequest, location_id: int) -> HttpResponse:
     location = queries.get_location_for_user(request.user, location_id)
     instance = Registrant.objects.filter(location=location).first()
     form = forms.RegistrantForm(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            ledger.save_registrant(by=request.user, location=location, values=values)
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"DEA registration of {location.name} saved.")
-            return redirect("ledger:setup")
-    return form_page(request, form, title=f"DEA registration — {location.name}", submit="Save registration")
+
+    def act(data: dict[str, Any]) -> Done:
+        ledger.save_registrant(by=request.user, location=location, values={n: data[n] for n in form.Meta.fields})
+        return f"DEA registration of {location.name} saved.", redirect("ledger:setup")
+
+    title = f"DEA registration — {location.name}"
+    return submitted(request, form, act) or form_page(request, form, title=title, submit="Save registration")
 
 
 def _model_form(
     request: AuthedRequest, *, form_class: Any, service: Any, instance: Any, title: str, key: str
 ) -> HttpResponse:
     form = form_class(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            service(by=request.user, clinic=request.user.clinic, values=values, **{key: instance})
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"{title}: saved.")
-            return redirect("ledger:setup")
-    return form_page(request, form, title=title)
+
+    def act(data: dict[str, Any]) -> Done:
+        values = {name: data[name] for name in form.Meta.fields}
+        service(by=request.user, clinic=request.user.clinic, values=values, **{key: instance})
+        return f"{title}: saved.", redirect("ledger:setup")
+
+    return submitted(request, form, act) or form_page(request, form, title=title)
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,16 +147,13 @@ def supplier_edit(request: AuthedRequest, supplier_id: int) -> HttpResponse:
 def policy_edit(request: AuthedRequest) -> HttpResponse:
     policy = policy_for(request.user.clinic_id)
     form = forms.PolicyForm(request.POST or None, instance=policy)
-    if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            ledger.save_policy(by=request.user, clinic=request.user.clinic, values=values)  # type: ignore[arg-type]
-        except REFUSED as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Ledger settings saved.")
-            return redirect("ledger:setup")
-    return form_page(
+
+    def act(data: dict[str, Any]) -> Done:
+        values = {name: data[name] for name in form.Meta.fields}
+        ledger.save_policy(by=request.user, clinic=request.user.clinic, values=values)  # type: ignore[arg-type]
+        return "Ledger settings saved.", redirect("ledger:setup")
+
+    return submitted(request, form, act) or form_page(
         request,
         form,
         title="Ledger settings",

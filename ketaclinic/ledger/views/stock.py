@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.access import staff_view
+from ketaclinic.accounts.errors import Done
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
@@ -20,8 +21,7 @@ from ketaclinic.domain.controlled import quantities
 from ketaclinic.ledger import forms, queries
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Container, Discrepancy, Kind, LedgerEntry, TheftLossReport
-from ketaclinic.ledger.views._forms import Done, submitted
-from ketaclinic.ledger.views.common import form_page, sign_all
+from ketaclinic.ledger.views.common import form_page, sign_all, submitted
 from ketaclinic.patients.queries import get_patient_for_user
 
 
