@@ -66,6 +66,8 @@ def test_prescriber_reviews_the_trajectory_and_stops_the_series(
     expect(page.get_by_text("Recorded: stop treatment.")).to_be_visible()
     expect(page.get_by_test_id("adjustments-table")).to_contain_text("Less than 20 % improvement")
     expect(page.get_by_test_id("stop-signal")).to_contain_text("The treatment plan is stopped.")
+    # The page's chart is its own request: wait for it, so the live server is idle when the test's database goes.
+    assert chart_loaded(page)
     screenshot(page, "trajectory-4-stopped-768")
     version.plan.refresh_from_db()
     assert version.plan.status == "stopped"
