@@ -1,4 +1,5 @@
-"""The ``ketaclinic`` command (CONTRACTS §2): demo, serve, manage, seed, token, audit, ledger, backup, restore, pk."""
+"""The ``ketaclinic`` command (CONTRACTS §2): demo, serve, manage, seed, token, audit, ledger, jobs, backup, restore,
+pk. ``ketaclinic --data-dir DIR COMMAND`` works on DIR (a demo directory brings its own settings)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,43 @@ def _demo_environment(data_dir: Path) -> None:
     os.environ.pop("DATABASE_URL", None)  # the demo always uses its own embedded SQLite file
 
 
+DEMO_MARKER = "demo-credentials.json"
+
+
+def is_demo_directory(path: Path) -> bool:
+    """A directory ``ketaclinic demo`` set up (it holds the demo's credentials file and secret key)."""
+    return (path / DEMO_MARKER).is_file() and (path / "secret-key").is_file()
+
+
+def use_data_dir(explicit: str | None) -> Path | None:
+    """Point a maintenance command (manage, audit, ledger, token, backup …) at a data directory.
+
+    ``--data-dir DIR`` names it; a demo directory gets the demo's environment (its SQLite file and secret key), any
+    other directory becomes ``KETACLINIC_DATA_DIR``. Without the flag, and with no configuration in the environment
+    (no secret key, no environment, no database URL), the demo's own default (``$KETACLINIC_DATA_DIR`` or
+    ``demo-data``) is used when it holds a demo — the same discovery ``ketaclinic demo`` uses. Returns the demo
+    directory in use, or None.
+    """
+    if explicit is not None:
+        path = Path(explicit).resolve()
+        if not path.is_dir():
+            raise CommandError(f"--data-dir {explicit}: no such directory", code=2)
+        if is_demo_directory(path):
+            _demo_environment(path)
+            return path
+        os.environ["KETACLINIC_DATA_DIR"] = str(path)
+        return None
+    configured = ("KETACLINIC_SECRET_KEY", "KETACLINIC_SECRET_KEY_FILE", "KETACLINIC_ENVIRONMENT", "DATABASE_URL")
+    if any(name in os.environ for name in configured):
+        return None
+    default = Path(os.environ.get("KETACLINIC_DATA_DIR", "demo-data")).resolve()
+    if is_demo_directory(default):
+        _demo_environment(default)
+        print(f"ketaclinic: using the demo clinic in {default}", file=sys.stderr)
+        return default
+    return None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir).resolve()
     if args.reset:
@@ -80,7 +118,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _print_logins(url, stored["users"], credentials_file)
     if args.no_serve:
         return 0
-    return _gunicorn(host=args.host, port=args.port, workers=2)
+    # The demo has no cron: the scheduled jobs (questionnaires, alert escalation) run beside the server.
+    jobs = _start_jobs_runner(data_dir, base_url=url, every_min=DEMO_JOBS_EVERY_MIN)
+    print(f"Scheduled jobs (questionnaires, alert escalation) run every {DEMO_JOBS_EVERY_MIN} min.", flush=True)
+    try:
+        return _gunicorn(host=args.host, port=args.port, workers=2)
+    finally:
+        jobs.terminate()
+        jobs.wait(timeout=10)
+
+
+DEMO_JOBS_EVERY_MIN = 5
+
+
+def _start_jobs_runner(data_dir: Path, *, base_url: str, every_min: float) -> Any:
+    import subprocess
+
+    from ketaclinic import serving
+
+    command = [sys.executable, "-m", "ketaclinic", "--data-dir", str(data_dir), "jobs"]
+    command += ["--every", f"{every_min:g}", "--base-url", base_url]
+    return subprocess.Popen(command, preexec_fn=serving.die_with_parent)  # noqa: S603 (our own command, no shell)
 
 
 def _print_logins(url: str, users: list[dict[str, Any]], path: Path) -> None:
@@ -270,11 +328,56 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- jobs -------------------------------------------------------------------------------------------------------------
+
+#: The jobs a clinic runs on a timer (README "Measurement-based care"), as management command arguments.
+SCHEDULED_JOBS: tuple[tuple[str, ...], ...] = (("send_questionnaires",), ("escalate_alerts",))
+
+
+def run_jobs_once(base_url: str | None) -> bool:
+    """Run every scheduled job once; print what each did. True when all succeeded (a failing job does not stop the
+    others: each is idempotent and retried on the next round)."""
+    from django.core.management import call_command
+    from django.db import close_old_connections
+
+    ok = True
+    for job in SCHEDULED_JOBS:
+        arguments = [*job, "--base-url", base_url] if job[0] == "send_questionnaires" and base_url else list(job)
+        try:
+            call_command(*arguments)
+        except Exception as exc:
+            print(f"ketaclinic jobs: {job[0]} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            ok = False
+        finally:
+            close_old_connections()
+    return ok
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    if args.every <= 0:
+        raise CommandError("--every must be more than 0 minutes", code=2)
+    setup_django()
+    import time
+
+    while True:
+        ok = run_jobs_once(args.base_url)
+        if args.once:
+            return 0 if ok else 1
+        time.sleep(args.every * 60)
+
+
 # --- parser -----------------------------------------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ketaclinic", description="The software a ketamine therapy clinic runs on.")
+    parser.add_argument(
+        "--data-dir",
+        dest="home",
+        metavar="DIR",
+        help="data directory to work on (a demo directory brings its own settings); default: the environment's, "
+        "else the demo's when one exists",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the demo clinic on an embedded SQLite database")
@@ -327,6 +430,12 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_checkpoint.add_argument("--append", metavar="FILE", help="also append it to FILE (keep FILE off-site)")
     ledger_checkpoint.set_defaults(func=cmd_ledger_checkpoint)
 
+    jobs = sub.add_parser("jobs", help="run the scheduled jobs (questionnaires, alert escalation) on a timer")
+    jobs.add_argument("--every", type=float, default=5, metavar="MIN", help="minutes between rounds (default 5)")
+    jobs.add_argument("--once", action="store_true", help="run one round and exit (for cron)")
+    jobs.add_argument("--base-url", help="public address used in questionnaire links (default: the setting)")
+    jobs.set_defaults(func=cmd_jobs)
+
     backup = sub.add_parser("backup", help="consistent online backup of the database")
     backup.add_argument("path")
     backup.set_defaults(func=cmd_backup)
@@ -346,6 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.core.exceptions import ImproperlyConfigured
 
     try:
+        if args.command not in ("demo", "pk"):
+            use_data_dir(args.home)
         return int(args.func(args))
     except ImproperlyConfigured as exc:
         print(f"ketaclinic: configuration error: {exc}", file=sys.stderr)

@@ -15,14 +15,16 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 300, cwd: Path = REPO
+) -> subprocess.CompletedProcess[str]:
     clean = {key: value for key, value in os.environ.items() if not key.startswith(("KETACLINIC_", "DATABASE_URL"))}
     clean.pop("DJANGO_SETTINGS_MODULE", None)
     clean.update(env or {})
     return subprocess.run(  # noqa: S603 (our own interpreter and module)
         [sys.executable, "-m", "ketaclinic", *args],
         env=clean,
-        cwd=REPO,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
@@ -47,9 +49,32 @@ def test_demo_sets_up_once_and_writes_the_credentials(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "demo-credentials.json").read_text())["users"] == credentials["users"]
     assert "Loading the demo clinic" not in again.stdout
 
+    # Maintenance commands work on the demo directory with no hand-set environment (issue 15).
+    for command in (("audit", "verify"), ("ledger", "verify"), ("manage", "check")):
+        done = run("--data-dir", str(tmp_path), *command)
+        assert done.returncode == 0, (command, done.stderr)
+    assert "audit chain intact" in run("--data-dir", str(tmp_path), "audit", "verify").stdout
+    jobs = run("--data-dir", str(tmp_path), "jobs", "--once", "--base-url", "http://127.0.0.1:8123/")
+    assert jobs.returncode == 0, jobs.stderr
+    assert "alerts escalated" in jobs.stdout or "alert escalated" in jobs.stdout
+    assert "already issued" in jobs.stdout or "issued" in jobs.stdout
+    # Without the flag, from the directory that holds the demo's default `demo-data/`: the same discovery as `demo`.
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "demo-data").symlink_to(tmp_path)
+    found = run("audit", "verify", cwd=tmp_path / "home")
+    assert found.returncode == 0, found.stderr
+    assert "using the demo clinic" in found.stderr
+
     reset = run("demo", "--data-dir", str(tmp_path), "--no-serve", "--reset")
     assert reset.returncode == 0, reset.stderr
     assert json.loads((tmp_path / "demo-credentials.json").read_text())["users"] != credentials["users"]
+
+
+def test_data_dir_must_exist_and_jobs_need_a_positive_interval(tmp_path: Path) -> None:
+    missing = run("--data-dir", str(tmp_path / "nowhere"), "audit", "verify")
+    assert missing.returncode == 2 and "no such directory" in missing.stderr
+    bad = run("jobs", "--every", "0", env=sqlite_env(tmp_path / "db.sqlite3"))
+    assert bad.returncode == 2 and "--every must be more than 0" in bad.stderr
 
 
 def sqlite_env(path: Path) -> dict[str, str]:
