@@ -179,7 +179,9 @@ def _password() -> str:
 def load() -> list[DemoLogin]:
     """Create the demo clinic once. Returns the logins (passwords in clear, to write to the credentials file)."""
     rng = random.Random(RANDOM_SEED)
-    clinic = accounts.create_clinic(by=None, name=CLINIC_NAME, timezone_name="America/New_York")
+    clinic = accounts.create_clinic(
+        by=None, name=CLINIC_NAME, timezone_name="America/Chicago"
+    )  # Springfield, IL: US Central time
     locations = [
         accounts.create_location(
             by=None,

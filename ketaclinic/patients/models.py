@@ -193,7 +193,8 @@ class BodyMeasurement(EnteredInError, Recorded):
         ]
 
     def __str__(self) -> str:
-        return f"{self.weight_kg} kg, {self.height_cm} cm on {self.measured_at:%Y-%m-%d}"
+        # Shown on screens (the entered-in-error page): in the clinic's zone, which the request activates, not UTC.
+        return f"{self.weight_kg} kg, {self.height_cm} cm on {timezone.localtime(self.measured_at):%Y-%m-%d %H:%M}"
 
     @property
     def bmi(self) -> Decimal:
