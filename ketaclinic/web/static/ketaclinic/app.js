@@ -1,4 +1,19 @@
 // ketaclinic page behaviour. No inline scripts (CSP): everything here is loaded from our own origin.
+
+// The staff menu on a phone: the links fold behind the Menu button (the CSS folds them only at phone width).
+(function () {
+  "use strict";
+  var toggle = document.querySelector(".nav-toggle");
+  if (!toggle) { return; }
+  var bar = toggle.closest(".topbar");
+  bar.classList.add("nav-folds");
+  toggle.hidden = false;
+  toggle.addEventListener("click", function () {
+    var open = bar.classList.toggle("nav-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+})();
+
 (function () {
   "use strict";
   var body = document.body;
