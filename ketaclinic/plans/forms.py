@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from ketaclinic.domain import eligibility, protocols
+from ketaclinic.ledger.forms import WitnessMixin
 from ketaclinic.plans.evaluation import KETAMINE_CONCENTRATIONS_MG_PER_ML, PlanInput
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -128,3 +129,14 @@ class TuningForm(forms.Form):
         if isinstance(getattr(self.protocol, name, None), tuple):
             return {name: parts}
         return {name: parts[0] if len(parts) == 1 else parts}
+
+
+class CosignForm(WitnessMixin, forms.Form):
+    """Above the protocol's range a second prescriber signs in the same form: username, password and the current
+    one-time code, checked by the ledger's witness service (never stored)."""
+
+    witness_prefixes = (("cosigner", "Second prescriber"),)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_witness_fields(required=False)

@@ -117,6 +117,11 @@ class PlanVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    # Above the protocol's range (clinical-rules.md §3): a second prescriber re-authenticated and co-signed.
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cosigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["plan", "-version"]
