@@ -112,3 +112,35 @@ def test_a_tuning_above_the_label_maximum_is_refused_with_a_message(dave: Any) -
         reason="Clinic policy: half the label's induction rate",
     )
     assert lowered.version == 1
+
+
+def test_the_tuning_screen_refuses_a_maximum_above_the_label_with_its_message(dave: Any, client: Any) -> None:
+    from django.urls import reverse
+
+    from ketaclinic.plans.models import ProtocolTuning
+    from tests.conftest import sign_in
+
+    sign_in(client, dave)
+    url = reverse("plans:protocol_detail", args=["depression_iv"])
+    page = client.get(url).content.decode()
+    assert "absolute rate mg per kg per min" in page  # the clinic can see (and lower) the maximum
+    response = client.post(url, {"field": "absolute_bolus_mg_per_kg", "value": "2", "reason": "Deeper sedation"})
+    assert response.status_code == 200
+    assert "above the label&#x27;s anaesthetic dose 1" in response.content.decode()
+    assert "never raise it" in response.content.decode()
+    assert not ProtocolTuning.objects.exists()
+
+
+def test_the_api_cannot_sign_a_plan_that_needs_a_second_prescriber(bob: Any, ready: Any) -> None:
+    from django.test import Client
+
+    from ketaclinic.accounts import services as accounts
+
+    data = iv_input(dose_mg_per_kg=D("0.75"), overrides={"infusion_ceiling_exceeded": REASON})
+    version = services.save_draft(by=bob, patient=ready, data=data)
+    token = accounts.create_api_token(by=None, user=bob)
+    response = Client().post(f"/api/v1/plans/versions/{version.pk}/sign", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code in (400, 422), response.content
+    assert "second prescriber" in response.content.decode()
+    version.refresh_from_db()
+    assert version.status == PlanVersion.Status.DRAFT and not SessionOrder.objects.exists()
