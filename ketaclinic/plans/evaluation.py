@@ -43,6 +43,7 @@ class PlanInput:
     sessions_per_week: int | None = None
     concentration_mg_per_ml: Decimal | None = None
     bag_volume_ml: Decimal | None = None
+    syringe_volume_ml: Decimal | None = None
     overrides: dict[str, str] = field(default_factory=dict)
 
 
@@ -307,6 +308,17 @@ def evaluate(*, patient: Patient, clinic: Clinic | None, data: PlanInput) -> Eva
         )
         if problem:
             raise ValidationError({"concentration_mg_per_ml": problem})
+    if protocol.route == "im" and data.concentration_mg_per_ml and data.syringe_volume_ml:
+        # The IM injection must fit the syringe it is drawn into (issue 15).
+        problem = dosing.container_fit_problem(
+            check.dose_mg,
+            data.concentration_mg_per_ml,
+            data.syringe_volume_ml,
+            strengths_mg_per_ml=KETAMINE_CONCENTRATIONS_MG_PER_ML,
+            container="syringe",
+        )
+        if problem:
+            raise ValidationError({"syringe_volume_ml": problem})
     dates = _racemic_schedule(protocol, data)
     schedule = [
         {"number": i + 1, "date": day.isoformat(), "phase": "series", "dose_mg": str(check.dose_mg)}

@@ -61,6 +61,15 @@ class PlanForm(forms.Form):
         max_digits=6,
         decimal_places=1,
     )
+    syringe_volume_ml = forms.DecimalField(
+        label="Syringe volume (mL)",
+        required=False,
+        min_value=Decimal("0.1"),
+        max_value=Decimal("100"),
+        max_digits=6,
+        decimal_places=1,
+        help_text="IM only: the dose must fit the syringe.",
+    )
     premedication = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=500)
     start_date = forms.DateField(widget=DATE)
     sessions_planned = forms.IntegerField(label="Sessions in the series", required=False, min_value=1, max_value=60)
@@ -90,6 +99,7 @@ class PlanForm(forms.Form):
             sessions_per_week=data.get("sessions_per_week"),
             concentration_mg_per_ml=data.get("concentration_mg_per_ml"),
             bag_volume_ml=data.get("bag_volume_ml"),
+            syringe_volume_ml=data.get("syringe_volume_ml"),
             overrides=overrides or {},
         )
 

@@ -107,6 +107,9 @@ class PlanVersion(models.Model):
     schedule = models.JSONField(default=list, help_text="Sessions: number, date, phase, dose_mg.")
     concentration_mg_per_ml = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     bag_volume_ml = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    syringe_volume_ml = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True, help_text="IM: the syringe the dose is drawn into."
+    )
     findings = models.JSONField(default=list, help_text="Dose checks and interaction findings shown at signing.")
     overrides = models.JSONField(default=dict, help_text="Finding code → the prescriber's written reason.")
     eligibility_decision_id_at_signing = models.PositiveBigIntegerField(null=True, blank=True)

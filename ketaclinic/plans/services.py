@@ -123,6 +123,7 @@ def _apply(version: PlanVersion, data: PlanInput, result: Evaluation) -> None:
     version.schedule = result.schedule
     version.concentration_mg_per_ml = data.concentration_mg_per_ml
     version.bag_volume_ml = data.bag_volume_ml if result.protocol.route == "iv" else None
+    version.syringe_volume_ml = data.syringe_volume_ml if result.protocol.route == "im" else None
     version.findings = result.findings
     version.overrides = {f["code"]: f["override_reason"] for f in result.findings if f["override_reason"]}
 
@@ -196,6 +197,7 @@ def plan_input_from(version: PlanVersion) -> PlanInput:
         sessions_per_week=version.sessions_per_week,
         concentration_mg_per_ml=version.concentration_mg_per_ml,
         bag_volume_ml=version.bag_volume_ml,
+        syringe_volume_ml=version.syringe_volume_ml,
         overrides=dict(version.overrides),
     )
 

@@ -201,6 +201,7 @@ def _initial_from(version: PlanVersion) -> dict[str, Any]:
         "sessions_per_week": data.sessions_per_week,
         "concentration_mg_per_ml": data.concentration_mg_per_ml,
         "bag_volume_ml": data.bag_volume_ml,
+        "syringe_volume_ml": data.syringe_volume_ml,
     }
 
 

@@ -144,3 +144,22 @@ def test_the_api_cannot_sign_a_plan_that_needs_a_second_prescriber(bob: Any, rea
     assert "second prescriber" in response.content.decode()
     version.refresh_from_db()
     assert version.status == PlanVersion.Status.DRAFT and not SessionOrder.objects.exists()
+
+
+def test_an_im_dose_that_does_not_fit_the_syringe_is_refused(bob: Any, pat: Any) -> None:
+    from ketaclinic.patients import services as patients
+    from tests.plans.conftest import sign_eligibility
+
+    sign_eligibility(pat, bob, ["im"])
+    patients.record_measurement(by=bob, patient=pat, weight_kg=D("80"), height_cm=D("170"))
+    # 0.5 mg/kg × 80 kg = 40 mg = 4 mL of 10 mg/mL, into a 3 mL syringe
+    data = iv_input(protocol_id="depression_im", bag_volume_ml=None, syringe_volume_ml=D("3"))
+    with pytest.raises(ValidationError) as refused:
+        services.save_draft(by=bob, patient=pat, data=data)
+    assert refused.value.message_dict["syringe_volume_ml"] == [
+        "4.00 mL of 10 mg/mL ketamine does not fit a 3 mL syringe. It would fit at 50 mg/mL (0.80 mL) or 100 mg/mL "
+        "(0.40 mL)."
+    ]
+    data.concentration_mg_per_ml = D("50")
+    version = services.save_draft(by=bob, patient=pat, data=data)
+    assert (version.route, version.syringe_volume_ml, version.bag_volume_ml) == ("im", D("3"), None)
