@@ -43,6 +43,7 @@ class PlanInput:
     sessions_per_week: int | None = None
     concentration_mg_per_ml: Decimal | None = None
     bag_volume_ml: Decimal | None = None
+    syringe_volume_ml: Decimal | None = None
     overrides: dict[str, str] = field(default_factory=dict)
 
 
@@ -69,6 +70,11 @@ class Evaluation:
     @property
     def signable(self) -> bool:
         return not self.blocking
+
+    @property
+    def needs_cosignature(self) -> bool:
+        """Above the protocol's range: signing needs the written reason AND a second prescriber (§3)."""
+        return any(f.get("cosign") for f in self.findings)
 
 
 def effective_protocol(clinic: Clinic | None, protocol_id: str) -> tuple[Protocol, int]:
@@ -97,6 +103,9 @@ def _finding(code: str, severity: str, message: str, source: str, overrides: dic
         "source": source,
         "override_reason": reason if overridden else "",
         "blocking": severity == "hard_stop" or (severity == "override_allowed" and not overridden),
+        # The two alarming tiers (issue 15): above the label's anaesthetic dose, and above the protocol's range.
+        "absolute": code in dosing.ABSOLUTE_FINDING_CODES,
+        "cosign": severity == "override_allowed" and code in dosing.COSIGN_FINDING_CODES,
     }
 
 
@@ -290,6 +299,26 @@ def evaluate(*, patient: Patient, clinic: Clinic | None, data: PlanInput) -> Eva
             )
         if data.bag_volume_ml is None or data.bag_volume_ml <= 0:
             raise ValidationError({"bag_volume_ml": "Enter the infusion bag volume in mL."})
+        # Physical sense: the ketamine drawn up must fit the bag it goes into (issue 15).
+        problem = dosing.container_fit_problem(
+            check.dose_mg,
+            data.concentration_mg_per_ml,
+            data.bag_volume_ml,
+            strengths_mg_per_ml=KETAMINE_CONCENTRATIONS_MG_PER_ML,
+        )
+        if problem:
+            raise ValidationError({"concentration_mg_per_ml": problem})
+    if protocol.route == "im" and data.concentration_mg_per_ml and data.syringe_volume_ml:
+        # The IM injection must fit the syringe it is drawn into (issue 15).
+        problem = dosing.container_fit_problem(
+            check.dose_mg,
+            data.concentration_mg_per_ml,
+            data.syringe_volume_ml,
+            strengths_mg_per_ml=KETAMINE_CONCENTRATIONS_MG_PER_ML,
+            container="syringe",
+        )
+        if problem:
+            raise ValidationError({"syringe_volume_ml": problem})
     dates = _racemic_schedule(protocol, data)
     schedule = [
         {"number": i + 1, "date": day.isoformat(), "phase": "series", "dose_mg": str(check.dose_mg)}

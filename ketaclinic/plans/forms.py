@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from ketaclinic.domain import eligibility, protocols
+from ketaclinic.ledger.forms import WitnessMixin
 from ketaclinic.plans.evaluation import KETAMINE_CONCENTRATIONS_MG_PER_ML, PlanInput
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -60,6 +61,15 @@ class PlanForm(forms.Form):
         max_digits=6,
         decimal_places=1,
     )
+    syringe_volume_ml = forms.DecimalField(
+        label="Syringe volume (mL)",
+        required=False,
+        min_value=Decimal("0.1"),
+        max_value=Decimal("100"),
+        max_digits=6,
+        decimal_places=1,
+        help_text="IM only: the dose must fit the syringe.",
+    )
     premedication = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=500)
     start_date = forms.DateField(widget=DATE)
     sessions_planned = forms.IntegerField(label="Sessions in the series", required=False, min_value=1, max_value=60)
@@ -89,6 +99,7 @@ class PlanForm(forms.Form):
             sessions_per_week=data.get("sessions_per_week"),
             concentration_mg_per_ml=data.get("concentration_mg_per_ml"),
             bag_volume_ml=data.get("bag_volume_ml"),
+            syringe_volume_ml=data.get("syringe_volume_ml"),
             overrides=overrides or {},
         )
 
@@ -128,3 +139,14 @@ class TuningForm(forms.Form):
         if isinstance(getattr(self.protocol, name, None), tuple):
             return {name: parts}
         return {name: parts[0] if len(parts) == 1 else parts}
+
+
+class CosignForm(WitnessMixin, forms.Form):
+    """Above the protocol's range a second prescriber signs in the same form: username, password and the current
+    one-time code, checked by the ledger's witness service (never stored)."""
+
+    witness_prefixes = (("cosigner", "Second prescriber"),)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_witness_fields(required=False)

@@ -107,6 +107,9 @@ class PlanVersion(models.Model):
     schedule = models.JSONField(default=list, help_text="Sessions: number, date, phase, dose_mg.")
     concentration_mg_per_ml = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     bag_volume_ml = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    syringe_volume_ml = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True, help_text="IM: the syringe the dose is drawn into."
+    )
     findings = models.JSONField(default=list, help_text="Dose checks and interaction findings shown at signing.")
     overrides = models.JSONField(default=dict, help_text="Finding code → the prescriber's written reason.")
     eligibility_decision_id_at_signing = models.PositiveBigIntegerField(null=True, blank=True)
@@ -117,6 +120,11 @@ class PlanVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    # Above the protocol's range (clinical-rules.md §3): a second prescriber re-authenticated and co-signed.
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cosigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["plan", "-version"]

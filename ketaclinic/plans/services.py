@@ -11,10 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.errors import PermissionDenied
-from ketaclinic.accounts.models import PRESCRIBING_LICENCES, Clinic, User
+from ketaclinic.accounts.models import PRESCRIBING_LICENCES, Clinic, Location, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import dosing, protocols
+from ketaclinic.ledger.services import witnesses
 from ketaclinic.locking import lock
 from ketaclinic.outcomes import services as outcomes
 from ketaclinic.patients.models import Patient
@@ -33,6 +34,26 @@ def _require_prescribing_licence(actor: User) -> None:
             "Signing needs a current prescribing licence on your account (security.md: licence "
             "expiry disables signing)."
         )
+
+
+def cosigner_problem(cosigner: User, *, actor: User, location: Location, on: dt.date) -> str | None:
+    """Why ``cosigner`` may not co-sign ``actor``'s plan for a patient at ``location``, or None: a different, active
+    prescriber with a current prescribing licence who works there (clinical-rules.md §3 "Low-dose ceiling")."""
+    if cosigner.pk == actor.pk:
+        return "the co-signer must be a second prescriber, not the one signing"
+    if not cosigner.is_active:
+        return f"{cosigner.username}'s account is not active"
+    if not role_can(cosigner.role, "plans.sign"):
+        return f"{cosigner.username} is not a prescriber"
+    if not any(cosigner.holds_current_licence(kind, on) for kind in PRESCRIBING_LICENCES):
+        return f"{cosigner.username} holds no current prescribing licence"
+    if not cosigner.locations.filter(pk=location.pk).exists():
+        return f"{cosigner.username} does not work at {location.name}"
+    return None
+
+
+COSIGNER = witnesses.WitnessRule(purpose="plan.cosign", label="Co-signer", problem=cosigner_problem)
+"""The ledger's witness re-authentication (password + one-time code), with the plan's rule for who may co-sign."""
 
 
 # --- Protocol tuning -------------------------------------------------------------------------------------------------
@@ -102,6 +123,7 @@ def _apply(version: PlanVersion, data: PlanInput, result: Evaluation) -> None:
     version.schedule = result.schedule
     version.concentration_mg_per_ml = data.concentration_mg_per_ml
     version.bag_volume_ml = data.bag_volume_ml if result.protocol.route == "iv" else None
+    version.syringe_volume_ml = data.syringe_volume_ml if result.protocol.route == "im" else None
     version.findings = result.findings
     version.overrides = {f["code"]: f["override_reason"] for f in result.findings if f["override_reason"]}
 
@@ -175,13 +197,18 @@ def plan_input_from(version: PlanVersion) -> PlanInput:
         sessions_per_week=version.sessions_per_week,
         concentration_mg_per_ml=version.concentration_mg_per_ml,
         bag_volume_ml=version.bag_volume_ml,
+        syringe_volume_ml=version.syringe_volume_ml,
         overrides=dict(version.overrides),
     )
 
 
 @transaction.atomic
-def sign(*, by: User, version: PlanVersion) -> PlanVersion:
-    """Sign (lock) a draft after re-checking it now; supersede the previous signed version; derive the orders."""
+def sign(*, by: User, version: PlanVersion, cosignature: witnesses.WitnessSignature | None = None) -> PlanVersion:
+    """Sign (lock) a draft after re-checking it now; supersede the previous signed version; derive the orders.
+
+    A dose above the protocol's range or ceilings (overridden with a written reason) also needs ``cosignature``: a
+    second prescriber who re-authenticated with ``witnesses.sign(..., rule=COSIGNER)`` (clinical-rules.md §3). A dose
+    at or above the label's anaesthetic dose is a hard stop and is never signed."""
     _require(by, "plans.sign")
     _require_prescribing_licence(by)
     version = lock(PlanVersion).select_related("plan__patient").get(pk=version.pk)
@@ -191,6 +218,23 @@ def sign(*, by: User, version: PlanVersion) -> PlanVersion:
     if not result.signable:
         problems = "; ".join(f["message"] for f in result.blocking)
         raise ValidationError({"__all__": f"Cannot sign: {problems}"})
+    cosigner = None
+    if result.needs_cosignature:
+        if cosignature is None:
+            raise ValidationError(
+                {
+                    "cosigner_username": "Above the protocol's range: a second prescriber must co-sign with their "
+                    "username, password and one-time code."
+                }
+            )
+        cosigner = witnesses.accept(
+            cosignature,
+            actor=by,
+            location=version.plan.patient.location,
+            on=timezone.localdate(),
+            field="cosigner_username",
+            rule=COSIGNER,
+        )
     _apply(version, plan_input_from(version), result)
     version.eligibility_decision_id_at_signing = result.eligibility_decision_id
     if version.supersedes_id:
@@ -203,6 +247,8 @@ def sign(*, by: User, version: PlanVersion) -> PlanVersion:
     version.status = PlanVersion.Status.SIGNED
     version.signed_by = by
     version.signed_at = timezone.now()
+    version.cosigned_by = cosigner
+    version.cosigned_at = version.signed_at if cosigner else None
     version.save()
     orders = [_order_for(version, entry) for entry in version.schedule]
     SessionOrder.objects.bulk_create(orders)
@@ -211,8 +257,25 @@ def sign(*, by: User, version: PlanVersion) -> PlanVersion:
         action="plan.sign",
         obj=version,
         patient_id=version.plan.patient_id,
-        detail={"orders": len(orders), "overrides": sorted(version.overrides)},
+        detail={
+            "orders": len(orders),
+            "overrides": sorted(version.overrides),
+            "reasons": dict(version.overrides),
+            "cosigned_by": cosigner.username if cosigner else None,
+        },
     )
+    if cosigner is not None:
+        audit.record(
+            actor=cosigner,
+            action="plan.cosign",
+            obj=version,
+            patient_id=version.plan.patient_id,
+            detail={
+                "signed_by": by.username,
+                "findings": sorted(f["code"] for f in result.findings if f.get("cosign")),
+                "reasons": dict(version.overrides),
+            },
+        )
     # The outcome courses take their indication, route and protocol from the latest signed plan (issue 8).
     outcomes.refresh_courses_for_patient(version.plan.patient)
     return version
@@ -265,4 +328,14 @@ def _order_for(version: PlanVersion, entry: dict[str, Any]) -> SessionOrder:
     return order
 
 
-__all__ = ["PlanInput", "amend", "mark_order_given", "plan_input_from", "save_draft", "sign", "tune_protocol"]
+__all__ = [
+    "COSIGNER",
+    "PlanInput",
+    "amend",
+    "cosigner_problem",
+    "mark_order_given",
+    "plan_input_from",
+    "save_draft",
+    "sign",
+    "tune_protocol",
+]

@@ -16,11 +16,12 @@ from ketaclinic.accounts.errors import Done, ServiceError, apply_errors, submitt
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import protocols
+from ketaclinic.ledger.services import witnesses
 from ketaclinic.patients.queries import get_patient_for_user
 from ketaclinic.plans import preview as pk_preview
 from ketaclinic.plans import services
 from ketaclinic.plans.evaluation import effective_protocol, evaluate
-from ketaclinic.plans.forms import AmendForm, PlanForm, TuningForm
+from ketaclinic.plans.forms import AmendForm, CosignForm, PlanForm, TuningForm
 from ketaclinic.plans.models import PlanVersion, ProtocolTuning
 from ketaclinic.plans.queries import get_version_for_user
 
@@ -200,6 +201,7 @@ def _initial_from(version: PlanVersion) -> dict[str, Any]:
         "sessions_per_week": data.sessions_per_week,
         "concentration_mg_per_ml": data.concentration_mg_per_ml,
         "bag_volume_ml": data.bag_volume_ml,
+        "syringe_volume_ml": data.syringe_volume_ml,
     }
 
 
@@ -259,6 +261,8 @@ def version_detail(request: AuthedRequest, version_id: int) -> HttpResponse:
         "history": history,
         "orders": version.orders.all(),
         "blocking": [f for f in version.findings if f.get("blocking")],
+        "needs_cosignature": any(f.get("cosign") for f in version.findings),
+        "cosign_form": CosignForm(),
     }
     return render(request, "plans/version.html", context)
 
@@ -267,8 +271,22 @@ def version_detail(request: AuthedRequest, version_id: int) -> HttpResponse:
 @staff_view("plans.sign")
 def version_sign(request: AuthedRequest, version_id: int) -> HttpResponse:
     version = get_version_for_user(request.user, version_id)
+    form = CosignForm(request.POST)
     try:
-        services.sign(by=request.user, version=version)
+        # Above the protocol's range a second prescriber re-authenticates here (the ledger's witness service).
+        credentials = form.credentials("cosigner") if form.is_valid() else None
+        signature = (
+            None
+            if credentials is None
+            else witnesses.sign(
+                request=request,
+                credentials=credentials,
+                actor=request.user,
+                location=version.plan.patient.location,
+                rule=services.COSIGNER,
+            )
+        )
+        services.sign(by=request.user, version=version, cosignature=signature)
     except (ValidationError, ServiceError) as error:
         text = (
             error.message

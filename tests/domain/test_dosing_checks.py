@@ -61,8 +61,9 @@ def test_low_dose_ceiling_is_a_hard_stop_a_prescriber_may_override():
     assert (finding.value, finding.limit, finding.unit) == (Decimal("1.125"), Decimal("1.0"), "mg/kg/h")
     assert finding.message == (
         "1.125 mg/kg/h is above the low-dose infusion ceiling of 1 mg/kg/h. "
-        "Needs a prescriber override with a written reason."
+        "Above the protocol's range: needs a written reason and a second prescriber's co-signature."
     )
+    assert finding.needs_cosignature and check.needs_cosignature
     assert "Pennsylvania" in finding.source
     assert check.blocked and finding.blocking
     assert check.requires_override == ("infusion_ceiling_exceeded",)

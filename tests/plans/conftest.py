@@ -50,3 +50,40 @@ def ready(decided: Any, bob: Any) -> Any:
 @pytest.fixture
 def ready_esk(ready: Any) -> Any:
     return ready
+
+
+def make_second_prescriber(clinic: Any, location: Any, username: str = "frank", *, licensed: bool = True) -> Any:
+    """Another prescriber at the same location (the co-signer above the protocol's range, issue 15)."""
+    import datetime as dt
+
+    from ketaclinic.accounts import services
+    from tests.conftest import make_user
+
+    user = make_user(username, "prescriber", clinic, [location], title="MD")
+    if licensed:
+        expiry = dt.date.today() + dt.timedelta(days=365)
+        services.add_licence(by=None, user=user, kind="medical", number="036.654321", state="IL", expires_on=expiry)
+    return user
+
+
+@pytest.fixture
+def frank(clinic: Any, main_st: Any) -> Any:
+    return make_second_prescriber(clinic, main_st)
+
+
+def cosign(cosigner: Any, actor: Any, patient: Any, *, password: str | None = None) -> Any:
+    """A real co-signature: the ledger's witness re-authentication (password + current one-time code), plan rule."""
+    from ketaclinic.ledger.services import witnesses
+    from ketaclinic.plans import services
+    from tests.conftest import PASSWORD
+    from tests.ledger.conftest import code_for, witness_request
+
+    return witnesses.sign(
+        request=witness_request(),
+        credentials=witnesses.WitnessCredentials(
+            username=cosigner.username, password=password or PASSWORD, otp_token=code_for(cosigner), prefix="cosigner"
+        ),
+        actor=actor,
+        location=patient.location,
+        rule=services.COSIGNER,
+    )

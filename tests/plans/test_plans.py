@@ -16,7 +16,7 @@ from ketaclinic.patients import services as patients
 from ketaclinic.plans import services
 from ketaclinic.plans.evaluation import PlanInput, evaluate
 from ketaclinic.plans.models import PlanVersion, SessionOrder
-from tests.plans.conftest import iv_input
+from tests.plans.conftest import cosign, iv_input
 
 D = Decimal
 
@@ -49,7 +49,7 @@ def test_all_three_dosing_weights_are_shown_and_the_basis_chooses(bob: Any, read
     assert result.dosing_weight_kg == D("68.9") and result.dose_mg == D("34.5")
 
 
-def test_above_the_low_dose_ceiling_needs_a_written_override(bob: Any, ready: Any) -> None:
+def test_above_the_low_dose_ceiling_needs_a_written_override(bob: Any, frank: Any, ready: Any) -> None:
     """0.75 mg/kg over 40 min is 1.125 mg/kg/h, above 1 mg/kg/h (clinical-rules.md §3)."""
     version = services.save_draft(by=bob, patient=ready, data=iv_input(dose_mg_per_kg=D("0.75")))
     assert [f["code"] for f in version.findings if f["blocking"]] == ["infusion_ceiling_exceeded"]
@@ -63,7 +63,8 @@ def test_above_the_low_dose_ceiling_needs_a_written_override(bob: Any, ready: An
         version=version,
         data=iv_input(dose_mg_per_kg=D("0.75"), overrides={"infusion_ceiling_exceeded": reason}),
     )
-    signed = services.sign(by=bob, version=version)
+    # Issue 15: above the ceiling, the written reason AND a second prescriber's co-signature (clinical-rules.md §3).
+    signed = services.sign(by=bob, version=version, cosignature=cosign(frank, bob, ready))
     assert signed.overrides == {"infusion_ceiling_exceeded": reason}
     assert AuditEvent.objects.filter(action="plan.sign", detail__overrides=["infusion_ceiling_exceeded"]).exists()
 

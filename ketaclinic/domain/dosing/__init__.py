@@ -22,7 +22,14 @@ devices and the label schedule) and ``series`` (induction series dates).
 
 from __future__ import annotations
 
-from ketaclinic.domain.dosing.checks import DOSE_FINDING_CODES, DoseCheck, DoseFinding, check_dose
+from ketaclinic.domain.dosing.checks import (
+    ABSOLUTE_FINDING_CODES,
+    COSIGN_FINDING_CODES,
+    DOSE_FINDING_CODES,
+    DoseCheck,
+    DoseFinding,
+    check_dose,
+)
 from ketaclinic.domain.dosing.esketamine import (
     EsketamineAdministration,
     EsketamineSession,
@@ -33,6 +40,7 @@ from ketaclinic.domain.dosing.esketamine import (
     esketamine_schedule,
 )
 from ketaclinic.domain.dosing.infusion import (
+    container_fit_problem,
     drug_volume_ml,
     infusion_rate_mg_per_h,
     pump_rate_ml_per_h,
@@ -55,7 +63,9 @@ from ketaclinic.domain.dosing.weights import (
 )
 
 __all__ = [
+    "ABSOLUTE_FINDING_CODES",
     "ADJUSTED_WEIGHT_FACTOR",
+    "COSIGN_FINDING_CODES",
     "DEVINE_BASE_KG",
     "DEVINE_KG_PER_INCH_OVER_60",
     "DEVINE_MIN_HEIGHT_IN",
@@ -74,6 +84,7 @@ __all__ = [
     "adjusted_body_weight_kg",
     "check_dose",
     "check_esketamine_dose",
+    "container_fit_problem",
     "dosing_weight_kg",
     "dosing_weights",
     "drug_volume_ml",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Final
+from typing import Final, cast
 
 from ketaclinic.domain.dosing.inputs import (
     _DOSE_Q,
@@ -26,9 +26,17 @@ from ketaclinic.domain.dosing.inputs import (
     _weight,
 )
 from ketaclinic.domain.protocols import Protocol, Severity
+from ketaclinic.domain.protocols.limits import LABEL_ANAESTHETIC_SOURCE
 from ketaclinic.domain.vocabulary import IV_ROUTE
 
-__all__ = ["DOSE_FINDING_CODES", "DoseCheck", "DoseFinding", "check_dose"]
+__all__ = [
+    "ABSOLUTE_FINDING_CODES",
+    "COSIGN_FINDING_CODES",
+    "DOSE_FINDING_CODES",
+    "DoseCheck",
+    "DoseFinding",
+    "check_dose",
+]
 
 _SOURCE_LOW_DOSE: Final = "clinical-rules.md §3 Low-dose ceiling (Pennsylvania low-dose ketamine guideline 2020)"
 _SOURCE_CRPS: Final = "clinical-rules.md §3 CRPS, outpatient (Schwartzman, Pain 2009)"
@@ -49,6 +57,29 @@ DOSE_FINDING_CODES: Final[Mapping[str, str]] = {
 }
 """Every dose-finding code and the protocol limit (``protocols.LIMIT_NAMES``) whose severity it carries."""
 
+ABSOLUTE_FINDING_CODES: Final[Mapping[str, str]] = {
+    "anaesthetic_bolus": "absolute_bolus_mg_per_kg",
+    "anaesthetic_rate": "absolute_rate_mg_per_kg_per_min",
+    "anaesthetic_im_dose": "absolute_im_mg_per_kg",
+}
+"""Doses at or above the label's anaesthetic dose (the protocol field holding each maximum): always ``hard_stop``, no
+override passes (Ketalar US label §2.2; clinical-rules.md §3 "Absolute maximum")."""
+
+COSIGN_FINDING_CODES: Final = frozenset(
+    {
+        "dose_above_range",
+        "infusion_ceiling_exceeded",
+        "bolus_ceiling_exceeded",
+        "rate_per_kg_above_max",
+        "rate_above_max",
+        "daily_total_above_max",
+        "course_total_above_max",
+    }
+)
+"""Findings above the protocol's range or ceilings: when overridable, signing needs the written reason AND a second
+prescriber's co-signature (clinical-rules.md §3 "Low-dose ceiling": above it, "override with a reason and a second
+prescriber's co-signature")."""
+
 
 # --- Dose checks ----------------------------------------------------------------------------------------------------
 
@@ -68,6 +99,11 @@ class DoseFinding:
     unit: str
     source: str
     override_reason: str | None = None
+
+    @property
+    def needs_cosignature(self) -> bool:
+        """True when overriding this finding needs a second prescriber's co-signature as well as the reason."""
+        return self.severity == "override_allowed" and self.code in COSIGN_FINDING_CODES
 
     @property
     def blocking(self) -> bool:
@@ -93,6 +129,11 @@ class DoseCheck:
         return any(finding.blocking for finding in self.findings)
 
     @property
+    def needs_cosignature(self) -> bool:
+        """True when signing needs a second prescriber's co-signature (an overridable finding above the range)."""
+        return any(finding.needs_cosignature for finding in self.findings)
+
+    @property
     def requires_override(self) -> tuple[str, ...]:
         """Codes a prescriber could override (with a written reason) to unblock the order."""
         return tuple(f.code for f in self.findings if f.severity == "override_allowed" and f.override_reason is None)
@@ -105,11 +146,44 @@ _SEVERITY_WORDS: Final[Mapping[str, str]] = {
 }
 
 
+_COSIGN_WORDS: Final = "Above the protocol's range: needs a written reason and a second prescriber's co-signature."
+_ABSOLUTE_WORDS: Final = "Above the label's anaesthetic dose: cannot be signed."
+
+
 def _finding(
     protocol: Protocol, code: str, text: str, value: Decimal, limit: Decimal | None, unit: str, source: str
 ) -> DoseFinding:
     severity = protocol.severity(DOSE_FINDING_CODES[code])
-    return DoseFinding(code, severity, f"{text} {_SEVERITY_WORDS[severity]}", value, limit, unit, source)
+    words = _COSIGN_WORDS if severity == "override_allowed" and code in COSIGN_FINDING_CODES else None
+    return DoseFinding(code, severity, f"{text} {words or _SEVERITY_WORDS[severity]}", value, limit, unit, source)
+
+
+def _absolute_findings(protocol: Protocol, mg_per_kg: Decimal | None, duration: Decimal) -> list[DoseFinding]:
+    """The never-signable doses: at or above the label's anaesthetic dose, or the clinic's lower maximum (Ketalar US
+    label §2.2). Validation guarantees IV protocols carry both IV maxima and IM protocols the IM one."""
+    if mg_per_kg is None:
+        return []
+    shown = _fmt(_q(mg_per_kg, _PER_KG_Q))
+    if protocol.route == IV_ROUTE and duration > 0:
+        code, unit, value = "anaesthetic_rate", "mg/kg/min", mg_per_kg / duration
+        limit = cast(Decimal, protocol.absolute_rate_mg_per_kg_per_min)
+        text = (
+            f"{shown} mg/kg over {_fmt(duration)} min is {_fmt(_q(value, _PER_KG_Q))} mg/kg/min, at or above the "
+            f"anaesthetic rate of {_fmt(limit)} mg/kg/min."
+        )
+    elif protocol.route == IV_ROUTE:
+        code, unit, value = "anaesthetic_bolus", "mg/kg", mg_per_kg
+        limit = cast(Decimal, protocol.absolute_bolus_mg_per_kg)
+        text = f"An IV bolus of {shown} mg/kg is at or above the anaesthetic dose of {_fmt(limit)} mg/kg."
+    elif protocol.absolute_im_mg_per_kg is not None:
+        code, unit, value = "anaesthetic_im_dose", "mg/kg", mg_per_kg
+        limit = protocol.absolute_im_mg_per_kg
+        text = f"An IM dose of {shown} mg/kg is at or above the anaesthetic dose of {_fmt(limit)} mg/kg."
+    else:
+        return []
+    if value < limit:
+        return []
+    return [DoseFinding(code, "hard_stop", f"{_ABSOLUTE_WORDS} {text}", value, limit, unit, LABEL_ANAESTHETIC_SOURCE)]
 
 
 def _range_findings(protocol: Protocol, dose: Decimal, mg_per_kg: Decimal | None) -> list[DoseFinding]:
@@ -132,7 +206,7 @@ def _apply_overrides(findings: list[DoseFinding], overrides: Mapping[str, str] |
     if not overrides:
         return tuple(findings)
     for code, given in overrides.items():
-        if code not in DOSE_FINDING_CODES:
+        if code not in DOSE_FINDING_CODES and code not in ABSOLUTE_FINDING_CODES:
             raise ValueError(f"overrides: unknown finding code {code!r}")
         if not isinstance(given, str) or not given.strip():
             raise ValueError(f"overrides: the override of {code!r} needs a written reason")
@@ -177,6 +251,7 @@ def check_dose(
         protocol.infusion_mg_per_kg_per_h_max is not None,
         protocol.bolus_mg_per_kg_max is not None,
         protocol.rate_mg_per_kg_per_h_max is not None,
+        protocol.absolute_im_mg_per_kg is not None,
     )
     weight = None if dosing_weight_kg is None else _weight("dosing_weight_kg", dosing_weight_kg)
     if weight is None and any(per_kg_rules):
@@ -194,7 +269,8 @@ def check_dose(
     mg_per_kg = None if weight is None else dose / weight
     rate = dose * _MIN_PER_H / duration if duration > 0 else None
     rate_per_kg = None if rate is None or weight is None else rate / weight
-    findings = _range_findings(protocol, dose, mg_per_kg)
+    findings = _absolute_findings(protocol, mg_per_kg, duration)
+    findings.extend(_range_findings(protocol, dose, mg_per_kg))
     if rate is not None:
         findings.extend(_rate_findings(protocol, rate, rate_per_kg))
     elif (

@@ -17,11 +17,18 @@ from ketaclinic.domain.dosing.inputs import (
     _VOLUME_Q,
     Number,
     _decimal,
+    _fmt,
     _q,
     _weight,
 )
 
-__all__ = ["drug_volume_ml", "infusion_rate_mg_per_h", "pump_rate_ml_per_h", "weight_based_dose_mg"]
+__all__ = [
+    "container_fit_problem",
+    "drug_volume_ml",
+    "infusion_rate_mg_per_h",
+    "pump_rate_ml_per_h",
+    "weight_based_dose_mg",
+]
 
 
 def weight_based_dose_mg(mg_per_kg: Number, dosing_weight_kg: Number, max_mg: Number | None = None) -> Decimal:
@@ -55,3 +62,34 @@ def pump_rate_ml_per_h(bag_volume_ml: Number, duration_min: Number, *, added_vol
     """
     volume = _decimal("bag_volume_ml", bag_volume_ml) + _decimal("added_volume_ml", added_volume_ml, allow_zero=True)
     return _q(volume * _MIN_PER_H / _decimal("duration_min", duration_min), _RATE_Q)
+
+
+def container_fit_problem(
+    dose_mg: Number,
+    concentration_mg_per_ml: Number,
+    container_ml: Number,
+    *,
+    strengths_mg_per_ml: tuple[Decimal, ...],
+    container: str = "bag",
+) -> str | None:
+    """Why ``dose_mg`` at ``concentration_mg_per_ml`` cannot go into a ``container_ml`` bag or syringe, or None.
+
+    Physical sense: the ketamine drawn up must fit the container it is given from. The message names the strengths
+    of ``strengths_mg_per_ml`` that would fit, or the smallest container that would (at the strongest stock).
+    410 mL of 10 mg/mL does not fit a 100 mL bag; 50 mg/mL (82 mL) would not either, 100 mg/mL (41 mL) would.
+    """
+    volume = drug_volume_ml(dose_mg, concentration_mg_per_ml)
+    size = _decimal("container_ml", container_ml)
+    if volume <= size:
+        return None
+    problem = (
+        f"{volume} mL of {_fmt(_decimal('concentration_mg_per_ml', concentration_mg_per_ml))} mg/mL ketamine does not "
+        f"fit a {_fmt(size)} mL {container}."
+    )
+    fitting = [(s, drug_volume_ml(dose_mg, s)) for s in sorted(strengths_mg_per_ml)]
+    fits = [f"{_fmt(s)} mg/mL ({v} mL)" for s, v in fitting if v <= size]
+    if fits:
+        return f"{problem} It would fit at {' or '.join(fits)}."
+    strongest, smallest = fitting[-1]
+    advice = f"use a {container} of at least {smallest} mL"
+    return f"{problem} No strength fits: even {_fmt(strongest)} mg/mL is {smallest} mL; {advice}."

@@ -23,6 +23,9 @@ setting can loosen:
 * Esketamine (Spravato PI; clinical-rules.md §3): doses only 28, 56 or 84 mg, one device = 28 mg, the allowed-dose
   rule is a ``hard_stop``, observation ≥ 120 min, no food for 2 h and no liquids for 30 min before dosing (a clinic
   may ask for longer), the label regimen itself cannot be overridden.
+* Absolute maximum (never signable, no override passes): the Ketalar US label §2.2 anaesthetic doses, an IV bolus
+  ≥ 1 mg/kg, IV delivered at ≥ 0.5 mg/kg/min, IM ≥ 6.5 mg/kg (clinical-rules.md §3). Stored on each IV/IM protocol
+  (``absolute_*`` fields); a clinic may lower them, never raise them.
 * Identity (id, route, indications, regulatory status, sources) cannot be overridden.
 
 A malformed file (bad TOML, unknown key, wrong type, inconsistent values) raises :class:`ProtocolError` (a
@@ -39,11 +42,16 @@ from ketaclinic.domain.protocols.fields import ProtocolError
 from ketaclinic.domain.protocols.library import _load_directory as _load_directory
 from ketaclinic.domain.protocols.library import all, apply_overrides, get, ids, loads
 from ketaclinic.domain.protocols.limits import (
+    ABSOLUTE_MAXIMA,
     ESKETAMINE_ALLOWED_DOSES_MG,
     ESKETAMINE_DEVICE_MG,
     ESKETAMINE_FASTING_FOOD_MIN,
     ESKETAMINE_FASTING_LIQUIDS_MIN,
     ESKETAMINE_MIN_OBSERVATION_MIN,
+    LABEL_ANAESTHETIC_IM_MG_PER_KG,
+    LABEL_ANAESTHETIC_IV_BOLUS_MG_PER_KG,
+    LABEL_ANAESTHETIC_IV_RATE_MG_PER_KG_PER_MIN,
+    LABEL_ANAESTHETIC_SOURCE,
     LIMIT_NAMES,
     LOW_DOSE_BOLUS_CEILING_MG_PER_KG,
     LOW_DOSE_INFUSION_CEILING_MG_PER_KG_PER_H,
@@ -60,11 +68,16 @@ from ketaclinic.domain.protocols.limits import (
 from ketaclinic.domain.protocols.model import EsketamineRegimen, Protocol
 
 __all__ = [
+    "ABSOLUTE_MAXIMA",
     "ESKETAMINE_ALLOWED_DOSES_MG",
     "ESKETAMINE_DEVICE_MG",
     "ESKETAMINE_FASTING_FOOD_MIN",
     "ESKETAMINE_FASTING_LIQUIDS_MIN",
     "ESKETAMINE_MIN_OBSERVATION_MIN",
+    "LABEL_ANAESTHETIC_IM_MG_PER_KG",
+    "LABEL_ANAESTHETIC_IV_BOLUS_MG_PER_KG",
+    "LABEL_ANAESTHETIC_IV_RATE_MG_PER_KG_PER_MIN",
+    "LABEL_ANAESTHETIC_SOURCE",
     "LIMIT_NAMES",
     "LOW_DOSE_BOLUS_CEILING_MG_PER_KG",
     "LOW_DOSE_INFUSION_CEILING_MG_PER_KG_PER_H",

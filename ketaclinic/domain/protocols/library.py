@@ -23,7 +23,7 @@ from ketaclinic.domain.protocols.parsing import _FIELD_NAMES, _build
 
 __all__ = ["all", "apply_overrides", "get", "ids", "loads"]
 
-_SECTIONS: Final = ("dose", "limits", "series", "monitoring", "discharge", "session")
+_SECTIONS: Final = ("dose", "limits", "absolute_maximum", "series", "monitoring", "discharge", "session")
 """TOML tables that only group keys; their keys are protocol fields."""
 
 

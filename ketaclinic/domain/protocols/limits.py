@@ -14,11 +14,16 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 __all__ = [
+    "ABSOLUTE_MAXIMA",
     "ESKETAMINE_ALLOWED_DOSES_MG",
     "ESKETAMINE_DEVICE_MG",
     "ESKETAMINE_FASTING_FOOD_MIN",
     "ESKETAMINE_FASTING_LIQUIDS_MIN",
     "ESKETAMINE_MIN_OBSERVATION_MIN",
+    "LABEL_ANAESTHETIC_IM_MG_PER_KG",
+    "LABEL_ANAESTHETIC_IV_BOLUS_MG_PER_KG",
+    "LABEL_ANAESTHETIC_IV_RATE_MG_PER_KG_PER_MIN",
+    "LABEL_ANAESTHETIC_SOURCE",
     "LIMIT_NAMES",
     "LOW_DOSE_BOLUS_CEILING_MG_PER_KG",
     "LOW_DOSE_INFUSION_CEILING_MG_PER_KG_PER_H",
@@ -62,6 +67,29 @@ LOW_DOSE_INFUSION_CEILING_MG_PER_KG_PER_H: Final = Decimal("1")
 """Hard ceiling for IV infusion protocols: ≤ 1 mg/kg/h (Pennsylvania low-dose ketamine guideline 2020; §3)."""
 LOW_DOSE_BOLUS_CEILING_MG_PER_KG: Final = Decimal("0.5")
 """Hard ceiling for an IV bolus: ≤ 0.5 mg/kg (Pennsylvania low-dose ketamine guideline 2020; §3)."""
+LABEL_ANAESTHETIC_SOURCE: Final = (
+    "Ketalar US label §2.2: IV induction 1–4.5 mg/kg (alternatively 1–2 mg/kg at 0.5 mg/kg/min), "
+    "IM induction 6.5–13 mg/kg"
+)
+"""Where the absolute maxima come from: the anaesthetic (induction) doses of the Ketalar US label."""
+LABEL_ANAESTHETIC_IV_BOLUS_MG_PER_KG: Final = Decimal("1")
+"""An IV bolus of 1 mg/kg or more is an anaesthetic induction dose (Ketalar US label §2.2: 1–4.5 mg/kg). Never
+signable."""
+LABEL_ANAESTHETIC_IV_RATE_MG_PER_KG_PER_MIN: Final = Decimal("0.5")
+"""IV ketamine delivered at 0.5 mg/kg/min or faster is the label's induction rate (Ketalar US label §2.2: 1–2 mg/kg at
+0.5 mg/kg/min). Never signable."""
+LABEL_ANAESTHETIC_IM_MG_PER_KG: Final = Decimal("6.5")
+"""An IM dose of 6.5 mg/kg or more is an anaesthetic induction dose (Ketalar US label §2.2: 6.5–13 mg/kg). Never
+signable."""
+ABSOLUTE_MAXIMA: Final[Mapping[str, tuple[str, Decimal]]] = MappingProxyType(
+    {
+        "absolute_bolus_mg_per_kg": ("iv", LABEL_ANAESTHETIC_IV_BOLUS_MG_PER_KG),
+        "absolute_rate_mg_per_kg_per_min": ("iv", LABEL_ANAESTHETIC_IV_RATE_MG_PER_KG_PER_MIN),
+        "absolute_im_mg_per_kg": ("im", LABEL_ANAESTHETIC_IM_MG_PER_KG),
+    }
+)
+"""The protocol fields holding the absolute maximum (a dose at or above it is never signable, no override passes),
+the route each belongs to, and the label figure no clinic may raise it above (a clinic may lower it)."""
 ESKETAMINE_DEVICE_MG: Final = Decimal("28")
 """One Spravato device = 28 mg (one spray per nostril) (Spravato PI; §3)."""
 ESKETAMINE_ALLOWED_DOSES_MG: Final = (Decimal("28"), Decimal("56"), Decimal("84"))

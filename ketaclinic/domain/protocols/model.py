@@ -87,6 +87,12 @@ class Protocol:
     course_mg_max: Decimal | None = None
     min_infusion_duration_min: int | None = None
     min_session_total_mg: Decimal | None = None
+    absolute_bolus_mg_per_kg: Decimal | None = None
+    """IV: a dose given at once at or above this is never signable (default 1 mg/kg, Ketalar US label §2.2)."""
+    absolute_rate_mg_per_kg_per_min: Decimal | None = None
+    """IV: an infusion at or above this rate is never signable (default 0.5 mg/kg/min, Ketalar US label §2.2)."""
+    absolute_im_mg_per_kg: Decimal | None = None
+    """IM: a dose at or above this is never signable (default 6.5 mg/kg, Ketalar US label §2.2)."""
     limit_severity: tuple[tuple[str, Severity], ...] = ()
     series_sessions: int | None = None
     series_sessions_per_week_min: int | None = None

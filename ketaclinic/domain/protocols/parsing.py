@@ -34,6 +34,9 @@ _DECIMALS: Final = (
     "daily_mg_max",
     "course_mg_max",
     "min_session_total_mg",
+    "absolute_bolus_mg_per_kg",
+    "absolute_rate_mg_per_kg_per_min",
+    "absolute_im_mg_per_kg",
 )
 _INTS: Final = (
     "infusion_duration_min",

@@ -14,11 +14,13 @@ from typing import Final, cast
 
 from ketaclinic.domain.protocols.fields import _Parser
 from ketaclinic.domain.protocols.limits import (
+    ABSOLUTE_MAXIMA,
     ESKETAMINE_ALLOWED_DOSES_MG,
     ESKETAMINE_DEVICE_MG,
     ESKETAMINE_FASTING_FOOD_MIN,
     ESKETAMINE_FASTING_LIQUIDS_MIN,
     ESKETAMINE_MIN_OBSERVATION_MIN,
+    LABEL_ANAESTHETIC_SOURCE,
     LIMIT_NAMES,
     LOW_DOSE_BOLUS_CEILING_MG_PER_KG,
     LOW_DOSE_INFUSION_CEILING_MG_PER_KG_PER_H,
@@ -55,6 +57,7 @@ def _validate(p: Protocol, parse: _Parser) -> None:
         raise parse.fail("discharge_score_min", f"Aldrete and PADSS run 0-{DISCHARGE_SCORE_MAX}")
     _validate_doses(p, parse)
     _validate_route_specifics(p, parse)
+    _validate_absolute_maxima(p, parse)
     _validate_severities(p, parse)
     _validate_series_and_cadence(p, parse)
     _validate_session(p, parse)
@@ -177,6 +180,49 @@ def _validate_iv(p: Protocol, parse: _Parser) -> None:
         )
     if p.rate_mg_per_kg_per_h_default is not None and p.rate_mg_per_kg_per_h_default > infusion_max:
         raise parse.fail("rate_mg_per_kg_per_h_default", f"exceeds infusion_mg_per_kg_per_h_max {infusion_max}")
+
+
+def _validate_absolute_maxima(p: Protocol, parse: _Parser) -> None:
+    """The never-signable doses: required for their route, at most the label's anaesthetic dose (a clinic may lower
+    them, never raise them), and above the protocol's own default dose (Ketalar US label §2.2; clinical-rules.md §3)."""
+    for name, (route, label_max) in ABSOLUTE_MAXIMA.items():
+        value = getattr(p, name)
+        if p.route != route:
+            if value is not None:
+                raise parse.fail(name, f"applies to the {route} route only (route is {p.route!r})")
+            continue
+        if value is None:
+            raise parse.fail(name, f"is required for {route} protocols ({LABEL_ANAESTHETIC_SOURCE})")
+        if value > label_max:
+            raise parse.fail(
+                name,
+                f"{value} is above the label's anaesthetic dose {label_max} ({LABEL_ANAESTHETIC_SOURCE}): "
+                "a clinic may lower this maximum, never raise it",
+            )
+    if p.route == IV_ROUTE:
+        rate_max = cast(Decimal, p.absolute_rate_mg_per_kg_per_min)
+        per_min = []
+        if p.dose_mg_per_kg_default is not None:
+            per_min.append(
+                ("dose_mg_per_kg_default", p.dose_mg_per_kg_default / Decimal(cast(int, p.infusion_duration_min)))
+            )
+        if p.rate_mg_per_kg_per_h_default is not None:
+            per_min.append(("rate_mg_per_kg_per_h_default", p.rate_mg_per_kg_per_h_default / 60))
+        for name, rate in per_min:
+            if rate >= rate_max:
+                raise parse.fail(
+                    "absolute_rate_mg_per_kg_per_min",
+                    f"{rate_max} mg/kg/min would make the default ({name}) unsignable",
+                )
+    elif (
+        p.absolute_im_mg_per_kg is not None
+        and p.dose_mg_per_kg_default is not None
+        and p.dose_mg_per_kg_default >= p.absolute_im_mg_per_kg
+    ):
+        raise parse.fail(
+            "absolute_im_mg_per_kg",
+            f"{p.absolute_im_mg_per_kg} mg/kg would make the default dose (dose_mg_per_kg_default) unsignable",
+        )
 
 
 def _validate_esketamine(p: Protocol, parse: _Parser) -> None:

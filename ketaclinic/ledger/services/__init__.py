@@ -33,6 +33,7 @@ from ketaclinic.ledger.services.setup import save_policy, save_product, save_reg
 from ketaclinic.ledger.services.witnesses import (
     WitnessCredentials,
     WitnessRejected,
+    WitnessRule,
     WitnessSignature,
     demo_signature,
     sign,
@@ -48,6 +49,7 @@ __all__ = [
     "Verification",
     "WitnessCredentials",
     "WitnessRejected",
+    "WitnessRule",
     "WitnessSignature",
     "adjust",
     "administer",

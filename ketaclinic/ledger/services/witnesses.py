@@ -6,11 +6,16 @@ with django-otp's own throttling and replay protection), checks the witness may 
 either way, and returns a ``WitnessSignature``: a short-lived token (Django signing, 5 minutes) bound to the
 witness and the actor. The recording services accept only a valid signature and check the witness again inside
 their transaction. A refusal is audited in its own transaction, so it survives the refused write.
+
+Other second-person signatures reuse this service with their own :class:`WitnessRule` (who qualifies, the audit
+action, the label on the form): a treatment plan above the protocol's range is co-signed by a second prescriber this
+way (plans.services.COSIGNER). A signature made under one rule is refused under another.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -69,17 +74,38 @@ def eligibility_problem(witness: User, *, actor: User, location: Location, on: d
     return None
 
 
-def _refuse(*, actor: User, username: str, reason: str, field: str) -> WitnessRejected:
+@dataclass(frozen=True)
+class WitnessRule:
+    """Who may be the second person, and how their signature is named: ``purpose`` prefixes the audit actions
+    (``<purpose>.signed`` / ``<purpose>.rejected``) and binds the signature; ``label`` starts a refusal message."""
+
+    purpose: str
+    label: str
+    problem: Callable[..., str | None]
+    """``problem(witness, actor=, location=, on=)``: why this person may not sign, or None."""
+
+
+LEDGER = WitnessRule(purpose="ledger.witness", label="Witness", problem=eligibility_problem)
+
+
+def _refuse(*, actor: User, username: str, reason: str, field: str, rule: WitnessRule = LEDGER) -> WitnessRejected:
     audit.record(
         actor=actor,
-        action="ledger.witness.rejected",
+        action=f"{rule.purpose}.rejected",
         outcome="denied",
         detail={"witness_username": username[:150], "reason": reason},
     )
-    return WitnessRejected(f"Witness: {reason}.", field=field)
+    return WitnessRejected(f"{rule.label}: {reason}.", field=field)
 
 
-def sign(*, request: HttpRequest, credentials: WitnessCredentials, actor: User, location: Location) -> WitnessSignature:
+def sign(
+    *,
+    request: HttpRequest,
+    credentials: WitnessCredentials,
+    actor: User,
+    location: Location,
+    rule: WitnessRule = LEDGER,
+) -> WitnessSignature:
     """Re-authenticate the witness now (password and one-time code) and check they may witness here."""
     username = credentials.username.strip()
     prefix = credentials.prefix
@@ -92,6 +118,7 @@ def sign(*, request: HttpRequest, credentials: WitnessCredentials, actor: User, 
             username=username,
             reason="this account is locked after repeated failed attempts; try again later",
             field=f"{prefix}_username",
+            rule=rule,
         )
     if user is None:
         raise _refuse(
@@ -99,11 +126,16 @@ def sign(*, request: HttpRequest, credentials: WitnessCredentials, actor: User, 
             username=username,
             reason="that username and password do not match an active account",
             field=f"{prefix}_password",
+            rule=rule,
         )
     device = accounts.confirmed_totp_device(user)
     if device is None:
         raise _refuse(
-            actor=actor, username=username, reason="no authenticator app is set up", field=f"{prefix}_otp_token"
+            actor=actor,
+            username=username,
+            reason="no authenticator app is set up",
+            field=f"{prefix}_otp_token",
+            rule=rule,
         )
     if not accounts.verify_totp(device=device, token=credentials.otp_token):
         raise _refuse(
@@ -111,12 +143,13 @@ def sign(*, request: HttpRequest, credentials: WitnessCredentials, actor: User, 
             username=username,
             reason="the one-time code is not valid (wait for a new one)",
             field=f"{prefix}_otp_token",
+            rule=rule,
         )
-    problem = eligibility_problem(user, actor=actor, location=location, on=timezone.localdate())
+    problem = rule.problem(user, actor=actor, location=location, on=timezone.localdate())
     if problem:
-        raise _refuse(actor=actor, username=username, reason=problem, field=f"{prefix}_username")
-    audit.record(actor=actor, action="ledger.witness.signed", obj=user, detail={"witness_username": user.username})
-    return _signature(user, actor, REAUTHENTICATED)
+        raise _refuse(actor=actor, username=username, reason=problem, field=f"{prefix}_username", rule=rule)
+    audit.record(actor=actor, action=f"{rule.purpose}.signed", obj=user, detail={"witness_username": user.username})
+    return _signature(user, actor, REAUTHENTICATED, rule)
 
 
 def demo_signature(*, witness: User, actor: User) -> WitnessSignature:
@@ -126,15 +159,21 @@ def demo_signature(*, witness: User, actor: User) -> WitnessSignature:
     return _signature(witness, actor, DEMO_LOADER)
 
 
-def _signature(witness: User, actor: User, method: str) -> WitnessSignature:
-    token = signing.dumps({"w": witness.pk, "a": actor.pk, "m": method}, salt=SALT)
+def _signature(witness: User, actor: User, method: str, rule: WitnessRule = LEDGER) -> WitnessSignature:
+    token = signing.dumps({"w": witness.pk, "a": actor.pk, "m": method, "p": rule.purpose}, salt=SALT)
     return WitnessSignature(user=witness, method=method, token=token)
 
 
 def accept(
-    signature: WitnessSignature | None, *, actor: User, location: Location, on: dt.date, field: str = "witness"
+    signature: WitnessSignature | None,
+    *,
+    actor: User,
+    location: Location,
+    on: dt.date,
+    field: str = "witness",
+    rule: WitnessRule = LEDGER,
 ) -> User:
-    """Inside the write: the signature is genuine, fresh, for this actor; the witness still qualifies."""
+    """Inside the write: the signature is genuine, fresh, for this actor and rule; the witness still qualifies."""
     if signature is None:
         raise WitnessRejected(
             "This entry needs a witness who signs with their password and one-time code.", field=field
@@ -143,10 +182,15 @@ def accept(
         payload = signing.loads(signature.token, salt=SALT, max_age=SIGNATURE_MAX_AGE_S)
     except signing.BadSignature:
         raise WitnessRejected("The witness's signature has expired; the witness signs again.", field=field) from None
-    if payload.get("w") != signature.user.pk or payload.get("a") != actor.pk or payload.get("m") != signature.method:
+    if (
+        payload.get("w") != signature.user.pk
+        or payload.get("a") != actor.pk
+        or payload.get("m") != signature.method
+        or payload.get("p") != rule.purpose
+    ):
         raise WitnessRejected("The witness's signature does not belong to this entry.", field=field)
     witness = User.objects.get(pk=signature.user.pk)
-    problem = eligibility_problem(witness, actor=actor, location=location, on=on)
+    problem = rule.problem(witness, actor=actor, location=location, on=on)
     if problem:
-        raise WitnessRejected(f"Witness: {problem}.", field=field)
+        raise WitnessRejected(f"{rule.label}: {problem}.", field=field)
     return witness
