@@ -124,6 +124,12 @@ class ReceiptIn(BodyIn):
     occurred_at: IsoDateTime | None = Field(None, description="When it was received (default: now).")
     backdate_reason: str = Field("", max_length=500)
     labels: list[str] = Field(default_factory=list, max_length=500)
+    quarantine_reason: str = Field(
+        "",
+        max_length=250,
+        description="Receive the containers quarantined (counted, never given). Required for a lot that has "
+        "already expired; the receipt is refused without it.",
+    )
 
 
 class AdministrationIn(BodyIn):
@@ -279,6 +285,7 @@ def create_receipt(request: AuthedRequest, payload: ReceiptIn, idempotency_key: 
         occurred_at=_aware(payload.occurred_at, "occurred_at"),
         labels=payload.labels or None,
         backdate_reason=payload.backdate_reason,
+        quarantine_reason=payload.quarantine_reason,
     )
     return Status(201, receipt)
 
