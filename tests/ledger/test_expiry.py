@@ -152,6 +152,9 @@ def test_the_api_refuses_an_expired_receipt_and_an_expired_container(ledger: Any
     assert not Container.objects.exists()
     response = api.post("/receipts", {**body, "quarantine_reason": "for return"})
     assert response.status_code == 201, response.json()
+    listed = api.get(f"/containers/{response.json()['entries'][0]['container_id']}").json()
+    assert (listed["status"], listed["expires_on"]) == ("quarantined", LONG_AGO.isoformat())
+    assert listed["status_reason"].endswith(": for return")
     (vial,) = receive(ledger["nurse"], main_st, ledger["products"]["k10"], ledger["supplier"], lot_number="L2")
     Lot.objects.filter(pk=vial.lot_id).update(expires_on=TODAY - dt.timedelta(days=1))  # it expired on the shelf
     response = api.post(

@@ -109,8 +109,8 @@ def check_receipt(expires_on: dt.date, received_on: dt.date, *, quarantine_reaso
     reason = quarantine_reason.strip()
     if is_expired(expires_on, received_on) and not reason:
         raise ExpiryError(
-            f"This lot expired on {expires_on:%Y-%m-%d}, before it was received: it cannot be received as usable "
-            "stock. If it is in hand, receive it into quarantine and write down why (it is counted until it is "
-            "destroyed or returned)."
+            f"This lot expired on {expires_on:%Y-%m-%d}: it cannot be received as usable stock. If it is in hand, "
+            "write down why it is received into quarantine (it is counted, never given, until it is destroyed or "
+            "returned)."
         )
     return bool(reason)
