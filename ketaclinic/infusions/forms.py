@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from ketaclinic.domain import instruments
 from ketaclinic.infusions.models import RateChange, RescueMedication, SideEffect, TreatmentSession
-from ketaclinic.ledger.forms import WitnessMixin
+from ketaclinic.ledger.forms import WitnessMixin, expiry_mark
 from ketaclinic.ledger.models import Container
+from ketaclinic.ledger.queries import ExpiryWindow
 
 NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
 DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
@@ -214,11 +215,14 @@ class ReasonForm(SessionForm):
 
 
 class ContainerChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    window: ExpiryWindow | None = None  # the clinic's day and "expires soon" setting (the ledger's)
+
     def label_from_instance(self, obj: Any) -> str:
-        return (
+        text = (
             f"{obj.label} · {obj.lot.product.name} · lot {obj.lot.lot_number} (exp {obj.lot.expires_on:%Y-%m-%d}) · "
             f"{obj.balance_ml} mL left"
         )
+        return text + expiry_mark(obj, self.window)
 
 
 class StartForm(CreateForm):
@@ -234,9 +238,19 @@ class StartForm(CreateForm):
     )
     started_at = TimeOfDayField(label="Start time")
 
-    def __init__(self, *args: Any, containers: QuerySet[Container], drawn_ml: Decimal | None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        containers: QuerySet[Container],
+        drawn_ml: Decimal | None,
+        window: ExpiryWindow | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        cast(ContainerChoice, self.fields["containers"]).queryset = containers
+        field = cast(ContainerChoice, self.fields["containers"])
+        field.queryset = containers  # usable stock only: expired and quarantined containers are never offered
+        field.window = window
+        field.help_text = "Open vials first, then the earliest expiry; expired and quarantined stock is never listed."
         if drawn_ml is not None and not self.is_bound:
             self.initial["drawn_ml"] = drawn_ml
 

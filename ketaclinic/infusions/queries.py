@@ -13,6 +13,7 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.infusions.services.checkin import CHAIR_ROUTES
 from ketaclinic.ledger.models import Container, Product
+from ketaclinic.ledger.queries import clinic_today
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.plans.models import SessionOrder
 
@@ -94,7 +95,7 @@ def containers_for(session: TreatmentSession) -> QuerySet[Container]:
         status__in=(Container.Status.SEALED, Container.Status.OPEN),
         balance_ml__gt=0,
         lot__product__substance=substance,
-        lot__expires_on__gte=timezone.localdate(),
+        lot__expires_on__gte=clinic_today(session.location.clinic),  # expiry is judged on the clinic's calendar
     ).select_related("lot__product")
     if session.order.concentration_mg_per_ml is not None and not session.is_esketamine:
         containers = containers.filter(lot__product__concentration_mg_per_ml=session.order.concentration_mg_per_ml)

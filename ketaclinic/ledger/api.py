@@ -22,7 +22,7 @@ from ketaclinic.api.schemas import BodyIn, DecimalText, ErrorOut, Id, IsoDate, I
 from ketaclinic.audit import services as audit
 from ketaclinic.ledger import queries
 from ketaclinic.ledger import services as ledger
-from ketaclinic.ledger.models import Kind, Product, Supplier
+from ketaclinic.ledger.models import Container, Kind, Product, Supplier
 from ketaclinic.ledger.services import witnesses
 from ketaclinic.patients.queries import get_patient_for_user
 
@@ -69,6 +69,12 @@ class ContainerOut(Schema):
     status: str
     received_at: dt.datetime
     opened_at: dt.datetime | None
+    status_reason: str = Field(description="Why it is quarantined, disposed or empty (e.g. received expired).")
+    expires_on: dt.date = Field(description="The lot's expiry: usable through this day, in the clinic's time zone.")
+
+    @staticmethod
+    def resolve_expires_on(obj: Container) -> dt.date:
+        return obj.lot.expires_on
 
 
 class EntryOut(Schema):
@@ -124,6 +130,12 @@ class ReceiptIn(BodyIn):
     occurred_at: IsoDateTime | None = Field(None, description="When it was received (default: now).")
     backdate_reason: str = Field("", max_length=500)
     labels: list[str] = Field(default_factory=list, max_length=500)
+    quarantine_reason: str = Field(
+        "",
+        max_length=250,
+        description="Receive the containers quarantined (counted, never given). Required for a lot that has "
+        "already expired; the receipt is refused without it.",
+    )
 
 
 class AdministrationIn(BodyIn):
@@ -279,6 +291,7 @@ def create_receipt(request: AuthedRequest, payload: ReceiptIn, idempotency_key: 
         occurred_at=_aware(payload.occurred_at, "occurred_at"),
         labels=payload.labels or None,
         backdate_reason=payload.backdate_reason,
+        quarantine_reason=payload.quarantine_reason,
     )
     return Status(201, receipt)
 

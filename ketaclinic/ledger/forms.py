@@ -21,7 +21,15 @@ from ketaclinic.ledger.models import (
     Supplier,
     TheftLossReport,
 )
-from ketaclinic.ledger.queries import containers_visible_to, ledger_locations, suppliers_for
+from ketaclinic.ledger.queries import (
+    ExpiryWindow,
+    containers_visible_to,
+    due_for_destruction,
+    expiry_window,
+    ledger_locations,
+    suppliers_for,
+    usable,
+)
 from ketaclinic.ledger.services.witnesses import WitnessCredentials
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import patients_visible_to
@@ -52,15 +60,29 @@ def now_local() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
+def expiry_mark(container: Container, window: ExpiryWindow | None) -> str:
+    """ " · EXPIRED 2025-01-31" or " · expires in 12 days (…)" for a choice label; "" when in date."""
+    if window is None:
+        return ""
+    label = container.expiry(window.today, window.soon_days).label
+    return f" · {label}" if label else ""
+
+
 class ContainerChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    window: ExpiryWindow | None = None  # set by the form: marks expired and soon-expiring containers
+
     def label_from_instance(self, obj: Any) -> str:
         product = obj.lot.product
-        return f"{obj.label} — {product.name} — {obj.balance_ml} mL left ({obj.get_status_display().lower()})"
+        text = f"{obj.label} — {product.name} — {obj.balance_ml} mL left ({obj.get_status_display().lower()})"
+        return text + expiry_mark(obj, self.window)
 
 
 class ContainerMultipleChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    window: ExpiryWindow | None = None
+
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.label} — {obj.lot.product.name}, lot {obj.lot.lot_number}: {obj.balance_ml} mL"
+        text = f"{obj.label} — {obj.lot.product.name}, lot {obj.lot.lot_number}: {obj.balance_ml} mL"
+        return text + expiry_mark(obj, self.window)
 
 
 class PatientChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -70,6 +92,14 @@ class PatientChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 def _containers(user: User, statuses: Iterable[str]) -> QuerySet[Container]:
     return containers_visible_to(user).filter(status__in=list(statuses), balance_ml__gt=0).order_by("label")
+
+
+def _choose(form: forms.Form, name: str, user: User, containers: QuerySet[Container]) -> ExpiryWindow:
+    """Give a container field its choices and the clinic's expiry window (so each choice shows its expiry mark)."""
+    field = cast("ContainerChoice | ContainerMultipleChoice", form.fields[name])
+    field.queryset = containers
+    field.window = expiry_window(user.clinic)
+    return field.window
 
 
 class WitnessMixin:
@@ -136,13 +166,30 @@ class ReceiptForm(TimedForm):
     lot_number = forms.CharField(max_length=40)
     expires_on = forms.DateField(label="Lot expiry", widget=DATE)
     invoice_ref = forms.CharField(label="Invoice / packing-slip reference", max_length=100)
+    quarantine_reason = forms.CharField(
+        label="Receive into quarantine: reason",
+        required=False,
+        max_length=250,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed for a lot that has already expired (it is counted, never given, and destroyed or returned); "
+        "optional for damaged or recalled stock. Leave empty for usable stock.",
+    )
     labels = forms.CharField(
         label="Container ids (optional)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="One per line, as written on the vials. Leave empty to number them automatically.",
     )
-    field_order = ["location", "product", "supplier", "container_count", "lot_number", "expires_on", "invoice_ref"]
+    field_order = [
+        "location",
+        "product",
+        "supplier",
+        "container_count",
+        "lot_number",
+        "expires_on",
+        "quarantine_reason",
+        "invoice_ref",
+    ]
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -190,7 +237,13 @@ class AdministrationForm(WitnessMixin, TimedForm):
         cast("forms.ModelChoiceField[Patient]", self.fields["patient"]).queryset = patients.order_by(
             "family_name", "given_name"
         )
-        cast("forms.ModelChoiceField[Container]", self.fields["container"]).queryset = _containers(user, USABLE)
+        # Expired stock is never offered (42 CFR 482.25(b)(3)); the service refuses it too.
+        window = expiry_window(user.clinic)
+        _choose(self, "container", user, usable(_containers(user, USABLE), window.today))
+        self.fields["container"].help_text = (
+            "Sealed or open, in-date containers only: expired and quarantined stock is never given "
+            "(42 CFR 482.25(b)(3): outdated drugs are not available for patient use)."
+        )
         self.add_witness_fields(required=False)
 
 
@@ -206,7 +259,11 @@ class WasteForm(WitnessMixin, TimedForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast("forms.ModelChoiceField[Container]", self.fields["container"]).queryset = _containers(user, ON_HAND)
+        _choose(self, "container", user, _containers(user, ON_HAND))
+        self.fields["container"].help_text = (
+            "Expired containers are marked: the remainder of an opened vial may be wasted here; a whole expired "
+            "container is destroyed (DEA Form 41) or returned to a reverse distributor instead."
+        )
         self.fields["quantity_ml"].help_text = "Leave empty when closing: the whole remainder is wasted."
         self.add_witness_fields(required=True)
 
@@ -230,7 +287,7 @@ class AdjustmentForm(WitnessMixin, TimedForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         containers = containers_visible_to(user).exclude(status=Container.Status.DISPOSED).order_by("label")
-        cast("forms.ModelChoiceField[Container]", self.fields["container"]).queryset = containers
+        _choose(self, "container", user, containers)
         self.add_witness_fields(required=True)
 
 
@@ -255,9 +312,7 @@ class TransferForm(TimedForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].label = "Handed over at"
-        cast("forms.ModelMultipleChoiceField[Container]", self.fields["containers"]).queryset = _containers(
-            user, ON_HAND
-        )
+        _choose(self, "containers", user, _containers(user, ON_HAND))
         if not self.fields["containers"].queryset.exists():  # type: ignore[attr-defined]
             self.fields["containers"].help_text = "Nothing on hand at your locations."
         rds = suppliers_for(user).filter(is_active=True, is_reverse_distributor=True)
@@ -275,12 +330,15 @@ class DestructionForm(WitnessMixin, TimedForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].label = "Destroyed at"
-        cast("forms.ModelMultipleChoiceField[Container]", self.fields["containers"]).queryset = _containers(
-            user, (Container.Status.QUARANTINED,)
-        )
-        self.fields["containers"].help_text = "Quarantined containers (set a container aside from its page first)."
+        window = expiry_window(user.clinic)
+        _choose(self, "containers", user, due_for_destruction(_containers(user, ON_HAND), window.today))
+        self.fields[
+            "containers"
+        ].help_text = "Quarantined and expired containers (set any other container aside from its page first)."
         if not self.fields["containers"].queryset.exists():  # type: ignore[attr-defined]
-            self.fields["containers"].help_text = "No container is set aside at your locations: quarantine one first."
+            self.fields[
+                "containers"
+            ].help_text = "Nothing is quarantined or expired at your locations: set a container aside first."
         self.add_witness_fields(required=True)
 
 
@@ -297,7 +355,7 @@ class TheftLossForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["discovered_at"].initial = now_local()
-        cast("forms.ModelChoiceField[Container]", self.fields["container"]).queryset = _containers(user, ON_HAND)
+        _choose(self, "container", user, _containers(user, ON_HAND))
 
 
 class NoticeForm(forms.Form):
@@ -422,6 +480,7 @@ class PolicyForm(forms.ModelForm[LedgerPolicy]):
             "inventory_interval_months",
             "retention_years",
             "inventory_alert_days",
+            "expiry_warning_days",
             "significant_discrepancy_mg",
             "significant_discrepancy_percent",
             "discrepancy_pattern_count",
@@ -429,6 +488,15 @@ class PolicyForm(forms.ModelForm[LedgerPolicy]):
             "extra_holidays",
         ]
         widgets = {"extra_holidays": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Added after clinics had saved settings: a form (or client) that does not send it keeps the current value.
+        self.fields["expiry_warning_days"].required = False
+
+    def clean_expiry_warning_days(self) -> int:
+        value = self.cleaned_data.get("expiry_warning_days")
+        return int(value) if value is not None else int(self.instance.expiry_warning_days)
 
 
 class ReportFilterForm(forms.Form):

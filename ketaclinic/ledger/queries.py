@@ -5,10 +5,15 @@ A row of another location is 404, never 403 (knowledge/security.md "Object-level
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.http import Http404
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from ketaclinic.accounts.models import Location, User
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ketaclinic.accounts.models import Clinic, Location, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.ledger.models import (
     Container,
@@ -19,6 +24,10 @@ from ketaclinic.ledger.models import (
     Supplier,
     TheftLossReport,
 )
+from ketaclinic.ledger.services.common import policy_for
+
+USABLE = (Container.Status.SEALED, Container.Status.OPEN)
+ON_HAND = (Container.Status.SEALED, Container.Status.OPEN, Container.Status.QUARANTINED)
 
 
 def ledger_locations(user: User) -> QuerySet[Location]:
@@ -97,3 +106,37 @@ def get_location_for_user(user: User, location_id: int) -> Location:
     if location is None:
         raise Http404("No such location.")
     return location
+
+
+@dataclass(frozen=True)
+class ExpiryWindow:
+    """The clinic's calendar day and its "expires soon" setting: what every list marks containers against."""
+
+    today: dt.date
+    soon_days: int
+
+
+def clinic_today(clinic: Clinic | None) -> dt.date:
+    """Today in the clinic's time zone: expiry is judged on the clinic's calendar, never the server's (UTC). A user
+    without a clinic has no ledger locations; the server's day is as good as any for their empty lists."""
+    if clinic is None:
+        return timezone.localdate()
+    return timezone.now().astimezone(ZoneInfo(clinic.timezone)).date()
+
+
+def expiry_window(clinic: Clinic | None) -> ExpiryWindow:
+    policy = policy_for(clinic.pk if clinic is not None else None)
+    return ExpiryWindow(today=clinic_today(clinic), soon_days=policy.expiry_warning_days)
+
+
+def usable(containers: QuerySet[Container], today: dt.date) -> QuerySet[Container]:
+    """What may be given: sealed or open, not empty, not expired on the clinic's ``today``."""
+    return containers.filter(status__in=USABLE, balance_ml__gt=0, lot__expires_on__gte=today)
+
+
+def due_for_destruction(containers: QuerySet[Container], today: dt.date) -> QuerySet[Container]:
+    """Stock that must leave the books by destruction (DEA Form 41) or transfer to a reverse distributor: on hand,
+    not empty, and quarantined or expired."""
+    return containers.filter(status__in=ON_HAND, balance_ml__gt=0).filter(
+        Q(status=Container.Status.QUARANTINED) | Q(lot__expires_on__lt=today)
+    )

@@ -119,6 +119,7 @@ def test_an_administration_to_a_patient_of_another_location_is_refused(ledger: A
 
 
 def test_expired_or_quarantined_stock_cannot_be_given(ledger: Any, main_st: Any) -> None:
+    # The lot is received in date and expires on the shelf (an expired lot can no longer be received as usable stock).
     nurse, pat = ledger["nurse"], ledger["pat"]
     (old,) = receive(
         nurse,
@@ -126,13 +127,14 @@ def test_expired_or_quarantined_stock_cannot_be_given(ledger: Any, main_st: Any)
         ledger["products"]["k10"],
         ledger["supplier"],
         lot_number="OLD",
-        expires_on=timezone.localdate() - dt.timedelta(days=2),
+        expires_on=timezone.localdate() + dt.timedelta(days=1),
     )
-    with pytest.raises(ServiceError, match="expired on"):
-        services.administer(by=nurse, container=old, patient=pat, quantity_ml="1")
-    services.quarantine(by=nurse, container=old, reason="expired")
-    with pytest.raises(ServiceError, match="quarantined"):
-        services.administer(by=nurse, container=old, patient=pat, quantity_ml="1")
+    with time_machine.travel(timezone.now() + dt.timedelta(days=3)):
+        with pytest.raises(ServiceError, match="expired on"):
+            services.administer(by=nurse, container=old, patient=pat, quantity_ml="1")
+        services.quarantine(by=nurse, container=old, reason="expired")
+        with pytest.raises(ServiceError, match="quarantined"):
+            services.administer(by=nurse, container=old, patient=pat, quantity_ml="1")
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "0.005", "abc"])

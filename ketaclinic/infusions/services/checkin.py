@@ -39,6 +39,7 @@ from ketaclinic.intake.models import IntakeAssessment
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Container, Product
 from ketaclinic.ledger.services.administration import check_usable
+from ketaclinic.ledger.services.common import local_date
 from ketaclinic.locking import lock
 from ketaclinic.outcomes import services as outcomes
 from ketaclinic.outcomes.services import safety
@@ -334,6 +335,10 @@ def start(
     if stops:
         raise ValidationError({"__all__": [f"{item.label}: {item.detail}" for item in stops]})
     _check_draws(locked, draws)
+    for draw in draws:
+        # Never expired or quarantined stock, judged on the clinic's calendar day of the start (as the ledger judges
+        # it when the dose is posted); fresh from the database, not the caller's copy.
+        check_usable(Container.objects.get(pk=draw.container.pk), local_date(when, locked.location))
     order = locked.order
     locked.started_at, locked.started_by = when, by
     rows = []
@@ -354,7 +359,6 @@ def start(
             )
         )
     if locked.is_infusion:
-        check_usable(Container.objects.get(pk=draws[0].container.pk), timezone.localdate(when))
         if order.rate_mg_per_h is None:
             raise ServiceError("The order has no infusion rate: the prescriber re-signs the plan.")
         RateChange.objects.create(

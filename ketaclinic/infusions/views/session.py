@@ -16,6 +16,7 @@ from ketaclinic.infusions.queries import containers_for, get_session_for_user
 from ketaclinic.infusions.services import checklist, monitoring
 from ketaclinic.infusions.services.common import protocol_for
 from ketaclinic.infusions.views.common import attempt, back_to_chair, render_chair, session_url, version_of
+from ketaclinic.ledger.queries import expiry_window
 
 
 @require_GET
@@ -157,6 +158,7 @@ def start(request: AuthedRequest, session_id: int) -> HttpResponse:
         initial={"version": session.version},
         containers=containers_for(session),
         drawn_ml=drawn,
+        window=expiry_window(session.location.clinic),
     )
     if session.is_esketamine:
         form.fields["drawn_ml"].required = False

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Clinic, Location
-from ketaclinic.domain.controlled import deadlines
+from ketaclinic.domain.controlled import deadlines, expiry
 
 NDC = RegexValidator(
     r"^(\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})$",
@@ -162,6 +162,13 @@ class LedgerPolicy(models.Model):
         default=POLICY_ALERT_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="Warn this many days before the next inventory is due (clinic policy default: 30).",
+    )
+    expiry_warning_days = models.PositiveSmallIntegerField(
+        "warn of expiry (days ahead)",
+        default=expiry.SOON_DAYS_DEFAULT,
+        validators=[MinValueValidator(0), MaxValueValidator(expiry.SOON_DAYS_MAX)],
+        help_text='Containers whose lot expires within this many days are marked "expires soon" wherever they are '
+        "listed (clinic policy default: 30 days; no rule gives a number). Expired stock is never offered.",
     )
     significant_discrepancy_mg = models.DecimalField(
         max_digits=8,

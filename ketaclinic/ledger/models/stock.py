@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Location
+from ketaclinic.domain.controlled import expiry as expiry_rules
 from ketaclinic.ledger.models.setup import Product
 
 
@@ -22,6 +23,10 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return f"lot {self.lot_number} (exp {self.expires_on})"
+
+    def is_expired_on(self, on: dt.date) -> bool:
+        """``on`` is the clinic's calendar day (usable through the printed expiry date)."""
+        return expiry_rules.is_expired(self.expires_on, on)
 
 
 class Container(models.Model):
@@ -71,4 +76,8 @@ class Container(models.Model):
         return self.status in (self.Status.SEALED, self.Status.OPEN, self.Status.QUARANTINED)
 
     def is_expired(self, on: dt.date) -> bool:
-        return self.lot.expires_on < on
+        """``on`` is the clinic's calendar day (usable through the printed expiry date)."""
+        return self.lot.is_expired_on(on)
+
+    def expiry(self, on: dt.date, soon_days: int = expiry_rules.SOON_DAYS_DEFAULT) -> expiry_rules.Expiry:
+        return expiry_rules.expiry(self.lot.expires_on, on, soon_days=soon_days)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ketaclinic.accounts.errors import ServiceError
 from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
+from ketaclinic.domain.controlled import expiry
 from ketaclinic.ledger.models import Container, Kind, LedgerEntry
 from ketaclinic.ledger.services import chain, witnesses
 from ketaclinic.ledger.services.common import (
@@ -38,11 +39,20 @@ class Administration:
 
 
 def check_usable(container: Container, on: dt.date) -> None:
+    """Refuse a container that may not be given: quarantined, closed, or expired on the clinic's day ``on``
+    (outdated drugs are never available for patient use, 42 CFR 482.25(b)(3))."""
+    if container.status == Container.Status.QUARANTINED:
+        raise ServiceError(
+            f"{container.label} is quarantined ({container.status_reason or 'set aside'}): it is never given; it "
+            "leaves the books by destruction (DEA Form 41) or transfer to a reverse distributor.",
+            field="container",
+        )
     if container.status not in USABLE:
         raise ServiceError(f"{container.label} is {container.get_status_display().lower()}.", field="container")
     if container.is_expired(on):
         raise ServiceError(
-            f"{container.label} expired on {container.lot.expires_on}: quarantine it for destruction.",
+            f"{container.label} expired on {container.lot.expires_on:%Y-%m-%d} (lot {container.lot.lot_number}): "
+            f"expired stock is never given ({expiry.NOT_FOR_USE_SOURCE}). Set it aside for destruction or return.",
             field="container",
         )
 

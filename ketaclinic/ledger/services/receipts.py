@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import Location, User
 from ketaclinic.audit import services as audit
+from ketaclinic.domain.controlled import expiry
 from ketaclinic.ledger.models import Container, Kind, LedgerEntry, Lot, Product, Supplier
 from ketaclinic.ledger.services import chain
 from ketaclinic.ledger.services.common import (
@@ -71,9 +72,16 @@ def receive(
     occurred_at: dt.datetime | None = None,
     labels: list[str] | None = None,
     backdate_reason: str = "",
+    quarantine_reason: str = "",
 ) -> Receipt:
     """Record stock received at ``location``: ``container_count`` full containers of ``product`` from ``supplier``,
-    with the invoice or packing-slip reference (Schedule III moves on invoices, not DEA Form 222)."""
+    with the invoice or packing-slip reference (Schedule III moves on invoices, not DEA Form 222).
+
+    An expired lot (judged on the clinic's calendar day) is never received as usable stock: without a
+    ``quarantine_reason`` the receipt is refused; with one, the containers enter the books quarantined (the inventory
+    counts all stock on hand, 21 CFR 1304.11(a)) and are never offered for administration; they leave by destruction
+    or transfer to a reverse distributor (21 CFR 1317.05(a)). A reason quarantines an in-date receipt too (damaged on
+    arrival, recalled)."""
     require(by, "ledger.record")
     require_location(by, location)
     policy = policy_for(location.clinic_id)
@@ -92,6 +100,12 @@ def receive(
         errors["invoice_ref"] = "Enter the invoice or packing-slip reference."
     if not lot_number.strip():
         errors["lot_number"] = "Enter the lot number printed on the package."
+    # Judged on the recording day in the clinic's zone: a lot expired then was expired on any earlier receipt day too.
+    today = local_date(timing.recorded_at, location)
+    try:
+        quarantined = expiry.check_receipt(expires_on, today, quarantine_reason=quarantine_reason)
+    except expiry.ExpiryError as exc:
+        errors["expires_on"] = str(exc)
     if errors:
         raise ValidationError(errors)
     lot, created = Lot.objects.get_or_create(
@@ -99,6 +113,11 @@ def receive(
     )
     if not created and lot.expires_on != expires_on:
         raise ValidationError({"expires_on": f"Lot {lot.lot_number} is on file with expiry {lot.expires_on}."})
+    reason = quarantine_reason.strip()
+    if quarantined and lot.is_expired_on(today):
+        reason = f"received expired (lot expired {lot.expires_on:%Y-%m-%d}): {reason}"
+    elif quarantined:
+        reason = f"received into quarantine: {reason}"
     group = chain.new_group()
     entries = []
     for label in _labels(location, product, container_count, labels):
@@ -109,6 +128,8 @@ def receive(
             labelled_volume_ml=product.container_volume_ml,
             balance_ml=0,
             received_at=timing.occurred_at,
+            status=Container.Status.QUARANTINED if quarantined else Container.Status.SEALED,
+            status_reason=reason[:300],
         )
         container = chain.lock_containers([container.pk])[container.pk]
         entries.append(
@@ -133,6 +154,8 @@ def receive(
             "lot": lot.lot_number,
             "invoice_ref": invoice_ref.strip(),
             "backdated": timing.backdated,
+            "quarantined": quarantined,
+            "quarantine_reason": reason,
         },
     )
     return Receipt(group_ref=group, entries=entries)

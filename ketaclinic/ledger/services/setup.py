@@ -37,6 +37,7 @@ POLICY_FIELDS = (
     "inventory_interval_months",
     "retention_years",
     "inventory_alert_days",
+    "expiry_warning_days",
     "significant_discrepancy_mg",
     "significant_discrepancy_percent",
     "discrepancy_pattern_count",

@@ -23,10 +23,17 @@ from ketaclinic.ledger.models import TheftLossReport
 from ketaclinic.ledger.views.common import form_page, sign_all, submitted
 
 
+def _chosen(request: AuthedRequest) -> dict[str, Any]:
+    """``?container=<id>`` (from the "due for destruction" list) ticks that container; the form's choices are
+    already scoped to the user's locations, so another location's id simply ticks nothing."""
+    container = request.GET.get("container", "")
+    return {"containers": [int(container)]} if request.method == "GET" and container.isdigit() else {}
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view("ledger.record")
 def transfer(request: AuthedRequest) -> HttpResponse:
-    form = forms.TransferForm(request.POST or None, user=request.user)
+    form = forms.TransferForm(request.POST or None, user=request.user, initial=_chosen(request))
 
     def act(data: dict[str, Any]) -> Done:
         entries = ledger.transfer_out(
@@ -53,7 +60,7 @@ def transfer(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_view("ledger.record")
 def destroy(request: AuthedRequest) -> HttpResponse:
-    form = forms.DestructionForm(request.POST or None, user=request.user)
+    form = forms.DestructionForm(request.POST or None, user=request.user, initial=_chosen(request))
 
     def act(data: dict[str, Any]) -> Done:
         containers = list(data["containers"])

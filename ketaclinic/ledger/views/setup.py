@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.errors import Done
 from ketaclinic.accounts.typing import AuthedRequest
-from ketaclinic.domain.controlled import deadlines
+from ketaclinic.domain.controlled import deadlines, expiry
 from ketaclinic.ledger import forms, queries
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import LedgerPolicy, Registrant
@@ -25,6 +25,8 @@ POLICY_SOURCES = {
     "inventory_interval_months": f"Federal maximum {deadlines.BIENNIAL_INTERVAL_MONTHS} months (biennial)",
     "retention_years": f"Federal minimum {deadlines.RETENTION_YEARS} years (21 CFR 1304.04)",
     "inventory_alert_days": f"Clinic policy default {defaults.POLICY_ALERT_DAYS} days",
+    "expiry_warning_days": f"Clinic policy default {expiry.SOON_DAYS_DEFAULT} days — no rule gives a number; expired "
+    f"stock is never offered ({expiry.NOT_FOR_USE_SOURCE})",
     "significant_discrepancy_mg": f"Clinic policy default {defaults.POLICY_SIGNIFICANT_MG} mg — not a legal threshold",
     "significant_discrepancy_percent": f"Clinic policy default {defaults.POLICY_SIGNIFICANT_PERCENT} % — not a legal "
     "threshold",

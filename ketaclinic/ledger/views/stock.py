@@ -3,6 +3,7 @@ adjust and reverse."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -17,16 +18,24 @@ from ketaclinic.accounts.errors import Done
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
-from ketaclinic.domain.controlled import quantities
+from ketaclinic.domain.controlled import expiry, quantities
 from ketaclinic.ledger import forms, queries
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Container, Discrepancy, Kind, LedgerEntry, TheftLossReport
 from ketaclinic.ledger.views.common import form_page, sign_all, submitted
 from ketaclinic.patients.queries import get_patient_for_user
 
+# The published sources quoted next to the expiry marks and the "due for destruction" list.
+RULES = {
+    "not_for_use": expiry.NOT_FOR_USE_SOURCE,
+    "inventory": expiry.INVENTORY_SOURCE,
+    "disposal": expiry.DISPOSAL_SOURCE,
+}
+
 
 def _location_summary(request: AuthedRequest, location: Any) -> dict[str, Any]:
-    today = timezone.localdate()
+    window = queries.expiry_window(location.clinic)
+    today = window.today  # the clinic's calendar day: expiry is judged there, never in UTC
     totals: dict[Any, dict[str, Any]] = {}
     on_hand = Container.objects.filter(location=location, balance_ml__gt=0).select_related("lot__product")
     for container in on_hand.order_by("lot__product__name", "pk"):  # summed in Python: exact on SQLite too
@@ -46,10 +55,32 @@ def _location_summary(request: AuthedRequest, location: Any) -> dict[str, Any]:
         "expired": Container.objects.filter(
             location=location, status__in=forms.USABLE, balance_ml__gt=0, lot__expires_on__lt=today
         ).select_related("lot"),
+        "expiring": _marked(
+            queries.usable(Container.objects.filter(location=location), today)
+            .filter(lot__expires_on__lte=today + dt.timedelta(days=window.soon_days))
+            .select_related("lot__product")
+            .order_by("lot__expires_on", "label"),
+            window,
+        ),
+        "soon_days": window.soon_days,
+        "destruction": _marked(
+            queries.due_for_destruction(Container.objects.filter(location=location), today)
+            .select_related("lot__product")
+            .order_by("lot__expires_on", "label"),
+            window,
+        ),
         "open_containers": Container.objects.filter(location=location, status=Container.Status.OPEN).select_related(
             "lot__product"
         ),
     }
+
+
+def _marked(containers: Any, window: queries.ExpiryWindow) -> list[Container]:
+    """The containers, each with ``expiry_state`` (the domain's Expiry on the clinic's day) for the templates."""
+    rows = list(containers)
+    for container in rows:
+        container.expiry_state = container.expiry(window.today, window.soon_days)
+    return rows
 
 
 @require_GET
@@ -57,7 +88,7 @@ def _location_summary(request: AuthedRequest, location: Any) -> dict[str, Any]:
 def home(request: AuthedRequest) -> HttpResponse:
     locations = [_location_summary(request, location) for location in queries.ledger_locations(request.user)]
     audit.record(actor=request.user, action="ledger.view_overview", detail={"locations": len(locations)})
-    return render(request, "ledger/home.html", {"locations": locations, "today": timezone.localdate()})
+    return render(request, "ledger/home.html", {"locations": locations, "today": timezone.localdate(), "rules": RULES})
 
 
 @require_GET
@@ -71,7 +102,10 @@ def container_list(request: AuthedRequest) -> HttpResponse:
         containers = containers.filter(status=status)
     page = Paginator(containers.order_by("location__name", "label"), 50).get_page(request.GET.get("page"))
     statuses = [("on_hand", "On hand"), ("all", "All"), *Container.Status.choices]
-    return render(request, "ledger/containers.html", {"page": page, "status": status, "statuses": statuses})
+    rows = _marked(page.object_list, queries.expiry_window(request.user.clinic))
+    return render(
+        request, "ledger/containers.html", {"page": page, "rows": rows, "status": status, "statuses": statuses}
+    )
 
 
 def _audit_entries(request: AuthedRequest, action: str, entries: list[LedgerEntry], **detail: Any) -> None:
@@ -91,10 +125,11 @@ def container_detail(request: AuthedRequest, container_id: int) -> HttpResponse:
     entries = list(container.entries.select_related("patient", "reverses").order_by("seq"))
     _audit_entries(request, "ledger.view_container", entries, container=container.pk)
     reversed_ids = {entry.reverses_id for entry in entries if entry.kind == Kind.REVERSAL}
+    (container,) = _marked([container], queries.expiry_window(container.location.clinic))
     return render(
         request,
         "ledger/container.html",
-        {"container": container, "entries": entries, "reversed_ids": reversed_ids, "today": timezone.localdate()},
+        {"container": container, "entries": entries, "reversed_ids": reversed_ids, "rules": RULES},
     )
 
 
@@ -155,8 +190,12 @@ def receive(request: AuthedRequest) -> HttpResponse:
             occurred_at=data["occurred_at"],
             labels=form.label_list() or None,
             backdate_reason=data["backdate_reason"],
+            quarantine_reason=data["quarantine_reason"],
         )
         labels = ", ".join(c.label for c in receipt.containers)
+        if receipt.containers[0].status == Container.Status.QUARANTINED:
+            text = f"Received {len(receipt.entries)} container(s) into quarantine: {labels}. They are counted, never "
+            return text + "given, and listed for destruction or return.", redirect("ledger:home")
         return f"Received {len(receipt.entries)} container(s): {labels}.", redirect("ledger:containers")
 
     return submitted(request, form, act) or form_page(
@@ -247,7 +286,9 @@ def waste(request: AuthedRequest) -> HttpResponse:
 @staff_view("ledger.record")
 def quarantine(request: AuthedRequest, container_id: int) -> HttpResponse:
     container = queries.get_container_for_user(request.user, container_id)
-    form = forms.QuarantineForm(request.POST or None)
+    today = queries.clinic_today(container.location.clinic)
+    initial = {"reason": f"expired {container.lot.expires_on:%Y-%m-%d}"} if container.is_expired(today) else {}
+    form = forms.QuarantineForm(request.POST or None, initial=initial)
 
     def act(data: dict[str, Any]) -> Done:
         ledger.quarantine(by=request.user, container=container, reason=data["reason"])
