@@ -181,6 +181,15 @@ def current_rate(session: TreatmentSession) -> RateChange | None:
     return session.rate_changes.order_by("at", "pk").last()
 
 
+def paused_since(session: TreatmentSession) -> dt.datetime | None:
+    """When the running infusion was paused (its pump at 0 mg/h), or None when it is not paused: the chair's header
+    and the floor board say "Infusion paused" instead of "Infusion running" (a paused pump delivers nothing)."""
+    if session.status != TreatmentSession.Status.INFUSING:
+        return None
+    last = current_rate(session)
+    return last.at if last is not None and last.rate_mg_per_h == 0 else None
+
+
 @transaction.atomic
 def change_rate(
     *,
@@ -322,6 +331,7 @@ __all__ = [
     "delivered_mg",
     "end_infusion",
     "expected_end",
+    "paused_since",
     "record_rescue_medication",
     "record_side_effect",
     "segments",

@@ -50,6 +50,7 @@ def chair_context(request: AuthedRequest, session: TreatmentSession, **overrides
         "delivered_mg": events.delivered_mg(session),
         "expected_end": events.expected_end(session),
         "current_rate": events.current_rate(session),
+        "paused_since": events.paused_since(session),
         "is_prescriber": request.user.role == "prescriber",
         "can_sign": role_can(request.user.role, "sessions.sign"),
         "labels": checklist.LABELS,
