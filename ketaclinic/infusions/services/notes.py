@@ -87,10 +87,11 @@ def assemble_note(session: TreatmentSession) -> str:
     for r in session.readings.all():
         struck = f"  [entered in error: {r.entered_in_error_reason}]" if r.entered_in_error else ""
         bp = f"{r.systolic_mmhg}/{r.diastolic_mmhg}" if r.has_bp else "—"
+        kind = "" if r.kind == "vitals" else f"  [{r.get_kind_display().lower()}]"
         lines.append(
             f"  {_t(r.taken_at)} {_rel(session, r.taken_at, pre='pre-dose')}: BP {bp}, "
             f"HR {_val(r.heart_rate_per_min)}, SpO2 {_val(r.spo2_percent, '%')}, "
-            f"RR {_val(r.respiratory_rate_per_min)}, MOAA/S {_val(r.moaas)}, RASS {_val(r.rass)}{struck}"
+            f"RR {_val(r.respiratory_rate_per_min)}, MOAA/S {_val(r.moaas)}, RASS {_val(r.rass)}{kind}{struck}"
         )
     alerts = list(session.alerts.order_by("raised_at", "pk"))
     lines += ["", "ALERTS"] + (
