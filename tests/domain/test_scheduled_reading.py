@@ -64,3 +64,56 @@ def test_iv_and_im_observe_a_clinic_policy_minimum_and_esketamine_the_label_s() 
     with pytest.raises(ProtocolError, match="min_observation_basis: must be one of"):
         apply_overrides(protocols.get("depression_iv"), {"min_observation_basis": "guess"})
     assert apply_overrides(protocols.get("depression_iv"), {"min_observation_min": 45}).min_observation_min == 45
+
+
+@pytest.mark.parametrize(
+    ("minutes", "minimum", "basis", "met", "message"),
+    [
+        (
+            29.9,
+            30,
+            "clinic_policy",
+            False,
+            "Only 29 min of observation after the end of dosing; the minimum is 30 min (clinic policy).",
+        ),
+        (30.0, 30, "clinic_policy", True, ""),
+        (
+            0,
+            120,
+            "label",
+            False,
+            "Only 0 min of observation after the end of dosing; the minimum is 120 min (the Spravato label).",
+        ),
+        (121, 120, "label", True, ""),
+    ],
+)
+def test_observation_after_the_end_of_dosing_is_counted_in_whole_minutes(
+    minutes: float, minimum: int, basis: str, met: bool, message: str
+) -> None:
+    check = monitoring.observation_check(minutes_since_end_of_dosing=minutes, minimum_min=minimum, basis=basis)
+    assert (check.met, check.message, check.minutes_observed, check.minimum_min) == (
+        met,
+        message,
+        int(minutes),
+        minimum,
+    )
+    assert check.source == monitoring.OBSERVATION_SOURCES[basis] and ".md" not in check.source
+    assert ("CLINIC POLICY" in check.source) == (basis == "clinic_policy")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        (
+            {"minutes_since_end_of_dosing": -1, "minimum_min": 30, "basis": "clinic_policy"},
+            "minutes_since_end_of_dosing",
+        ),
+        ({"minutes_since_end_of_dosing": float("nan"), "minimum_min": 30, "basis": "clinic_policy"}, "minutes_since"),
+        ({"minutes_since_end_of_dosing": 5, "minimum_min": 0, "basis": "clinic_policy"}, "minimum_min"),
+        ({"minutes_since_end_of_dosing": 5, "minimum_min": True, "basis": "clinic_policy"}, "minimum_min"),
+        ({"minutes_since_end_of_dosing": 5, "minimum_min": 30, "basis": "guess"}, "basis"),
+    ],
+)
+def test_observation_check_refuses_impossible_input(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        monitoring.observation_check(**kwargs)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ prescriber writes why they may leave earlier."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal as D
 from typing import Any
 
 import pytest
@@ -114,3 +115,146 @@ def test_a_protocol_asking_for_the_respiratory_rate_needs_it_in_the_scheduled_re
     reading = services.record_vitals(by=alice, session=fresh(infusing), version=None, values=values)
     assert reading.kind == "partial"
     assert monitoring.saved_message(reading).endswith("still needed respiratory rate.")
+
+
+# --- Ending an infusion short of its order asks why -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_infusion_ended_short_of_its_ordered_dose_needs_a_reason(alice: Any, infusing: Any, clock: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    from ketaclinic.infusions.models import RateChange
+    from ketaclinic.ledger.models import Kind, LedgerEntry
+
+    clock.shift(dt.timedelta(minutes=2))  # 2 mg of 40 mg: 0.05 of the dose
+    with pytest.raises(ValidationError) as info:
+        services.end_infusion(by=alice, session=fresh(infusing), version=None, given_ml=D("0.20"))
+    assert info.value.message_dict["early_end_reason"] == [
+        "2 of the ordered 40.0 mg given: say why the infusion ends before the ordered dose. Nothing was saved."
+    ]
+    with pytest.raises(ValidationError, match="early_end_reason"):
+        services.end_infusion(
+            by=alice, session=fresh(infusing), version=None, given_ml=D("0.20"), early_end_reason="   "
+        )
+    unchanged = fresh(infusing)
+    assert unchanged.status == "infusing" and unchanged.infusion_ended_at is None
+    assert not RateChange.objects.filter(kind="end").exists()
+    assert not LedgerEntry.objects.filter(kind=Kind.ADMINISTER).exists()
+    ended = services.end_infusion(
+        by=alice,
+        session=fresh(infusing),
+        version=None,
+        given_ml=D("4.00"),  # the pump's own count can be the whole bag even though the rate history says less
+    )
+    assert ended.status == "observation" and ended.dose_delivered_mg == D("40.00")
+    assert RateChange.objects.get(kind="end").reason == ""  # the full dose needs no reason
+
+
+@pytest.mark.django_db
+def test_the_early_end_reason_is_audited_and_on_the_record(alice: Any, bob: Any, infusing: Any, clock: Any) -> None:
+    from tests.ledger.conftest import licence, sign
+
+    clock.shift(dt.timedelta(minutes=4))
+    witness = sign(licence(bob, "registered_nurse"), alice, fresh(infusing).location)
+    session = services.end_infusion(
+        by=alice,
+        session=fresh(infusing),
+        version=None,
+        witness=witness,
+        waste_manner="bag emptied into the waste container",
+        early_end_reason="  Chest tightness; prescriber stopped the infusion  ",
+    )
+    end = session.rate_changes.get(kind="end")
+    assert end.reason == "Ended early (4 of 40.0 mg): Chest tightness; prescriber stopped the infusion"
+    event = AuditEvent.objects.get(action="session.end_infusion")
+    assert event.detail["early"] is True
+    assert event.detail["early_end_reason"] == "Chest tightness; prescriber stopped the infusion"
+    assert "Ended 0.0 mg/h: Ended early (4 of 40.0 mg): Chest tightness" in notes.assemble_note(fresh(session))
+
+
+# --- IV and IM: the minimum observation after the end of dosing -------------------------------------------------------
+
+
+def _discharge(session: Any, by: Any, **changes: Any) -> Any:
+    values = {
+        "scale": "aldrete",
+        "answers": [2, 2, 2, 2, 2],
+        "sedation": False,
+        "dissociation": False,
+        "respiratory_depression": False,
+        "escort_name": "Sam Rivera",
+        "instructions_given": True,
+        **changes,
+    }
+    return services.discharge_patient(by=by, session=fresh(session), version=None, **values)
+
+
+@pytest.fixture
+def just_ended(alice: Any, infusing: Any, clock: Any) -> Any:
+    clock.shift(dt.timedelta(minutes=41))
+    return services.end_infusion(by=alice, session=fresh(infusing), version=None)
+
+
+@pytest.mark.django_db
+def test_a_nurse_cannot_discharge_an_iv_patient_before_the_minimum_observation(
+    alice: Any, just_ended: Any, clock: Any
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    clock.shift(dt.timedelta(minutes=10))
+    for reason in ("", "Patient feels fine"):
+        with pytest.raises(ValidationError) as info:
+            _discharge(just_ended, alice, early_discharge_reason=reason)
+        errors = info.value.message_dict
+        assert errors["__all__"] == [
+            "Not ready for discharge:",
+            "Only 10 min of observation after the end of dosing; the minimum is 30 min (clinic policy). Earlier "
+            "discharge needs the prescriber's written reason.",
+        ]
+        assert errors["early_discharge_reason"] == [
+            "Only a prescriber can discharge before the minimum observation, with a written reason."
+        ]
+    session = fresh(just_ended)
+    assert session.status == "observation" and not session.scores.filter(instrument="aldrete").exists()
+    clock.shift(dt.timedelta(minutes=20))  # 30 min after the end: the nurse discharges, no reason needed
+    discharged = _discharge(just_ended, alice)
+    assert discharged.status == "discharged" and discharged.early_discharge_reason == ""
+    assert discharged.discharge_assessment["observed_after_dosing_min"] == 30
+
+
+@pytest.mark.django_db
+def test_a_prescriber_discharges_early_only_with_a_written_reason_kept_on_the_record(
+    bob: Any, just_ended: Any, clock: Any
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    clock.shift(dt.timedelta(minutes=12))
+    with pytest.raises(ValidationError) as info:
+        _discharge(just_ended, bob, early_discharge_reason="   ")
+    assert info.value.message_dict["early_discharge_reason"] == [
+        "Write why the patient may leave before the minimum observation."
+    ]
+    assert fresh(just_ended).status == "observation"
+    session = _discharge(just_ended, bob, early_discharge_reason=" Baseline alert, escort waiting; reviewed at chair ")
+    assert session.status == "discharged" and session.discharged_by == bob
+    assert session.early_discharge_reason == "Baseline alert, escort waiting; reviewed at chair"
+    event = AuditEvent.objects.get(action="session.discharge")
+    assert event.detail["early_discharge_reason"] == "Baseline alert, escort waiting; reviewed at chair"
+    assert event.detail["observed_after_dosing_min"] == 12
+    assert (
+        "Discharged before the minimum observation (12 of 30 min after the end of dosing, clinic policy); "
+        "prescriber's reason: Baseline alert, escort waiting; reviewed at chair" in session.note_text
+    )
+
+
+@pytest.mark.django_db
+def test_the_observation_clock_starts_at_the_end_of_the_infusion_not_its_start(
+    alice: Any, just_ended: Any, clock: Any
+) -> None:
+    from ketaclinic.infusions.services import discharge as discharging
+
+    session = fresh(just_ended)
+    assert discharging.earliest_discharge(session) == session.infusion_ended_at + dt.timedelta(minutes=30)
+    check = discharging.observation(session, at=timezone.now() + dt.timedelta(minutes=29, seconds=59))
+    assert check is not None and not check.met and check.minutes_observed == 29

@@ -29,7 +29,14 @@ from __future__ import annotations
 
 from ketaclinic.domain.monitoring.alerts import Alert, AlertLevel, check_vitals, esketamine_predose_check
 from ketaclinic.domain.monitoring.cadence import Cadence, cadence_for, is_overdue, next_reading_due_min
-from ketaclinic.domain.monitoring.discharge import DISCHARGE_SCORE_THRESHOLD, DischargeReadiness, discharge_readiness
+from ketaclinic.domain.monitoring.discharge import (
+    DISCHARGE_SCORE_THRESHOLD,
+    OBSERVATION_SOURCES,
+    DischargeReadiness,
+    ObservationCheck,
+    discharge_readiness,
+    observation_check,
+)
 from ketaclinic.domain.monitoring.thresholds import DEFAULT_THRESHOLDS, AlertThresholds
 from ketaclinic.domain.monitoring.vitals import (
     SCHEDULED_READING_FIELDS,
@@ -58,6 +65,7 @@ __all__ = [
     "DISCHARGE_SCORE_MAX",
     "DISCHARGE_SCORE_THRESHOLD",
     "ESKETAMINE_MIN_OBSERVATION_MIN",
+    "OBSERVATION_SOURCES",
     "PLAUSIBLE_DIASTOLIC_MMHG",
     "PLAUSIBLE_HEART_RATE_PER_MIN",
     "PLAUSIBLE_MOAAS",
@@ -74,6 +82,7 @@ __all__ = [
     "Cadence",
     "DischargeReadiness",
     "ImplausibleVitals",
+    "ObservationCheck",
     "ReadingKind",
     "VitalSigns",
     "cadence_for",
@@ -83,5 +92,6 @@ __all__ = [
     "is_overdue",
     "missing_for_scheduled",
     "next_reading_due_min",
+    "observation_check",
     "reading_kind",
 ]

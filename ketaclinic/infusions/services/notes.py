@@ -142,6 +142,16 @@ def assemble_note(session: TreatmentSession) -> str:
             f"{d.get('total')} (discharge at ≥ {d.get('threshold')}).",
             f"Sedation {_yes_no(d.get('sedation'))}, dissociation {_yes_no(d.get('dissociation'))}, respiratory "
             f"depression {_yes_no(d.get('respiratory_depression'))}.",
+            *(
+                [
+                    f"Discharged before the minimum observation ({d.get('observed_after_dosing_min')} of "
+                    f"{d.get('minimum_observation_min')} min after the end of dosing, "
+                    f"{str(d.get('minimum_observation_basis', '')).replace('_', ' ')}); prescriber's reason: "
+                    f"{session.early_discharge_reason}"
+                ]
+                if session.early_discharge_reason
+                else []
+            ),
             f"Escort: {session.discharge_escort_name}.",
             "Instructions given:",
             *[f"  - {line}" for line in session.discharge_instructions.splitlines()],

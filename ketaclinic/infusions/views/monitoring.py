@@ -114,6 +114,7 @@ def end_infusion(request: AuthedRequest, session_id: int) -> HttpResponse:
         "administration": administration,
         "delivered_mg": events.delivered_mg(session),
         "suggested_ml": events.suggested_given_ml(session),
+        "ordered_mg": session.order.dose_mg,
         "title": "End the infusion",
     }
     if request.method == "POST" and form.is_valid():
@@ -133,6 +134,7 @@ def end_infusion(request: AuthedRequest, session_id: int) -> HttpResponse:
                 given_ml=form.cleaned_data.get("given_ml"),
                 witness=signature,
                 waste_manner=form.cleaned_data.get("waste_manner") or "",
+                early_end_reason=form.cleaned_data.get("early_end_reason") or "",
                 token=form.cleaned_data["token"],
             )
 
