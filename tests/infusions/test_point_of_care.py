@@ -131,7 +131,7 @@ def test_an_infusion_ended_short_of_its_ordered_dose_needs_a_reason(alice: Any, 
     with pytest.raises(ValidationError) as info:
         services.end_infusion(by=alice, session=fresh(infusing), version=None, given_ml=D("0.20"))
     assert info.value.message_dict["early_end_reason"] == [
-        "2 of the ordered 40.0 mg given: say why the infusion ends before the ordered dose. Nothing was saved."
+        "2.0 of the ordered 40.0 mg given: say why the infusion ends before the ordered dose. Nothing was saved."
     ]
     with pytest.raises(ValidationError, match="early_end_reason"):
         services.end_infusion(
@@ -166,11 +166,11 @@ def test_the_early_end_reason_is_audited_and_on_the_record(alice: Any, bob: Any,
         early_end_reason="  Chest tightness; prescriber stopped the infusion  ",
     )
     end = session.rate_changes.get(kind="end")
-    assert end.reason == "Ended early (4 of 40.0 mg): Chest tightness; prescriber stopped the infusion"
+    assert end.reason == "Ended early (4.0 of 40.0 mg): Chest tightness; prescriber stopped the infusion"
     event = AuditEvent.objects.get(action="session.end_infusion")
     assert event.detail["early"] is True
     assert event.detail["early_end_reason"] == "Chest tightness; prescriber stopped the infusion"
-    assert "Ended 0.0 mg/h: Ended early (4 of 40.0 mg): Chest tightness" in notes.assemble_note(fresh(session))
+    assert "Ended 0.0 mg/h: Ended early (4.0 of 40.0 mg): Chest tightness" in notes.assemble_note(fresh(session))
 
 
 # --- IV and IM: the minimum observation after the end of dosing -------------------------------------------------------

@@ -317,14 +317,16 @@ def end_infusion(
     if early and not early_end_reason:
         raise ValidationError(
             {
-                "early_end_reason": f"{given_mg.normalize():f} of the ordered {order.dose_mg} mg given: say why the "
-                "infusion ends before the ordered dose. Nothing was saved."
+                "early_end_reason": f"{given_mg.quantize(Decimal('0.1'))} of the ordered {order.dose_mg} mg given: "
+                "say why the infusion ends before the ordered dose. Nothing was saved."
             }
         )
     post_to_ledger(
         by=by, session=locked, administration=administration, given_ml=given, witness=witness, waste_manner=waste_manner
     )
-    reason = f"Ended early ({given_mg.normalize():f} of {order.dose_mg} mg): {early_end_reason}" if early else ""
+    reason = (
+        f"Ended early ({given_mg.quantize(Decimal('0.1'))} of {order.dose_mg} mg): {early_end_reason}" if early else ""
+    )
     RateChange.objects.create(
         session=locked, kind=RateChange.Kind.END, at=when, rate_mg_per_h=Decimal(0), reason=reason, recorded_by=by
     )
