@@ -258,3 +258,17 @@ def test_the_observation_clock_starts_at_the_end_of_the_infusion_not_its_start(
     assert discharging.earliest_discharge(session) == session.infusion_ended_at + dt.timedelta(minutes=30)
     check = discharging.observation(session, at=timezone.now() + dt.timedelta(minutes=29, seconds=59))
     assert check is not None and not check.met and check.minutes_observed == 29
+
+
+@pytest.mark.django_db
+def test_a_sedation_score_alone_is_not_the_pre_dose_reading_in_the_header(
+    client: Any, alice: Any, iv_order: Any, clock: Any
+) -> None:
+    session = check_in(iv_order, alice)
+    services.record_vitals(by=alice, session=session, version=None, values={"moaas": 5})
+    assert monitoring.timer(fresh(session)).next_due_at is not None
+    sign_in(client, alice)
+    header = client.get(reverse("infusions:status", args=[session.pk])).content.decode()
+    assert "pre-dose: now" in header and "pre-dose taken" not in header
+    services.record_vitals(by=alice, session=fresh(session), version=None, values=NORMAL_VITALS)
+    assert "pre-dose taken" in client.get(reverse("infusions:status", args=[session.pk])).content.decode()
