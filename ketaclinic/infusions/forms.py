@@ -283,6 +283,13 @@ class EndInfusionForm(WitnessMixin, CreateForm):
         help_text="From the pump. Blank = what the rate history says ran in.",
     )
     waste_manner = forms.CharField(label="How the remainder was wasted", max_length=200, required=False)
+    early_end_reason = forms.CharField(
+        label="Why does the infusion end before the ordered dose?",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when less than the ordered dose was given; kept on the record.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -344,6 +351,13 @@ class DischargeForm(CreateForm):
     escort_name = forms.CharField(label="Leaving with (responsible adult)", max_length=200, required=False)
     instructions_given = forms.BooleanField(label="Discharge instructions given (listed above)", required=False)
     discharged_at = TimeOfDayField(label="Discharge time")
+    early_discharge_reason = forms.CharField(
+        label="Prescriber's reason for discharge before the minimum observation",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only a prescriber may discharge early; the reason goes on the session record.",
+    )
 
     def __init__(self, *args: Any, scale: str, esketamine: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -56,7 +56,9 @@ def vitals(session: Any, nurse: Any, **values: Any) -> None:
 def observed_iv(alice: Any, iv_order: Any, stock: Any, clock: Any) -> Any:
     session = start_iv(complete_check_in(check_in(iv_order, alice), alice), alice, stock)
     clock.shift(dt.timedelta(minutes=41))
-    return services.end_infusion(by=alice, session=session, version=None)
+    ended = services.end_infusion(by=alice, session=session, version=None)
+    clock.shift(dt.timedelta(minutes=30))  # the protocol's minimum observation after the end (clinic policy)
+    return ended
 
 
 @pytest.fixture

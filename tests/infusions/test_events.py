@@ -104,7 +104,7 @@ def test_an_infusion_stopped_early_wastes_the_remainder_with_a_witness(
     clock.shift(dt.timedelta(minutes=30))  # 30 mg = 3.00 mL of 4.00 mL ran in
     assert events.suggested_given_ml(fresh(infusing)) == D("3.00")
     with pytest.raises(WitnessRejected, match="needs a witness"):
-        services.end_infusion(by=alice, session=fresh(infusing), version=None)
+        services.end_infusion(by=alice, session=fresh(infusing), version=None, early_end_reason="hypertension")
     assert fresh(infusing).status == "infusing" and not LedgerEntry.objects.filter(kind=Kind.ADMINISTER).exists()
     witness = sign(licence(bob, "registered_nurse"), alice, fresh(infusing).location)
     session = services.end_infusion(
@@ -113,6 +113,7 @@ def test_an_infusion_stopped_early_wastes_the_remainder_with_a_witness(
         version=None,
         witness=witness,
         waste_manner="bag emptied into the waste container",
+        early_end_reason="hypertension",
     )
     administration = session.administrations.get()
     waste = LedgerEntry.objects.get(pk=administration.waste_entry_id)

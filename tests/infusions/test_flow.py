@@ -94,7 +94,7 @@ def test_a_full_iv_session_with_a_hypertension_alert_and_a_rescue_medication(
         )
         assert Container.objects.get(pk=stock["vials"][0].pk).balance_ml == D("16.00")
 
-        clock.shift(dt.timedelta(minutes=15))
+        clock.shift(dt.timedelta(minutes=30))  # the protocol's minimum observation after the end (clinic policy)
         vitals(fresh(session), alice, systolic_mmhg=132)
         session = services.discharge_patient(
             by=alice,

@@ -184,6 +184,7 @@ def test_start_end_discharge_sign_and_print_through_the_pages(
                 "witness_username": "bob",
                 "witness_password": "not-his-password",
                 "witness_otp_token": "123456",
+                "early_end_reason": "nausea",
             },
         )
         page = refused.content.decode()
@@ -194,6 +195,8 @@ def test_start_end_discharge_sign_and_print_through_the_pages(
             {"version": fresh(session).version, "token": str(uuid.uuid4()), "given_ml": "4.00"},
         )
         assert response.status_code == 302 and fresh(session).dose_delivered_mg == Decimal("40.00")
+    # The protocol's minimum observation after the end of the infusion (clinic policy: 30 min).
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=60), tick=False):
         assert client.get(url("discharge", session)).status_code == 200
         form = {
             "version": fresh(session).version,

@@ -29,9 +29,24 @@ from __future__ import annotations
 
 from ketaclinic.domain.monitoring.alerts import Alert, AlertLevel, check_vitals, esketamine_predose_check
 from ketaclinic.domain.monitoring.cadence import Cadence, cadence_for, is_overdue, next_reading_due_min
-from ketaclinic.domain.monitoring.discharge import DISCHARGE_SCORE_THRESHOLD, DischargeReadiness, discharge_readiness
+from ketaclinic.domain.monitoring.discharge import (
+    DISCHARGE_SCORE_THRESHOLD,
+    OBSERVATION_SOURCES,
+    DischargeReadiness,
+    ObservationCheck,
+    discharge_readiness,
+    observation_check,
+)
 from ketaclinic.domain.monitoring.thresholds import DEFAULT_THRESHOLDS, AlertThresholds
-from ketaclinic.domain.monitoring.vitals import ImplausibleVitals, VitalSigns
+from ketaclinic.domain.monitoring.vitals import (
+    SCHEDULED_READING_FIELDS,
+    SCHEDULED_READING_SOURCE,
+    ImplausibleVitals,
+    ReadingKind,
+    VitalSigns,
+    missing_for_scheduled,
+    reading_kind,
+)
 from ketaclinic.domain.protocols import ESKETAMINE_MIN_OBSERVATION_MIN
 from ketaclinic.domain.vocabulary import (
     DISCHARGE_SCORE_MAX,
@@ -50,6 +65,7 @@ __all__ = [
     "DISCHARGE_SCORE_MAX",
     "DISCHARGE_SCORE_THRESHOLD",
     "ESKETAMINE_MIN_OBSERVATION_MIN",
+    "OBSERVATION_SOURCES",
     "PLAUSIBLE_DIASTOLIC_MMHG",
     "PLAUSIBLE_HEART_RATE_PER_MIN",
     "PLAUSIBLE_MOAAS",
@@ -58,17 +74,24 @@ __all__ = [
     "PLAUSIBLE_SPO2_PERCENT",
     "PLAUSIBLE_SYSTOLIC_MMHG",
     "PLAUSIBLE_TEMPERATURE_C",
+    "SCHEDULED_READING_FIELDS",
+    "SCHEDULED_READING_SOURCE",
     "Alert",
     "AlertLevel",
     "AlertThresholds",
     "Cadence",
     "DischargeReadiness",
     "ImplausibleVitals",
+    "ObservationCheck",
+    "ReadingKind",
     "VitalSigns",
     "cadence_for",
     "check_vitals",
     "discharge_readiness",
     "esketamine_predose_check",
     "is_overdue",
+    "missing_for_scheduled",
     "next_reading_due_min",
+    "observation_check",
+    "reading_kind",
 ]

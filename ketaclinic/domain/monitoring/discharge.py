@@ -7,6 +7,7 @@ PI). The 120 min observation minimum is a label rule kept with the other Spravat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -17,7 +18,23 @@ from ketaclinic.domain.monitoring.vitals import VitalSigns, _fmt
 from ketaclinic.domain.protocols import ESKETAMINE_MIN_OBSERVATION_MIN
 from ketaclinic.domain.vocabulary import DISCHARGE_SCORE_MAX
 
-__all__ = ["DISCHARGE_SCORE_THRESHOLD", "DischargeReadiness", "discharge_readiness"]
+__all__ = [
+    "DISCHARGE_SCORE_THRESHOLD",
+    "OBSERVATION_SOURCES",
+    "DischargeReadiness",
+    "ObservationCheck",
+    "discharge_readiness",
+    "observation_check",
+]
+
+OBSERVATION_SOURCES: Final = {
+    "label": "Spravato PI and REMS: monitor at least 2 hours after administration",
+    "clinic_policy": (
+        "CLINIC POLICY default: no published minimum observation after IV or IM ketamine was found; the clinic sets "
+        "it per protocol"
+    ),
+}
+"""Where a protocol's minimum observation comes from, by its ``min_observation_basis``; shown with the rule."""
 
 DISCHARGE_SCORE_THRESHOLD: Final = 9
 """Modified Aldrete ≥ 9 or PADSS ≥ 9 (clinical-rules.md §4 "Discharge"; Aldrete 1995, Chung 1995)."""
@@ -29,6 +46,44 @@ class DischargeReadiness:
 
     ready: bool
     unmet: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ObservationCheck:
+    """Minutes observed after the end of dosing against the protocol's minimum; ``message`` says what is short."""
+
+    met: bool
+    minutes_observed: int
+    minimum_min: int
+    basis: str
+    source: str
+    message: str
+
+
+def observation_check(*, minutes_since_end_of_dosing: float, minimum_min: int, basis: str) -> ObservationCheck:
+    """Whether the patient has been observed for ``minimum_min`` after the end of dosing (the end of an IV infusion,
+    the injection or the last device).
+
+    Whole minutes, rounded down (29.9 min is not yet 30). ``basis`` is ``label`` (esketamine: the Spravato label's
+    2 h, never shortened) or ``clinic_policy`` (IV and IM: no published minimum; the protocol's default is the clinic's
+    own, and discharging earlier needs a prescriber's written reason, which the caller records).
+    """
+    _check_minutes("minutes_since_end_of_dosing", minutes_since_end_of_dosing)
+    if minutes_since_end_of_dosing < 0:
+        raise ValueError(f"minutes_since_end_of_dosing: must not be negative (got {minutes_since_end_of_dosing!r})")
+    if isinstance(minimum_min, bool) or not isinstance(minimum_min, int) or minimum_min < 1:
+        raise ValueError(f"minimum_min: must be a whole number of minutes ≥ 1 (got {minimum_min!r})")
+    if basis not in OBSERVATION_SOURCES:
+        raise ValueError(f"basis: must be one of {', '.join(OBSERVATION_SOURCES)} (got {basis!r})")
+    observed = math.floor(minutes_since_end_of_dosing)
+    met = observed >= minimum_min
+    policy = "the Spravato label" if basis == "label" else "clinic policy"
+    message = (
+        ""
+        if met
+        else f"Only {observed} min of observation after the end of dosing; the minimum is {minimum_min} min ({policy})."
+    )
+    return ObservationCheck(met, observed, minimum_min, basis, OBSERVATION_SOURCES[basis], message)
 
 
 def _check_score(name: str, value: int | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final, Literal
 
 from ketaclinic.domain.vocabulary import (
     PLAUSIBLE_DIASTOLIC_MMHG,
@@ -23,7 +24,15 @@ from ketaclinic.domain.vocabulary import (
     PLAUSIBLE_TEMPERATURE_C,
 )
 
-__all__ = ["ImplausibleVitals", "VitalSigns"]
+__all__ = [
+    "SCHEDULED_READING_FIELDS",
+    "SCHEDULED_READING_SOURCE",
+    "ImplausibleVitals",
+    "ReadingKind",
+    "VitalSigns",
+    "missing_for_scheduled",
+    "reading_kind",
+]
 
 
 class ImplausibleVitals(ValueError):
@@ -90,6 +99,47 @@ class VitalSigns:
             raise ImplausibleVitals(
                 "diastolic_mmhg", self.diastolic_mmhg, "must be below the systolic of the same reading"
             )
+
+
+ReadingKind = Literal["vitals", "partial", "sedation"]
+"""``vitals``: a full set, which is the scheduled reading; ``partial``: some vital signs but not the full set;
+``sedation``: a sedation check alone (MOAA/S or RASS, no vital sign). Only ``vitals`` meets the cadence."""
+
+SCHEDULED_READING_FIELDS: Final = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_per_min", "spo2_percent")
+"""What a scheduled reading holds: blood pressure, heart rate and SpO2 (the respiratory rate too where the protocol
+asks for it). The session's cadence is one of vital signs with pulse oximetry, and the monitoring alerts read these
+values; a MOAA/S or RASS alone cannot show a rise in blood pressure, a tachycardia or a desaturation."""
+
+SCHEDULED_READING_SOURCE: Final = (
+    "Scheduled vital signs: blood pressure, heart rate and pulse oximetry at each reading (IV cadence: Emory, "
+    "684 infusions; Yale; esketamine: Spravato PI, blood pressure and pulse oximetry monitoring)"
+)
+
+_VITAL_SIGN_FIELDS: Final = (*SCHEDULED_READING_FIELDS, "respiratory_rate_per_min", "temperature_c")
+
+
+def missing_for_scheduled(reading: VitalSigns, *, respiratory_rate_required: bool = False) -> tuple[str, ...]:
+    """The fields a scheduled reading needs that ``reading`` lacks (empty: it is a full set).
+
+    Blood pressure (systolic and diastolic), heart rate and SpO2 always; the respiratory rate when
+    ``respiratory_rate_required`` (a protocol setting). Source: :data:`SCHEDULED_READING_SOURCE`.
+    """
+    needed = (*SCHEDULED_READING_FIELDS, *(("respiratory_rate_per_min",) if respiratory_rate_required else ()))
+    return tuple(name for name in needed if getattr(reading, name) is None)
+
+
+def reading_kind(reading: VitalSigns, *, respiratory_rate_required: bool = False) -> ReadingKind:
+    """``vitals`` (the full scheduled set), ``sedation`` (MOAA/S or RASS alone) or ``partial`` (anything else).
+
+    A sedation-only check is its own kind of entry: it is recorded and its sedation alerts fire, but it does not
+    reset the vitals timer, because it says nothing about blood pressure, heart rate or oxygenation.
+    """
+    if not missing_for_scheduled(reading, respiratory_rate_required=respiratory_rate_required):
+        return "vitals"
+    no_vital_sign = all(getattr(reading, name) is None for name in _VITAL_SIGN_FIELDS)
+    if no_vital_sign and (reading.moaas is not None or reading.rass is not None):
+        return "sedation"
+    return "partial"
 
 
 def _fmt(value: float) -> str:

@@ -119,6 +119,10 @@ class Protocol:
     predose_measures: tuple[str, ...] = ()
     """Scales scored at check-in, before dosing (§5 measurement cadence); PHQ-9 item 9 ≥ 1 adds the C-SSRS screener."""
     sedation_scale: str = "moaas"
+    respiratory_rate_with_vitals: bool = False
+    """A scheduled reading also needs the respiratory rate (blood pressure, heart rate and SpO2 always)."""
+    min_observation_basis: str = "clinic_policy"
+    """``label`` (esketamine: at least 2 h, Spravato PI) or ``clinic_policy`` (IV and IM: no published minimum)."""
     """The sedation scale read with the vitals (MOAA/S or RASS)."""
     cadss_checks_min: tuple[int, ...] = ()
     """CADSS times in minutes from dosing (0 = before dosing): instruments.md "cadss" (~40 and ~90 min)."""

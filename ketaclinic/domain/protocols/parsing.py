@@ -17,7 +17,13 @@ from ketaclinic.domain.protocols.model import EsketamineRegimen, Protocol
 from ketaclinic.domain.protocols.validation import _validate
 
 _TEXT: Final = ("id", "name", "summary", "route", "regulatory", "dosing_weight_basis")
-_OPTIONAL_TEXT: Final = ("fasting_basis", "sedation_scale", "no_driving_rule", "no_driving_basis")
+_OPTIONAL_TEXT: Final = (
+    "fasting_basis",
+    "sedation_scale",
+    "no_driving_rule",
+    "no_driving_basis",
+    "min_observation_basis",
+)
 _TEXTS: Final = ("indications", "sources")
 _DECIMALS: Final = (
     "dose_mg_per_kg_min",
@@ -110,13 +116,14 @@ def _parse_session(parse: _Parser, raw: Mapping[str, object], values: dict[str, 
     for name in _OPTIONAL_TEXT:
         if name in raw:
             values[name] = parse.text(name, raw[name])
-    pregnancy = raw.get("pregnancy_test_required", False)
-    # A clinic's tuning form sends text, so "true"/"false" are accepted here as well as TOML booleans.
-    if pregnancy in ("true", "false"):
-        pregnancy = pregnancy == "true"
-    if not isinstance(pregnancy, bool):
-        raise parse.fail("pregnancy_test_required", f"must be true or false (got {pregnancy!r})")
-    values["pregnancy_test_required"] = pregnancy
+    for name in ("pregnancy_test_required", "respiratory_rate_with_vitals"):
+        flag = raw.get(name, False)
+        # A clinic's tuning form sends text, so "true"/"false" are accepted here as well as TOML booleans.
+        if flag in ("true", "false"):
+            flag = flag == "true"
+        if not isinstance(flag, bool):
+            raise parse.fail(name, f"must be true or false (got {flag!r})")
+        values[name] = flag
     measures = raw.get("predose_measures", ())
     empty = isinstance(measures, list | tuple) and not measures
     values["predose_measures"] = () if empty else parse.texts("predose_measures", measures)

@@ -64,7 +64,7 @@ def _validate(p: Protocol, parse: _Parser) -> None:
 
 
 def _validate_session(p: Protocol, parse: _Parser) -> None:
-    for name in ("fasting_basis", "no_driving_basis"):
+    for name in ("fasting_basis", "no_driving_basis", "min_observation_basis"):
         if getattr(p, name) not in RULE_BASES:
             raise parse.fail(name, f"must be one of {', '.join(RULE_BASES)} (got {getattr(p, name)!r})")
     if p.sedation_scale not in SEDATION_SCALES:
@@ -86,7 +86,7 @@ def _validate_session(p: Protocol, parse: _Parser) -> None:
         value = getattr(p, name)
         if value is None or value < floor:
             raise parse.fail(name, f"esketamine needs at least {floor} min (Spravato PI)")
-    for name in ("fasting_basis", "no_driving_basis"):
+    for name in ("fasting_basis", "no_driving_basis", "min_observation_basis"):
         if getattr(p, name) != "label":
             raise parse.fail(name, "esketamine follows its FDA label")
 

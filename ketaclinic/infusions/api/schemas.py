@@ -284,6 +284,9 @@ class EndInfusionIn(BodyIn):
     )
     witness: WitnessIn | None = Field(None, description="Needed when less was given than drawn (the waste).")
     waste_manner: str = Field("", max_length=200)
+    early_end_reason: str = Field(
+        "", max_length=1000, description="Required when less than the ordered dose was given: why the infusion ends."
+    )
 
 
 class DischargeIn(BodyIn):
@@ -296,6 +299,12 @@ class DischargeIn(BodyIn):
     escort_name: str = Field(min_length=1, max_length=200)
     instructions_given: bool
     discharged_at: IsoDateTime | None = None
+    early_discharge_reason: str = Field(
+        "",
+        max_length=2000,
+        description="Before the protocol's minimum observation after the end of dosing: the prescriber's reason "
+        "(only a prescriber may discharge early).",
+    )
 
 
 class SignIn(BodyIn):

@@ -358,6 +358,7 @@ def end_infusion(  # type: ignore[no-untyped-def]
             given_ml=payload.given_ml,
             witness=signature,
             waste_manner=payload.waste_manner,
+            early_end_reason=payload.early_end_reason,
         )
     )
 
@@ -381,6 +382,7 @@ def discharge(  # type: ignore[no-untyped-def]
             escort_name=payload.escort_name,
             instructions_given=payload.instructions_given,
             discharged_at=payload.discharged_at,
+            early_discharge_reason=payload.early_discharge_reason,
         )
     )
 

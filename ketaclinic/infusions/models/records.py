@@ -26,7 +26,15 @@ def _bounds(bounds: tuple[int, int]) -> list[Any]:
 
 
 class VitalReading(EnteredInError, Recorded):
-    """One set of vital signs (any may be missing), with the sedation scale of the protocol."""
+    """One set of vital signs (any may be missing), with the sedation scale of the protocol. ``kind`` says whether
+    it is the scheduled reading (blood pressure, heart rate and SpO2, and the respiratory rate where the protocol asks
+    for it), a partial set, or a sedation check alone (``domain.monitoring.reading_kind``): only the first meets the
+    monitoring cadence."""
+
+    class Kind(models.TextChoices):
+        VITALS = "vitals", "Vital signs"
+        PARTIAL = "partial", "Partial set (not the scheduled reading)"
+        SEDATION = "sedation", "Sedation check"
 
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="readings")
     taken_at = models.DateTimeField(default=timezone.now)
@@ -49,6 +57,7 @@ class VitalReading(EnteredInError, Recorded):
     moaas = models.SmallIntegerField("MOAA/S", null=True, blank=True, validators=_bounds(monitoring.PLAUSIBLE_MOAAS))
     rass = models.SmallIntegerField("RASS", null=True, blank=True, validators=_bounds(monitoring.PLAUSIBLE_RASS))
     note = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.VITALS)
 
     class Meta:
         ordering = ["taken_at", "pk"]

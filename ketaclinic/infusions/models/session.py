@@ -74,6 +74,9 @@ class TreatmentSession(models.Model):
     discharge_escort_name = models.CharField(max_length=200, blank=True)
     discharge_instructions = models.TextField(blank=True)
     discharge_assessment = models.JSONField(default=dict, blank=True)
+    # Discharge before the protocol's minimum observation after the end of dosing (IV and IM: a clinic policy) needs
+    # the discharging prescriber's written reason (issue 15, item 6); a nurse alone cannot.
+    early_discharge_reason = models.TextField(blank=True)
 
     note_text = models.TextField(blank=True)
     note_signed_by = models.ForeignKey(

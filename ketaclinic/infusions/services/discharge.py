@@ -23,6 +23,7 @@ from ketaclinic.infusions.services.common import finish_write, instrument_errors
 from ketaclinic.infusions.services.notes import assemble_note
 
 DISCHARGE_SCALES = ("aldrete", "padss")
+EARLY_HINT = " Earlier discharge needs the prescriber's written reason."
 STANDARD_INSTRUCTIONS = (
     "Go home with the responsible adult named below; rest for the remainder of the day.",
     "Do not make important decisions, drink alcohol or take sedating medicines not prescribed today.",
@@ -48,6 +49,32 @@ def post_dose_bp(session: TreatmentSession, *, until: dt.datetime | None = None)
     return [r.as_vital_signs() for r in readings.order_by("taken_at", "pk")]
 
 
+def end_of_dosing(session: TreatmentSession) -> dt.datetime | None:
+    """When dosing ended: the end of an IV infusion (None while it runs), otherwise the start of dosing."""
+    return session.infusion_ended_at if session.is_infusion else session.started_at
+
+
+def observation(session: TreatmentSession, *, at: dt.datetime) -> monitoring.ObservationCheck | None:
+    """The protocol's minimum observation after the end of dosing (IV and IM: a clinic policy; esketamine's label
+    minimum is checked by ``discharge_readiness`` itself); None when the protocol sets none or dosing has not ended."""
+    protocol = protocol_for(session)
+    ended = end_of_dosing(session)
+    if session.is_esketamine or not protocol.min_observation_min or ended is None:
+        return None
+    return monitoring.observation_check(
+        minutes_since_end_of_dosing=max((at - ended).total_seconds() / 60, 0),
+        minimum_min=protocol.min_observation_min,
+        basis=protocol.min_observation_basis,
+    )
+
+
+def earliest_discharge(session: TreatmentSession) -> dt.datetime | None:
+    """The end of dosing plus the protocol's minimum observation (the chair page's "not before")."""
+    minimum = protocol_for(session).min_observation_min
+    ended = end_of_dosing(session)
+    return ended + dt.timedelta(minutes=minimum) if ended and minimum else None
+
+
 def readiness(
     session: TreatmentSession,
     *,
@@ -56,9 +83,11 @@ def readiness(
     sedation: bool | None,
     dissociation: bool | None,
     respiratory_depression: bool | None,
+    early_allowed: bool = False,
 ) -> monitoring.DischargeReadiness:
     """``domain.monitoring.discharge_readiness`` for this session at ``at``, plus what the record itself requires:
-    an ended infusion and no open alert."""
+    an ended infusion, no open alert, and the protocol's minimum observation after the end of dosing (waived only
+    with ``early_allowed``: a prescriber's written reason)."""
     protocol = protocol_for(session)
     minimum = max(protocol.min_observation_min or 0, monitoring.ESKETAMINE_MIN_OBSERVATION_MIN)
     result = monitoring.discharge_readiness(
@@ -77,6 +106,9 @@ def readiness(
     unmet = list(result.unmet)
     if session.status == TreatmentSession.Status.INFUSING:
         unmet.insert(0, "The infusion is still running: end it first.")
+    observed = observation(session, at=at)
+    if observed is not None and not observed.met and not early_allowed:
+        unmet.append(observed.message + EARLY_HINT)
     open_alerts = session.alerts.filter(acknowledged_at__isnull=True).count()
     if open_alerts:
         unmet.append(f"{open_alerts} alert{'s are' if open_alerts > 1 else ' is'} not acknowledged.")
@@ -97,10 +129,15 @@ def discharge_patient(
     escort_name: str,
     instructions_given: bool,
     discharged_at: Any = None,
+    early_discharge_reason: str = "",
     token: uuid.UUID | None = None,
 ) -> TreatmentSession:
     """Score the discharge scale and discharge when every criterion is met; otherwise refuse, listing each unmet
-    criterion, and write nothing. The session note is assembled from the record."""
+    criterion, and write nothing. The session note is assembled from the record.
+
+    Before the protocol's minimum observation after the end of dosing (IV and IM: a clinic policy), only a
+    prescriber may discharge, with ``early_discharge_reason`` (kept on the session, in the note and in the audit
+    event). Esketamine's 2 h is the label's and is never waived."""
     locked, replay = open_write(
         by=by, session=session, version=version, token=token, statuses=[TreatmentSession.Status.OBSERVATION]
     )
@@ -114,6 +151,10 @@ def discharge_patient(
     except instruments.InvalidAnswers as exc:
         raise instrument_errors(exc) from None
     when = moment(discharged_at, field="discharged_at", not_before=locked.started_at, what="the start")
+    observed = observation(locked, at=when)
+    early = observed is not None and not observed.met
+    early_discharge_reason = early_discharge_reason.strip() if early else ""
+    prescriber = by.role == "prescriber" or by.is_superuser
     result = readiness(
         locked,
         at=when,
@@ -121,8 +162,15 @@ def discharge_patient(
         sedation=sedation,
         dissociation=dissociation,
         respiratory_depression=respiratory_depression,
+        early_allowed=bool(early_discharge_reason) and prescriber,
     )
     errors: dict[str, list[str]] = {}
+    if early and not prescriber:
+        errors["early_discharge_reason"] = [
+            "Only a prescriber can discharge before the minimum observation, with a written reason."
+        ]
+    elif early and not early_discharge_reason:
+        errors["early_discharge_reason"] = ["Write why the patient may leave before the minimum observation."]
     if not result.ready:
         errors["__all__"] = ["Not ready for discharge:", *result.unmet]
     if not escort_name.strip():
@@ -154,6 +202,13 @@ def discharge_patient(
         "respiratory_depression": respiratory_depression,
         "monitoring_min": round(locked.t_min(when) or 0),
     }
+    if observed is not None:
+        locked.discharge_assessment.update(
+            observed_after_dosing_min=observed.minutes_observed,
+            minimum_observation_min=observed.minimum_min,
+            minimum_observation_basis=observed.basis,
+        )
+    locked.early_discharge_reason = early_discharge_reason
     locked.note_text = assemble_note(locked)
     finish_write(
         locked,
@@ -167,6 +222,7 @@ def discharge_patient(
             "discharge_escort_name",
             "discharge_instructions",
             "discharge_assessment",
+            "early_discharge_reason",
             "note_text",
         ],
     )
@@ -175,7 +231,13 @@ def discharge_patient(
         action="session.discharge",
         obj=locked,
         patient_id=locked.patient_id,
-        detail={"scale": scale, "total": score.total, "monitoring_min": locked.discharge_assessment["monitoring_min"]},
+        detail={
+            "scale": scale,
+            "total": score.total,
+            "monitoring_min": locked.discharge_assessment["monitoring_min"],
+            "early_discharge_reason": early_discharge_reason,
+            **({"observed_after_dosing_min": observed.minutes_observed} if observed is not None else {}),
+        },
     )
     return locked
 
@@ -198,4 +260,13 @@ def sign_note(*, by: User, session: TreatmentSession, version: int | None) -> Tr
     return locked
 
 
-__all__ = ["DISCHARGE_SCALES", "discharge_patient", "instructions_for", "readiness", "sign_note"]
+__all__ = [
+    "DISCHARGE_SCALES",
+    "discharge_patient",
+    "earliest_discharge",
+    "end_of_dosing",
+    "instructions_for",
+    "observation",
+    "readiness",
+    "sign_note",
+]

@@ -181,6 +181,15 @@ def current_rate(session: TreatmentSession) -> RateChange | None:
     return session.rate_changes.order_by("at", "pk").last()
 
 
+def paused_since(session: TreatmentSession) -> dt.datetime | None:
+    """When the running infusion was paused (its pump at 0 mg/h), or None when it is not paused: the chair's header
+    and the floor board say "Infusion paused" instead of "Infusion running" (a paused pump delivers nothing)."""
+    if session.status != TreatmentSession.Status.INFUSING:
+        return None
+    last = current_rate(session)
+    return last.at if last is not None and last.rate_mg_per_h == 0 else None
+
+
 @transaction.atomic
 def change_rate(
     *,
@@ -259,6 +268,12 @@ def suggested_given_ml(session: TreatmentSession, *, at: dt.datetime | None = No
     return min(ml, administration.drawn_ml)
 
 
+def is_short_of_order(given_ml: Decimal, *, concentration_mg_per_ml: Decimal, dose_mg: Decimal) -> bool:
+    """Less than the ordered dose given: the volume is below the order's volume at the pump's 0.01 mL resolution."""
+    ordered_ml = (dose_mg / concentration_mg_per_ml).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return given_ml < ordered_ml
+
+
 @transaction.atomic
 def end_infusion(
     *,
@@ -269,10 +284,13 @@ def end_infusion(
     given_ml: Decimal | None = None,
     witness: WitnessSignature | None = None,
     waste_manner: str = "",
+    early_end_reason: str = "",
     token: uuid.UUID | None = None,
 ) -> TreatmentSession:
     """End the infusion: post what was given to the ledger (with the witnessed waste of what was drawn and not given)
-    and record the dose delivered. ``given_ml`` defaults to what the rate history says ran in."""
+    and record the dose delivered. ``given_ml`` defaults to what the rate history says ran in. Ending with less than
+    the ordered dose given needs ``early_end_reason`` (kept on the END row of the rate history and audited): an
+    infusion stopped at a fraction of its dose must say why on the record (issue 15, item 6)."""
     locked, replay = open_write(
         by=by, session=session, version=version, token=token, statuses=[TreatmentSession.Status.INFUSING]
     )
@@ -290,14 +308,30 @@ def end_infusion(
         raise ValidationError({"given_ml": "Nothing ran in: enter the volume given (mL)."})
     if given > administration.drawn_ml:
         raise ValidationError({"given_ml": f"More than the {administration.drawn_ml} mL drawn."})
+    order = locked.order
+    given_mg = (given * administration.concentration_mg_per_ml).quantize(Decimal("0.01"))
+    early = is_short_of_order(
+        given, concentration_mg_per_ml=administration.concentration_mg_per_ml, dose_mg=order.dose_mg
+    )
+    early_end_reason = early_end_reason.strip()
+    if early and not early_end_reason:
+        raise ValidationError(
+            {
+                "early_end_reason": f"{given_mg.quantize(Decimal('0.1'))} of the ordered {order.dose_mg} mg given: "
+                "say why the infusion ends before the ordered dose. Nothing was saved."
+            }
+        )
     post_to_ledger(
         by=by, session=locked, administration=administration, given_ml=given, witness=witness, waste_manner=waste_manner
     )
+    reason = (
+        f"Ended early ({given_mg.quantize(Decimal('0.1'))} of {order.dose_mg} mg): {early_end_reason}" if early else ""
+    )
     RateChange.objects.create(
-        session=locked, kind=RateChange.Kind.END, at=when, rate_mg_per_h=Decimal(0), reason="", recorded_by=by
+        session=locked, kind=RateChange.Kind.END, at=when, rate_mg_per_h=Decimal(0), reason=reason, recorded_by=by
     )
     locked.infusion_ended_at = when
-    locked.dose_delivered_mg = (given * administration.concentration_mg_per_ml).quantize(Decimal("0.01"))
+    locked.dose_delivered_mg = given_mg
     locked.status = TreatmentSession.Status.OBSERVATION
     finish_write(
         locked, token=token, kind="end", obj=locked, fields=["infusion_ended_at", "dose_delivered_mg", "status"]
@@ -311,6 +345,8 @@ def end_infusion(
             "given_ml": str(given),
             "computed_ml": str(computed),
             "wasted_ml": str(administration.drawn_ml - given),
+            "early": early,
+            "early_end_reason": early_end_reason if early else "",
         },
     )
     return locked
@@ -322,6 +358,8 @@ __all__ = [
     "delivered_mg",
     "end_infusion",
     "expected_end",
+    "is_short_of_order",
+    "paused_since",
     "record_rescue_medication",
     "record_side_effect",
     "segments",

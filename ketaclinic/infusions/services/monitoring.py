@@ -57,6 +57,29 @@ FIELD_LABELS = {
 }
 
 
+SCHEDULED_LABELS = {
+    "systolic_mmhg": "blood pressure",
+    "diastolic_mmhg": "blood pressure",
+    "heart_rate_per_min": "heart rate",
+    "spo2_percent": "SpO2",
+    "respiratory_rate_per_min": "respiratory rate",
+}
+
+
+def saved_message(reading: VitalReading) -> str:
+    """What the nurse is told after saving: a sedation check or a partial set does not count as the scheduled
+    reading, and says what is missing."""
+    if reading.kind == VitalReading.Kind.VITALS:
+        return "Vitals saved."
+    protocol = protocol_for(reading.session)
+    missing = monitoring.missing_for_scheduled(
+        reading.as_vital_signs(), respiratory_rate_required=protocol.respiratory_rate_with_vitals
+    )
+    what = "Sedation check saved" if reading.kind == VitalReading.Kind.SEDATION else "Partial reading saved"
+    needed = ", ".join(dict.fromkeys(SCHEDULED_LABELS[name] for name in missing))
+    return f"{what}. It does not count as the scheduled vitals: still needed {needed}."
+
+
 def implausible_message(exc: monitoring.ImplausibleVitals) -> str:
     """The domain's refusal in words for the nurse: what was entered, the accepted range, and that nothing was saved."""
     problem = str(exc).split(": ", 1)[-1].split(" (got ")[0]
@@ -101,7 +124,10 @@ def record_vitals(
         return replayed(VitalReading, replay)
     signs = _vital_signs(values)
     when = moment(taken_at, field="taken_at")
-    reading = VitalReading(session=locked, taken_at=when, note=note.strip()[:200], recorded_by=by)
+    # Only a full set is the scheduled reading: a sedation score alone is recorded as its own kind of entry and does
+    # not reset the vitals timer (issue 15, item 7).
+    kind = monitoring.reading_kind(signs, respiratory_rate_required=protocol_for(locked).respiratory_rate_with_vitals)
+    reading = VitalReading(session=locked, taken_at=when, note=note.strip()[:200], recorded_by=by, kind=kind)
     for name in VITAL_FIELDS:
         value = values.get(name)
         setattr(reading, name, None if value in (None, "") else value)
@@ -133,7 +159,7 @@ def record_vitals(
         action="session.vitals",
         obj=reading,
         patient_id=locked.patient_id,
-        detail={"alerts": [row.code for row in rows], "pre_dose": not post_dose},
+        detail={"alerts": [row.code for row in rows], "pre_dose": not post_dose, "kind": kind},
     )
     return reading
 
@@ -220,7 +246,10 @@ def timer(session: TreatmentSession, *, now: dt.datetime | None = None) -> Timer
     if session.status not in ("check_in", "infusing", "observation"):
         return Timer(session.t_min(session.discharged_at or now), None, None, False, None, False)
     protocol = protocol_for(session)
-    readings = list(session.readings.filter(entered_in_error=False).order_by("taken_at", "pk"))
+    # The cadence is met by full sets only: a sedation check or a partial set leaves the next reading due.
+    readings = list(
+        session.readings.filter(entered_in_error=False, kind=VitalReading.Kind.VITALS).order_by("taken_at", "pk")
+    )
     if session.started_at is None:
         due_at = None if readings else now
         return Timer(None, due_at, 0 if due_at else None, False, None, False)

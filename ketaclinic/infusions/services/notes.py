@@ -87,10 +87,11 @@ def assemble_note(session: TreatmentSession) -> str:
     for r in session.readings.all():
         struck = f"  [entered in error: {r.entered_in_error_reason}]" if r.entered_in_error else ""
         bp = f"{r.systolic_mmhg}/{r.diastolic_mmhg}" if r.has_bp else "—"
+        kind = "" if r.kind == "vitals" else f"  [{r.get_kind_display().lower()}]"
         lines.append(
             f"  {_t(r.taken_at)} {_rel(session, r.taken_at, pre='pre-dose')}: BP {bp}, "
             f"HR {_val(r.heart_rate_per_min)}, SpO2 {_val(r.spo2_percent, '%')}, "
-            f"RR {_val(r.respiratory_rate_per_min)}, MOAA/S {_val(r.moaas)}, RASS {_val(r.rass)}{struck}"
+            f"RR {_val(r.respiratory_rate_per_min)}, MOAA/S {_val(r.moaas)}, RASS {_val(r.rass)}{kind}{struck}"
         )
     alerts = list(session.alerts.order_by("raised_at", "pk"))
     lines += ["", "ALERTS"] + (
@@ -141,6 +142,16 @@ def assemble_note(session: TreatmentSession) -> str:
             f"{d.get('total')} (discharge at ≥ {d.get('threshold')}).",
             f"Sedation {_yes_no(d.get('sedation'))}, dissociation {_yes_no(d.get('dissociation'))}, respiratory "
             f"depression {_yes_no(d.get('respiratory_depression'))}.",
+            *(
+                [
+                    f"Discharged before the minimum observation ({d.get('observed_after_dosing_min')} of "
+                    f"{d.get('minimum_observation_min')} min after the end of dosing, "
+                    f"{str(d.get('minimum_observation_basis', '')).replace('_', ' ')}); prescriber's reason: "
+                    f"{session.early_discharge_reason}"
+                ]
+                if session.early_discharge_reason
+                else []
+            ),
             f"Escort: {session.discharge_escort_name}.",
             "Instructions given:",
             *[f"  - {line}" for line in session.discharge_instructions.splitlines()],

@@ -90,6 +90,7 @@ def _rows(request: AuthedRequest, location_id: str | None) -> tuple[object, list
                     "alerts": open_alerts,
                     "stop": any(a.level == "stop" for a in open_alerts),
                     "delivered_mg": events.delivered_mg(session),
+                    "paused_since": events.paused_since(session),
                 }
             )
     return location, rows, locations

@@ -3,7 +3,6 @@ next to their fields; a stale version answered 409 with the page re-rendered and
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.urls import reverse
 from ketaclinic.accounts.errors import ServiceError, apply_errors
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.domain import monitoring as monitoring_rules
 from ketaclinic.infusions import forms
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.infusions.services import StaleSession, checklist, discharge, events, monitoring, rems
@@ -50,6 +50,7 @@ def chair_context(request: AuthedRequest, session: TreatmentSession, **overrides
         "delivered_mg": events.delivered_mg(session),
         "expected_end": events.expected_end(session),
         "current_rate": events.current_rate(session),
+        "paused_since": events.paused_since(session),
         "is_prescriber": request.user.role == "prescriber",
         "can_sign": role_can(request.user.role, "sessions.sign"),
         "labels": checklist.LABELS,
@@ -57,11 +58,8 @@ def chair_context(request: AuthedRequest, session: TreatmentSession, **overrides
         "ack_form": forms.NoteForm(initial=version),
         "rems_status": rems.status(session),
         "instructions": discharge.instructions_for(session),
-        "earliest_discharge": (
-            session.started_at + dt.timedelta(minutes=protocol.min_observation_min)
-            if session.started_at and protocol.min_observation_min
-            else None
-        ),
+        "earliest_discharge": discharge.earliest_discharge(session),
+        "observation_source": monitoring_rules.OBSERVATION_SOURCES[protocol.min_observation_basis],
     }
     if session.status == TreatmentSession.Status.CHECK_IN:
         items = checklist.checklist(session)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
+from ketaclinic.domain import monitoring
 from ketaclinic.infusions import forms, services
 from ketaclinic.infusions.queries import get_session_for_user, sessions_visible_to
 from ketaclinic.infusions.services import discharge as discharging
@@ -46,6 +47,9 @@ def discharge(request: AuthedRequest, session_id: int) -> HttpResponse:
         "instructions": discharging.instructions_for(session),
         "preview": [u for u in preview.unmet if "Aldrete" not in u and "assessed" not in u],
         "minutes": session.t_min(timezone.now()),
+        "observation": discharging.observation(session, at=timezone.now()),
+        "observation_source": monitoring.OBSERVATION_SOURCES[protocol.min_observation_basis],
+        "is_prescriber": request.user.role == "prescriber",
     }
     if request.method == "POST" and form.is_valid():
         return attempt(
@@ -63,6 +67,7 @@ def discharge(request: AuthedRequest, session_id: int) -> HttpResponse:
                 escort_name=form.cleaned_data.get("escort_name") or "",
                 instructions_given=bool(form.cleaned_data.get("instructions_given")),
                 discharged_at=form.cleaned_data.get("discharged_at"),
+                early_discharge_reason=form.cleaned_data.get("early_discharge_reason") or "",
                 token=form.cleaned_data["token"],
             ),
             success="Discharged. Review the session note, then sign it.",

@@ -3,6 +3,7 @@ the infusion (with the witnessed waste of any remainder), side effects, rescue m
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -10,9 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.infusions import forms, services
-from ketaclinic.infusions.models import SessionAlert, SideEffect, TreatmentSession
+from ketaclinic.infusions.models import SessionAlert, SideEffect, TreatmentSession, VitalReading
 from ketaclinic.infusions.queries import get_session_for_user
-from ketaclinic.infusions.services import events
+from ketaclinic.infusions.services import events, monitoring
 from ketaclinic.infusions.services.common import protocol_for
 from ketaclinic.infusions.services.monitoring import CORRECTABLE
 from ketaclinic.infusions.views.common import attempt, back_to_chair, render_chair, version_of
@@ -37,10 +38,16 @@ def vitals_create(request: AuthedRequest, session_id: int) -> HttpResponse:
             taken_at=form.cleaned_data.get("taken_at"),
             token=form.cleaned_data["token"],
         ),
-        success="Vitals saved.",
-        done=back_to_chair(session),
+        success="",
+        done=lambda reading: _saved(request, session, reading),
         failed=lambda status: render_chair(request, session, status=status, vitals_form=form),
     )
+
+
+def _saved(request: AuthedRequest, session: TreatmentSession, reading: VitalReading) -> HttpResponse:
+    text = monitoring.saved_message(reading)
+    (messages.success if reading.kind == VitalReading.Kind.VITALS else messages.warning)(request, text)
+    return back_to_chair(session)(reading)
 
 
 @require_POST
@@ -107,6 +114,7 @@ def end_infusion(request: AuthedRequest, session_id: int) -> HttpResponse:
         "administration": administration,
         "delivered_mg": events.delivered_mg(session),
         "suggested_ml": events.suggested_given_ml(session),
+        "ordered_mg": session.order.dose_mg,
         "title": "End the infusion",
     }
     if request.method == "POST" and form.is_valid():
@@ -126,6 +134,7 @@ def end_infusion(request: AuthedRequest, session_id: int) -> HttpResponse:
                 given_ml=form.cleaned_data.get("given_ml"),
                 witness=signature,
                 waste_manner=form.cleaned_data.get("waste_manner") or "",
+                early_end_reason=form.cleaned_data.get("early_end_reason") or "",
                 token=form.cleaned_data["token"],
             )
 

@@ -13,7 +13,7 @@ from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.infusions import forms, services
 from ketaclinic.infusions.queries import containers_for, get_session_for_user
-from ketaclinic.infusions.services import checklist, monitoring
+from ketaclinic.infusions.services import checklist, events, monitoring
 from ketaclinic.infusions.services.common import protocol_for
 from ketaclinic.infusions.views.common import attempt, back_to_chair, render_chair, session_url, version_of
 from ketaclinic.ledger.queries import expiry_window
@@ -39,6 +39,7 @@ def session_status(request: AuthedRequest, session_id: int) -> HttpResponse:
     context = {
         "session": session,
         "timer": monitoring.timer(session),
+        "paused_since": events.paused_since(session),
         "open_alerts": list(session.alerts.filter(acknowledged_at__isnull=True)),
         "stale": seen != session.version,
         "seen_version": seen,
