@@ -78,7 +78,9 @@ class AllergyStatus:
     def recorded(self) -> tuple[allergy_rules.RecordedAllergy, ...]:
         """The current allergies as the domain's allergy check reads them."""
         return tuple(
-            allergy_rules.RecordedAllergy(a.substance, a.reaction, a.get_severity_display() if a.severity else "")
+            allergy_rules.RecordedAllergy(
+                a.substance, a.reaction, str(a.get_severity_display()).lower() if a.severity else ""
+            )
             for a in self.allergies
         )
 

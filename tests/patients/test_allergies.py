@@ -35,7 +35,7 @@ def test_an_allergy_recorded_after_nkda_supersedes_it_and_keeps_it(alice: Any, p
     status = allergy_status(pat)
     assert status.state == "allergies"
     assert [a.substance for a in status.allergies] == ["Ondansetron"]
-    assert status.recorded[0].severity == "Severe"
+    assert status.recorded[0].severity == "severe"
     assert NoKnownDrugAllergies.objects.filter(pk=nkda.pk).exists()  # nothing clinical is deleted
     assert AuditEvent.objects.filter(action="nkda.superseded", patient_id=pat.pk).exists()
 
