@@ -320,7 +320,7 @@ class RescueForm(CreateForm):
     side_effect = forms.ModelChoiceField(queryset=SideEffect.objects.none(), required=False, label="For side effect")
     given_at = TimeOfDayField(label="Given at")
     allergy_override_reason = forms.CharField(
-        label="Allergy override reason (prescriber only)",
+        label="Allergy override: why give it anyway (prescriber only)",
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         required=False,
