@@ -111,3 +111,22 @@ def test_an_ondansetron_allergy_is_shown_and_stops_ondansetron(
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     screenshot(prescriber, "allergy-6-plan-draft-blocked-390")
     context.close()
+
+
+def test_no_known_drug_allergies_is_recorded_with_who_and_when(
+    live_server: Any, page: Any, alice: Any, pat: Any
+) -> None:
+    sign_in(page, live_server.url, alice, PASSWORD, give_authenticator(alice))
+    page.goto(live_server.url + reverse("patients:chart", args=[pat.pk]))
+    expect(page.get_by_test_id("banner-allergies")).to_contain_text("Allergies not recorded")
+    page.get_by_test_id("record-nkda").click()
+    page.get_by_label("I asked the patient: they report no known drug allergies (NKDA).").check()
+    page.get_by_role("button", name="Save").click()
+    banner = page.get_by_test_id("banner-allergies")
+    expect(banner).to_contain_text("No known drug allergies")
+    expect(banner).to_contain_text("recorded by Alice Test")
+    screenshot(page, "allergy-7-chart-nkda-1024")
+    page.set_viewport_size(PHONE)
+    page.reload()
+    assert_fits_width(page)
+    screenshot(page, "allergy-7-chart-nkda-390")
