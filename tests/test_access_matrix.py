@@ -61,6 +61,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "patients:condition_create": staff(allowed=CLINICAL),
     "patients:medication_create": staff(allowed=CLINICAL),
     "patients:allergy_create": staff(allowed=CLINICAL),
+    "patients:nkda_create": staff(allowed=CLINICAL),
     "patients:consent_create": staff(allowed=REGISTRARS),
     "patients:entered_in_error": staff(allowed=CLINICAL, denied=404),
     "audit:list": staff(allowed=(ADMIN,)),

@@ -210,6 +210,15 @@ class RiskAckForm(SessionForm):
     )
 
 
+class AllergyOverrideForm(SessionForm):
+    note = forms.CharField(
+        label="Why dose despite the allergy (prescriber)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Kept with the session and shown on the check-in list; a nurse cannot override an allergy stop.",
+    )
+
+
 class ReasonForm(SessionForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
 
@@ -331,6 +340,13 @@ class RescueForm(CreateForm):
     reason = forms.CharField(max_length=200)
     side_effect = forms.ModelChoiceField(queryset=SideEffect.objects.none(), required=False, label="For side effect")
     given_at = TimeOfDayField(label="Given at")
+    allergy_override_reason = forms.CharField(
+        label="Allergy override: why give it anyway (prescriber only)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        help_text="Only if the drug matches a recorded allergy and the prescriber gives it anyway: say why.",
+    )
 
     def __init__(self, *args: Any, session: TreatmentSession, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:session_id>/check-in/", session.checkin_update, name="checkin_update"),
     path("<int:session_id>/scales/<slug:instrument>/", session.scale, name="scale"),
     path("<int:session_id>/risk-benefit/", session.risk_acknowledge, name="risk_acknowledge"),
+    path("<int:session_id>/allergy-override/", session.allergy_override, name="allergy_override"),
     path("<int:session_id>/cancel/", session.cancel, name="cancel"),
     path("<int:session_id>/start/", session.start, name="start"),
     path("<int:session_id>/vitals/", monitoring.vitals_create, name="vitals_create"),

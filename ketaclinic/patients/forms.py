@@ -73,6 +73,14 @@ class AllergyForm(forms.ModelForm[Allergy]):
         fields = ["substance", "reaction", "severity"]
 
 
+class NkdaForm(forms.Form):
+    confirmed = forms.BooleanField(
+        label="I asked the patient: they report no known drug allergies (NKDA).",
+        help_text="Recorded with your name and the time. An allergy recorded later replaces this statement.",
+        error_messages={"required": "Tick the box to confirm the patient was asked."},
+    )
+
+
 class ConsentForm(forms.ModelForm[Consent]):
     class Meta:
         model = Consent

@@ -169,6 +169,29 @@ class Allergy(EnteredInError, Recorded):
         return self.substance
 
 
+class NoKnownDrugAllergies(EnteredInError, Recorded):
+    """The statement "no known drug allergies" (NKDA): the patient was asked and reports none, recorded by whom and
+    when. It differs from an empty allergy list, which only means nobody has asked yet. An allergy recorded later
+    supersedes it (kept, with the allergy that superseded it): nothing clinical is deleted."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="nkda_statements")
+    superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    superseded_by_allergy = models.ForeignKey(
+        Allergy, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        verbose_name = "no known drug allergies statement"
+
+    def __str__(self) -> str:
+        return f"No known drug allergies ({self.recorded_at:%Y-%m-%d})"
+
+    @property
+    def is_current(self) -> bool:
+        return not self.entered_in_error and self.superseded_at is None
+
+
 class BodyMeasurement(EnteredInError, Recorded):
     """Weight and height at a moment; BMI is computed, never stored (one source of truth)."""
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from ketaclinic.accounts.models import User
-from ketaclinic.patients.models import Patient
+from ketaclinic.domain import allergies as allergy_rules
+from ketaclinic.patients.models import Allergy, NoKnownDrugAllergies, Patient
 
 
 def patients_visible_to(user: User) -> QuerySet[Patient]:
@@ -57,3 +59,39 @@ def search(patients: QuerySet[Patient], query: str) -> QuerySet[Patient]:
     for term in terms:
         name_match &= Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(preferred_name__icontains=term)
     return patients.filter(condition | name_match)
+
+
+@dataclass(frozen=True)
+class AllergyStatus:
+    """What the chart says about allergies, for the banner and the drug checks.
+
+    ``state`` is ``allergies`` (at least one current allergy), ``nkda`` (a current "no known drug allergies"
+    statement, with who recorded it and when) or ``not_recorded`` (nobody has recorded either: a caution, not a
+    reassurance).
+    """
+
+    state: str
+    allergies: tuple[Allergy, ...]
+    nkda: NoKnownDrugAllergies | None
+
+    @property
+    def recorded(self) -> tuple[allergy_rules.RecordedAllergy, ...]:
+        """The current allergies as the domain's allergy check reads them."""
+        return tuple(
+            allergy_rules.RecordedAllergy(
+                a.substance, a.reaction, str(a.get_severity_display()).lower() if a.severity else ""
+            )
+            for a in self.allergies
+        )
+
+
+def allergy_status(patient: Patient) -> AllergyStatus:
+    allergies = tuple(patient.allergies.filter(entered_in_error=False).order_by("substance", "pk"))
+    if allergies:
+        return AllergyStatus("allergies", allergies, None)
+    nkda = (
+        patient.nkda_statements.filter(entered_in_error=False, superseded_at__isnull=True)
+        .select_related("recorded_by")
+        .first()
+    )
+    return AllergyStatus("nkda" if nkda else "not_recorded", (), nkda)

@@ -16,7 +16,15 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import eligibility
 from ketaclinic.locking import lock
-from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Consent, Medication, Patient
+from ketaclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Condition,
+    Consent,
+    Medication,
+    NoKnownDrugAllergies,
+    Patient,
+)
 
 PATIENT_FIELDS = (
     "given_name",
@@ -181,9 +189,46 @@ def add_medication(*, by: User | None, patient: Patient, **values: Any) -> Medic
 
 @transaction.atomic
 def add_allergy(*, by: User | None, patient: Patient, **values: Any) -> Allergy:
-    return _add_clinical(  # type: ignore[no-any-return]
+    """Record an allergy. A current "no known drug allergies" statement is superseded by it (kept, marked with the
+    allergy that replaced it), so the chart never says NKDA next to an allergy."""
+    if "substance" in values:
+        values["substance"] = str(values["substance"]).strip()
+    if not values.get("substance"):
+        raise ValidationError({"substance": "Name the substance (drug, food or other) the patient is allergic to."})
+    lock(Patient).filter(pk=patient.pk).first()  # an NKDA statement and an allergy cannot cross (PostgreSQL)
+    row: Allergy = _add_clinical(
         by=by, patient=patient, model=Allergy, action="allergy.add", capability="clinical.record", values=values
     )
+    current = NoKnownDrugAllergies.objects.filter(patient=patient, entered_in_error=False, superseded_at__isnull=True)
+    superseded = list(current.values_list("pk", flat=True))
+    if superseded:
+        current.update(superseded_at=timezone.now(), superseded_by_allergy=row)
+        audit.record(
+            actor=by,
+            action="nkda.superseded",
+            obj=row,
+            patient_id=patient.pk,
+            detail={"nkda_statements": superseded, "allergy": row.pk},
+        )
+    return row
+
+
+@transaction.atomic
+def record_nkda(*, by: User, patient: Patient) -> NoKnownDrugAllergies:
+    """Record that the patient was asked and reports no known drug allergies (NKDA), by whom and when. Refused while
+    an allergy is on the chart: mark a wrong allergy entered in error first."""
+    _require(by, "clinical.record")
+    lock(Patient).filter(pk=patient.pk).first()
+    if patient.allergies.filter(entered_in_error=False).exists():
+        raise ValidationError(
+            {
+                "__all__": "The chart lists an allergy: it cannot also say no known drug allergies. If the allergy "
+                "is wrong, mark it entered in error first."
+            }
+        )
+    row = NoKnownDrugAllergies.objects.create(patient=patient, recorded_by=by)
+    audit.record(actor=by, action="nkda.record", obj=row, patient_id=patient.pk)
+    return row
 
 
 @transaction.atomic
@@ -213,6 +258,7 @@ RECORD_KINDS: dict[str, tuple[type[models.Model], str]] = {
     "condition": (Condition, "clinical.record"),
     "medication": (Medication, "clinical.record"),
     "allergy": (Allergy, "clinical.record"),
+    "nkda": (NoKnownDrugAllergies, "clinical.record"),
     "measurement": (BodyMeasurement, "clinical.record"),
     "consent": (Consent, "consent.record"),
 }

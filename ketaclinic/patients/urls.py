@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:patient_id>/conditions/new/", views.condition_create, name="condition_create"),
     path("<int:patient_id>/medications/new/", views.medication_create, name="medication_create"),
     path("<int:patient_id>/allergies/new/", views.allergy_create, name="allergy_create"),
+    path("<int:patient_id>/allergies/none-known/", views.nkda_create, name="nkda_create"),
     path("<int:patient_id>/consents/new/", views.consent_create, name="consent_create"),
     path(
         "<int:patient_id>/entries/<str:kind>/<int:row_id>/entered-in-error/",

@@ -107,6 +107,9 @@ def patient_chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
             conditions=patient.conditions.select_related("recorded_by", "entered_in_error_by"),
             medications=patient.medications.select_related("recorded_by", "entered_in_error_by"),
             allergies=patient.allergies.select_related("recorded_by", "entered_in_error_by"),
+            nkda_statements=patient.nkda_statements.select_related(
+                "recorded_by", "entered_in_error_by", "superseded_by_allergy"
+            ),
             measurements=measurements,
             latest_measurement=latest,
             bmi_suggests_ibw=latest is not None and body.suggests_ideal_body_weight(latest.bmi),
@@ -149,6 +152,23 @@ condition_create = _entry_view("condition")
 medication_create = _entry_view("medication")
 allergy_create = _entry_view("allergy")
 consent_create = _entry_view("consent")
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("clinical.record")
+def nkda_create(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    patient = get_patient_for_user(request.user, patient_id)
+    form = forms.NkdaForm(request.POST or None)
+
+    def act(data: dict[str, Any]) -> Done:
+        services.record_nkda(by=request.user, patient=patient)
+        return "Recorded: no known drug allergies.", redirect("patients:chart", patient_id=patient.pk)
+
+    return submitted(request, form, act) or render(
+        request,
+        "patients/entry_form.html",
+        {"form": form, "patient": patient, "title": "Record no known drug allergies"},
+    )
 
 
 @require_http_methods(["GET", "POST"])

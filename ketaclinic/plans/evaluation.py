@@ -17,11 +17,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Clinic
-from ketaclinic.domain import dosing, protocols
+from ketaclinic.domain import allergies, dosing, protocols
 from ketaclinic.domain.protocols import Protocol
 from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE as ESKETAMINE_ROUTE
 from ketaclinic.intake.queries import current_decision_for
 from ketaclinic.patients.models import BodyMeasurement, Patient
+from ketaclinic.patients.queries import allergy_status
 from ketaclinic.plans.models import ProtocolTuning
 
 KETAMINE_CONCENTRATIONS_MG_PER_ML = (Decimal("10"), Decimal("50"), Decimal("100"))
@@ -193,6 +194,47 @@ def _rems_findings(patient: Patient, overrides: dict[str, str]) -> list[dict[str
     ]
 
 
+ALLERGY_OVERRIDE_SOURCE = "ketaclinic allergy check: a match stops signing until the prescriber writes a reason"
+
+
+def allergy_findings(
+    patient: Patient, route: str, premedication: str, overrides: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Ketamine (or esketamine) itself and every premedication against the recorded allergies, by ingredient and by
+    drug class (domain.allergies). A match is a hard stop that only the prescriber (plans.write) overrides with a
+    written reason, kept with the signed version; allergies not recorded at all are a caution."""
+    status = allergy_status(patient)
+    if status.state == "not_recorded":
+        return [
+            _finding(
+                "allergies_not_recorded",
+                "caution",
+                "Allergies are not recorded (neither an allergy nor “no known drug allergies”): ask the patient and "
+                "record the answer on the chart.",
+                "the patient's allergy record",
+                overrides,
+            )
+        ]
+    drug = "esketamine" if route == ESKETAMINE_ROUTE else "ketamine"
+    checks = [(f"allergy_{drug}", "The planned drug", drug)]
+    if premedication.strip():
+        checks.append(("allergy_premedication", "The premedication", premedication))
+    findings = []
+    for prefix, what, text in checks:
+        for match in allergies.check(text, status.recorded):
+            finding = _finding(
+                f"{prefix}:{match.drug}",
+                "override_allowed",
+                f"ALLERGY: {what} ({match.drug}) matches an allergy on the chart. {match.message} Do not give it "
+                "unless the prescriber writes why the benefit outweighs the risk.",
+                match.source,
+                overrides,
+            )
+            finding["allergy"] = True
+            findings.append(finding)
+    return findings
+
+
 def _latest_measurement(patient: Patient) -> BodyMeasurement | None:
     return patient.measurements.filter(entered_in_error=False).order_by("-measured_at").first()
 
@@ -260,6 +302,7 @@ def evaluate(*, patient: Patient, clinic: Clinic | None, data: PlanInput) -> Eva
     findings: list[dict[str, Any]] = []
     eligibility, decision_id = _eligibility_findings(patient, protocol.route, overrides)
     findings += eligibility
+    findings += allergy_findings(patient, protocol.route, data.premedication, overrides)
 
     if protocol.route == ESKETAMINE_ROUTE:
         findings += _rems_findings(patient, overrides)

@@ -33,6 +33,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "infusions:checkin_update": POST_ONLY,
     "infusions:scale": clinical(),
     "infusions:risk_acknowledge": POST_ONLY,
+    "infusions:allergy_override": POST_ONLY,
     "infusions:cancel": clinical(),
     "infusions:start": clinical(),
     "infusions:vitals_create": POST_ONLY,

@@ -238,6 +238,9 @@ class RescueIn(BodyIn):
     reason: str = Field(min_length=1, max_length=200)
     side_effect_id: Id | None = None
     given_at: IsoDateTime | None = None
+    allergy_override_reason: str = Field(
+        "", max_length=2000, description="Prescriber only: why a drug matching a recorded allergy is given anyway."
+    )
 
 
 class RescueOut(Schema):
@@ -249,6 +252,7 @@ class RescueOut(Schema):
     reason: str
     side_effect_id: int | None
     given_at: dt.datetime
+    allergy_override_reason: str
     entered_in_error: bool
 
 

@@ -222,6 +222,9 @@ class RescueMedication(EnteredInError, Recorded):
     side_effect = models.ForeignKey(
         SideEffect, on_delete=models.PROTECT, null=True, blank=True, related_name="rescue_medications"
     )
+    # Allergy stop (issue 15): the drug matched a recorded allergy and a prescriber gave it anyway, saying why.
+    allergy_matches = models.JSONField(default=list, blank=True, help_text="The allergy matches overridden.")
+    allergy_override_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["given_at", "pk"]

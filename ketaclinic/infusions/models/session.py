@@ -59,6 +59,14 @@ class TreatmentSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     risk_benefit_at = models.DateTimeField(null=True, blank=True)
+    # Allergy stop (issue 15): ketamine or esketamine matches a recorded allergy; only a prescriber overrides it, in
+    # writing, at check-in (or in the signed plan). ``allergy_override_matches`` is what was overridden (a snapshot).
+    allergy_override_note = models.TextField(blank=True)
+    allergy_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    allergy_override_at = models.DateTimeField(null=True, blank=True)
+    allergy_override_matches = models.JSONField(default=list, blank=True)
 
     started_at = models.DateTimeField(null=True, blank=True, help_text="t = 0: the start of dosing or the infusion.")
     started_by = models.ForeignKey(

@@ -257,6 +257,35 @@ def acknowledge_risk(*, by: User, session: TreatmentSession, version: int | None
 
 
 @transaction.atomic
+def override_allergy(*, by: User, session: TreatmentSession, version: int | None, note: str) -> TreatmentSession:
+    """Issue 15: ketamine or esketamine matches a recorded allergy. Only a prescriber doses anyway, saying why in
+    writing; the matches overridden are kept with the note (a later allergy needs a new decision)."""
+    if not (by.role == "prescriber" or by.is_superuser):
+        raise PermissionDenied("Only a prescriber can override an allergy stop.", field="note")
+    locked, _ = open_write(by=by, session=session, version=version, statuses=[TreatmentSession.Status.CHECK_IN])
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": "Write why the drug is given despite the recorded allergy."})
+    check = checklist.allergy_check(locked)
+    if not check.matches:
+        raise ServiceError("No recorded allergy matches this session's drug: there is nothing to override.")
+    locked.allergy_override_note, locked.allergy_override_by = note, by
+    locked.allergy_override_at, locked.allergy_override_matches = timezone.now(), check.codes
+    finish_write(
+        locked,
+        fields=["allergy_override_note", "allergy_override_by", "allergy_override_at", "allergy_override_matches"],
+    )
+    audit.record(
+        actor=by,
+        action="session.allergy_override",
+        obj=locked,
+        patient_id=locked.patient_id,
+        detail={"matches": check.codes, "note": note},
+    )
+    return locked
+
+
+@transaction.atomic
 def cancel_session(*, by: User, session: TreatmentSession, version: int | None, reason: str) -> TreatmentSession:
     """The session does not go ahead (before dosing). The order stays open for another day."""
     locked, _ = open_write(by=by, session=session, version=version, statuses=[TreatmentSession.Status.CHECK_IN])

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from ketaclinic.domain import instruments, monitoring
+from ketaclinic.domain import allergies, instruments, monitoring
 from ketaclinic.domain import sessions as chairside
 from ketaclinic.domain.protocols import Protocol
 from ketaclinic.infusions.models import SessionAlert, SessionScore, TreatmentSession, VitalReading
 from ketaclinic.infusions.services.common import protocol_for
+from ketaclinic.patients.queries import allergy_status
 from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
 
 R1_CODE = "esketamine_predose_bp_high"
@@ -246,6 +247,67 @@ def _r1(session: TreatmentSession) -> CheckItem | None:
     return CheckItem("r1", "Esketamine R1: risk/benefit acknowledged", ok, detail, source=alert.source)
 
 
+@dataclass(frozen=True)
+class AllergyCheck:
+    """Ketamine or esketamine against the recorded allergies (issue 15): the matches, and what overrides them."""
+
+    drug: str
+    state: str
+    matches: tuple[allergies.AllergyMatch, ...]
+    plan_override: str
+    """The signed plan's written override for this drug's allergy stop, if the prescriber wrote one there."""
+
+    @property
+    def codes(self) -> list[str]:
+        return [f"allergy_{self.drug}:{m.drug}" for m in self.matches]
+
+
+def allergy_check(session: TreatmentSession) -> AllergyCheck:
+    drug = "esketamine" if session.is_esketamine else "ketamine"
+    status = allergy_status(session.patient)
+    matches = allergies.check(drug, status.recorded)
+    plan_overrides = session.order.plan_version.overrides or {}
+    codes = [f"allergy_{drug}:{m.drug}" for m in matches]
+    plan_override = "; ".join(plan_overrides[c] for c in codes if c in plan_overrides)
+    if codes and not all(c in plan_overrides for c in codes):
+        plan_override = ""
+    return AllergyCheck(drug, status.state, matches, plan_override)
+
+
+def _allergy(session: TreatmentSession) -> CheckItem:
+    check = allergy_check(session)
+    label, source = f"{check.drug.capitalize()} against recorded allergies", "the patient's allergy record"
+    if check.state == "not_recorded":
+        return CheckItem(
+            "allergy",
+            label,
+            False,
+            "Allergies are not recorded: ask the patient and record the answer on the chart.",
+            blocking=False,
+            source=source,
+        )
+    if not check.matches:
+        return CheckItem("allergy", label, True, "No recorded allergy matches.", source=source)
+    words = " ".join(m.message for m in check.matches)
+    source = check.matches[0].source
+    if session.allergy_override_note and session.allergy_override_matches == check.codes:
+        by = session.allergy_override_by.display_name if session.allergy_override_by else "—"
+        return CheckItem(
+            "allergy", label, True, f"{words} Overridden by {by}: {session.allergy_override_note}", source=source
+        )
+    if check.plan_override:
+        return CheckItem(
+            "allergy", label, True, f"{words} Overridden in the signed plan: {check.plan_override}", source=source
+        )
+    return CheckItem(
+        "allergy",
+        label,
+        False,
+        f"ALLERGY: {words} Do not dose. Only a prescriber can override, in writing (below).",
+        source=source,
+    )
+
+
 def _cadss_baseline(session: TreatmentSession, protocol: Protocol, scores: dict[str, SessionScore]) -> CheckItem | None:
     if 0 not in protocol.cadss_checks_min:
         return None
@@ -266,7 +328,8 @@ def checklist(session: TreatmentSession, *, now: dt.datetime | None = None) -> l
     today = timezone.localdate(now)
     protocol = protocol_for(session)
     scores = latest_scores(session)
-    items = [_plan(session), _consent(session, today), _fasting(session, protocol, now), _escort(session)]
+    items = [_plan(session), _allergy(session), _consent(session, today), _fasting(session, protocol, now)]
+    items.append(_escort(session))
     pregnancy = _pregnancy(session, protocol, today)
     if pregnancy is not None:
         items.append(pregnancy)
@@ -294,4 +357,14 @@ def blocking(items: list[CheckItem]) -> list[CheckItem]:
     return [item for item in items if item.blocking and not item.ok]
 
 
-__all__ = ["R1_CODE", "CheckItem", "SessionAlert", "blocking", "checklist", "latest_scores", "predose_readings"]
+__all__ = [
+    "R1_CODE",
+    "AllergyCheck",
+    "CheckItem",
+    "SessionAlert",
+    "allergy_check",
+    "blocking",
+    "checklist",
+    "latest_scores",
+    "predose_readings",
+]

@@ -17,18 +17,29 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import PermissionDenied, ServiceError
 from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
+from ketaclinic.domain import allergies
 from ketaclinic.domain import sessions as chairside
 from ketaclinic.infusions.models import RateChange, RescueMedication, SideEffect, TreatmentSession
 from ketaclinic.infusions.services.checkin import post_to_ledger
 from ketaclinic.infusions.services.common import finish_write, moment, open_write, replayed
 from ketaclinic.ledger.services import WitnessSignature
 from ketaclinic.locking import lock
+from ketaclinic.patients.queries import allergy_status
 
 SIDE_EFFECT_FIELDS = ("effect", "other_text", "severity", "adverse_event", "action_taken", "outcome", "started_at")
-RESCUE_FIELDS = ("drug", "drug_other", "dose", "route", "reason", "given_at", "side_effect")
+RESCUE_FIELDS = (
+    "drug",
+    "drug_other",
+    "dose",
+    "route",
+    "reason",
+    "given_at",
+    "side_effect",
+    "allergy_override_reason",
+)
 
 
 def _clean(row: Any, exclude: list[str]) -> None:
@@ -134,6 +145,7 @@ def record_rescue_medication(
         raise ValidationError({"drug_other": "Name the drug."})
     if not row.dose:
         raise ValidationError({"dose": "Enter the dose given, with its unit."})
+    _check_allergies(by, locked, row)
     _clean(row, ["session", "recorded_by", "side_effect"])
     row.save()
     finish_write(locked, token=token, kind="rescue", obj=row)
@@ -142,9 +154,41 @@ def record_rescue_medication(
         action="session.rescue_medication",
         obj=row,
         patient_id=locked.patient_id,
-        detail={"drug": row.name, "route": row.route},
+        detail={
+            "drug": row.name,
+            "route": row.route,
+            **({"allergy_override": [m["code"] for m in row.allergy_matches]} if row.allergy_matches else {}),
+        },
     )
     return row
+
+
+def _check_allergies(by: User, session: TreatmentSession, row: RescueMedication) -> None:
+    """Issue 15: a rescue drug that matches a recorded allergy (same ingredient or same class, domain.allergies) is a
+    hard stop. Only a prescriber gives it anyway, with a written reason kept on the row; a nurse cannot."""
+    matches = allergies.check(row.name, allergy_status(session.patient).recorded)
+    reason = (row.allergy_override_reason or "").strip()
+    if not matches:
+        row.allergy_override_reason, row.allergy_matches = "", []
+        return
+    words = " ".join(m.message for m in matches)
+    if not reason:
+        raise ValidationError(
+            {
+                "allergy_override_reason": f"ALLERGY: do not give {row.name}. {words} Choose another drug, or a "
+                "prescriber writes why it is given anyway."
+            }
+        )
+    if not (by.is_superuser or by.role == "prescriber"):
+        raise PermissionDenied(
+            f"ALLERGY: {words} Only a prescriber can override an allergy stop; ask the prescriber.",
+            field="allergy_override_reason",
+        )
+    row.allergy_override_reason = reason
+    row.allergy_matches = [
+        {"code": f"allergy:{m.drug}", "allergy": m.allergy.substance, "basis": m.basis, "message": m.message}
+        for m in matches
+    ]
 
 
 # --- The infusion ---------------------------------------------------------------------------------------------------

@@ -126,6 +126,11 @@ def assemble_note(session: TreatmentSession) -> str:
     lines += ["", "RESCUE MEDICATIONS (as entered)"] + (
         [
             f"  {_t(m.given_at)} {m.name} {m.dose} {m.get_route_display()} for {m.reason}"
+            + (
+                f"  [ALLERGY OVERRIDE by the prescriber: {m.allergy_override_reason}]"
+                if m.allergy_override_reason
+                else ""
+            )
             + (f"  [entered in error: {m.entered_in_error_reason}]" if m.entered_in_error else "")
             for m in session.rescue_medications.all()
         ]

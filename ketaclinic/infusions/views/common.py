@@ -44,7 +44,7 @@ def chair_context(request: AuthedRequest, session: TreatmentSession, **overrides
         "open_alerts": list(session.alerts.filter(acknowledged_at__isnull=True).order_by("-level", "-raised_at")),
         "scores": list(session.scores.select_related("recorded_by")),
         "side_effects": list(session.side_effects.all()),
-        "rescues": list(session.rescue_medications.select_related("side_effect")),
+        "rescues": list(session.rescue_medications.select_related("side_effect", "recorded_by")),
         "rate_changes": list(session.rate_changes.select_related("recorded_by")),
         "administrations": list(session.administrations.select_related("ledger_entry", "waste_entry")),
         "delivered_mg": events.delivered_mg(session),
@@ -68,6 +68,8 @@ def chair_context(request: AuthedRequest, session: TreatmentSession, **overrides
             blocking=checklist.blocking(items),
             checkin_form=forms.CheckInForm(session=session, pregnancy=pregnancy),
             risk_form=forms.RiskAckForm(initial=version),
+            allergy=checklist.allergy_check(session),
+            allergy_form=forms.AllergyOverrideForm(initial=version),
             r1=checklist.r1_alert(session),
             scales=[
                 *protocol.predose_measures,

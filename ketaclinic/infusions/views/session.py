@@ -68,6 +68,25 @@ def checkin_update(request: AuthedRequest, session_id: int) -> HttpResponse:
     )
 
 
+@require_POST
+@staff_view("sessions.record")
+def allergy_override(request: AuthedRequest, session_id: int) -> HttpResponse:
+    session = get_session_for_user(request.user, session_id)
+    form = forms.AllergyOverrideForm(request.POST)
+    if not form.is_valid():
+        return render_chair(request, session, allergy_form=form)
+    return attempt(
+        request,
+        form,
+        lambda: services.override_allergy(
+            by=request.user, session=session, version=version_of(form), note=form.cleaned_data["note"]
+        ),
+        success="Allergy override recorded.",
+        done=back_to_chair(session, "checklist"),
+        failed=lambda status: render_chair(request, session, status=status, allergy_form=form),
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view("sessions.record")
 def scale(request: AuthedRequest, session_id: int, instrument: str) -> HttpResponse:
