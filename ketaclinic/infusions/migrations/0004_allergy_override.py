@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('infusions', '0001_initial'),
+        ('infusions', '0003_early_discharge_reason'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
