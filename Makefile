@@ -4,6 +4,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/ketaclinic
 DEMO_DIR ?= demo-data
+# The two database passes each run on pytest-xdist workers: one per core of the 2-core reference machine (a worker
+# has its own test database, suffixed _gw0, _gw1, …, its own live server and its own Chromium). PYTEST_WORKERS=0
+# runs a pass in one process, as before.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+
+# Let Python keep compiled bytecode (__pycache__, ignored by git) even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): otherwise every pytest process, every xdist worker and every `ketaclinic` subprocess the
+# suite starts compiles ketaclinic and re-rewrites the tests' and plugins' assertions from source again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test check test-domain test-sqlite test-postgres test-browser-deps bench load clean
 
@@ -46,19 +56,19 @@ check: $(VENV)/.installed-dev
 
 ## test-domain: the pure domain layer, with 100 % branch coverage outside pk/ enforced
 test-domain: $(VENV)/.installed-dev
-	$(BIN)/pytest -p no:cacheprovider tests/domain --ignore=tests/domain/pk \
+	$(PYTEST) tests/domain --ignore=tests/domain/pk \
 	  --cov=ketaclinic/domain --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100 -q
-	$(BIN)/pytest -p no:cacheprovider tests/domain/pk -q
+	$(PYTEST) tests/domain/pk -q
 
 ## test-sqlite: the Django suite (including browser tests) on SQLite
 test-sqlite: $(VENV)/.installed-dev
-	$(BIN)/pytest -p no:cacheprovider tests --ignore=tests/domain -q
+	$(PYTEST) tests --ignore=tests/domain -q -n $(PYTEST_WORKERS) --maxschedchunk=2
 
 ## test-postgres: the same suite on PostgreSQL (required in CI; skipped loudly elsewhere when unreachable)
 test-postgres: $(VENV)/.installed-dev
 	@status=0; scripts/ensure-postgres.sh "$(PG_URL)" || status=$$?; \
 	if [ $$status -eq 0 ]; then \
-	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider tests --ignore=tests/domain -q; \
+	  DATABASE_URL=$(PG_URL) $(PYTEST) tests --ignore=tests/domain -q -n $(PYTEST_WORKERS) --maxschedchunk=2; \
 	elif [ $$status -eq 2 ]; then \
 	  exit 1; \
 	else \
