@@ -82,6 +82,13 @@ class PlanForm(forms.Form):
         field.choices = [(p.id, p.name) for p in protocols.all()]
         if not self.is_bound and "start_date" not in self.initial:
             self.initial["start_date"] = timezone.localdate()
+        stored = self.initial.get("concentration_mg_per_ml")
+        if stored is not None:
+            # The database gives 10.00 where the choice is "10": pick the choice of equal value, so editing a draft
+            # shows (and keeps) the strength it was saved with (issue 15: the strength was lost on edit).
+            self.initial["concentration_mg_per_ml"] = next(
+                (str(c) for c in KETAMINE_CONCENTRATIONS_MG_PER_ML if c == Decimal(str(stored))), stored
+            )
 
     def to_input(self, overrides: dict[str, str] | None = None) -> PlanInput:
         data = self.cleaned_data

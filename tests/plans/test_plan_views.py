@@ -146,3 +146,14 @@ def test_the_pk_preview_endpoint(alice: Any) -> None:
         "/api/v1/plans/pk-preview", {**payload, "route": "rectal"}, content_type="application/json", **bearer(alice)
     )
     assert bad.status_code == 422
+
+
+def test_editing_a_draft_keeps_its_ketamine_strength() -> None:
+    """Issue 15: stored as 10.00, the strength matched no choice ("10") and the edit form dropped it."""
+    from decimal import Decimal
+
+    from ketaclinic.plans.forms import PlanForm
+
+    form = PlanForm(initial={"concentration_mg_per_ml": Decimal("10.00")})
+    assert form["concentration_mg_per_ml"].value() == "10"
+    assert 'value="10" selected' in str(form["concentration_mg_per_ml"])
