@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -23,7 +24,8 @@ NOW = "%Y-%m-%dT%H:%M"
 
 
 def local_now() -> str:
-    return timezone.localtime().strftime(NOW)
+    """Now as the clinic's forms read it: in the test clinic's zone (tests/conftest.py), not whatever zone is active."""
+    return timezone.localtime(timezone=ZoneInfo("America/Chicago")).strftime(NOW)
 
 
 def witness_fields(user: Any, *, prefix: str = "witness", code: str | None = None) -> dict[str, str]:

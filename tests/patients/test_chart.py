@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -28,6 +29,8 @@ VALID = {
     "state": "IL",
     "postal_code": "62701",
 }
+
+CLINIC_ZONE = ZoneInfo("America/Chicago")  # tests/conftest.py: the test clinic's zone
 
 
 def test_registering_a_patient_gives_an_mrn_and_is_audited(alice: Any, main_st: Any) -> None:
@@ -104,7 +107,13 @@ def test_recording_weight_shows_the_bmi_on_the_chart(alice: Any, pat: Any, clien
     sign_in(client, alice)
     response = client.post(
         reverse("patients:measurement_create", args=[pat.pk]),
-        {"measured_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "weight_kg": "80", "height_cm": "175"},
+        # The form reads the time in the clinic's zone (the test clinic's: America/Chicago), whatever zone the test
+        # process happens to have active.
+        {
+            "measured_at": timezone.localtime(timezone=CLINIC_ZONE).strftime("%Y-%m-%dT%H:%M"),
+            "weight_kg": "80",
+            "height_cm": "175",
+        },
     )
     assert response.status_code == 302
     chart = client.get(reverse("patients:chart", args=[pat.pk])).content.decode()
