@@ -21,6 +21,10 @@ from pydantic_core import CoreSchema
 # A database id: positive and within a 64-bit integer (a larger one would overflow SQLite and PostgreSQL).
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
+NO_NUL_PATTERN = r"^[^\x00]*$"
+"""Text a query may compare: no NUL character (PostgreSQL refuses to compare text holding one; SQLite does not, so
+without this the two databases would answer differently)."""
+
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 

@@ -11,7 +11,7 @@ from ketaclinic.accounts.models import Location, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
-from ketaclinic.api.schemas import BodyIn, ErrorOut, Id, IsoDate
+from ketaclinic.api.schemas import NO_NUL_PATTERN, BodyIn, ErrorOut, Id, IsoDate
 from ketaclinic.audit import services as audit
 from ketaclinic.patients import services
 from ketaclinic.patients.models import Patient
@@ -90,7 +90,7 @@ class PatientFilter(Schema):
     q: str = Field(
         "",
         max_length=100,
-        pattern=r"^[^\x00]*$",  # no NUL character: PostgreSQL cannot compare text holding one
+        pattern=NO_NUL_PATTERN,
         description="Name parts, MRN, or date of birth (YYYY-MM-DD or MM/DD/YYYY).",
     )
 

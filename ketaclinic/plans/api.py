@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import Strict
 
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
@@ -90,7 +91,10 @@ class PreviewIn(BodyIn):
     route: Literal["iv", "im", "intranasal", "oral", "sublingual", "intranasal_esketamine"]
     dose_mg: float = Field(gt=0, le=2000)
     # 0 (or left out) is a bolus; an infusion takes what a plan takes (PlanIn.infusion_duration_min: 1-1440 min).
-    duration_min: Literal[0] | Annotated[float, Field(ge=1, le=1440)] | None = None
+    # Strict: JSON true/false are not durations (a fuzzer sent `false` and got a bolus preview).
+    duration_min: (
+        Annotated[float, Field(ge=0, le=0), Strict()] | Annotated[float, Field(ge=1, le=1440), Strict()] | None
+    ) = None
     # The weights and heights a chart accepts (domain.body, the patient's measurements): no other body is planned for.
     weight_kg: float = Field(ge=float(body.MIN_WEIGHT_KG), le=float(body.MAX_WEIGHT_KG))
     age_years: float | None = Field(None, ge=0, le=120)

@@ -299,3 +299,18 @@ def test_a_nul_character_in_a_search_is_not_a_server_error(pat: Any, alice: Any)
     first, so both databases answer the same 422 (and the document says so)."""
     response = Client().get(f"{URL}?q=Riv%00era", **bearer(alice))
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("duration", [False, True, "40"])
+def test_a_pk_preview_duration_is_a_number_not_a_boolean_or_text(duration: object, alice: Any) -> None:
+    """Found by the fuzz test: `duration_min: false` was read as 0 and answered a bolus preview (200)."""
+    body = {"route": "iv", "dose_mg": 40, "duration_min": duration, "weight_kg": 70}
+    response = Client().post("/api/v1/plans/pk-preview", body, content_type="application/json", **bearer(alice))
+    assert response.status_code == 422 and "duration_min" in str(response.json()["detail"])
+
+
+def test_a_nul_character_in_the_session_status_filter_is_refused_on_both_databases(alice: Any) -> None:
+    """Found by the fuzz test: PostgreSQL refused the NUL (422 the schema did not declare); SQLite answered 200."""
+    response = Client().get("/api/v1/sessions/?status=check%00_in", **bearer(alice))
+    assert response.status_code == 422
+    assert Client().get("/api/v1/sessions/?status=check_in", **bearer(alice)).status_code == 200

@@ -7,7 +7,7 @@ is refused with 409 and nothing is stored. Reads of patient data are audited.
 
 from typing import Any
 
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -15,7 +15,7 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.api.idempotency import IdempotencyKey, idempotent
 from ketaclinic.api.pagination import BoundedLimitOffsetPagination
-from ketaclinic.api.schemas import ErrorOut, Id
+from ketaclinic.api.schemas import NO_NUL_PATTERN, ErrorOut, Id
 from ketaclinic.audit import services as audit
 from ketaclinic.infusions import services
 from ketaclinic.infusions.api.schemas import (
@@ -76,7 +76,7 @@ def _write(call: Any) -> Any:
 
 
 class SessionFilter(Schema):
-    status: str = ""
+    status: str = Field("", pattern=NO_NUL_PATTERN)
     patient_id: Id | None = None
 
 
