@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ketaclinic.domain import instruments
 from ketaclinic.infusions.models import RateChange, RescueMedication, SideEffect, TreatmentSession
-from ketaclinic.ledger.forms import WitnessMixin, expiry_mark
+from ketaclinic.ledger.forms import WitnessMixin, expiry_mark, left_text
 from ketaclinic.ledger.models import Container
 from ketaclinic.ledger.queries import ExpiryWindow
 
@@ -229,7 +229,7 @@ class ContainerChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         text = (
             f"{obj.label} · {obj.lot.product.name} · lot {obj.lot.lot_number} (exp {obj.lot.expires_on:%Y-%m-%d}) · "
-            f"{obj.balance_ml} mL left"
+            f"{left_text(obj)}"
         )
         return text + expiry_mark(obj, self.window)
 
@@ -245,6 +245,12 @@ class StartForm(CreateForm):
         min_value=Decimal("0.01"),
         widget=forms.TextInput(attrs=DECIMAL),
     )
+    draw_reason = forms.CharField(
+        label="Why does the drawn volume differ from the order?",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     started_at = TimeOfDayField(label="Start time")
 
     def __init__(
@@ -253,9 +259,15 @@ class StartForm(CreateForm):
         containers: QuerySet[Container],
         drawn_ml: Decimal | None,
         window: ExpiryWindow | None = None,
+        tolerance_percent: Decimal | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if tolerance_percent is not None:
+            self.fields["draw_reason"].help_text = (
+                f"Needed when the draw is more than {tolerance_percent} % above or below the ordered volume (clinic "
+                "policy; set in the ledger settings). Kept on the record."
+            )
         field = cast(ContainerChoice, self.fields["containers"])
         field.queryset = containers  # usable stock only: expired and quarantined containers are never offered
         field.window = window
@@ -278,6 +290,28 @@ class RateForm(CreateForm):
     )
     reason = forms.CharField(max_length=500)
     at = TimeOfDayField(label="Time")
+
+
+class CorrectDrawForm(WitnessMixin, CreateForm):
+    """A wrong drawn volume, corrected while the infusion runs, with a second licensed person's signature."""
+
+    drawn_ml = forms.DecimalField(
+        label="Volume actually drawn (mL)",
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.TextInput(attrs=DECIMAL),
+    )
+    reason = forms.CharField(
+        label="What was wrong with the recorded volume?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept on the record and in the audit log with the witness's name.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_witness_fields(required=True)
 
 
 class EndInfusionForm(WitnessMixin, CreateForm):

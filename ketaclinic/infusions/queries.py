@@ -12,6 +12,7 @@ from ketaclinic.accounts.models import Location, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.infusions.services.checkin import CHAIR_ROUTES
+from ketaclinic.ledger import queries as ledger_queries
 from ketaclinic.ledger.models import Container, Product
 from ketaclinic.ledger.queries import clinic_today
 from ketaclinic.patients.queries import patients_visible_to
@@ -90,13 +91,12 @@ def containers_for(session: TreatmentSession) -> QuerySet[Container]:
     """Ledger stock at the session's location that this order can be given from: the right drug, usable, unexpired,
     not empty; for an injection, the order's strength."""
     substance = Product.Substance.ESKETAMINE if session.is_esketamine else Product.Substance.KETAMINE
-    containers = Container.objects.filter(
-        location=session.location,
-        status__in=(Container.Status.SEALED, Container.Status.OPEN),
-        balance_ml__gt=0,
-        lot__product__substance=substance,
-        lot__expires_on__gte=clinic_today(session.location.clinic),  # expiry is judged on the clinic's calendar
-    ).select_related("lot__product")
+    # Usable on the clinic's calendar day, with what another chair has drawn and not yet posted taken off: a vial in
+    # use elsewhere shows its true remainder and who holds the rest (issue 15, item 3).
+    containers = ledger_queries.usable(
+        Container.objects.filter(location=session.location, lot__product__substance=substance),
+        clinic_today(session.location.clinic),
+    ).select_related("lot__product", "location__clinic")
     if session.order.concentration_mg_per_ml is not None and not session.is_esketamine:
         containers = containers.filter(lot__product__concentration_mg_per_ml=session.order.concentration_mg_per_ml)
     return containers.order_by("status", "lot__expires_on", "label")  # open vials first, then the earliest expiry

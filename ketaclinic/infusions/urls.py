@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:session_id>/alerts/<int:alert_id>/acknowledge/", monitoring.alert_acknowledge, name="alert_ack"),
     path("<int:session_id>/rate/", monitoring.rate_change, name="rate_change"),
     path("<int:session_id>/end-infusion/", monitoring.end_infusion, name="end_infusion"),
+    path("<int:session_id>/correct-draw/", monitoring.correct_draw, name="correct_draw"),
     path("<int:session_id>/side-effects/new/", monitoring.side_effect_create, name="side_effect_create"),
     path(
         "<int:session_id>/side-effects/<int:side_effect_id>/resolve/",

@@ -71,10 +71,20 @@ class ContainerOut(Schema):
     opened_at: dt.datetime | None
     status_reason: str = Field(description="Why it is quarantined, disposed or empty (e.g. received expired).")
     expires_on: dt.date = Field(description="The lot's expiry: usable through this day, in the clinic's time zone.")
+    held_ml: DecimalText = Field(description="Drawn at a chair (an infusion in progress) and not yet posted.")
+    available_ml: DecimalText = Field(description="What may still be drawn: balance_ml less held_ml.")
 
     @staticmethod
     def resolve_expires_on(obj: Container) -> dt.date:
         return obj.lot.expires_on
+
+    @staticmethod
+    def resolve_held_ml(obj: Container) -> Decimal:
+        return Decimal(getattr(obj, "held_ml", 0)).quantize(Decimal("0.01"))
+
+    @staticmethod
+    def resolve_available_ml(obj: Container) -> Decimal:
+        return Decimal(getattr(obj, "available_ml", obj.balance_ml)).quantize(Decimal("0.01"))
 
 
 class EntryOut(Schema):
@@ -218,7 +228,7 @@ def list_products(request: AuthedRequest):  # type: ignore[no-untyped-def]
 @paginate(BoundedLimitOffsetPagination)
 def list_containers(request: AuthedRequest, filters: Query[ContainerFilter]):  # type: ignore[no-untyped-def]
     _require(request.user, "ledger.view")
-    containers = queries.containers_visible_to(request.user)
+    containers = queries.with_availability(queries.containers_visible_to(request.user))
     if filters.location_id is not None:
         containers = containers.filter(location_id=filters.location_id)
     if filters.status is not None:
@@ -232,7 +242,8 @@ def list_containers(request: AuthedRequest, filters: Query[ContainerFilter]):  #
 )
 def read_container(request: AuthedRequest, container_id: Id):  # type: ignore[no-untyped-def]
     _require(request.user, "ledger.view")
-    return queries.get_container_for_user(request.user, container_id)
+    container = queries.get_container_for_user(request.user, container_id)
+    return queries.with_availability(type(container).objects.filter(pk=container.pk)).get()
 
 
 @router.get("/entries", response={200: list[EntryOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut})

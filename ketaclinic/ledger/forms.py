@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.db.models import QuerySet
@@ -29,7 +30,9 @@ from ketaclinic.ledger.queries import (
     ledger_locations,
     suppliers_for,
     usable,
+    with_availability,
 )
+from ketaclinic.ledger.services import holds as holds_service
 from ketaclinic.ledger.services.witnesses import WitnessCredentials
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import patients_visible_to
@@ -68,12 +71,25 @@ def expiry_mark(container: Container, window: ExpiryWindow | None) -> str:
     return f" · {label}" if label else ""
 
 
+def left_text(container: Container) -> str:
+    """ "15.90 mL available · 4.10 mL in use at Chair 3 since 10:04" when a chair holds a draw from it (the queryset
+    came through ``with_availability``); otherwise the book balance, "20.00 mL left"."""
+    available = getattr(container, "available_ml", None)
+    holds = getattr(container, "open_holds", None)
+    if available is None or not holds:
+        return f"{container.balance_ml} mL left"
+    tz = ZoneInfo(container.location.clinic.timezone)
+    return f"{Decimal(available).quantize(Decimal('0.01'))} mL available · " + "; ".join(
+        holds_service.describe(h, tz) for h in holds
+    )
+
+
 class ContainerChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     window: ExpiryWindow | None = None  # set by the form: marks expired and soon-expiring containers
 
     def label_from_instance(self, obj: Any) -> str:
         product = obj.lot.product
-        text = f"{obj.label} — {product.name} — {obj.balance_ml} mL left ({obj.get_status_display().lower()})"
+        text = f"{obj.label} — {product.name} — {left_text(obj)} ({obj.get_status_display().lower()})"
         return text + expiry_mark(obj, self.window)
 
 
@@ -81,7 +97,7 @@ class ContainerMultipleChoice(forms.ModelMultipleChoiceField):  # type: ignore[t
     window: ExpiryWindow | None = None
 
     def label_from_instance(self, obj: Any) -> str:
-        text = f"{obj.label} — {obj.lot.product.name}, lot {obj.lot.lot_number}: {obj.balance_ml} mL"
+        text = f"{obj.label} — {obj.lot.product.name}, lot {obj.lot.lot_number}: {left_text(obj)}"
         return text + expiry_mark(obj, self.window)
 
 
@@ -91,7 +107,8 @@ class PatientChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 def _containers(user: User, statuses: Iterable[str]) -> QuerySet[Container]:
-    return containers_visible_to(user).filter(status__in=list(statuses), balance_ml__gt=0).order_by("label")
+    containers = containers_visible_to(user).filter(status__in=list(statuses), balance_ml__gt=0)
+    return with_availability(containers.select_related("location__clinic")).order_by("label")
 
 
 def _choose(form: forms.Form, name: str, user: User, containers: QuerySet[Container]) -> ExpiryWindow:
@@ -216,7 +233,8 @@ class AdministrationForm(WitnessMixin, TimedForm):
         label="Session reference",
         max_length=100,
         required=False,
-        help_text="Until treatment sessions are in ketaclinic: the appointment or note that identifies the session.",
+        help_text="For a dose given outside a chair session (chair sessions post themselves): the appointment or "
+        "note that identifies it.",
     )
     waste_manner = forms.CharField(
         label="How the remainder was wasted",
@@ -481,6 +499,7 @@ class PolicyForm(forms.ModelForm[LedgerPolicy]):
             "retention_years",
             "inventory_alert_days",
             "expiry_warning_days",
+            "draw_tolerance_percent",
             "significant_discrepancy_mg",
             "significant_discrepancy_percent",
             "discrepancy_pattern_count",
@@ -493,10 +512,15 @@ class PolicyForm(forms.ModelForm[LedgerPolicy]):
         super().__init__(*args, **kwargs)
         # Added after clinics had saved settings: a form (or client) that does not send it keeps the current value.
         self.fields["expiry_warning_days"].required = False
+        self.fields["draw_tolerance_percent"].required = False
 
     def clean_expiry_warning_days(self) -> int:
         value = self.cleaned_data.get("expiry_warning_days")
         return int(value) if value is not None else int(self.instance.expiry_warning_days)
+
+    def clean_draw_tolerance_percent(self) -> Decimal:
+        value = self.cleaned_data.get("draw_tolerance_percent")
+        return value if value is not None else self.instance.draw_tolerance_percent
 
 
 class ReportFilterForm(forms.Form):

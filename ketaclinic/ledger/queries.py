@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,6 +20,7 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.ledger.models import (
     Container,
     Discrepancy,
+    Hold,
     Inventory,
     LedgerEntry,
     Product,
@@ -129,9 +132,34 @@ def expiry_window(clinic: Clinic | None) -> ExpiryWindow:
     return ExpiryWindow(today=clinic_today(clinic), soon_days=policy.expiry_warning_days)
 
 
+def with_availability(containers: QuerySet[Container]) -> QuerySet[Container]:
+    """Each container with ``held_ml`` (drawn at a chair and not yet posted), ``available_ml`` (the book balance less
+    that) and ``open_holds`` (who holds it, since when): what every list and form offers (issue 15, item 3)."""
+    volume: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=2)
+    held = (
+        Hold.objects.filter(container=OuterRef("pk"), released_at__isnull=True)
+        .order_by()
+        .values("container")
+        .annotate(total=Sum("quantity_ml"))
+        .values("total")
+    )
+    return containers.annotate(
+        held_ml=Coalesce(Subquery(held, output_field=volume), Value(Decimal("0.00")), output_field=volume),
+        available_ml=ExpressionWrapper(F("balance_ml") - F("held_ml"), output_field=volume),
+    ).prefetch_related(
+        Prefetch(
+            "holds", queryset=Hold.objects.filter(released_at__isnull=True).order_by("held_at"), to_attr="open_holds"
+        )
+    )
+
+
 def usable(containers: QuerySet[Container], today: dt.date) -> QuerySet[Container]:
-    """What may be given: sealed or open, not empty, not expired on the clinic's ``today``."""
-    return containers.filter(status__in=USABLE, balance_ml__gt=0, lot__expires_on__gte=today)
+    """What may be given: sealed or open, something left to draw (not all held at a chair), not expired on the
+    clinic's ``today``."""
+    containers = containers.filter(status__in=USABLE, balance_ml__gt=0, lot__expires_on__gte=today)
+    if "available_ml" not in containers.query.annotations:
+        containers = with_availability(containers)
+    return containers.filter(available_ml__gt=0)  # type: ignore[misc]  # the annotation above
 
 
 def due_for_destruction(containers: QuerySet[Container], today: dt.date) -> QuerySet[Container]:

@@ -133,7 +133,7 @@ def test_bad_input_is_422_naming_the_field(ledger: Any, vial: Container) -> None
     response = api.post("/administrations", {"container_id": vial.pk, "patient_id": pat, "quantity_ml": "0.005"})
     assert response.status_code == 422 and "quantity_ml" in str(response.json()["detail"])
     response = api.post("/administrations", {"container_id": vial.pk, "patient_id": pat, "quantity_ml": "25"})
-    assert response.status_code == 422 and "holds only 20.00 mL" in str(response.json()["detail"])
+    assert response.status_code == 422 and "has 20.00 mL available" in str(response.json()["detail"])
     response = api.post(
         "/administrations", {"container_id": vial.pk, "patient_id": pat, "quantity_ml": "1", "drawn_ml": "2"}
     )

@@ -35,7 +35,7 @@ def test_1_an_administration_beyond_the_balance_is_rejected_whole(ledger: Any, m
     (vial,) = receive(nurse, main_st, ledger["products"]["k100"], ledger["supplier"])  # 5 mL
     services.administer(by=nurse, container=vial, patient=pat, quantity_ml="4.50")
     entries, events = LedgerEntry.objects.count(), AuditEvent.objects.count()
-    with pytest.raises(ValidationError, match=r"holds only 0\.50 mL"):
+    with pytest.raises(ValidationError, match=r"has 0\.50 mL available"):
         services.administer(by=nurse, container=vial, patient=pat, quantity_ml="0.51")
     assert fresh(vial).balance_ml == D("0.50")
     assert (LedgerEntry.objects.count(), AuditEvent.objects.count()) == (entries, events)

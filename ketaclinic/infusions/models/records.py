@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ketaclinic.domain import monitoring
 from ketaclinic.infusions.models.session import TreatmentSession
-from ketaclinic.ledger.models import Container, LedgerEntry
+from ketaclinic.ledger.models import Container, Hold, LedgerEntry
 from ketaclinic.patients.models import EnteredInError, Recorded
 
 
@@ -284,6 +284,17 @@ class DrugAdministration(Recorded):
     )
     waste_entry = models.OneToOneField(
         LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="session_waste"
+    )
+    hold = models.OneToOneField(
+        Hold,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="session_administration",
+        help_text="An infusion's draw, held against the container from the start until the dose is posted.",
+    )
+    draw_reason = models.TextField(
+        blank=True, help_text="Why the drawn volume differs from the order's by more than the clinic's tolerance."
     )
 
     class Meta:

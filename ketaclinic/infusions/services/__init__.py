@@ -1,6 +1,7 @@
 """Every write to a treatment session: keyword-only, atomic, audited, version-checked (ARCHITECTURE.md "services").
 
 One module per concern: ``checkin`` (open a session, the hard stops' facts, pre-dose scales, R1, cancel, start),
+``draws`` (a witnessed correction of the drawn volume),
 ``monitoring`` (vitals and alerts, entered in error, the timer), ``events`` (side effects, rescue medications, rate
 changes, the end of the infusion), ``discharge`` (discharge and the signed note), ``rems`` (the Spravato form).
 ``checklist`` and ``notes`` are read-only.
@@ -18,6 +19,7 @@ from ketaclinic.infusions.services.checkin import (
 )
 from ketaclinic.infusions.services.common import SessionLocked, StaleSession
 from ketaclinic.infusions.services.discharge import discharge_patient, sign_note
+from ketaclinic.infusions.services.draws import correct_draw
 from ketaclinic.infusions.services.events import (
     change_rate,
     end_infusion,
@@ -36,6 +38,7 @@ __all__ = [
     "acknowledge_risk",
     "cancel_session",
     "change_rate",
+    "correct_draw",
     "create_session",
     "discharge_patient",
     "end_infusion",

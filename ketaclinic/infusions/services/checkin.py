@@ -23,6 +23,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import instruments
 from ketaclinic.domain import sessions as chairside
+from ketaclinic.domain.controlled import draws as draw_rules
 from ketaclinic.infusions.models import DrugAdministration, RateChange, SessionAlert, SessionScore, TreatmentSession
 from ketaclinic.infusions.services import checklist
 from ketaclinic.infusions.services.common import (
@@ -38,8 +39,7 @@ from ketaclinic.infusions.services.common import (
 from ketaclinic.intake.models import IntakeAssessment
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Container, Product
-from ketaclinic.ledger.services.administration import check_usable
-from ketaclinic.ledger.services.common import local_date
+from ketaclinic.ledger.services.common import check_usable, local_date
 from ketaclinic.locking import lock
 from ketaclinic.outcomes import services as outcomes
 from ketaclinic.outcomes.services import safety
@@ -307,7 +307,7 @@ class Draw:
     drawn_ml: Decimal
 
 
-def _check_draws(session: TreatmentSession, draws: Sequence[Draw]) -> None:
+def _check_draws(session: TreatmentSession, draws: Sequence[Draw], *, draw_reason: str = "") -> None:
     order = session.order
     if not draws:
         raise ValidationError({"container": "Choose the container(s) used."})
@@ -340,6 +340,25 @@ def _check_draws(session: TreatmentSession, draws: Sequence[Draw]) -> None:
             raise ValidationError({"drawn_ml": f"Draw at least the ordered {order.drug_volume_ml} mL."})
         if not session.is_infusion and drawn != order.drug_volume_ml:
             raise ValidationError({"drawn_ml": f"Draw exactly the ordered {order.drug_volume_ml} mL."})
+        check_draw_difference(session, drawn, reason=draw_reason)
+
+
+def check_draw_difference(session: TreatmentSession, drawn_ml: Decimal, *, reason: str) -> None:
+    """A draw further from the order's volume than the clinic's tolerance (CLINIC POLICY, default 10 %) needs a
+    written reason; within it, none is asked."""
+    ordered = session.order.drug_volume_ml
+    if ordered is None:
+        return
+    tolerance = ledger.policy_for(session.location.clinic_id).draw_tolerance_percent
+    shown = f"{tolerance.normalize():f}"  # 10 %, 7.5 %
+    if draw_rules.needs_reason(drawn_ml, ordered, tolerance) and not reason.strip():
+        raise ValidationError(
+            {
+                "draw_reason": f"{drawn_ml} mL drawn for an order of {ordered} mL "
+                f"({draw_rules.difference_percent(drawn_ml, ordered):+} %; the clinic's tolerance is {shown} %): "
+                "say why, or draw the ordered volume. Nothing was saved."
+            }
+        )
 
 
 @transaction.atomic
@@ -351,9 +370,12 @@ def start(
     draws: Sequence[Draw],
     started_at: Any = None,
     token: uuid.UUID | None = None,
+    draw_reason: str = "",
 ) -> TreatmentSession:
     """Start dosing once every hard stop is met: record the product, lot and container, the pump settings from the
-    order, and the start time (t = 0); post esketamine and IM doses to the ledger; mark the order given."""
+    order, and the start time (t = 0); post esketamine and IM doses to the ledger; hold an infusion's draw against its
+    vial at once (posted when the infusion ends); mark the order given. A draw above what the container has available
+    is refused; one further from the order than the clinic's tolerance needs ``draw_reason`` (issue 15, item 2)."""
     locked, replay = open_write(
         by=by, session=session, version=version, token=token, statuses=[TreatmentSession.Status.CHECK_IN]
     )
@@ -363,7 +385,7 @@ def start(
     stops = checklist.blocking(checklist.checklist(locked, now=when))
     if stops:
         raise ValidationError({"__all__": [f"{item.label}: {item.detail}" for item in stops]})
-    _check_draws(locked, draws)
+    _check_draws(locked, draws, draw_reason=draw_reason)
     for draw in draws:
         # Never expired or quarantined stock, judged on the clinic's calendar day of the start (as the ledger judges
         # it when the dose is posted); fresh from the database, not the caller's copy.
@@ -384,10 +406,22 @@ def start(
                 container_label=container.label,
                 concentration_mg_per_ml=container.lot.product.concentration_mg_per_ml,
                 drawn_ml=draw.drawn_ml,
+                draw_reason=draw_reason.strip(),
                 recorded_by=by,
             )
         )
     if locked.is_infusion:
+        for row in rows:
+            # The books learn of the draw now, not when the infusion ends: no other chair can draw it again.
+            row.hold = ledger.hold(
+                by=by,
+                container=row.container,
+                quantity_ml=row.drawn_ml,
+                holder=locked.chair or "a chair",
+                reference=f"treatment session {locked.pk}",
+                at=when,
+            )
+            row.save(update_fields=["hold"])
         if order.rate_mg_per_h is None:
             raise ServiceError("The order has no infusion rate: the prescriber re-signs the plan.")
         RateChange.objects.create(
@@ -444,6 +478,7 @@ def post_to_ledger(
         session_reference=f"treatment session {session.pk}",
         witness=witness,
         waste_manner=waste_manner,
+        hold=administration.hold,
     )
     administration.given_ml = given_ml
     administration.ledger_entry = result.entry
@@ -457,6 +492,7 @@ __all__ = [
     "Draw",
     "acknowledge_risk",
     "cancel_session",
+    "check_draw_difference",
     "create_session",
     "post_to_ledger",
     "record_score",

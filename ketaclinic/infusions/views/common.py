@@ -46,7 +46,7 @@ def chair_context(request: AuthedRequest, session: TreatmentSession, **overrides
         "side_effects": list(session.side_effects.all()),
         "rescues": list(session.rescue_medications.select_related("side_effect", "recorded_by")),
         "rate_changes": list(session.rate_changes.select_related("recorded_by")),
-        "administrations": list(session.administrations.select_related("ledger_entry", "waste_entry")),
+        "administrations": list(session.administrations.select_related("ledger_entry", "waste_entry", "hold")),
         "delivered_mg": events.delivered_mg(session),
         "expected_end": events.expected_end(session),
         "current_rate": events.current_rate(session),

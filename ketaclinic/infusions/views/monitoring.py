@@ -153,7 +153,58 @@ def end_infusion(request: AuthedRequest, session_id: int) -> HttpResponse:
     return render(request, "infusions/end_infusion.html", context)
 
 
-def _clear_witness_secrets(form: forms.EndInfusionForm) -> None:
+@require_http_methods(["GET", "POST"])
+@staff_view("sessions.record")
+def correct_draw(request: AuthedRequest, session_id: int) -> HttpResponse:
+    """A wrong drawn volume, corrected while the infusion runs: witnessed, with the reason (issue 15, item 2)."""
+    session = get_session_for_user(request.user, session_id)
+    if session.status != TreatmentSession.Status.INFUSING:
+        raise Http404("No infusion is running.")
+    administration = session.administrations.select_related("hold").first()
+    form = forms.CorrectDrawForm(request.POST or None, initial={"version": session.version})
+    context = {
+        "session": session,
+        "patient": session.patient,
+        "form": form,
+        "administration": administration,
+        "order": session.order,
+        "title": "Correct the drawn volume",
+    }
+    if request.method == "POST" and form.is_valid():
+
+        def call() -> TreatmentSession:
+            credentials = form.credentials()
+            signature = (
+                witnesses.sign(request=request, credentials=credentials, actor=request.user, location=session.location)
+                if credentials
+                else None
+            )
+            return services.correct_draw(
+                by=request.user,
+                session=session,
+                version=version_of(form),
+                drawn_ml=form.cleaned_data["drawn_ml"],
+                reason=form.cleaned_data["reason"],
+                witness=signature,
+                token=form.cleaned_data["token"],
+            )
+
+        def failed(status: int) -> HttpResponse:
+            _clear_witness_secrets(form)
+            return render(request, "infusions/correct_draw.html", context, status=status)
+
+        return attempt(
+            request,
+            form,
+            call,
+            success="Drawn volume corrected (witnessed). The vial's available balance follows.",
+            done=back_to_chair(session, "infusion"),
+            failed=failed,
+        )
+    return render(request, "infusions/correct_draw.html", context)
+
+
+def _clear_witness_secrets(form: forms.EndInfusionForm | forms.CorrectDrawForm) -> None:
     """Never send the witness's password or code back to the browser."""
     data = QueryDict(mutable=True)
     data.update(form.data)

@@ -16,6 +16,7 @@ from ketaclinic.infusions.queries import containers_for, get_session_for_user
 from ketaclinic.infusions.services import checklist, events, monitoring
 from ketaclinic.infusions.services.common import protocol_for
 from ketaclinic.infusions.views.common import attempt, back_to_chair, render_chair, session_url, version_of
+from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.queries import expiry_window
 
 
@@ -179,10 +180,12 @@ def start(request: AuthedRequest, session_id: int) -> HttpResponse:
         containers=containers_for(session),
         drawn_ml=drawn,
         window=expiry_window(session.location.clinic),
+        tolerance_percent=ledger.policy_for(session.location.clinic_id).draw_tolerance_percent,
     )
     if session.is_esketamine:
         form.fields["drawn_ml"].required = False
         form.fields["drawn_ml"].widget = HiddenInput()
+        del form.fields["draw_reason"]  # one device is one dose: there is nothing to draw
     items = checklist.checklist(session)
     context = {
         "session": session,
@@ -206,6 +209,7 @@ def start(request: AuthedRequest, session_id: int) -> HttpResponse:
                 draws=draws,
                 started_at=form.cleaned_data.get("started_at"),
                 token=form.cleaned_data["token"],
+                draw_reason=form.cleaned_data.get("draw_reason") or "",
             ),
             success="Started. The timer runs from now.",
             done=back_to_chair(session),

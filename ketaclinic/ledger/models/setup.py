@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Clinic, Location
-from ketaclinic.domain.controlled import deadlines, expiry
+from ketaclinic.domain.controlled import deadlines, draws, expiry
 
 NDC = RegexValidator(
     r"^(\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})$",
@@ -144,8 +144,8 @@ class LedgerPolicy(models.Model):
     backdate_limit_hours = models.PositiveIntegerField(
         default=deadlines.BACKDATE_LIMIT_HOURS,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
-        help_text="Entries recorded later than this after the event need a reason and are flagged (default 24 h, "
-        "controlled-substances.md invariant 6).",
+        help_text="Entries recorded later than this after the event need a reason and are flagged (clinic policy "
+        "default 24 h; records are kept current, 21 CFR 1304.21(a)).",
     )
     inventory_interval_months = models.PositiveSmallIntegerField(
         default=deadlines.BIENNIAL_INTERVAL_MONTHS,
@@ -169,6 +169,15 @@ class LedgerPolicy(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(expiry.SOON_DAYS_MAX)],
         help_text='Containers whose lot expires within this many days are marked "expires soon" wherever they are '
         "listed (clinic policy default: 30 days; no rule gives a number). Expired stock is never offered.",
+    )
+    draw_tolerance_percent = models.DecimalField(
+        "draw tolerance (%)",
+        max_digits=4,
+        decimal_places=1,
+        default=draws.TOLERANCE_PERCENT_DEFAULT,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(draws.TOLERANCE_PERCENT_MAX)],
+        help_text="A volume drawn at the chair that differs from the order's volume by more than this share needs a "
+        "written reason (clinic policy default: 10 %; no regulation or label gives a number).",
     )
     significant_discrepancy_mg = models.DecimalField(
         max_digits=8,

@@ -6,7 +6,7 @@ one concept; ``chain`` is the only code that appends entries and moves balances.
 
 from ketaclinic.ledger.services.administration import Administration, administer
 from ketaclinic.ledger.services.chain import Verification, verify
-from ketaclinic.ledger.services.common import InsufficientStock, policy_for
+from ketaclinic.ledger.services.common import HeldStock, InsufficientStock, policy_for
 from ketaclinic.ledger.services.corrections import adjust, reverse
 from ketaclinic.ledger.services.disposal import (
     LostItem,
@@ -18,6 +18,8 @@ from ketaclinic.ledger.services.disposal import (
     transfer_out,
     waste,
 )
+from ketaclinic.ledger.services.holds import availability, change_hold, hold
+from ketaclinic.ledger.services.holds import release as release_hold
 from ketaclinic.ledger.services.inventory import (
     Count,
     annotate_discrepancy,
@@ -42,6 +44,7 @@ from ketaclinic.ledger.services.witnesses import (
 __all__ = [
     "Administration",
     "Count",
+    "HeldStock",
     "InsufficientStock",
     "LostItem",
     "Receipt",
@@ -54,11 +57,14 @@ __all__ = [
     "adjust",
     "administer",
     "annotate_discrepancy",
+    "availability",
+    "change_hold",
     "check_purge",
     "demo_signature",
     "destroy",
     "escalate_discrepancy",
     "finalise_inventory",
+    "hold",
     "inventory_due",
     "policy_for",
     "quarantine",
@@ -66,6 +72,7 @@ __all__ = [
     "record_counts",
     "record_form_106",
     "record_notice_sent",
+    "release_hold",
     "report_theft_loss",
     "reverse",
     "save_policy",

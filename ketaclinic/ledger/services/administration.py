@@ -13,11 +13,11 @@ from django.utils import timezone
 from ketaclinic.accounts.errors import ServiceError
 from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
-from ketaclinic.domain.controlled import expiry
-from ketaclinic.ledger.models import Container, Kind, LedgerEntry
-from ketaclinic.ledger.services import chain, witnesses
+from ketaclinic.ledger.models import Container, Hold, Kind, LedgerEntry
+from ketaclinic.ledger.services import chain, common, holds, witnesses
 from ketaclinic.ledger.services.common import (
     Timing,
+    check_usable,
     local_date,
     policy_for,
     quantity,
@@ -29,32 +29,13 @@ from ketaclinic.ledger.services.common import (
 from ketaclinic.patients.models import Patient
 
 SYRINGE_WASTE_REASON = "drawn but not administered"
-USABLE = (Container.Status.SEALED, Container.Status.OPEN)
+USABLE = common.USABLE
 
 
 @dataclass(frozen=True)
 class Administration:
     entry: LedgerEntry
     waste: LedgerEntry | None
-
-
-def check_usable(container: Container, on: dt.date) -> None:
-    """Refuse a container that may not be given: quarantined, closed, or expired on the clinic's day ``on``
-    (outdated drugs are never available for patient use, 42 CFR 482.25(b)(3))."""
-    if container.status == Container.Status.QUARANTINED:
-        raise ServiceError(
-            f"{container.label} is quarantined ({container.status_reason or 'set aside'}): it is never given; it "
-            "leaves the books by destruction (DEA Form 41) or transfer to a reverse distributor.",
-            field="container",
-        )
-    if container.status not in USABLE:
-        raise ServiceError(f"{container.label} is {container.get_status_display().lower()}.", field="container")
-    if container.is_expired(on):
-        raise ServiceError(
-            f"{container.label} expired on {container.lot.expires_on:%Y-%m-%d} (lot {container.lot.lot_number}): "
-            f"expired stock is never given ({expiry.NOT_FOR_USE_SOURCE}). Set it aside for destruction or return.",
-            field="container",
-        )
 
 
 def after_removal(container: Container, timing: Timing) -> None:
@@ -78,10 +59,12 @@ def administer(
     witness: witnesses.WitnessSignature | None = None,
     waste_manner: str = "",
     backdate_reason: str = "",
+    hold: Hold | None = None,
 ) -> Administration:
     """Record ``quantity_ml`` given to ``patient`` from ``container``. When more was drawn than given
     (``drawn_ml``), the difference is wasted in the same transaction and needs a witness's signature
-    (invariant 3: administered + wasted = drawn)."""
+    (invariant 3: administered + wasted = drawn). ``hold`` is the draw held against the container since it was drawn
+    (an infusion): it is released by this posting, and the container's usability was judged when it was drawn."""
     require(by, "ledger.record")
     given = quantity(quantity_ml)
     drawn = quantity(drawn_ml, field="drawn_ml") if drawn_ml is not None and drawn_ml != "" else given
@@ -98,13 +81,18 @@ def administer(
     on = local_date(timing.occurred_at, location)
     require_licensed_actor(by, timezone.localdate())
     require_registration(location, on)
-    check_usable(locked, on)
-    if drawn > locked.balance_ml:
-        raise ValidationError(
-            {"drawn_ml" if drawn != given else "quantity_ml": f"{locked.label} holds only {locked.balance_ml} mL."}
-        )
+    field = "drawn_ml" if drawn != given else "quantity_ml"
+    if hold is not None:
+        if hold.container_id != locked.pk or hold.released_at is not None or hold.quantity_ml != drawn:
+            raise ServiceError("The draw held for this administration does not match it.", field=field)
+    else:
+        check_usable(locked, on)
+    if drawn > holds.availability(locked, excluding=hold).available_ml:
+        raise holds.not_enough(locked, drawn, excluding=hold, field=field)
     wasted = drawn - given
     signed_by = witnesses.accept(witness, actor=by, location=location, on=timezone.localdate()) if wasted else None
+    if hold is not None:
+        hold = holds.release(by=by, hold=hold, note="posted as an administration")
     group = chain.new_group()
     entry = chain.append(
         container=locked,
@@ -133,6 +121,8 @@ def administer(
             related_entry=entry,
             group_ref=group,
         )
+    if hold is not None:
+        Hold.objects.filter(pk=hold.pk).update(released_entry=entry)
     after_removal(locked, timing)
     audit.record(
         actor=by,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ketaclinic.accounts.errors import PermissionDenied, ServiceError
 from ketaclinic.accounts.models import Clinic, Licence, Location, User
 from ketaclinic.accounts.roles import role_can
-from ketaclinic.domain.controlled import books, deadlines, quantities
+from ketaclinic.domain.controlled import books, deadlines, expiry, quantities
 from ketaclinic.ledger.models import Container, Kind, LedgerPolicy, Registrant
 
 
@@ -22,6 +22,40 @@ class InsufficientStock(ServiceError):
         super().__init__(
             f"{container.label} holds {container.balance_ml} mL; {requested_ml} mL cannot be taken from it.",
             field="quantity_ml",
+        )
+
+
+class HeldStock(InsufficientStock):
+    """The entry would take volume drawn at a chair and not yet posted (a held draw); nothing was written."""
+
+    def __init__(self, container: Container, requested_ml: Decimal, held_ml: Decimal) -> None:
+        ServiceError.__init__(
+            self,
+            f"{container.label} holds {container.balance_ml} mL, but {held_ml} mL of it is drawn for a patient and "
+            f"not yet posted: {requested_ml} mL cannot be taken from it (the container's page shows who holds it).",
+            field="quantity_ml",
+        )
+
+
+USABLE = (Container.Status.SEALED, Container.Status.OPEN)
+
+
+def check_usable(container: Container, on: dt.date) -> None:
+    """Refuse a container that may not be given: quarantined, closed, or expired on the clinic's day ``on``
+    (outdated drugs are never available for patient use, 42 CFR 482.25(b)(3))."""
+    if container.status == Container.Status.QUARANTINED:
+        raise ServiceError(
+            f"{container.label} is quarantined ({container.status_reason or 'set aside'}): it is never given; it "
+            "leaves the books by destruction (DEA Form 41) or transfer to a reverse distributor.",
+            field="container",
+        )
+    if container.status not in USABLE:
+        raise ServiceError(f"{container.label} is {container.get_status_display().lower()}.", field="container")
+    if container.is_expired(on):
+        raise ServiceError(
+            f"{container.label} expired on {container.lot.expires_on:%Y-%m-%d} (lot {container.lot.lot_number}): "
+            f"expired stock is never given ({expiry.NOT_FOR_USE_SOURCE}). Set it aside for destruction or return.",
+            field="container",
         )
 
 

@@ -38,6 +38,7 @@ POLICY_FIELDS = (
     "retention_years",
     "inventory_alert_days",
     "expiry_warning_days",
+    "draw_tolerance_percent",
     "significant_discrepancy_mg",
     "significant_discrepancy_percent",
     "discrepancy_pattern_count",

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.errors import Done
 from ketaclinic.accounts.typing import AuthedRequest
-from ketaclinic.domain.controlled import deadlines, expiry
+from ketaclinic.domain.controlled import deadlines, draws, expiry
 from ketaclinic.ledger import forms, queries
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import LedgerPolicy, Registrant
@@ -21,7 +21,8 @@ from ketaclinic.ledger.views.common import form_page, submitted
 
 # Where each policy default comes from: a rule (cited) or ketaclinic's clinic policy default (no rule gives one).
 POLICY_SOURCES = {
-    "backdate_limit_hours": f"Regulatory default {deadlines.BACKDATE_LIMIT_HOURS} h (controlled-substances.md, inv. 6)",
+    "backdate_limit_hours": f"Clinic policy default {deadlines.BACKDATE_LIMIT_HOURS} h — records are kept current "
+    "(21 CFR 1304.21(a)); no rule gives a number of hours",
     "inventory_interval_months": f"Federal maximum {deadlines.BIENNIAL_INTERVAL_MONTHS} months (biennial)",
     "retention_years": f"Federal minimum {deadlines.RETENTION_YEARS} years (21 CFR 1304.04)",
     "inventory_alert_days": f"Clinic policy default {defaults.POLICY_ALERT_DAYS} days",
@@ -32,6 +33,8 @@ POLICY_SOURCES = {
     "threshold",
     "discrepancy_pattern_count": f"Clinic policy default {defaults.POLICY_PATTERN_COUNT} — not a legal threshold",
     "discrepancy_pattern_days": f"Clinic policy default {defaults.POLICY_PATTERN_DAYS} days — not a legal threshold",
+    "draw_tolerance_percent": f"Clinic policy default {draws.TOLERANCE_PERCENT_DEFAULT} % — no regulation or label "
+    "gives a number",
     "extra_holidays": "Weekends and US federal holidays (5 U.S.C. 6103) are always excluded",
 }
 

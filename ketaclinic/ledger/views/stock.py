@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -22,6 +23,7 @@ from ketaclinic.domain.controlled import expiry, quantities
 from ketaclinic.ledger import forms, queries
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Container, Discrepancy, Kind, LedgerEntry, TheftLossReport
+from ketaclinic.ledger.services import holds as holds_service
 from ketaclinic.ledger.views.common import form_page, sign_all, submitted
 from ketaclinic.patients.queries import get_patient_for_user
 
@@ -100,6 +102,7 @@ def container_list(request: AuthedRequest) -> HttpResponse:
         containers = containers.filter(status__in=forms.ON_HAND)
     elif status in Container.Status.values:
         containers = containers.filter(status=status)
+    containers = queries.with_availability(containers.select_related("location__clinic"))
     page = Paginator(containers.order_by("location__name", "label"), 50).get_page(request.GET.get("page"))
     statuses = [("on_hand", "On hand"), ("all", "All"), *Container.Status.choices]
     rows = _marked(page.object_list, queries.expiry_window(request.user.clinic))
@@ -126,10 +129,20 @@ def container_detail(request: AuthedRequest, container_id: int) -> HttpResponse:
     _audit_entries(request, "ledger.view_container", entries, container=container.pk)
     reversed_ids = {entry.reverses_id for entry in entries if entry.kind == Kind.REVERSAL}
     (container,) = _marked([container], queries.expiry_window(container.location.clinic))
+    state = ledger.availability(container)
+    tz = ZoneInfo(container.location.clinic.timezone)
+    in_use = [holds_service.describe(hold, tz) for hold in state.holds]
     return render(
         request,
         "ledger/container.html",
-        {"container": container, "entries": entries, "reversed_ids": reversed_ids, "rules": RULES},
+        {
+            "container": container,
+            "entries": entries,
+            "reversed_ids": reversed_ids,
+            "rules": RULES,
+            "available_ml": state.available_ml,
+            "in_use": in_use,
+        },
     )
 
 
