@@ -40,6 +40,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "infusions:alert_ack": POST_ONLY,
     "infusions:rate_change": POST_ONLY,
     "infusions:end_infusion": clinical(404),
+    "infusions:correct_draw": clinical(404),
     "infusions:side_effect_create": clinical(),
     "infusions:side_effect_resolve": POST_ONLY,
     "infusions:rescue_create": clinical(),

@@ -123,10 +123,10 @@ def test_another_chair_and_the_ledger_forms_see_the_true_remainder_and_who_holds
     assert message.startswith("M-00001 has 5.00 mL available; 6.00 mL cannot be drawn from it. Its book balance is ")
     assert "15.00 mL in use at Chair 3 since" in message
     # Nor can any ledger entry take it: an administration, a waste.
-    with pytest.raises(ValidationError, match="has 5.00 mL available"):
+    with pytest.raises(ValidationError, match=r"has 5\.00 mL available"):
         ledger.administer(by=alice, container=vial, patient=pat, quantity_ml="6.00")
     witness = sign(licence(type(alice).objects.get(username="bob"), "registered_nurse"), alice, vial.location)
-    with pytest.raises(ledger.HeldStock, match="15.00 mL of it is drawn for a patient and not yet posted"):
+    with pytest.raises(ledger.HeldStock, match=r"15\.00 mL of it is drawn for a patient and not yet posted"):
         ledger.waste(by=alice, container=vial, quantity_ml="6.00", manner="sink", reason="r", witness=witness)
     # The ledger form lists the same remainder.
     form = WasteForm(user=alice)
@@ -182,7 +182,7 @@ def test_a_wrong_drawn_volume_is_corrected_with_a_witness_and_the_hold_follows(
         )
     assert Hold.objects.get().quantity_ml == D("15.00")
     witness = sign(licence(bob, "registered_nurse"), alice, vial.location)
-    with pytest.raises(ValidationError, match="has 20.00 mL available; 40.00 mL cannot be drawn"):
+    with pytest.raises(ValidationError, match=r"has 20\.00 mL available; 40\.00 mL cannot be drawn"):
         services.correct_draw(
             by=alice, session=fresh(ready), version=None, drawn_ml=D("40.00"), reason=reason, witness=witness
         )
@@ -223,7 +223,7 @@ def test_a_draw_cannot_be_corrected_below_the_order_or_after_the_end(
     vial = stock["vials"][0]
     start(ready, alice, vial, "4.40")
     witness = sign(licence(bob, "registered_nurse"), alice, vial.location)
-    with pytest.raises(ValidationError, match="Less than the ordered 4.00 mL"):
+    with pytest.raises(ValidationError, match=r"Less than the ordered 4\.00 mL"):
         services.correct_draw(
             by=alice, session=fresh(ready), version=None, drawn_ml=D("3.00"), reason="r", witness=witness
         )

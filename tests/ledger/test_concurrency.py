@@ -97,3 +97,47 @@ def test_many_administrations_share_a_vial_exactly(ledger: Any, main_st: Any, sl
     given = LedgerEntry.objects.filter(container=vial, kind=Kind.ADMINISTER).order_by("seq")
     assert [e.balance_after_ml for e in given] == [D("1.00"), D("0.70"), D("0.40"), D("0.10")]
     assert services.verify().intact
+
+
+def test_two_chairs_draw_from_one_vial_at_once_and_only_one_gets_the_last_volume(
+    ledger: Any, main_st: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15, item 3: two infusions start from one 20 mL vial at the same moment, 11 mL each. The held draw is
+    checked under the container's row lock, so the second chair waits, then sees 9 mL available and is refused."""
+    from ketaclinic.ledger.models import Hold
+    from ketaclinic.ledger.services import holds
+
+    original = holds.check_usable
+
+    def slow(container: Any, on: Any) -> None:
+        time.sleep(HOLD_S)  # inside the transaction, after the row lock
+        original(container, on)
+
+    monkeypatch.setattr(holds, "check_usable", slow)
+    nurse = ledger["nurse"]
+    (vial,) = receive(nurse, main_st, ledger["products"]["k10"], ledger["supplier"])
+    barrier = threading.Barrier(2)
+    successes: list[str] = []
+    refusals: list[str] = []
+
+    def draw(chair: str) -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            services.hold(by=nurse, container=vial, quantity_ml="11.00", holder=chair, reference=f"session at {chair}")
+            successes.append(chair)
+        except Exception as error:  # the loser's refusal
+            refusals.append(str(error))
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=draw, args=(chair,)) for chair in ("Chair 1", "Chair 2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(successes) == 1 and len(refusals) == 1, (successes, refusals)
+    assert "has 9.00 mL available; 11.00 mL cannot be drawn" in refusals[0]
+    assert f"11.00 mL in use at {successes[0]} since" in refusals[0]
+    assert list(Hold.objects.values_list("quantity_ml", flat=True)) == [D("11.00")]

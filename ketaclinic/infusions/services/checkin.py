@@ -39,6 +39,7 @@ from ketaclinic.infusions.services.common import (
 from ketaclinic.intake.models import IntakeAssessment
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Container, Product
+from ketaclinic.ledger.services import holds as ledger_holds
 from ketaclinic.ledger.services.common import check_usable, local_date
 from ketaclinic.locking import lock
 from ketaclinic.outcomes import services as outcomes
@@ -322,6 +323,11 @@ def _check_draws(session: TreatmentSession, draws: Sequence[Draw], *, draw_reaso
             raise ValidationError({"container": f"{draw.container.label} is {product.name}, not this order's drug."})
         if draw.drawn_ml <= 0:
             raise ValidationError({"drawn_ml": "Enter the volume drawn (mL)."})
+        # What the vial can give comes first: no reason makes a draw larger than what is left possible (the hold
+        # checks it again under the container's row lock).
+        current = Container.objects.select_related("location__clinic").get(pk=draw.container.pk)
+        if draw.drawn_ml > ledger.availability(current).available_ml:
+            raise ledger_holds.not_enough(current, draw.drawn_ml, field="drawn_ml")
     if session.is_esketamine:
         if order.devices and len(draws) != order.devices:
             raise ValidationError(

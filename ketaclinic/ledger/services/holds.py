@@ -99,6 +99,8 @@ def hold(
     check_usable(locked, local_date(at, locked.location))
     if wanted > availability(locked).available_ml:
         raise not_enough(locked, wanted, field="drawn_ml")
+    if locked.status == Container.Status.SEALED:
+        chain.set_status(locked, Container.Status.OPEN, opened_at=at)  # a vial drawn from is open
     row = Hold.objects.create(
         container=locked,
         quantity_ml=wanted,
