@@ -234,3 +234,23 @@ def test_a_draw_cannot_be_corrected_below_the_order_or_after_the_end(
         services.correct_draw(
             by=alice, session=fresh(ready), version=None, drawn_ml=D("4.00"), reason="r", witness=witness
         )
+
+
+def test_a_count_taken_while_an_infusion_runs_is_not_a_shortage(alice: Any, ready: Any, stock: Any, clock: Any) -> None:
+    """The vial holds its books less the held draw: counting 15.60 mL of a 20.00 mL book balance while 4.40 mL runs
+    at Chair 3 is a match, not a 4.40 mL discrepancy escalated as a possible theft."""
+    from ketaclinic.ledger.models import Discrepancy
+    from tests.ledger.test_inventory import count
+
+    vial = stock["vials"][0]
+    start(ready, alice, vial, "4.40")
+    clock.shift(dt.timedelta(minutes=10))  # the count, ten minutes into the infusion
+    everything = {c: str(c.balance_ml) for c in Container.objects.filter(location=vial.location) if c.pk != vial.pk}
+    inventory = count(alice, vial.location, {**everything, Container.objects.get(pk=vial.pk): "15.60"})
+    assert not Discrepancy.objects.exists(), list(
+        Discrepancy.objects.values("container__label", "book_ml", "counted_ml")
+    )
+    line = inventory.lines.get(container=vial)
+    assert line.book_ml == D("15.60")
+    entry = LedgerEntry.objects.get(kind=Kind.INVENTORY_COUNT, container=vial)
+    assert entry.reason.endswith("(4.40 mL drawn at a chair and not yet posted)")

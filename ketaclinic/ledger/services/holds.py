@@ -48,6 +48,21 @@ def held_ml(container: Container, *, excluding: Hold | None = None) -> Decimal:
     return Decimal(holds.aggregate(total=Sum("quantity_ml"))["total"] or 0).quantize(Decimal("0.01"))
 
 
+def held_as_of(container: Container, moment: dt.datetime) -> Decimal:
+    """What was drawn from ``container`` at a chair by ``moment`` and not yet in its books as of then: the volume a
+    count at ``moment`` cannot find in the vial (held then, not released before it, and not posted by an entry that
+    the books as of ``moment`` already include)."""
+    held = Decimal("0.00")
+    rows = Hold.objects.filter(container_id=container.pk, held_at__lte=moment).select_related("released_entry")
+    for row in rows:
+        if row.released_at is not None and row.released_at <= moment:
+            continue
+        if row.released_entry is not None and row.released_entry.occurred_at <= moment:
+            continue
+        held += row.quantity_ml
+    return held
+
+
 def availability(container: Container, *, excluding: Hold | None = None) -> Availability:
     holds = tuple(h for h in open_holds(container) if excluding is None or h.pk != excluding.pk)
     held = sum((h.quantity_ml for h in holds), Decimal(0))
@@ -162,4 +177,14 @@ def release(*, by: User, hold: Hold, note: str, entry: LedgerEntry | None = None
     return row
 
 
-__all__ = ["Availability", "availability", "change_hold", "describe", "held_ml", "hold", "open_holds", "release"]
+__all__ = [
+    "Availability",
+    "availability",
+    "change_hold",
+    "describe",
+    "held_as_of",
+    "held_ml",
+    "hold",
+    "open_holds",
+    "release",
+]

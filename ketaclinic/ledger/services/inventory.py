@@ -23,7 +23,7 @@ from ketaclinic.accounts.models import Location, User
 from ketaclinic.audit import services as audit
 from ketaclinic.domain.controlled import books, deadlines
 from ketaclinic.ledger.models import Container, Discrepancy, Inventory, InventoryLine, Kind, TheftLossReport
-from ketaclinic.ledger.services import chain, corrections, disposal, witnesses
+from ketaclinic.ledger.services import chain, corrections, disposal, holds, witnesses
 from ketaclinic.ledger.services.common import (
     Timing,
     local_date,
@@ -146,7 +146,10 @@ def finalise_inventory(*, by: User, inventory: Inventory) -> Inventory:
     found = 0
     for line in lines:
         container = containers[line.container_id]
-        line.book_ml = chain.balance_as_of(container, locked.taken_at)
+        # What the vial should hold: its books less what a chair had drawn and not yet posted at the count (an
+        # infusion running during the count is not a shortage).
+        in_use = holds.held_as_of(container, locked.taken_at)
+        line.book_ml = chain.balance_as_of(container, locked.taken_at) - in_use
         line.save(update_fields=["book_ml"])
         assert line.counted_ml is not None
         chain.append(
@@ -158,7 +161,8 @@ def finalise_inventory(*, by: User, inventory: Inventory) -> Inventory:
             counted_ml=line.counted_ml,
             inventory=locked,
             reason=f"{locked.get_kind_display()}"
-            + (f" (estimated: {line.estimation_reason})" if line.estimated else ""),
+            + (f" (estimated: {line.estimation_reason})" if line.estimated else "")
+            + (f" ({in_use} mL drawn at a chair and not yet posted)" if in_use else ""),
             group_ref=f"inventory-{locked.pk}",
         )
         product = container.lot.product
