@@ -44,7 +44,8 @@ def test_one_reading_of_186_over_114_is_one_alert_listing_every_finding(alice: A
     (alert,) = monitoring.open_alerts(fresh(infusing))
     assert alert.level == "stop" and len(alert.rows) == 5
     assert len(alert.summary.messages) == 5
-    assert "Systolic BP 186" in alert.message and "Diastolic BP 114" in alert.message and "Heart rate 128" in alert.message
+    for finding in ("Systolic BP 186", "Diastolic BP 114", "Heart rate 128"):
+        assert finding in alert.message
     # one acknowledgement closes the whole reading, with the same note, in one audit event
     before = AuditEvent.objects.filter(action="session.alert.acknowledge").count()
     services.acknowledge_alert(
@@ -110,3 +111,18 @@ def test_a_stop_alert_is_not_acknowledged_without_a_note(alice: Any, infusing: A
 def test_an_alert_level_alert_may_still_be_acknowledged_without_a_note(alice: Any, infusing: Any) -> None:
     alert = record(infusing, alice, spo2_percent=91).alerts.get()
     assert services.acknowledge_alert(by=alice, session=fresh(infusing), version=None, alert=alert).acknowledged_by
+
+
+@pytest.mark.django_db
+def test_the_safety_alert_page_records_the_cssrs_at_the_check_in(alice: Any, iv_order: Any, client: Any) -> None:
+    from django.urls import reverse
+
+    from ketaclinic.outcomes.models import SafetyAlert
+    from tests.conftest import sign_in
+
+    session = check_in(iv_order, alice)
+    services.record_score(by=alice, session=session, version=None, instrument="phq9", answers=[1] * 9)
+    alert = SafetyAlert.objects.get(patient=session.patient)
+    sign_in(client, alice)
+    page = client.get(reverse("outcomes:alert_detail", args=[alert.pk])).content.decode()
+    assert f'href="{reverse("infusions:scale", args=[session.pk, "cssrs_screener"])}"' in page

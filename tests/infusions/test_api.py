@@ -96,7 +96,8 @@ def test_a_whole_iv_session_through_the_api(alice: Any, bob: Any, iv_order: Any,
         assert nurse.post(f"/{sid}/side-effects", {"effect": "hypertension", "severity": "moderate"}).status_code == 201
         # One reading is one alert (issue 15): acknowledging one finding acknowledges the reading's others with it.
         first = nurse.get(f"/{sid}").json()["open_alerts"][0]
-        assert nurse.post(f"/{sid}/alerts/{first['id']}/acknowledge", {"note": "evaluated"}, key=None).status_code == 200
+        acknowledged = nurse.post(f"/{sid}/alerts/{first['id']}/acknowledge", {"note": "evaluated"}, key=None)
+        assert acknowledged.status_code == 200
         assert nurse.get(f"/{sid}").json()["open_alerts"] == []
         clock.shift(dt.timedelta(minutes=5))
         assert nurse.post(f"/{sid}/rate-changes", {"kind": "resume", "reason": "BP 150/90"}).status_code == 201

@@ -40,11 +40,15 @@ _SOURCE_BP_RISE = (
 _SOURCE_BP_RISE_RACEMIC = (
     f"Default alert table, clinic-configurable: rise of +40 systolic / +25 diastolic from pre-dose; {_CONSENSUS}"
 )
-_SOURCE_R1 = "Spravato (esketamine) US prescribing information §2: weigh the short-term BP rise against benefit (rule R1)"
+_SOURCE_R1 = (
+    "Spravato (esketamine) US prescribing information §2: weigh the short-term BP rise against benefit (rule R1)"
+)
 _SOURCE_SEDATION = f"MOAA/S (Chernik 1990), RASS (Sessler 2002); default alert table, clinic-configurable; {_CONSENSUS}"
 
 _ACTION_RISE = "Repeat the reading; if it persists, tell the prescriber."
-_ACTION_RISE_ESKETAMINE = "Repeat the reading; if it persists, tell the prescriber (the rise is reportable for esketamine)."
+_ACTION_RISE_ESKETAMINE = (
+    "Repeat the reading; if it persists, tell the prescriber (the rise is reportable for esketamine)."
+)
 _ACTION_STOP = "Stop the infusion or give no further doses, stay with the patient and have the prescriber evaluate now."
 _ACTION_ALERT = "Repeat the reading, tell the prescriber and increase observation until it settles."
 
@@ -205,8 +209,10 @@ def check_vitals(
 
     ``baseline`` is the pre-dose reading. ``esketamine`` says whether the session gives esketamine: only then do the BP
     alerts cite the Spravato label and call a rise reportable (issue 15: an IV alert must not talk about esketamine
-    reporting; racemic ketamine is off-label, its numbers are the consensus-based protocol defaults). Returns every alert in table order, one per code; where an alert and a stop
-    level both fire for the same code, only the stop is reported. Missing values are skipped. For esketamine the BP
+    reporting; racemic ketamine is off-label, its numbers are the consensus-based protocol defaults).
+
+    Returns every alert in table order, one per code; where an alert and a stop level both fire for the same code,
+    only the stop is reported. Missing values are skipped. For esketamine the BP
     rows are rules R2 (rise alert) and R3 (stop); R1 is :func:`esketamine_predose_check`.
     """
     alerts: list[Alert] = []
