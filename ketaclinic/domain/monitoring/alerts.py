@@ -29,17 +29,12 @@ _SOURCE_BP_STOP = (
     "Spravato (esketamine) US prescribing information: treatment-emergent hypertension, SBP ≥ 180 and/or DBP ≥ 110 "
     "stop and evaluate (esketamine rule R3)"
 )
-_SOURCE_BP_STOP_RACEMIC = (
-    f"Default alert table, clinic-configurable: treatment-emergent hypertension, SBP ≥ 180 and/or DBP ≥ 110 stop and "
-    f"evaluate; {_CONSENSUS}"
-)
+_SOURCE_BP_STOP_RACEMIC = _SOURCE_TABLE  # the message already names the threshold crossed
 _SOURCE_BP_RISE = (
     "Spravato (esketamine) US prescribing information: rise of +40 systolic / +25 diastolic from pre-dose "
     "(reporting threshold; esketamine rule R2)"
 )
-_SOURCE_BP_RISE_RACEMIC = (
-    f"Default alert table, clinic-configurable: rise of +40 systolic / +25 diastolic from pre-dose; {_CONSENSUS}"
-)
+_SOURCE_BP_RISE_RACEMIC = _SOURCE_TABLE
 _SOURCE_R1 = (
     "Spravato (esketamine) US prescribing information §2: weigh the short-term BP rise against benefit (rule R1)"
 )
