@@ -46,6 +46,7 @@ def test_one_reading_of_186_over_114_is_one_alert_listing_every_finding(alice: A
     assert len(alert.summary.messages) == 5
     for finding in ("Systolic BP 186", "Diastolic BP 114", "Heart rate 128"):
         assert finding in alert.message
+    assert alert.headline.startswith("Systolic BP 186") and alert.headline.endswith("(+4 more findings)")
     # one acknowledgement closes the whole reading, with the same note, in one audit event
     before = AuditEvent.objects.filter(action="session.alert.acknowledge").count()
     services.acknowledge_alert(
@@ -110,6 +111,8 @@ def test_a_stop_alert_is_not_acknowledged_without_a_note(alice: Any, infusing: A
 @pytest.mark.django_db
 def test_an_alert_level_alert_may_still_be_acknowledged_without_a_note(alice: Any, infusing: Any) -> None:
     alert = record(infusing, alice, spo2_percent=91).alerts.get()
+    (shown,) = monitoring.open_alerts(fresh(infusing))
+    assert shown.headline == alert.message and shown.get_level_display() == "Alert" and not shown.needs_prescriber
     assert services.acknowledge_alert(by=alice, session=fresh(infusing), version=None, alert=alert).acknowledged_by
 
 

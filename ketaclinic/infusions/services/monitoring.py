@@ -228,6 +228,12 @@ class ReadingAlert:
     def message(self) -> str:
         return " ".join(self.summary.messages)
 
+    @property
+    def headline(self) -> str:
+        """The first finding, and how many more (for the floor board's one line)."""
+        more = len(self.summary.messages) - 1
+        return self.summary.messages[0] + (f" (+{more} more finding{'s' if more > 1 else ''})" if more else "")
+
 
 def _group_key(row: SessionAlert) -> tuple[Any, ...]:
     return ("r1", row.pk) if row.code == checklist.R1_CODE or row.reading_id is None else ("reading", row.reading_id)
