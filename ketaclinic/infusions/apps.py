@@ -14,3 +14,4 @@ class InfusionsConfig(AppConfig):
         from ketaclinic.outcomes import hooks
 
         hooks.register_session_counter(queries.sessions_started_before)
+        hooks.register_cssrs_place("infusions", queries.cssrs_place, priority=10)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Location, User
@@ -15,6 +16,7 @@ from ketaclinic.infusions.services.checkin import CHAIR_ROUTES
 from ketaclinic.ledger import queries as ledger_queries
 from ketaclinic.ledger.models import Container, Product
 from ketaclinic.ledger.queries import clinic_today
+from ketaclinic.outcomes.hooks import CssrsPlace
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.plans.models import SessionOrder
 
@@ -109,4 +111,21 @@ def sessions_started_before(patient_id: int, moment: dt.datetime) -> int:
         TreatmentSession.objects.filter(patient_id=patient_id, started_at__lt=moment)
         .exclude(status=TreatmentSession.Status.CANCELLED)
         .count()
+    )
+
+
+def cssrs_place(patient_id: int) -> CssrsPlace | None:
+    """The C-SSRS screener of the patient's session at check-in, the one moment a session scores it (registered with
+    ``outcomes.hooks`` for the safety alert's "Record C-SSRS now")."""
+    session = (
+        TreatmentSession.objects.filter(patient_id=patient_id, status=TreatmentSession.Status.CHECK_IN)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if session is None:
+        return None
+    return CssrsPlace(
+        url=reverse("infusions:scale", args=[session.pk, "cssrs_screener"]),
+        label=f"at today's check-in ({session.chair})",
+        capability="sessions.record",
     )

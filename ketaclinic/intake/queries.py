@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.intake.models import ConsultationRequest, EligibilityDecision, IntakeAssessment
+from ketaclinic.outcomes.hooks import CssrsPlace
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import patients_visible_to
 
@@ -79,4 +81,27 @@ def awaiting_review(user: User) -> QuerySet[IntakeAssessment]:
         .filter(status="submitted", entered_in_error=False)
         .exclude(Exists(decided))
         .order_by("submitted_at")
+    )
+
+
+def cssrs_place(patient_id: int) -> CssrsPlace:
+    """The C-SSRS screener of the patient's open intake, or the patient's intakes to start one (registered with
+    ``outcomes.hooks`` for the safety alert's "Record C-SSRS now")."""
+    draft = (
+        IntakeAssessment.objects.filter(
+            patient_id=patient_id, status=IntakeAssessment.Status.DRAFT, entered_in_error=False
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if draft is not None:
+        return CssrsPlace(
+            url=reverse("intake:instrument", args=[draft.pk, "cssrs_screener"]),
+            label="in the open intake assessment",
+            capability="intake.record",
+        )
+    return CssrsPlace(
+        url=reverse("intake:patient_intakes", args=[patient_id]),
+        label="in a new intake assessment (start one from the patient's intakes)",
+        capability="intake.record",
     )

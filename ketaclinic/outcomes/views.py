@@ -6,6 +6,7 @@ the alerts escalated because nobody acknowledged them in time; acknowledging sta
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from typing import Any
 
@@ -20,7 +21,7 @@ from ketaclinic.accounts.errors import Done, submitted
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
-from ketaclinic.outcomes import services
+from ketaclinic.outcomes import hooks, services
 from ketaclinic.outcomes.forms import AcknowledgeForm
 from ketaclinic.outcomes.queries import (
     ALERT_CAPABILITIES,
@@ -31,6 +32,12 @@ from ketaclinic.outcomes.queries import (
     sees_escalated_only,
     with_escalation_delay,
 )
+
+
+def _tel(number: str) -> str:
+    """A ``tel:`` target: the digits and a leading + of a number typed with spaces, dashes or brackets (RFC 3966)."""
+    return re.sub(r"[^0-9+]", "", number)
+
 
 SHOW = {"mine": "Open, for me", "open": "All open", "all": "All, including acknowledged"}
 SHOW_ESCALATED = {"mine": "Escalated to me, still open", "open": "Escalated, still open", "all": "All escalated"}
@@ -96,9 +103,15 @@ def alert_detail(request: AuthedRequest, alert_id: int) -> HttpResponse:
     # 409: already acknowledged, or a role that may not (clinic admins read escalations): nothing to do
     status = 409 if request.method == "POST" and form is None else 200
     audit.record(actor=request.user, action="alert.view", obj=alert, patient_id=alert.patient_id)
+    place = hooks.cssrs_place(alert.patient_id) if alert.is_open else None
+    patient = alert.patient
     context = {
         "alert": alert,
         "form": form,
+        # "Record C-SSRS now" (issue 15): where the screener is recorded for this patient, for a role that may record it
+        "phone_href": _tel(patient.phone),
+        "emergency_href": _tel(patient.emergency_contact_phone),
+        "cssrs": place if place is not None and role_can(request.user.role, place.capability) else None,
         "escalated_only": sees_escalated_only(request.user),
         "escalated_to": list(alert.escalated_to.all()),
     }

@@ -192,8 +192,10 @@ def test_alert_carries_parameter_value_threshold_message_action_and_source():
     assert alert.threshold == 180
     assert alert.message == "Systolic BP 184 mmHg is at or above 180 mmHg (stop and evaluate)."
     assert alert.action.startswith("Stop the infusion")
-    assert "§4" in alert.source and "R3" in alert.source
+    assert "Sanacora" in alert.source and "Spravato" not in alert.source  # racemic by default: the consensus
     assert alert.acknowledgement_required is False
+    (esk,) = check_vitals(VitalSigns(systolic_mmhg=184, diastolic_mmhg=90), esketamine=True)
+    assert "Spravato" in esk.source and "R3" in esk.source and ".md" not in esk.source
 
 
 def test_alert_level_action_differs_from_stop():
@@ -230,7 +232,9 @@ def test_rise_alert_values_are_the_rise():
     (alert,) = check_vitals(VitalSigns(systolic_mmhg=162), baseline=BASE)
     assert (alert.value, alert.threshold, alert.level) == (42, 40, "alert")
     assert "risen 42 mmHg from the pre-dose 120 to 162 mmHg" in alert.message
-    assert "Spravato" in alert.source
+    assert "esketamine" not in (alert.source + alert.action).lower()
+    (esk,) = check_vitals(VitalSigns(systolic_mmhg=162), baseline=BASE, esketamine=True)
+    assert "Spravato" in esk.source and "reportable for esketamine" in esk.action
 
 
 def test_rise_needs_both_readings():

@@ -68,14 +68,16 @@ def test_a_full_iv_session_with_a_hypertension_alert_and_a_rescue_medication(
             version=None,
             values={"drug": "labetalol", "dose": "10 mg", "route": "iv", "reason": "hypertension 184/104"},
         )
-        for open_alert in fresh(session).alerts.filter(acknowledged_at__isnull=True):
-            services.acknowledge_alert(
-                by=alice,
-                session=fresh(session),
-                version=None,
-                alert=open_alert,
-                note="Prescriber evaluated; labetalol given",
-            )
+        # One reading is one alert (issue 15): acknowledging one finding acknowledges the reading's others with it.
+        open_alert = fresh(session).alerts.filter(acknowledged_at__isnull=True).first()
+        services.acknowledge_alert(
+            by=alice,
+            session=fresh(session),
+            version=None,
+            alert=open_alert,
+            note="Prescriber evaluated; labetalol given",
+        )
+        assert not fresh(session).alerts.filter(acknowledged_at__isnull=True).exists()
         clock.shift(dt.timedelta(minutes=5))
         vitals(fresh(session), alice, systolic_mmhg=150, diastolic_mmhg=90)
         services.change_rate(by=alice, session=fresh(session), version=None, kind="resume", reason="BP 150/90")

@@ -20,7 +20,8 @@ Times are plain minutes (``t_min``) measured from the start of dosing or of the 
 has t ≤ 0. Callers convert datetimes with ``(reading_at - started_at).total_seconds() / 60``.
 
 The package is split by concept: ``vitals`` (one reading and its plausibility), ``thresholds`` (the alert table's
-numbers), ``alerts`` (the alert rules), ``cadence`` (when readings are due) and ``discharge``. The plausibility bounds
+numbers), ``alerts`` (the alert rules), ``review`` (one alert per reading, unchanged sedation, the note a stop needs),
+``cadence`` (when readings are due) and ``discharge``. The plausibility bounds
 and the discharge score range live in :mod:`ketaclinic.domain.vocabulary`, the esketamine observation minimum with the
 other Spravato limits in :mod:`ketaclinic.domain.protocols`; all are re-exported here.
 """
@@ -36,6 +37,17 @@ from ketaclinic.domain.monitoring.discharge import (
     ObservationCheck,
     discharge_readiness,
     observation_check,
+)
+from ketaclinic.domain.monitoring.review import (
+    NOTE_REQUIRED_LEVELS,
+    SEDATION_CODES,
+    AlertSummary,
+    SedationState,
+    acknowledgement_refusal,
+    sedation_state,
+    sedation_unchanged,
+    summarise,
+    without_sedation,
 )
 from ketaclinic.domain.monitoring.thresholds import DEFAULT_THRESHOLDS, AlertThresholds
 from ketaclinic.domain.monitoring.vitals import (
@@ -65,6 +77,7 @@ __all__ = [
     "DISCHARGE_SCORE_MAX",
     "DISCHARGE_SCORE_THRESHOLD",
     "ESKETAMINE_MIN_OBSERVATION_MIN",
+    "NOTE_REQUIRED_LEVELS",
     "OBSERVATION_SOURCES",
     "PLAUSIBLE_DIASTOLIC_MMHG",
     "PLAUSIBLE_HEART_RATE_PER_MIN",
@@ -76,15 +89,19 @@ __all__ = [
     "PLAUSIBLE_TEMPERATURE_C",
     "SCHEDULED_READING_FIELDS",
     "SCHEDULED_READING_SOURCE",
+    "SEDATION_CODES",
     "Alert",
     "AlertLevel",
+    "AlertSummary",
     "AlertThresholds",
     "Cadence",
     "DischargeReadiness",
     "ImplausibleVitals",
     "ObservationCheck",
     "ReadingKind",
+    "SedationState",
     "VitalSigns",
+    "acknowledgement_refusal",
     "cadence_for",
     "check_vitals",
     "discharge_readiness",
@@ -94,4 +111,8 @@ __all__ = [
     "next_reading_due_min",
     "observation_check",
     "reading_kind",
+    "sedation_state",
+    "sedation_unchanged",
+    "summarise",
+    "without_sedation",
 ]

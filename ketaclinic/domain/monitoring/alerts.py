@@ -2,7 +2,10 @@
 
 :func:`check_vitals` reports every alert in table order, one per code (a stop wins over an alert of the same code);
 with the pre-dose reading it adds the BP rise (esketamine rule R2) and the MOAA/S drop. The BP stop rows are rule R3
-and :func:`esketamine_predose_check` is rule R1 (Spravato PI). Source: ``shared/knowledge/clinical-rules.md`` §4.
+and :func:`esketamine_predose_check` is rule R1 (Spravato PI). Sources: the Spravato (esketamine) US prescribing
+information for R1-R3; for racemic ketamine the consensus statement of Sanacora et al., JAMA Psychiatry 2017;74:399,
+under which the alert table's numbers are clinic-configurable protocol defaults; MOAA/S (Chernik 1990) and RASS
+(Sessler 2002) for sedation.
 """
 
 from __future__ import annotations
@@ -17,18 +20,30 @@ __all__ = ["Alert", "AlertLevel", "check_vitals", "esketamine_predose_check"]
 
 AlertLevel = Literal["alert", "stop"]
 
-_SOURCE_TABLE = "clinical-rules.md §4 default alert table (clinic-configurable)"
+# Sources are the published documents behind each number (shown on screen with the alert), never a file name here.
+# Racemic ketamine (IV, IM, oral) is off-label: its numbers are protocol defaults under the consensus statement; only
+# esketamine has a label (Spravato PI) whose BP rules R1-R3 apply, so only esketamine alerts cite it.
+_CONSENSUS = "Sanacora et al., JAMA Psychiatry 2017;74:399 (ketamine consensus statement)"
+_SOURCE_TABLE = f"Default alert table, clinic-configurable; {_CONSENSUS}"
 _SOURCE_BP_STOP = (
-    "clinical-rules.md §4: treatment-emergent hypertension, SBP ≥ 180 and/or DBP ≥ 110 stop and evaluate "
-    "(esketamine rule R3, Spravato PI)"
+    "Spravato (esketamine) US prescribing information: treatment-emergent hypertension, SBP ≥ 180 and/or DBP ≥ 110 "
+    "stop and evaluate (esketamine rule R3)"
 )
+_SOURCE_BP_STOP_RACEMIC = _SOURCE_TABLE  # the message already names the threshold crossed
 _SOURCE_BP_RISE = (
-    "clinical-rules.md §4: rise of +40 systolic / +25 diastolic from pre-dose "
-    "(Spravato PI reporting threshold; esketamine rule R2)"
+    "Spravato (esketamine) US prescribing information: rise of +40 systolic / +25 diastolic from pre-dose "
+    "(reporting threshold; esketamine rule R2)"
 )
-_SOURCE_R1 = "clinical-rules.md §4 esketamine rule R1 (Spravato PI §2: weigh the short-term BP rise against benefit)"
-_SOURCE_SEDATION = "clinical-rules.md §4; MOAA/S (Chernik 1990), RASS (Sessler 2002)"
+_SOURCE_BP_RISE_RACEMIC = _SOURCE_TABLE
+_SOURCE_R1 = (
+    "Spravato (esketamine) US prescribing information §2: weigh the short-term BP rise against benefit (rule R1)"
+)
+_SOURCE_SEDATION = f"MOAA/S (Chernik 1990), RASS (Sessler 2002); default alert table, clinic-configurable; {_CONSENSUS}"
 
+_ACTION_RISE = "Repeat the reading; if it persists, tell the prescriber."
+_ACTION_RISE_ESKETAMINE = (
+    "Repeat the reading; if it persists, tell the prescriber (the rise is reportable for esketamine)."
+)
 _ACTION_STOP = "Stop the infusion or give no further doses, stay with the patient and have the prescriber evaluate now."
 _ACTION_ALERT = "Repeat the reading, tell the prescriber and increase observation until it settles."
 
@@ -183,11 +198,16 @@ def check_vitals(
     *,
     baseline: VitalSigns | None = None,
     thresholds: AlertThresholds = DEFAULT_THRESHOLDS,
+    esketamine: bool = False,
 ) -> tuple[Alert, ...]:
     """Alerts for one reading against the §4 table (and, with ``baseline``, the rise and MOAA/S-drop rules).
 
-    ``baseline`` is the pre-dose reading. Returns every alert in table order, one per code; where an alert and a stop
-    level both fire for the same code, only the stop is reported. Missing values are skipped. For esketamine the BP
+    ``baseline`` is the pre-dose reading. ``esketamine`` says whether the session gives esketamine: only then do the BP
+    alerts cite the Spravato label and call a rise reportable (issue 15: an IV alert must not talk about esketamine
+    reporting; racemic ketamine is off-label, its numbers are the consensus-based protocol defaults).
+
+    Returns every alert in table order, one per code; where an alert and a stop level both fire for the same code,
+    only the stop is reported. Missing values are skipped. For esketamine the BP
     rows are rules R2 (rise alert) and R3 (stop); R1 is :func:`esketamine_predose_check`.
     """
     alerts: list[Alert] = []
@@ -206,14 +226,15 @@ def check_vitals(
         if rule.code == "moaas_sedation":
             message = f"MOAA/S {value}: no response to painful stimulus, loss of consciousness (stop and evaluate)."
         action = _ACTION_STOP if rule.level == "stop" else _ACTION_ALERT
-        alerts.append(Alert(rule.code, rule.level, rule.parameter, value, threshold, message, action, rule.source))
+        source = _SOURCE_BP_STOP_RACEMIC if rule.source == _SOURCE_BP_STOP and not esketamine else rule.source
+        alerts.append(Alert(rule.code, rule.level, rule.parameter, value, threshold, message, action, source))
     if baseline is not None:
-        alerts.extend(_baseline_alerts(reading, baseline, thresholds, seen))
+        alerts.extend(_baseline_alerts(reading, baseline, thresholds, seen, esketamine=esketamine))
     return tuple(alerts)
 
 
 def _baseline_alerts(
-    reading: VitalSigns, baseline: VitalSigns, thresholds: AlertThresholds, seen: set[str]
+    reading: VitalSigns, baseline: VitalSigns, thresholds: AlertThresholds, seen: set[str], *, esketamine: bool
 ) -> list[Alert]:
     alerts: list[Alert] = []
     for code, parameter, limit, label in (
@@ -232,8 +253,8 @@ def _baseline_alerts(
                 limit,
                 f"{label} has risen {_fmt(now - before)} mmHg from the pre-dose {_fmt(before)} to {_fmt(now)} mmHg "
                 f"(alert at +{_fmt(limit)}).",
-                "Repeat the reading; if it persists, tell the prescriber (the rise is reportable for esketamine).",
-                _SOURCE_BP_RISE,
+                _ACTION_RISE_ESKETAMINE if esketamine else _ACTION_RISE,
+                _SOURCE_BP_RISE if esketamine else _SOURCE_BP_RISE_RACEMIC,
             )
         )
     now_moaas, before_moaas = reading.moaas, baseline.moaas

@@ -161,7 +161,13 @@ def create_vitals(  # type: ignore[no-untyped-def]
 
 
 @router.post(
-    "/{session_id}/alerts/{alert_id}/acknowledge", response={200: AlertOut, **ERRORS}, summary="Acknowledge an alert"
+    "/{session_id}/alerts/{alert_id}/acknowledge",
+    response={200: AlertOut, **ERRORS},
+    summary="Acknowledge an alert",
+    description=(
+        "One reading is one alert: this acknowledges every open finding of the alert's reading (same ``reading_id``) "
+        "with the same note. A stop-and-evaluate alert needs a ``note`` (422 naming the field otherwise)."
+    ),
 )
 def acknowledge_alert(  # type: ignore[no-untyped-def]
     request: AuthedRequest, session_id: int, alert_id: int, payload: AcknowledgeIn

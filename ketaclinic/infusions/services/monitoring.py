@@ -134,7 +134,13 @@ def record_vitals(
     reading.save()
     post_dose = locked.started_at is not None and when > locked.started_at
     base = baseline(locked) if post_dose else None
-    alerts = list(monitoring.check_vitals(signs, baseline=base.as_vital_signs() if base else None))
+    alerts = list(
+        monitoring.check_vitals(
+            signs, baseline=base.as_vital_signs() if base else None, esketamine=locked.is_esketamine
+        )
+    )
+    if any(a.code in monitoring.SEDATION_CODES for a in alerts) and _sedation_unchanged(locked, reading, signs):
+        alerts = list(monitoring.without_sedation(alerts))
     if not post_dose and locked.is_esketamine and signs.systolic_mmhg is not None and signs.diastolic_mmhg is not None:
         alerts += monitoring.esketamine_predose_check(signs)
     rows = [
@@ -164,24 +170,135 @@ def record_vitals(
     return reading
 
 
+def _sedation_unchanged(session: TreatmentSession, reading: VitalReading, signs: monitoring.VitalSigns) -> bool:
+    """Whether this reading's sedation state is the one the session's last sedation alert (open or acknowledged, not
+    withdrawn with its reading) was raised for, unchanged in every reading since (issue 15: no repeat alerts)."""
+    current = monitoring.sedation_state(signs)
+    last = (
+        SessionAlert.objects.filter(session=session, code__in=monitoring.SEDATION_CODES, reading__isnull=False)
+        .exclude(reading__entered_in_error=True)
+        .exclude(reading=reading)
+        .select_related("reading")
+        .order_by("-raised_at", "-pk")
+        .first()
+    )
+    if current is None or last is None or last.reading is None:
+        return False
+    between = session.readings.filter(entered_in_error=False, taken_at__gt=last.reading.taken_at).exclude(
+        pk__in=(reading.pk, last.reading.pk)
+    )
+    since = [state for r in between if (state := monitoring.sedation_state(r.as_vital_signs())) is not None]
+    return monitoring.sedation_unchanged(
+        current, last_alerted=monitoring.sedation_state(last.reading.as_vital_signs()), since=since
+    )
+
+
+def as_finding(row: SessionAlert) -> monitoring.Alert:
+    """A stored alert row back as the domain's finding."""
+    level: monitoring.AlertLevel = "stop" if row.level == SessionAlert.Level.STOP else "alert"
+    return monitoring.Alert(
+        row.code, level, row.parameter, row.value, row.threshold, row.message, row.action, row.source
+    )
+
+
+@dataclass(frozen=True)
+class ReadingAlert:
+    """The open alert of one reading as staff see and acknowledge it: every finding of the reading in one card
+    (issue 15, alert fatigue). ``pk`` is the row the acknowledge form posts to (any row of the reading will do); the
+    esketamine R1 alert stays on its own, as it needs the prescriber's risk/benefit note."""
+
+    pk: int
+    code: str
+    rows: tuple[SessionAlert, ...]
+    summary: monitoring.AlertSummary
+    raised_at: dt.datetime
+
+    @property
+    def level(self) -> str:
+        return self.summary.level
+
+    def get_level_display(self) -> str:
+        return self.summary.label
+
+    @property
+    def needs_prescriber(self) -> bool:
+        return self.code == checklist.R1_CODE
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.summary.messages)
+
+    @property
+    def headline(self) -> str:
+        """The first finding, and how many more (for the floor board's one line)."""
+        more = len(self.summary.messages) - 1
+        return self.summary.messages[0] + (f" (+{more} more finding{'s' if more > 1 else ''})" if more else "")
+
+
+def _group_key(row: SessionAlert) -> tuple[Any, ...]:
+    return ("r1", row.pk) if row.code == checklist.R1_CODE or row.reading_id is None else ("reading", row.reading_id)
+
+
+def open_alerts(session: TreatmentSession) -> list[ReadingAlert]:
+    """The session's open alerts, one per reading (stops first, then the newest)."""
+    groups: dict[tuple[Any, ...], list[SessionAlert]] = {}
+    for row in session.alerts.filter(acknowledged_at__isnull=True).order_by("raised_at", "pk"):
+        groups.setdefault(_group_key(row), []).append(row)
+    alerts = [
+        ReadingAlert(
+            pk=rows[0].pk,
+            code=rows[0].code,
+            rows=tuple(rows),
+            summary=monitoring.summarise([as_finding(r) for r in rows]),
+            raised_at=rows[0].raised_at,
+        )
+        for rows in groups.values()
+    ]
+    alerts.sort(key=lambda a: a.raised_at, reverse=True)
+    alerts.sort(key=lambda a: a.level != "stop")
+    return alerts
+
+
 @transaction.atomic
 def acknowledge_alert(
     *, by: User, session: TreatmentSession, version: int | None, alert: SessionAlert, note: str = ""
 ) -> SessionAlert:
-    """The nurse has seen the alert and acted on its recommended action (``note`` says what was done)."""
+    """The nurse has seen the alert and acted on its recommended action (``note`` says what was done).
+
+    One reading is one alert: acknowledging any of its findings acknowledges every open finding of that reading with
+    the same note. A stop-and-evaluate alert is refused without a note (``domain.monitoring.acknowledgement_refusal``),
+    and nothing changes."""
     locked, _ = open_write(by=by, session=session, version=version, statuses=None)
     row = lock(SessionAlert).get(pk=alert.pk, session=locked)
     if row.acknowledged_at is not None:
         raise ValidationError({"__all__": "This alert has already been acknowledged."})
     if row.code == checklist.R1_CODE:
         raise ServiceError("This alert needs the prescriber's risk/benefit acknowledgement (esketamine rule R1).")
-    row.acknowledged_by, row.acknowledged_at = by, timezone.now()
-    row.acknowledgement_note = note.strip()[:2000]
-    row.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgement_note"])
+    rows = [row]
+    if row.reading_id is not None:
+        rows = list(
+            lock(SessionAlert)
+            .filter(session=locked, reading_id=row.reading_id, acknowledged_at__isnull=True)
+            .exclude(code=checklist.R1_CODE)
+            .order_by("raised_at", "pk")
+        )
+    summary = monitoring.summarise([as_finding(r) for r in rows])
+    refusal = monitoring.acknowledgement_refusal(summary.level, note)
+    if refusal:
+        raise ValidationError({"note": refusal})
+    now, text = timezone.now(), note.strip()[:2000]
+    for each in rows:
+        each.acknowledged_by, each.acknowledged_at, each.acknowledgement_note = by, now, text
+        each.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgement_note"])
     finish_write(locked)
     audit.record(
-        actor=by, action="session.alert.acknowledge", obj=row, patient_id=locked.patient_id, detail={"code": row.code}
+        actor=by,
+        action="session.alert.acknowledge",
+        obj=row,
+        patient_id=locked.patient_id,
+        detail={"code": row.code, "codes": [r.code for r in rows], "level": summary.level},
     )
+    row.refresh_from_db()
     return row
 
 

@@ -82,7 +82,7 @@ def _rows(request: AuthedRequest, location_id: str | None) -> tuple[object, list
     rows: list[dict[str, object]] = []
     if location is not None:
         for session in board_sessions(request.user, location):
-            open_alerts = list(session.alerts.filter(acknowledged_at__isnull=True).order_by("-level", "-raised_at"))
+            open_alerts = monitoring.open_alerts(session)
             rows.append(
                 {
                     "session": session,

@@ -41,7 +41,7 @@ def chair_context(request: AuthedRequest, session: TreatmentSession, **overrides
         "grid": grid(session),
         "sedation_label": checklist.LABELS[protocol.sedation_scale],
         "alerts": list(session.alerts.filter(acknowledged_at__isnull=False).select_related("acknowledged_by")),
-        "open_alerts": list(session.alerts.filter(acknowledged_at__isnull=True).order_by("-level", "-raised_at")),
+        "open_alerts": monitoring.open_alerts(session),
         "scores": list(session.scores.select_related("recorded_by")),
         "side_effects": list(session.side_effects.all()),
         "rescues": list(session.rescue_medications.select_related("side_effect", "recorded_by")),

@@ -41,7 +41,7 @@ def session_status(request: AuthedRequest, session_id: int) -> HttpResponse:
         "session": session,
         "timer": monitoring.timer(session),
         "paused_since": events.paused_since(session),
-        "open_alerts": list(session.alerts.filter(acknowledged_at__isnull=True)),
+        "open_alerts": monitoring.open_alerts(session),
         "stale": seen != session.version,
         "seen_version": seen,
     }

@@ -86,6 +86,15 @@ class SafetyAlert(models.Model):
         return self.acknowledged_at is None
 
     @property
+    def severity_tone(self) -> str:
+        """How loud the severity pill is: a positive suicide-risk screen is never a neutral (blue) pill. A PHQ-9
+        item 9 not yet rated by the C-SSRS, and a C-SSRS high band, are ``danger`` (red); moderate and low are
+        ``warning`` (amber). The bands are the C-SSRS screener triage (Columbia triage guidance)."""
+        if self.kind == self.Kind.SUICIDALITY and self.severity in (self.Severity.UNRATED, self.Severity.HIGH):
+            return "danger"
+        return "warning"
+
+    @property
     def instrument_label(self) -> str:
         """The scale's short name ("PHQ-9", "C-SSRS"), from the abbreviation that ends its published name."""
         try:
