@@ -68,7 +68,7 @@ def test_draw_checked_held_against_the_vial_and_corrected_with_a_witness(
     page.get_by_label("Why does the drawn volume differ from the order?").fill("Typed in haste")
     page.get_by_role("button", name="Start now").click()
     expect(page.get_by_text("Started. The timer runs from now.")).to_be_visible()
-    expect(page.get_by_test_id("draw")).to_contain_text("15.00 mL drawn from")
+    expect(page.get_by_test_id("draw")).to_contain_text("15.00 mL drawn")
     expect(page.get_by_test_id("draw")).to_contain_text("held against the vial until the infusion ends")
     chair_url = page.url
 
@@ -90,7 +90,7 @@ def test_draw_checked_held_against_the_vial_and_corrected_with_a_witness(
     both_sizes(page, "draw-3-correction-form")
     page.get_by_role("button", name="Correct the drawn volume").click()
     expect(page.get_by_text("Drawn volume corrected (witnessed).")).to_be_visible()
-    expect(page.get_by_test_id("draw")).to_contain_text("4.40 mL drawn from")
+    expect(page.get_by_test_id("draw")).to_contain_text("4.40 mL drawn")
     expect(page.get_by_test_id("draw")).to_contain_text("Reason for the volume: 15 was typed; 4.4 mL was drawn")
     both_sizes(page, "draw-4-corrected-on-the-chair")
     page.goto(base + reverse("ledger:container", args=[vial.pk]))
