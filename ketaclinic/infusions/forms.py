@@ -160,15 +160,15 @@ def scale_form_class(instrument_id: str) -> type[CreateForm]:
     fields: dict[str, forms.Field] = {}
     for item in definition.items:
         choices = [(_encode(value), _option_label(value, label)) for value, label in item.options]
-        required = item.required and instrument_id != "cssrs_screener"
-        if not required:
-            # A ticked radio button cannot be unticked: an optional item (the C-SSRS skips) offers "Not asked" to
-            # clear it again, without JavaScript.
+        if not item.required:
+            # A ticked radio button cannot be unticked: an item that may stay unanswered (the C-SSRS skip questions,
+            # the PHQ-9 difficulty question) offers "Not asked" to clear it again, without JavaScript. It is what an
+            # unanswered item shows.
             choices = [*choices, (NOT_ASKED, "Not asked")]
         fields[f"item_{item.number}"] = forms.ChoiceField(
             label=f"{item.number}. {item.text}",
             choices=choices,
-            required=required,
+            required=item.required and instrument_id != "cssrs_screener",
             widget=forms.RadioSelect,
         )
 

@@ -54,7 +54,7 @@ def test_check_in_names_an_expired_consent_as_expired(client: Any, alice: Any, b
     assert f"Expired: ketamine treatment consent (expired {expired_on:%Y-%m-%d})" in item.group(1)
     consents = re.search(r'data-testid="checkin-consents">(.*?)</ul>', page, re.S)
     assert consents is not None
-    assert f'<span class="badge bad">Expired</span> {expired_on:%Y-%m-%d}' in consents.group(1)
+    assert f'<span class="badge bad">Expired</span> on {expired_on:%Y-%m-%d}' in consents.group(1)
     assert "(Spravato) REMS patient enrolment v2026" in consents.group(1) and consents.group(1).count("Expired") == 1
 
 
@@ -70,8 +70,10 @@ def test_a_ticked_cssrs_skip_item_can_be_cleared(client: Any, alice: Any, iv_ord
     session = check_in(iv_order, alice)
     sign_in(client, alice)
     page = client.get(url("scale", session, instrument="cssrs_screener")).content.decode()
-    for item in (3, 4, 5, 6):
+    for item in (3, 4, 5, 7):  # the skip questions; 1, 2 and 6 are always asked
         assert re.search(rf'<input type="radio" name="item_{item}" value=""[^>]*>\s*Not asked', page), item
+    for item in (1, 2, 6):
+        assert not re.search(rf'name="item_{item}" value=""', page), item
     # Q2 "no" with Q3 ticked by mistake and then cleared with "Not asked": scored as the screener expects.
     answers = {"item_1": "yes", "item_2": "no", "item_3": "", "item_4": "", "item_5": "", "item_6": "no"}
     answers.update(item_7="")
