@@ -126,8 +126,12 @@ def sign(
         # A colleague of the same clinic whose role can never sign is told so before any password check: "wrong
         # role" after the password, or "no authenticator" (front desk needs none in the demo), would confirm the
         # password was right.
-        colleague = User.objects.filter(username=username, clinic_id=actor.clinic_id, is_active=True).first()
-        refusal = rule.role_problem(colleague) if colleague is not None and actor.clinic_id is not None else None
+        colleague = (
+            User.objects.filter(username=username, clinic_id=actor.clinic_id, is_active=True).first()
+            if actor.clinic_id is not None
+            else None
+        )
+        refusal = rule.role_problem(colleague) if colleague is not None else None
         if refusal:
             raise _refuse(actor=actor, username=username, reason=refusal, field=f"{prefix}_username", rule=rule)
     user = authenticate(request, username=username, password=credentials.password)
