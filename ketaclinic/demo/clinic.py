@@ -245,7 +245,9 @@ def load() -> list[DemoLogin]:
         patient = patients.create_patient(
             by=None,
             location=location,
-            primary_clinician=rng.choice(clinicians),
+            # Only a clinician who works at the patient's location (the service refuses any other): they get the
+            # patient's safety alerts.
+            primary_clinician=rng.choice([c for c in clinicians if location in c.locations.all()]),
             data={
                 "given_name": given,
                 "family_name": family,

@@ -151,12 +151,20 @@ class VitalsForm(CreateForm):
         return {name: self.cleaned_data.get(name) for name in (*self.VALUES, self.sedation_scale)}
 
 
+NOT_ASKED = ""  # the value of the "Not asked" radio button: the same as leaving the item blank
+
+
 def scale_form_class(instrument_id: str) -> type[CreateForm]:
     """A form with one radio group per item of the instrument, in the published order (``domain.instruments``)."""
     definition = instruments.get(instrument_id)
     fields: dict[str, forms.Field] = {}
     for item in definition.items:
         choices = [(_encode(value), _option_label(value, label)) for value, label in item.options]
+        if not item.required:
+            # A ticked radio button cannot be unticked: an item that may stay unanswered (the C-SSRS skip questions,
+            # the PHQ-9 difficulty question) offers "Not asked" to clear it again, without JavaScript. It is what an
+            # unanswered item shows.
+            choices = [*choices, (NOT_ASKED, "Not asked")]
         fields[f"item_{item.number}"] = forms.ChoiceField(
             label=f"{item.number}. {item.text}",
             choices=choices,
@@ -188,7 +196,7 @@ def _encode(value: object) -> str:
 
 
 def _decode(raw: str | None) -> object:
-    if raw in (None, ""):
+    if raw in (None, "", NOT_ASKED):
         return None
     if raw == "yes":
         return True

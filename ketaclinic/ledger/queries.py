@@ -39,6 +39,28 @@ def ledger_locations(user: User) -> QuerySet[Location]:
     return user.locations.filter(is_active=True).select_related("clinic").order_by("name")
 
 
+def home_location(user: User) -> Location | None:
+    """The ledger location a report opens on for ``user``: where they last recorded or witnessed an entry, else the
+    first location they were assigned to (not the first alphabetically: a prescriber who covers Lakeside now and then
+    but works at Main Street should not land on Lakeside's books). None when they have no ledger location."""
+    locations = ledger_locations(user)
+    recent = (
+        LedgerEntry.objects.filter(Q(actor=user) | Q(witness=user), location__in=locations)
+        .order_by("-recorded_at", "-pk")
+        .values_list("location_id", flat=True)
+        .first()
+    )
+    if recent is not None:
+        return locations.get(pk=recent)
+    assigned = (
+        User.locations.through.objects.filter(user_id=user.pk, location__in=locations)
+        .order_by("pk")
+        .values_list("location_id", flat=True)
+        .first()
+    )
+    return locations.get(pk=assigned) if assigned is not None else None
+
+
 def containers_visible_to(user: User) -> QuerySet[Container]:
     return Container.objects.filter(location__in=ledger_locations(user)).select_related("lot__product", "location")
 

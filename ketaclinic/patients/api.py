@@ -1,7 +1,7 @@
 """/api/v1/patients: list/search, create, read, update (CONTRACTS §3). Every read is audited."""
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -15,7 +15,7 @@ from ketaclinic.api.schemas import NO_NUL_PATTERN, BodyIn, ErrorOut, Id, IsoDate
 from ketaclinic.audit import services as audit
 from ketaclinic.patients import services
 from ketaclinic.patients.models import Patient
-from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to, search
+from ketaclinic.patients.queries import AllergyStatus, allergy_status, get_patient_for_user, patients_visible_to, search
 
 router = Router()
 
@@ -43,6 +43,51 @@ class PatientOut(Schema):
     location_id: int
     primary_clinician_id: int | None
     version: int
+    allergy_status: Literal["allergies", "nkda", "not_recorded"] | None = Field(
+        None,
+        description="Read-only. 'allergies': at least one current allergy; 'nkda': a current 'no known drug "
+        "allergies' statement; 'not_recorded': nobody has recorded either (a caution, not a reassurance). Null for "
+        "roles that may not see clinical data (front desk).",
+    )
+    nkda: bool | None = Field(
+        None,
+        description="Read-only. True when the chart carries a current 'no known drug allergies' (NKDA) statement. "
+        "Null for roles that may not see clinical data.",
+    )
+    nkda_recorded_at: dt.datetime | None = Field(None, description="Read-only. When the NKDA statement was recorded.")
+    nkda_recorded_by_id: int | None = Field(None, description="Read-only. Who recorded the NKDA statement.")
+
+    @staticmethod
+    def _allergies(obj: Patient, context: dict[str, Any] | None) -> AllergyStatus | None:
+        request = (context or {}).get("request")
+        user = getattr(request, "user", None)
+        if user is None or not role_can(user.role, "clinical.view"):
+            return None
+        cached: AllergyStatus | None = getattr(obj, "_api_allergy_status", None)
+        if cached is None:
+            cached = allergy_status(obj)
+            obj._api_allergy_status = cached  # type: ignore[attr-defined]  # four fields, two queries
+        return cached
+
+    @staticmethod
+    def resolve_allergy_status(obj: Patient, context: dict[str, Any] | None) -> str | None:
+        status = PatientOut._allergies(obj, context)
+        return status.state if status is not None else None
+
+    @staticmethod
+    def resolve_nkda(obj: Patient, context: dict[str, Any] | None) -> bool | None:
+        status = PatientOut._allergies(obj, context)
+        return status.state == "nkda" if status is not None else None
+
+    @staticmethod
+    def resolve_nkda_recorded_at(obj: Patient, context: dict[str, Any] | None) -> dt.datetime | None:
+        status = PatientOut._allergies(obj, context)
+        return status.nkda.recorded_at if status is not None and status.nkda is not None else None
+
+    @staticmethod
+    def resolve_nkda_recorded_by_id(obj: Patient, context: dict[str, Any] | None) -> int | None:
+        status = PatientOut._allergies(obj, context)
+        return status.nkda.recorded_by_id if status is not None and status.nkda is not None else None
 
 
 class PatientIn(BodyIn):

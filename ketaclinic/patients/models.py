@@ -6,7 +6,9 @@ who did it; lists hide it and the chart shows it struck through.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -15,6 +17,13 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import Location
 from ketaclinic.domain import body
+
+
+def clinic_date(patient: Patient, moment: dt.datetime | None = None) -> dt.date:
+    """``moment`` (default: now) as a calendar day in the time zone of the patient's clinic, whatever zone the
+    request or process has active (a consent expires at the clinic's midnight, not the server's)."""
+    zone = ZoneInfo(patient.location.clinic.timezone)
+    return (moment or timezone.now()).astimezone(zone).date()
 
 
 class EnteredInError(models.Model):
@@ -247,6 +256,17 @@ class Consent(EnteredInError, Recorded):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version}"
+
+    def is_expired(self, on: dt.date | None = None) -> bool:
+        """Past its expiry date on ``on`` (default: today on the clinic's calendar). Entered-in-error rows are
+        withdrawn, not expired."""
+        today = on or clinic_date(self.patient)
+        return not self.entered_in_error and self.expires_on is not None and self.expires_on < today
+
+    @property
+    def expired(self) -> bool:
+        """For templates: expired today in the clinic's time zone."""
+        return self.is_expired()
 
     def is_current(self, on: object = None) -> bool:
         today = on or timezone.localdate()

@@ -24,6 +24,7 @@ from ketaclinic.patients.models import (
     Medication,
     NoKnownDrugAllergies,
     Patient,
+    clinic_date,
 )
 
 PATIENT_FIELDS = (
@@ -56,6 +57,26 @@ def _require(actor: User | None, capability: str) -> None:
 def _check_location(actor: User | None, location: Location) -> None:
     if actor is not None and not actor.locations.filter(pk=location.pk).exists():
         raise PermissionDenied("You do not work at that location.", field="location")
+
+
+def _check_primary_clinician(patient: Patient) -> None:
+    """The primary clinician works at the patient's location: safety alerts go to them first (README "Safety"), and
+    a clinician from another location can neither open the chart nor receive the alert, so it would silently fall
+    back to whoever recorded the screen."""
+    clinician = patient.primary_clinician
+    if clinician is None:
+        return
+    if not clinician.is_active or not role_can(clinician.role, "alerts.view"):
+        raise ValidationError(
+            {"primary_clinician": f"{clinician.display_name} is not an active clinician (nurse or prescriber)."}
+        )
+    if not clinician.locations.filter(pk=patient.location_id).exists():
+        raise ValidationError(
+            {
+                "primary_clinician": f"{clinician.display_name} does not work at {patient.location.name}: the "
+                "primary clinician must be assigned to the patient's location."
+            }
+        )
 
 
 def _validate_patient(patient: Patient) -> None:
@@ -105,6 +126,7 @@ def create_patient(
         raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
     patient = Patient(location=location, primary_clinician=primary_clinician, mrn=mrn.strip(), **dict(data))
     _validate_patient(patient)
+    _check_primary_clinician(patient)
     if not patient.mrn:
         patient.mrn = _new_mrn()
     elif Patient.objects.filter(mrn__iexact=patient.mrn).exists():
@@ -134,6 +156,8 @@ def update_patient(
     if not changed:
         return locked
     _validate_patient(locked)
+    if "primary_clinician" in changed:
+        _check_primary_clinician(locked)
     locked.version += 1
     locked.updated_at = timezone.now()
     locked.save()
@@ -247,8 +271,18 @@ def record_measurement(*, by: User | None, patient: Patient, **values: Any) -> B
 
 @transaction.atomic
 def record_consent(*, by: User | None, patient: Patient, **values: Any) -> Consent:
-    if values.get("signed_at") and values["signed_at"] > timezone.now():
+    signed_at, expires_on = values.get("signed_at"), values.get("expires_on")
+    if signed_at and signed_at > timezone.now():
         raise ValidationError({"signed_at": "The signature time is in the future."})
+    if signed_at and expires_on:
+        signed_on = clinic_date(patient, signed_at)  # the day it was signed on the clinic's calendar, not UTC's
+        if expires_on < signed_on:
+            raise ValidationError(
+                {
+                    "expires_on": f"The consent cannot expire ({expires_on:%Y-%m-%d}) before it was signed "
+                    f"({signed_on:%Y-%m-%d}). Check both dates."
+                }
+            )
     return _add_clinical(  # type: ignore[no-any-return]
         by=by, patient=patient, model=Consent, action="consent.record", capability="consent.record", values=values
     )

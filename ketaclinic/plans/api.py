@@ -68,6 +68,12 @@ class PlanVersionOut(Schema):
     findings: list[FindingOut]
     signed_by_id: int | None
     signed_at: dt.datetime | None
+    cosigned_by_id: int | None = Field(
+        None,
+        description="Read-only. The second prescriber who co-signed a dose above the protocol's range "
+        "(re-authenticated with password and one-time code); null when no co-signature was needed.",
+    )
+    cosigned_at: dt.datetime | None = Field(None, description="Read-only. When the co-signature was given.")
     supersedes_id: int | None
     change_reason: str
 

@@ -52,7 +52,16 @@ def cosigner_problem(cosigner: User, *, actor: User, location: Location, on: dt.
     return None
 
 
-COSIGNER = witnesses.WitnessRule(purpose="plan.cosign", label="Co-signer", problem=cosigner_problem)
+def cosigner_role_problem(cosigner: User) -> str | None:
+    """Said before the password is checked, so a refusal never confirms the password (see ``witnesses.sign``)."""
+    if role_can(cosigner.role, "plans.sign"):
+        return None
+    return f"{cosigner.username} is not a prescriber, and only a prescriber can co-sign a plan"
+
+
+COSIGNER = witnesses.WitnessRule(
+    purpose="plan.cosign", label="Co-signer", problem=cosigner_problem, role_problem=cosigner_role_problem
+)
 """The ledger's witness re-authentication (password + one-time code), with the plan's rule for who may co-sign."""
 
 

@@ -216,7 +216,25 @@ def test_aldrete_anchors_from_the_knowledge_file():
     items = instruments.get("aldrete").items
     assert dict(items[2].options)[2] == "BP within ±20 mmHg of pre-procedure"
     assert dict(items[4].options)[0] == "SpO2 < 90 % even with O2"
-    assert dict(items[0].options) == {0: "0", 1: "1", 2: "2"}
+
+
+def test_aldrete_activity_respiration_and_consciousness_carry_their_criteria():
+    """Issue 15: items 1, 2 and 4 showed bare 0/1/2; each score now says what it means (Aldrete & Kroulik 1970,
+    unchanged in Aldrete 1995)."""
+    items = instruments.get("aldrete").items
+    assert dict(items[0].options) == {
+        0: "Moves no extremity voluntarily or on command",
+        1: "Moves 2 extremities voluntarily or on command",
+        2: "Moves 4 extremities voluntarily or on command",
+    }
+    assert dict(items[1].options) == {
+        0: "Apnoeic",
+        1: "Dyspnoea, shallow or limited breathing",
+        2: "Breathes deeply and coughs freely",
+    }
+    assert dict(items[3].options) == {0: "Not responding", 1: "Arousable on calling", 2: "Fully awake"}
+    assert all(label != str(value) for item in items for value, label in item.options)
+    assert "Kroulik" in instruments.get("aldrete").source
 
 
 # --- MOAA/S and RASS ------------------------------------------------------------------------------------------------

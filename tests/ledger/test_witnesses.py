@@ -146,8 +146,37 @@ def test_a_witness_from_another_location_cannot_sign(ledger: Any, main_st: Any, 
 @pytest.mark.parametrize("role", ["front_desk", "clinic_admin"])
 def test_a_role_that_may_not_witness_cannot_sign(ledger: Any, main_st: Any, clinic: Any, role: str) -> None:
     jo = licence(make_user("jo", role, clinic, [main_st]))
-    with pytest.raises(services.WitnessRejected, match="may not witness"):
+    with pytest.raises(services.WitnessRejected, match="that role cannot witness"):
         sign(jo, ledger["nurse"], main_st)
+
+
+@pytest.mark.parametrize("password", ["right", "wrong"])
+def test_front_desk_is_told_their_role_cannot_witness_whatever_the_password(
+    ledger: Any, main_st: Any, carol: Any, password: str
+) -> None:
+    """Issue 15: a front-desk colleague typing the right password (no authenticator: front desk needs none in the
+    demo) was told "no authenticator app is set up", which confirms the password. The answer is now the role, the same
+    for a right and a wrong password, and the password is never checked."""
+    from tests.conftest import PASSWORD
+    from tests.ledger.conftest import witness_request
+
+    with pytest.raises(services.WitnessRejected) as refused:
+        witnesses.sign(
+            request=witness_request(),
+            credentials=witnesses.WitnessCredentials(
+                username="carol", password=PASSWORD if password == "right" else "not it 12345", otp_token=""
+            ),
+            actor=ledger["nurse"],
+            location=main_st,
+        )
+    message = str(refused.value)
+    assert message == (
+        "Witness: carol is front desk staff, and that role cannot witness controlled-substance entries; ask a nurse "
+        "or prescriber at this location."
+    )
+    assert "password" not in message and "authenticator" not in message
+    assert refused.value.field == "witness_username"
+    assert refusals(ledger["nurse"])[-1]["reason"].startswith("carol is front desk staff")
 
 
 def test_the_actor_must_be_licensed_too(ledger: Any, main_st: Any, clinic: Any, vial: Any) -> None:

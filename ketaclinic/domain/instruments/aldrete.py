@@ -2,9 +2,12 @@
 
 Source: shared/knowledge/instruments.md § aldrete; discharge rule from shared/knowledge/clinical-rules.md §4.
 ``discharge_ready`` is flagged when the total reaches the discharge threshold: 9 by default, a protocol setting the
-caller passes as ``discharge_threshold``. There are no severity bands (``band`` is ``None``). Anchors are given where
-the knowledge file gives them (circulation, oxygen saturation); the circulation anchors use mmHg, and sites that use
-a percentage of the pre-procedure value configure that on the form.
+caller passes as ``discharge_threshold``. There are no severity bands (``band`` is ``None``). Circulation and oxygen
+saturation anchors are the knowledge file's (the circulation anchors use mmHg; sites that use a percentage of the
+pre-procedure value configure that on the form). Activity, respiration and consciousness keep the criteria of the
+original score, unchanged by the 1995 modification (which replaced colour with SpO2): Aldrete JA, Kroulik D. A
+postanesthetic recovery score. Anesth Analg 1970;49(6):924-934, Table 1; Aldrete 1995, Table 1. The nurse scores
+each item against its criterion, so the form shows it next to the number.
 """
 
 from __future__ import annotations
@@ -34,8 +37,32 @@ DEFINITION: Final = Instrument(
     id="aldrete",
     name="Modified Aldrete score",
     items=(
-        Item(1, "activity", "Activity", "Activity", numbered_options(0, 2)),
-        Item(2, "respiration", "Respiration", "Respiration", numbered_options(0, 2)),
+        Item(
+            1,
+            "activity",
+            "Activity",
+            "Activity (moves extremities voluntarily or on command)",
+            numbered_options(
+                0,
+                2,
+                {
+                    2: "Moves 4 extremities voluntarily or on command",
+                    1: "Moves 2 extremities voluntarily or on command",
+                    0: "Moves no extremity voluntarily or on command",
+                },
+            ),
+        ),
+        Item(
+            2,
+            "respiration",
+            "Respiration",
+            "Respiration",
+            numbered_options(
+                0,
+                2,
+                {2: "Breathes deeply and coughs freely", 1: "Dyspnoea, shallow or limited breathing", 0: "Apnoeic"},
+            ),
+        ),
         Item(
             3,
             "circulation",
@@ -51,7 +78,13 @@ DEFINITION: Final = Instrument(
                 },
             ),
         ),
-        Item(4, "consciousness", "Consciousness", "Consciousness", numbered_options(0, 2)),
+        Item(
+            4,
+            "consciousness",
+            "Consciousness",
+            "Consciousness",
+            numbered_options(0, 2, {2: "Fully awake", 1: "Arousable on calling", 0: "Not responding"}),
+        ),
         Item(
             5,
             "oxygen_saturation",
@@ -64,7 +97,10 @@ DEFINITION: Final = Instrument(
             ),
         ),
     ),
-    source="Aldrete JA. The post-anesthesia recovery score revisited. J Clin Anesth 1995;7(1):89-91.",
+    source=(
+        "Aldrete JA. The post-anesthesia recovery score revisited. J Clin Anesth 1995;7(1):89-91; "
+        "Aldrete JA, Kroulik D. A postanesthetic recovery score. Anesth Analg 1970;49(6):924-934."
+    ),
     licence_note=LICENCE_NOT_STATED,
     total_range=(0, 10),
     flag_names=frozenset({DISCHARGE_READY}),

@@ -19,6 +19,7 @@ from ketaclinic.domain import sessions as chairside
 from ketaclinic.domain.protocols import Protocol
 from ketaclinic.infusions.models import SessionAlert, SessionScore, TreatmentSession, VitalReading
 from ketaclinic.infusions.services.common import protocol_for
+from ketaclinic.patients.models import clinic_date
 from ketaclinic.patients.queries import allergy_status
 from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
 
@@ -103,8 +104,22 @@ def _consent(session: TreatmentSession, today: dt.date) -> CheckItem:
     needed = [("treatment", "ketamine treatment consent")]
     if session.is_esketamine:
         needed.append(("esketamine_rems", "Spravato REMS enrolment"))
-    missing = [label for kind, label in needed if not any(c.is_current(today) for c in consents.filter(kind=kind))]
-    detail = "Current." if not missing else "Missing or expired: " + ", ".join(missing) + " (record it on the chart)."
+    missing, expired = [], []
+    for kind, label in needed:
+        rows = list(consents.filter(kind=kind))
+        if any(c.is_current(today) for c in rows):
+            continue
+        lapsed = [c.expires_on for c in rows if c.expires_on is not None and c.expires_on < today]
+        if lapsed:
+            expired.append(f"{label} (expired {max(lapsed):%Y-%m-%d})")
+        else:
+            missing.append(label)
+    problems = [
+        *(["Expired: " + ", ".join(expired)] if expired else []),
+        *(["Missing: " + ", ".join(missing)] if missing else []),
+    ]
+    detail = "Current." if not problems else "; ".join(problems) + " (record a new one on the chart)."
+    missing += expired
     return CheckItem("consent", "Consent current", not missing, detail, source="patients.Consent; Spravato REMS")
 
 
@@ -328,7 +343,8 @@ def checklist(session: TreatmentSession, *, now: dt.datetime | None = None) -> l
     today = timezone.localdate(now)
     protocol = protocol_for(session)
     scores = latest_scores(session)
-    items = [_plan(session), _allergy(session), _consent(session, today), _fasting(session, protocol, now)]
+    consent_day = clinic_date(session.patient, now)  # a consent lapses at the clinic's midnight
+    items = [_plan(session), _allergy(session), _consent(session, consent_day), _fasting(session, protocol, now)]
     items.append(_escort(session))
     pregnancy = _pregnancy(session, protocol, today)
     if pregnancy is not None:

@@ -69,6 +69,7 @@ def chair_context(request: AuthedRequest, session: TreatmentSession, **overrides
             checkin_form=forms.CheckInForm(session=session, pregnancy=pregnancy),
             risk_form=forms.RiskAckForm(initial=version),
             allergy=checklist.allergy_check(session),
+            consents=list(session.patient.consents.filter(entered_in_error=False).order_by("kind", "-signed_at")),
             allergy_form=forms.AllergyOverrideForm(initial=version),
             r1=checklist.r1_alert(session),
             scales=[

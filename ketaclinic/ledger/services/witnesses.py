@@ -83,9 +83,22 @@ class WitnessRule:
     label: str
     problem: Callable[..., str | None]
     """``problem(witness, actor=, location=, on=)``: why this person may not sign, or None."""
+    role_problem: Callable[[User], str | None] | None = None
+    """``role_problem(user)``: why this person's role can never sign, or None. Checked *before* the password, so the
+    answer says what is wrong (the role) without saying whether the password was right."""
 
 
-LEDGER = WitnessRule(purpose="ledger.witness", label="Witness", problem=eligibility_problem)
+def role_problem(user: User) -> str | None:
+    """A role that may not witness controlled-substance entries (front desk, clinic admin), said plainly."""
+    if role_can(user.role, "ledger.witness"):
+        return None
+    return (
+        f"{user.username} is {user.get_role_display().lower()} staff, and that role cannot witness "
+        "controlled-substance entries; ask a nurse or prescriber at this location"
+    )
+
+
+LEDGER = WitnessRule(purpose="ledger.witness", label="Witness", problem=eligibility_problem, role_problem=role_problem)
 
 
 def _refuse(*, actor: User, username: str, reason: str, field: str, rule: WitnessRule = LEDGER) -> WitnessRejected:
@@ -109,6 +122,18 @@ def sign(
     """Re-authenticate the witness now (password and one-time code) and check they may witness here."""
     username = credentials.username.strip()
     prefix = credentials.prefix
+    if rule.role_problem is not None:
+        # A colleague of the same clinic whose role can never sign is told so before any password check: "wrong
+        # role" after the password, or "no authenticator" (front desk needs none in the demo), would confirm the
+        # password was right.
+        colleague = (
+            User.objects.filter(username=username, clinic_id=actor.clinic_id, is_active=True).first()
+            if actor.clinic_id is not None
+            else None
+        )
+        refusal = rule.role_problem(colleague) if colleague is not None else None
+        if refusal:
+            raise _refuse(actor=actor, username=username, reason=refusal, field=f"{prefix}_username", rule=rule)
     user = authenticate(request, username=username, password=credentials.password)
     if getattr(request, "axes_locked_out", False):
         # Keep django-axes's lockout (it refused the password) but answer here, not with the sign-in lockout page.

@@ -97,9 +97,9 @@ def report(request: AuthedRequest, kind: str) -> HttpResponse | StreamingHttpRes
     if kind not in reports.KINDS:
         raise Http404("No such report.")
     params = request.GET.copy()
-    locations = queries.ledger_locations(request.user)
-    if not params.get("location") and locations.exists():
-        params["location"] = str(locations.first().pk)  # type: ignore[union-attr]
+    home = None if params.get("location") else queries.home_location(request.user)
+    if home is not None:
+        params["location"] = str(home.pk)  # the signed-in user's own location, not the first alphabetically
     form = forms.ReportFilterForm(params, user=request.user)
     built: reports.Report | None = None
     if form.is_valid():
