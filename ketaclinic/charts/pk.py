@@ -199,8 +199,8 @@ def render_chart(
         footer.extend(textwrap.wrap(result.metabolite_caveat, 160))
     warnings: list[str] = []
     if result.uncertain:  # the measured values go beside the curve, in red
-        measured = " ".join(note for note in result.notes if note.startswith("Uncertain"))
-        warnings = textwrap.wrap(f"UNCERTAIN: {measured}", 150)
+        measured = " ".join(n.replace("Uncertain", "UNCERTAIN", 1) for n in result.notes if n.startswith("Uncertain"))
+        warnings = textwrap.wrap(measured or "UNCERTAIN", 150)
     footer = warnings + footer
     split = detail_min < t_end
     fig = Figure(figsize=(11.0, 5.4 + 0.18 * len(footer)), layout="constrained")
