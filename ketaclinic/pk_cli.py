@@ -233,6 +233,7 @@ def _summary(
         "t_end_min": _r(result.t_min[-1]),
         **_exposure(result.cmax_ng_ml, result.tmax_min, result.auc_ng_h_per_ml),
         "auc_method": result.auc_method,
+        "sampling_site": result.sampling_site,  # "venous" / "arterial" / None: the source does not say
         "effect_site": None,
         "metabolite": None,
         "uncertain": result.uncertain,
@@ -295,6 +296,8 @@ def _describe(subject: dict[str, Any]) -> str:
 
 
 def _text(summary: dict[str, Any]) -> str:
+    from ketaclinic.domain.pk.planning import sampling_site_label
+
     lines = [
         f"Model       {summary['model']} — {summary['drug']}",
         f"            {summary['citation']}",
@@ -303,7 +306,7 @@ def _text(summary: dict[str, Any]) -> str:
         "Subject     " + _describe(summary["subject"]),
         f"Horizon     {summary['t_end_min'] / 60:g} h",
         "",
-        "Typical patient, plasma",
+        f"Typical patient, {sampling_site_label(summary['sampling_site'])}",
         f"  Cmax      {summary['cmax_ng_ml']:.1f} ng/mL",
         f"  Tmax      {format_minutes(summary['tmax_min'])}",
         f"  AUC       {summary['auc_ng_h_per_ml']:.1f} ng·h/mL (0–{summary['t_end_min'] / 60:g} h, analytic)",

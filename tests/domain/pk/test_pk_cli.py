@@ -77,6 +77,9 @@ def test_text_output_with_population_metabolite_and_effect_site(capsys: pytest.C
 def test_metabolite_without_a_caveat_and_japanese_ancestry(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["--model", "fanta2015", "--route", "iv", "--dose-mg", "20"], capsys)
     assert code == 0 and "S-norketamine" in out and "CAVEAT" not in out
+    assert "Typical patient, plasma (sampling site not stated" in out
+    code, out, _ = run(["--model", "clements1981", "--route", "iv", "--dose-mg", "20"], capsys)
+    assert "Typical patient, venous plasma" in out  # Clements & Nimmo 1981 sampled venous blood
     argv = ["--model", "perez_ruixo2021", "--route", "intranasal", "--dose-mg", "56", "--japanese"]
     code, out, _ = run(argv, capsys)
     assert code == 0 and "Japanese ancestry" in out
