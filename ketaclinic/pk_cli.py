@@ -105,6 +105,9 @@ def register(subparsers: Any) -> None:
     sim.add_argument("--height-cm", type=_positive, metavar="CM")
     sim.add_argument("--asian", action="store_true", help="Asian ancestry (perez_ruixo2021 covariate)")
     sim.add_argument(
+        "--japanese", action="store_true", help="Japanese ancestry, implies --asian (perez_ruixo2021: FRn × 1.34)"
+    )
+    sim.add_argument(
         "--population",
         type=_integer(1, MAX_POPULATION),
         metavar="N",
@@ -148,6 +151,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             sex=args.sex,
             height_cm=args.height_cm,
             asian=args.asian,
+            japanese=args.japanese,
         )
         amount = args.dose_mg if args.dose_mg is not None else args.dose_mg_per_kg * args.weight_kg
         doses = [pk.Dose(args.route, amount, duration_min=args.duration_min)]
@@ -223,11 +227,13 @@ def _summary(
             "age_years": args.age_years,
             "sex": args.sex,
             "height_cm": args.height_cm,
-            "asian": args.asian,
+            "asian": args.asian or args.japanese,  # Japanese implies Asian (pk.Subject)
+            "japanese": args.japanese,
         },
         "t_end_min": _r(result.t_min[-1]),
         **_exposure(result.cmax_ng_ml, result.tmax_min, result.auc_ng_h_per_ml),
         "auc_method": result.auc_method,
+        "sampling_site": result.sampling_site,  # "venous" / "arterial" / None: the source does not say
         "effect_site": None,
         "metabolite": None,
         "uncertain": result.uncertain,
@@ -247,6 +253,7 @@ def _summary(
             "name": info.metabolite,
             "units": info.metabolite_units,
             **_exposure(m.cmax_ng_ml, m.tmax_min, m.auc_ng_h_per_ml),
+            "caveat": result.metabolite_caveat,  # never an AUC without it (noresketamine: ~45 % high)
         }
     if args.threshold_ng_ml is not None:
         summary["threshold_ng_ml"] = args.threshold_ng_ml
@@ -281,12 +288,16 @@ def _describe(subject: dict[str, Any]) -> str:
         parts.append(subject["sex"])
     if subject["height_cm"] is not None:
         parts.append(f"{subject['height_cm']:g} cm")
-    if subject["asian"]:
+    if subject["japanese"]:
+        parts.append("Japanese ancestry")
+    elif subject["asian"]:
         parts.append("Asian ancestry")
     return ", ".join(parts)
 
 
 def _text(summary: dict[str, Any]) -> str:
+    from ketaclinic.domain.pk.planning import sampling_site_label
+
     lines = [
         f"Model       {summary['model']} — {summary['drug']}",
         f"            {summary['citation']}",
@@ -295,7 +306,7 @@ def _text(summary: dict[str, Any]) -> str:
         "Subject     " + _describe(summary["subject"]),
         f"Horizon     {summary['t_end_min'] / 60:g} h",
         "",
-        "Typical patient, plasma",
+        f"Typical patient, {sampling_site_label(summary['sampling_site'])}",
         f"  Cmax      {summary['cmax_ng_ml']:.1f} ng/mL",
         f"  Tmax      {format_minutes(summary['tmax_min'])}",
         f"  AUC       {summary['auc_ng_h_per_ml']:.1f} ng·h/mL (0–{summary['t_end_min'] / 60:g} h, analytic)",
@@ -308,6 +319,7 @@ def _text(summary: dict[str, Any]) -> str:
             f"Metabolite  {m['name']} ({m['units']})",
             f"  Cmax {m['cmax_ng_ml']:.1f} ng/mL at {format_minutes(m['tmax_min'])}, "
             f"AUC {m['auc_ng_h_per_ml']:.1f} ng·h/mL",
+            *([f"  CAVEAT: {m['caveat']}"] if m["caveat"] else []),
         ]
     if summary["effect_site"]:
         e = summary["effect_site"]

@@ -82,8 +82,11 @@ def _draw(
             lw=0,
             label=f"population 5–95 % (n = {population.n}{assumed})",
         )
+    from ketaclinic.domain.pk.planning import sampling_site_label
+
     parent = info.drug[0].upper() + info.drug[1:]
-    ax.plot(t, result.plasma_ng_ml[shown], color=_BLUE, lw=2.2, label=f"{parent}, plasma (typical for this patient)")
+    site = sampling_site_label(result.sampling_site)
+    ax.plot(t, result.plasma_ng_ml[shown], color=_BLUE, lw=2.2, label=f"{parent}, {site} (typical for this patient)")
     if result.effect_site_ng_ml is not None:
         ax.plot(
             t,
@@ -192,8 +195,13 @@ def render_chart(
     footer = textwrap.wrap(f"Model: {info.citation}.", 160)
     if population is not None and population.variability_assumed:
         footer.append("Population band from ASSUMED variability (ω = 0.30 on volumes and clearances).")
-    if result.uncertain:
-        footer.insert(0, "UNCERTAIN: observed oral/sublingual peaks are 1.5–3× higher than these models predict.")
+    if result.metabolite_ng_ml is not None and result.metabolite_caveat:
+        footer.extend(textwrap.wrap(result.metabolite_caveat, 160))
+    warnings: list[str] = []
+    if result.uncertain:  # the measured values go beside the curve, in red
+        measured = " ".join(n.replace("Uncertain", "UNCERTAIN", 1) for n in result.notes if n.startswith("Uncertain"))
+        warnings = textwrap.wrap(measured or "UNCERTAIN", 150)
+    footer = warnings + footer
     split = detail_min < t_end
     fig = Figure(figsize=(11.0, 5.4 + 0.18 * len(footer)), layout="constrained")
     FigureCanvasAgg(fig)
@@ -232,7 +240,7 @@ def render_chart(
         handles, names, loc="upper center", ncols=3 if split else 2, fontsize=8.5, frameon=False, borderaxespad=0
     )
     for i, line in enumerate(reversed(footer)):
-        warning = line.startswith("UNCERTAIN")
+        warning = i >= len(footer) - len(warnings)
         bottom.annotate(
             line,
             (0.0, 0.0),

@@ -117,6 +117,8 @@ class PreviewOut(Schema):
     comparison: list[dict[str, Any]]
     notes: list[str]
     effect_site: bool
+    sampling_site: str | None = None  # "venous", "arterial" or null (the model's source does not say)
+    uncertain: bool = False  # the prediction misses a measured reference (the notes give the measured values)
 
 
 def _require(request: AuthedRequest, capability: str) -> None:

@@ -32,6 +32,8 @@ class Preview:
     comparison: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     effect_site: bool = False
+    sampling_site: str | None = None  # "venous" / "arterial" / None (not stated): the chart says which
+    uncertain: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +44,8 @@ class Preview:
             "comparison": self.comparison,
             "notes": self.notes,
             "effect_site": self.effect_site,
+            "sampling_site": self.sampling_site,
+            "uncertain": self.uncertain,
         }
 
 
@@ -49,7 +53,7 @@ def _data_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
 
 
-def _comparison_chart(curves: list[tuple[planning.EquivalentDose, pk.PKResult]]) -> bytes:
+def _comparison_chart(curves: list[tuple[planning.EquivalentDose, pk.PKResult]], site: str | None = None) -> bytes:
     import io
 
     import matplotlib
@@ -66,7 +70,7 @@ def _comparison_chart(curves: list[tuple[planning.EquivalentDose, pk.PKResult]])
         axis.plot(result.t_min / 60, result.plasma_ng_ml, color=ROUTE_COLOURS[equivalent.route], lw=2, label=label)
     axis.axhspan(100, 250, color="#2e8b57", alpha=0.08, label="observed dissociative range 100–250 ng/mL")
     axis.set_xlabel("Time after dosing (h)")
-    axis.set_ylabel("Plasma (ng/mL)")
+    axis.set_ylabel(f"{planning.sampling_site_label(site).split(' (')[0].capitalize()} (ng/mL)")
     axis.set_xlim(0, 6)
     axis.set_ylim(bottom=0)
     axis.grid(color="#dddddd", lw=0.6)
@@ -115,11 +119,11 @@ def preview(
     if population.variability_assumed:
         notes.append(
             "The population band uses an ASSUMED variability (ω = 0.30): no published between-subject "
-            "variability for this model (pharmacokinetics.md §1)."
+            "variability for this model."
         )
     if ke0_per_min is None:
         notes.append(
-            "Effect site not shown: no published ke0 for ketamine in adults (pharmacokinetics.md §1); "
+            "Effect site not shown: no published ke0 for ketamine in adults; "
             "enter a ke0 to draw it, and record where the value came from."
         )
     comparison, comparison_uri = [], None
@@ -149,7 +153,7 @@ def preview(
                     "uncertain": result.uncertain,
                 }
             )
-        comparison_uri = _data_uri(_comparison_chart(curves))
+        comparison_uri = _data_uri(_comparison_chart(curves, info.sampling_site))
     return Preview(
         model_id=model_id,
         model_citation=info.citation,
@@ -164,6 +168,8 @@ def preview(
         comparison=comparison,
         notes=notes,
         effect_site=typical.effect_site_ng_ml is not None,
+        sampling_site=typical.sampling_site,
+        uncertain=typical.uncertain,
     )
 
 

@@ -11,6 +11,8 @@ near-coinciding eigenvalues, analytic AUC. Pure NumPy/SciPy.
 >>> p = pk.simulate(doses, subject, model="kamp2020", t_end_min=1440, step_min=1.0)
 >>> p.t_min.shape, round(p.cmax_ng_ml), p.tmax_min
 ((1441,), 253, 40.0)
+>>> pk.preview_model("iv"), pk.models()[pk.preview_model("iv")].sampling_site
+('clements1981', 'venous')
 
 Units: amounts mg of base drug, times min, concentrations ng/mL, AUC ng·h/mL.
 """
@@ -18,6 +20,7 @@ Units: amounts mg of base drug, times min, concentrations ng/mL, AUC ng·h/mL.
 from .catalogue import DEFAULT_MODEL, MODEL_IDS, ModelInfo, models
 from .effect import ke0_from_t_peak
 from .inputs import ROUTES, Dose, Subject
+from .planning import preview_model
 from .results import Exposure, PKResult, PopulationExposure, PopulationResult
 from .simulation import simulate, simulate_population, time_grid
 
@@ -34,6 +37,7 @@ __all__ = [
     "Subject",
     "ke0_from_t_peak",
     "models",
+    "preview_model",
     "simulate",
     "simulate_population",
     "time_grid",

@@ -29,7 +29,17 @@ from .inputs import Dose, Subject
 from .model import Model, ModelInfo, Parameters, RandomEffects, add_effect_site, register
 from .system import LinearSystem, SystemBuilder
 
-__all__ = ["ADMINISTRATION_WINDOW_MIN", "DEVICE_MG", "LATER_DEVICE_FACTOR", "EsketamineNasal", "device_factors"]
+__all__ = [
+    "ADMINISTRATION_WINDOW_MIN",
+    "DEVICE_MG",
+    "JAPANESE_FRN_FACTOR",
+    "LATER_DEVICE_FACTOR",
+    "MEASURED_ORAL_F",
+    "NORESKETAMINE_CAVEAT",
+    "EsketamineNasal",
+    "device_factors",
+    "oral_bioavailability",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -43,6 +53,19 @@ DSW_MIN = 0.53 * 60  # zero-order duration of the swallowed part (0.53 h)
 DPO_MIN = 0.32 * 60  # zero-order duration of an oral solution (0.32 h)
 FGUT = 0.64
 AGE_QH_L_PER_H_PER_YEAR = 2.19  # Qh falls 2.19 L/h per year of age above 60
+#: FRn multiplier for Japanese subjects (Perez-Ruixo 2021 Table 3; Table 4: 56 mg Cmax 94.5 vs 73.2 ng/mL in
+#: non-Japanese Asian subjects).
+JAPANESE_FRN_FACTOR = 1.34
+#: Measured oral esketamine bioavailability, ~8 % (Janssen Medical Information; Fanta 2015: oral S-ketamine 8 %).
+MEASURED_ORAL_F = 0.08
+#: Noresketamine AUC 0–24 h of this literal encoding over the paper's Table 4 value (746 vs 516 ng·h/mL, 56 mg,
+#: typical non-Asian adult; Perez-Ruixo 2021).
+NORESKETAMINE_AUC_OVERPREDICTION = 746.0 / 516.0
+NORESKETAMINE_CAVEAT = (
+    "Noresketamine is apparent (esketamine mass equivalents). Its curve matches the published Cmax, but its AUC "
+    "reads ~45 % high: AUC 0–24 h 746 against 516 ng·h/mL at 56 mg in Perez-Ruixo 2021 Table 4. Do not use the "
+    "noresketamine AUC for decisions."
+)
 
 
 def device_factors(doses: Sequence[Dose]) -> list[float]:
@@ -85,7 +108,7 @@ class EsketamineNasal(Model):
         id="perez_ruixo2021",
         title="Esketamine nasal spray with noresketamine (hepato-portal first pass)",
         citation="Perez-Ruixo C et al. Clin Pharmacokinet 2021;60:501 (820 subjects, 13 studies; Table 3 as "
-        "transcribed in nlmixr2lib PerezRuixo_2020_esketamine)",
+        "transcribed in the nlmixr2lib model library)",
         drug="esketamine",
         population="healthy subjects and patients with treatment-resistant depression",
         sampling_site=None,
@@ -100,12 +123,12 @@ class EsketamineNasal(Model):
         "Vc 27.5, Vp1 49.3, Qh 23.2, Vh 34.6, kel 120, Vcn 31.6, CLn 25.4; kmet 30 (assumed: not printed)",
         variability_assumed=False,
         notes=(
-            "Noresketamine is apparent, in esketamine mass equivalents: this literal encoding over-predicts its "
-            "AUC by ~1.41 (= 1/F_met) while matching its Cmax.",
+            NORESKETAMINE_CAVEAT,
             "Variability of kmet is assumed (ω 0.30): the paper does not print it.",
-            "No weight or sex effect. Covariates used: age above 60 (Qh) and Asian ancestry (kel, CLn); the "
-            "Japanese effect on FRn is not modelled.",
+            "No weight or sex effect. Covariates used: age above 60 (Qh), Asian ancestry (kel, CLn) and Japanese "
+            "ancestry (FRn × 1.34).",
         ),
+        metabolite_caveat=NORESKETAMINE_CAVEAT,
     )
     random_effects = RandomEffects.diagonal(
         {
@@ -132,7 +155,7 @@ class EsketamineNasal(Model):
             raise ValueError(f"age_years is outside the range of perez_ruixo2021 (got {subject.age_years:g})")
         asian = subject.asian
         return {
-            "frn": 0.54,
+            "frn": 0.54 * (JAPANESE_FRN_FACTOR if subject.japanese else 1.0),
             "fgut": FGUT,
             "ka_n_per_min": 2.93 / 60,
             "ka_sw_per_min": 1.45 / 60,
@@ -222,7 +245,24 @@ class EsketamineNasal(Model):
             )
         if subject.age_years is None:
             notes.append("No age given: no age effect on hepatic blood flow (Qh falls 2.19 L/h per year above 60).")
-        return tuple(notes), False
+        uncertain = False
+        if any(dose.route == "oral" for dose in doses):
+            # The Perez-Ruixo structure gives Fgut × (1 − E) ≈ 17.8 % for an oral solution; measured ≈ 8 %.
+            model_f = oral_bioavailability(self.typical(subject))
+            notes.append(
+                f"Uncertain (oral): this model's oral bioavailability is {model_f:.1%}; measured ≈ "
+                f"{MEASURED_ORAL_F:.0%} (Janssen Medical Information; Fanta 2015: oral S-ketamine 8 %), so oral "
+                f"exposure may be about {model_f / MEASURED_ORAL_F:.1f}× lower than drawn."
+            )
+            uncertain = True
+        return tuple(notes), uncertain
+
+
+def oral_bioavailability(params: dict[str, float]) -> float:
+    """Oral-solution F of the model (typical values): ``Fgut × (1 − E)``, E the well-stirred hepatic extraction."""
+    intrinsic = params["vh_l"] * (params["kel_per_min"] + params["kmet_per_min"])
+    extraction = intrinsic / (params["qh_l_per_min"] + intrinsic)
+    return params["fgut"] * (1.0 - extraction)
 
 
 def bioavailability_intranasal(devices: int, frn: float = 0.54) -> float:

@@ -57,7 +57,8 @@ class ModelInfo:
     population : str
         Who the model was built from.
     sampling_site : str or None
-        ``"venous"``, ``"arterial"``, or ``None`` where the source does not say.
+        ``"venous"``, ``"arterial"``, or ``None`` where the source does not say (results carry it, and every chart
+        says which).
     routes : tuple of str
         Supported routes.
     metabolite : str or None
@@ -72,6 +73,8 @@ class ModelInfo:
         True when no variability was published and the assumed ω = 0.30 is used.
     notes : tuple of str
         Caveats to show beside every prediction of this model.
+    metabolite_caveat : str or None
+        What must be shown wherever the metabolite (its curve or AUC) is shown.
     """
 
     id: str
@@ -87,6 +90,7 @@ class ModelInfo:
     variability: str
     variability_assumed: bool
     notes: tuple[str, ...] = ()
+    metabolite_caveat: str | None = None
 
     @property
     def as_coded(self) -> bool:

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .inputs import EXTRAVASCULAR_ROUTES, ROUTES, Dose, Subject
+from .measured import route_check
 from .model import ASSUMED_OMEGA, Model, ModelInfo, Parameters, RandomEffects, add_effect_site, register
 from .routes import absorption
 from .system import LinearSystem, SystemBuilder
@@ -111,10 +112,11 @@ class Mammillary(Model):
             if dose.route == "iv":
                 b.zero_order("central", dose.start_min, dose.duration_min, dose.amount_mg)
             else:
+                # F at this dose: intranasal F falls with the dose (Pharmacotherapy 2022;42:298)
                 b.bolus(
                     f"depot_{dose.route}",
                     dose.start_min,
-                    absorption(self.info.id, dose.route).bioavailability * dose.amount_mg,
+                    absorption(self.info.id, dose.route, dose.amount_mg).bioavailability * dose.amount_mg,
                 )
         b.output("plasma", "central", 1000.0 / v1)
         if ke0_per_min is not None:
@@ -122,29 +124,41 @@ class Mammillary(Model):
         return b.build()
 
     def route_notes(self, doses: Sequence[Dose], subject: Subject) -> tuple[tuple[str, ...], bool]:
+        """Absorption defaults per route, and the measured references of each route (pharmacokinetics §2).
+
+        A route is flagged uncertain when this model misses one of its measured means by more than 30 %
+        (:func:`.measured.route_check`); oral and sublingual always are, because these models have no first-pass
+        metabolism and no norketamine.
+        """
         notes: list[str] = []
+        uncertain = False
         used = [route for route in ROUTES if route in {dose.route for dose in doses}]
         for route in used:
-            if route == "iv":
-                continue
-            default = absorption(self.info.id, route)
-            notes.append(
-                f"{route}: derived default absorption F = {default.bioavailability:.2f}, ka = {default.ka_per_min} "
-                f"min⁻¹ (calibrated so Tmax ≈ {default.tmax_target_min:.0f} min with this model; {default.source})."
+            if route != "iv":
+                default = absorption(self.info.id, route)
+                if route == "intranasal":
+                    given = sorted({d.amount_mg for d in doses if d.route == route})
+                    f_text = ", ".join(
+                        f"{absorption(self.info.id, route, mg).bioavailability:.2f} at {mg:g} mg" for mg in given
+                    )
+                else:
+                    f_text = f"{default.bioavailability:.2f}"
+                notes.append(
+                    f"{route}: derived default absorption F = {f_text}, ka = {default.ka_per_min} min⁻¹ "
+                    f"(calibrated so Tmax ≈ {default.tmax_target_min:.0f} min with this model; {default.source})."
+                )
+            reason = (
+                "no first-pass metabolism in this model, and it does not predict norketamine, whose exposure after "
+                "oral dosing is several times the parent's"
+                if route in UNCERTAIN_ROUTES
+                else None
             )
-        if any(route in UNCERTAIN_ROUTES for route in used):
-            notes.append(
-                "Uncertain: for oral and sublingual doses the racemic models predict peaks about 1.5–3× lower than "
-                "observed (Chong 2006: 25 mg sublingual 28.6 ng/mL at 0.76 h, 25 mg oral 22.8 ng/mL at 0.96 h; "
-                "Grant 1981: 0.5 mg/kg oral ~45 ± 10 ng/mL)."
-            )
-            notes.append(
-                "This model has no first-pass metabolite path: it does not predict norketamine, whose exposure after "
-                "oral dosing is several times the parent's."
-            )
+            route_notes, flagged = route_check(self, route, reason=reason)
+            notes.extend(route_notes)
+            uncertain = uncertain or flagged
         if self.info.id == "domino1984" and any(route != "iv" for route in used):
             notes.append("domino1984 has a tiny V1: extravascular peaks are unrealistically early and high.")
-        return tuple(notes), any(route in UNCERTAIN_ROUTES for route in used)
+        return tuple(notes), uncertain
 
 
 _RACEMIC_ROUTES = ("iv", "im", "intranasal", "oral", "sublingual")
@@ -218,7 +232,12 @@ register(
             "(paper: CL 36 mL/min/kg, t½ 4.9 h)",
             variability=_ASSUMED,
             variability_assumed=True,
-            notes=(_NO_ABSORPTION,),
+            notes=(
+                _NO_ABSORPTION,
+                "Unverified, for research use only, never in the plan preview: as coded, clearance is 36 mL/min/kg "
+                "(about 151 L/h at 70 kg), above hepatic blood flow (about 90 L/h) for a drug cleared by the liver; "
+                "the parameters still have to be checked against Hijazi 2003's table.",
+            ),
         ),
         lambda s: _from_micro(1.08 * s.weight_kg, 0.0333, 0.0088, 0.0030),
         _assumed_effects(_TWO),

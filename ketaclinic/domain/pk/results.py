@@ -92,11 +92,18 @@ class PKResult:
     ke0_source : str or None
         Where ke0 came from: ``"given"`` or ``"derived from t_peak = … min"``.
     uncertain : bool
-        True where the knowledge file says the prediction must be flagged (oral and sublingual racemic doses).
+        True where the prediction misses a measured reference by more than 30 % or cannot be checked against one
+        (pharmacokinetics §2: oral and sublingual racemic doses always; intranasal racemic; kamp2020 IV; oral
+        esketamine); ``notes`` give the measured values.
     notes : tuple of str
         Caveats to show beside the prediction (model and route).
     auc_method : str
         ``"analytic"``.
+    sampling_site : str or None
+        ``"venous"`` or ``"arterial"`` blood, as the model was fitted; ``None`` where the source does not say.
+        Arterial concentrations run well above venous ones early after IV dosing: charts must say which.
+    metabolite_caveat : str or None
+        Shown wherever the metabolite curve or its AUC is shown (perez_ruixo2021: noresketamine AUC ~45 % high).
     """
 
     model: str
@@ -114,6 +121,8 @@ class PKResult:
     uncertain: bool
     notes: tuple[str, ...]
     auc_method: str = AUC_METHOD
+    sampling_site: str | None = None
+    metabolite_caveat: str | None = None
 
     def __post_init__(self) -> None:
         for array in (self.t_min, self.plasma_ng_ml, self.effect_site_ng_ml, self.metabolite_ng_ml):
@@ -165,7 +174,7 @@ class PopulationResult:
     variability : str
         The variability used; ``variability_assumed`` is True when it is the assumed ω = 0.30.
     variability_assumed : bool
-    ke0_per_min, ke0_source, uncertain, notes, auc_method
+    ke0_per_min, ke0_source, uncertain, notes, auc_method, sampling_site, metabolite_caveat
         As in :class:`PKResult`.
     """
 
@@ -189,6 +198,8 @@ class PopulationResult:
     uncertain: bool
     notes: tuple[str, ...]
     auc_method: str = AUC_METHOD
+    sampling_site: str | None = None
+    metabolite_caveat: str | None = None
 
     def __post_init__(self) -> None:
         arrays = (self.t_min, self.plasma_ng_ml, self.effect_site_ng_ml, self.metabolite_ng_ml, self.cmax_ng_ml)

@@ -2,13 +2,15 @@
 
 S-ketamine disposition of Fanta et al. 2015, fixed in the parent-metabolite model of Otto et al. 2021 (as coded in
 nlmixr2lib ``Otto_2021_s_ketamine``): three compartments for S-ketamine, two for S-norketamine; all S-ketamine
-clearance forms S-norketamine (fraction metabolised assumed 1). Following the knowledge file's convention every
-volume scales × (WT/70) and every clearance × (WT/70)^0.75, parent and metabolite alike (the as-run NONMEM code
-scales only the central volumes and elimination clearances; the two agree at 70 kg).
+clearance forms S-norketamine (fraction metabolised assumed 1).
 
-The metabolite is reported in mass units of norketamine: the mass flux is carried in S-ketamine mass and converted
-with the molar-mass ratio 223.7/237.7 g/mol (VERIFY, knowledge file; the as-run code applies no conversion, which
-would read 6 % higher).
+The published as-run model is followed exactly (Otto 2021, as run in nlmixr2lib ``Otto_2021_s_ketamine``):
+
+- weight: only the S-ketamine central volume scales × (WT/70) and its clearance × (WT/70)^0.75; the peripheral
+  volumes, the inter-compartmental clearances and every S-norketamine parameter are not scaled (identical at
+  70 kg; scaling them, as an earlier version did, moved predictions by −12 % … +17 % at 100 kg);
+- S-norketamine is read as the fitted model reads it, amount / V with no molar-mass factor: the fitted volume
+  already absorbs the conversion (an earlier 223.7/237.7 factor read 5.9 % low).
 """
 
 from __future__ import annotations
@@ -22,13 +24,9 @@ from .inputs import Dose, Subject
 from .model import Model, ModelInfo, Parameters, RandomEffects, add_effect_site, register
 from .system import LinearSystem, SystemBuilder
 
-__all__ = ["MW_KETAMINE_G_PER_MOL", "MW_NORKETAMINE_G_PER_MOL", "SKetamineNorketamine"]
+__all__ = ["SKetamineNorketamine"]
 
-#: Molar masses (g/mol) used to express S-norketamine in its own mass units — VERIFY (knowledge file §1).
 FloatArray = NDArray[np.float64]
-
-MW_KETAMINE_G_PER_MOL = 237.7
-MW_NORKETAMINE_G_PER_MOL = 223.7
 
 
 class SKetamineNorketamine(Model):
@@ -38,15 +36,16 @@ class SKetamineNorketamine(Model):
         id="fanta2015",
         title="S-ketamine with S-norketamine, IV, 3 + 2 compartments",
         citation="Fanta S et al. Eur J Clin Pharmacol 2015;71:441, disposition fixed in Otto ME et al. "
-        "Eur J Clin Pharmacol 2021;77:1181 (as coded in nlmixr2lib Otto_2021_s_ketamine)",
+        "Eur J Clin Pharmacol 2021;77:1181 (as run in the nlmixr2lib model library)",
         drug="S-ketamine",
         population="healthy adult volunteers",
         sampling_site=None,
         routes=("iv",),
         metabolite="S-norketamine",
-        metabolite_units="ng/mL of norketamine (S-ketamine mass flux × 223.7/237.7 g/mol — VERIFY)",
-        parameter_source="as coded in nlmixr2lib, per 70 kg: S-ketamine V1 133, Vp1 187, Vp2 98.8 L; CL 95.2, "
-        "Q1 23.2, Q2 157 L/h; S-norketamine V 98.6, Vp 160 L; CL 57.7, Q 42.8 L/h",
+        metabolite_units="ng/mL as the fitted model reads it (amount / V, no molar-mass factor)",
+        parameter_source="as coded (as run) in nlmixr2lib: S-ketamine V1 133 L × (WT/70), CL 95.2 L/h × (WT/70)^0.75; "
+        "Vp1 187, Vp2 98.8 L, Q1 23.2, Q2 157 L/h; S-norketamine V 98.6, Vp 160 L, CL 57.7, Q 42.8 L/h "
+        "(none of these scaled with weight)",
         variability="published: ω² V1 0.084, cov 0.023, ω² CL 0.026 (S-ketamine); ω² V 0.040, cov 0.044, "
         "ω² CL 0.103 (S-norketamine)",
         variability_assumed=False,
@@ -68,18 +67,20 @@ class SKetamineNorketamine(Model):
     )
 
     def typical(self, subject: Subject) -> dict[str, float]:
+        """Otto 2021 / Fanta 2015 as run: V1 × (WT/70), CL × (WT/70)^0.75, nothing else scaled (L, L/min)."""
         ratio = subject.weight_kg / 70.0
-        volumes = {"v1_l": 133.0, "vp1_l": 187.0, "vp2_l": 98.8, "vm_l": 98.6, "vmp_l": 160.0}
-        clearances_l_per_h = {
-            "cl_l_per_min": 95.2,
-            "q1_l_per_min": 23.2,
-            "q2_l_per_min": 157.0,
-            "clm_l_per_min": 57.7,
-            "qm_l_per_min": 42.8,
+        return {
+            "v1_l": 133.0 * ratio,
+            "cl_l_per_min": 95.2 / 60.0 * ratio**0.75,
+            "vp1_l": 187.0,
+            "vp2_l": 98.8,
+            "q1_l_per_min": 23.2 / 60.0,
+            "q2_l_per_min": 157.0 / 60.0,
+            "vm_l": 98.6,
+            "vmp_l": 160.0,
+            "clm_l_per_min": 57.7 / 60.0,
+            "qm_l_per_min": 42.8 / 60.0,
         }
-        params = {name: value * ratio for name, value in volumes.items()}
-        params.update({name: value / 60.0 * ratio**0.75 for name, value in clearances_l_per_h.items()})
-        return params
 
     def clearance_l_per_min(self, params: Parameters) -> FloatArray:
         return np.asarray(params["cl_l_per_min"], dtype=np.float64)
@@ -106,7 +107,7 @@ class SKetamineNorketamine(Model):
         for dose in doses:
             b.zero_order("central", dose.start_min, dose.duration_min, dose.amount_mg)
         b.output("plasma", "central", 1000.0 / v1)
-        b.output("metabolite", "metabolite", 1000.0 * MW_NORKETAMINE_G_PER_MOL / MW_KETAMINE_G_PER_MOL / vm)
+        b.output("metabolite", "metabolite", 1000.0 / vm)  # as fitted: no molar-mass factor (Otto 2021)
         if ke0_per_min is not None:
             b.output("effect_site", "effect", 1000.0 / v1)
         return b.build()

@@ -70,6 +70,26 @@ def test_text_output_with_population_metabolite_and_effect_site(capsys: pytest.C
     assert code == 0
     for text in ("Population  n = 100", "p95", "noresketamine", "Effect site ke0 0.3", "Above 50 ng/mL", "70 years"):
         assert text in out
+    # Perez-Ruixo 2021 Table 4: noresketamine AUC 516 ng·h/mL at 56 mg; this encoding ~45 % high, never without caveat
+    assert "CAVEAT: Noresketamine is apparent" in out and "516" in out
+
+
+def test_metabolite_without_a_caveat_and_japanese_ancestry(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--model", "fanta2015", "--route", "iv", "--dose-mg", "20"], capsys)
+    assert code == 0 and "S-norketamine" in out and "CAVEAT" not in out
+    assert "Typical patient, plasma (sampling site not stated" in out
+    code, out, _ = run(["--model", "clements1981", "--route", "iv", "--dose-mg", "20"], capsys)
+    assert "Typical patient, venous plasma" in out  # Clements & Nimmo 1981 sampled venous blood
+    argv = ["--model", "perez_ruixo2021", "--route", "intranasal", "--dose-mg", "56", "--japanese"]
+    code, out, _ = run(argv, capsys)
+    assert code == 0 and "Japanese ancestry" in out
+    assert "Asian ancestry" in run([*argv[:-1], "--asian"], capsys)[1]
+    data = json.loads(run([*argv, "--json"], capsys)[1])
+    # Perez-Ruixo 2021 Table 4: 56 mg Cmax 94.5 ng/mL in Japanese subjects (FRn × 1.34)
+    assert (
+        data["subject"]["japanese"] and data["subject"]["asian"] and data["cmax_ng_ml"] == pytest.approx(94.5, rel=0.05)
+    )
+    assert data["metabolite"]["caveat"].startswith("Noresketamine")
 
 
 def test_oral_predictions_are_flagged(capsys: pytest.CaptureFixture[str]) -> None:

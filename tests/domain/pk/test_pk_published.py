@@ -127,7 +127,8 @@ def test_half_mg_per_kg_over_40_min_is_in_the_observed_range(model_id: str) -> N
     result = pk.simulate([pk.Dose("iv", 35, duration_min=40)], ADULT, model_id)
     assert 120 <= result.plasma_ng_ml[40] <= 350
     assert result.tmax_min == 40
-    assert not result.uncertain
+    # flagged only where the prediction misses the venous 185 ng/mL by > 30 % (kamp2020: 253, +37 %)
+    assert result.uncertain == (model_id == "kamp2020")
 
 
 def test_kamp_end_of_infusion_concentration() -> None:
