@@ -441,17 +441,23 @@ class _Panel:
 
 
 def _legend(svg: _Svg, entries: list[tuple[str, str, str]], x: float, y: float, width: float, font: float) -> float:
-    """Legend entries (kind, colour, label) in as many columns as fit; returns the height used."""
+    """Legend entries (kind, colour, label) in as many columns as fit (a label too long for one column wraps);
+    returns the height used."""
     if not entries:
         return 0.0
-    swatch, gap, row = 26.0, 8.0, font * 1.55
+    swatch, gap, leading = 26.0, 8.0, font * 1.25
     longest = max(_text_width(label, font) for _, _, label in entries) + swatch + gap + 18
     columns = max(1, min(3, int(width // longest), len(entries)))
     column_width = width / columns
     rows = math.ceil(len(entries) / columns)
-    for i, (kind, colour, label) in enumerate(entries):
+    wrapped = [_wrap([label], column_width - swatch - gap - 8, font) for _, _, label in entries]
+    heights = [
+        max(len(wrapped[c * rows + r]) for c in range(columns) if c * rows + r < len(entries)) * leading + 0.3 * font
+        for r in range(rows)
+    ]
+    for i, (kind, colour, _) in enumerate(entries):
         column, line = divmod(i, rows)
-        left, mid = x + column * column_width, y + line * row + row / 2
+        left, mid = x + column * column_width, y + sum(heights[:line]) + (leading + 0.3 * font) / 2
         if kind == "band":
             svg.rect(left, mid - font * 0.4, swatch, font * 0.8, colour, 0.55 if colour == _BAND else 0.25)
         elif kind == "span":
@@ -462,8 +468,9 @@ def _legend(svg: _Svg, entries: list[tuple[str, str, str]], x: float, y: float, 
             width_px = 2.2 if kind == "solid" else 1.8
             extra = f' stroke-dasharray="{_DASHES[kind]}"' if _DASHES.get(kind) else ""
             svg.line(left, mid, left + swatch, mid, colour, width_px, extra)
-        svg.text(left + swatch + gap, mid + 0.35 * font, label, size=font)
-    return rows * row
+        for k, text in enumerate(wrapped[i]):
+            svg.text(left + swatch + gap, mid + 0.35 * font + k * leading, text, size=font)
+    return sum(heights)
 
 
 def _triangle(x: float, base_y: float, size: float) -> str:
@@ -526,7 +533,7 @@ def render_preview_svg(
             top = max(top, float(series.max()))
     y_max = top * 1.15 if top > 0 else 1.0  # as render_chart
 
-    width, font = (440.0, 13.0) if narrow else (1100.0, 13.0)
+    width, font = (360.0, 13.0) if narrow else (1100.0, 14.0)
     left_margin, right_margin = 4.2 * font + 18, 16.0
     svg = _Svg()
     chart_title = title or f"{result.model}: {info.drug}"
@@ -656,7 +663,7 @@ def render_comparison_svg(
     if layout not in ("wide", "narrow"):
         raise ValueError(f"layout must be wide or narrow (got {layout!r})")
     narrow = layout == "narrow"
-    width, font = (440.0, 13.0) if narrow else (1100.0, 13.0)
+    width, font = (360.0, 13.0) if narrow else (1100.0, 14.0)
     left_margin, right_margin = 4.2 * font + 18, 16.0
     until_min = until_h * 60.0
     top = max([float(plasma[t <= until_min + 1e-9].max()) for _, _, t, plasma in curves] or [0.0])
