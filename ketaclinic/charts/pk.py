@@ -46,6 +46,37 @@ def _detail_window_min(result: PKResult, doses: Sequence[Dose]) -> float:
     return window if window <= 0.5 * float(result.t_min[-1]) else float(result.t_min[-1])
 
 
+Y_LABEL = "Concentration (ng/mL)"
+
+
+def _labels(
+    result: PKResult, population: PopulationResult | None, info: Any, reference: tuple[float, float] | None
+) -> dict[str, str]:
+    """The legend's words, shared by :func:`render_chart` and :func:`render_preview_svg` (one place to change them)."""
+    labels = {"plasma": f"{info.drug[0].upper() + info.drug[1:]}, plasma (typical for this patient)"}
+    if reference is not None:
+        labels["reference"] = f"observed dissociative range {reference[0]:g}–{reference[1]:g} ng/mL (Krystal 1994)"
+    if population is not None:
+        assumed = ", assumed variability" if population.variability_assumed else ""
+        labels["band"] = f"population 5–95 % (n = {population.n}{assumed})"
+    if result.effect_site_ng_ml is not None:
+        labels["effect_site"] = f"effect site (ke0 {result.ke0_per_min:.3g}/min)"
+    if result.metabolite_ng_ml is not None:
+        equivalents = " (apparent, esketamine mass eq.)" if "equivalents" in (info.metabolite_units or "") else ""
+        labels["metabolite"] = f"{info.metabolite}{equivalents}"
+    return labels
+
+
+def _footer_lines(result: PKResult, population: PopulationResult | None, info: Any) -> list[str]:
+    """The chart's footnotes, shared by both renderers."""
+    footer = [f"Model: {info.citation}."]
+    if population is not None and population.variability_assumed:
+        footer.append("Population band from ASSUMED variability (ω = 0.30 on volumes and clearances).")
+    if result.uncertain:
+        footer.insert(0, "UNCERTAIN: observed oral/sublingual peaks are 1.5–3× higher than these models predict.")
+    return footer
+
+
 def _draw(
     ax: Any,
     result: PKResult,
@@ -61,6 +92,7 @@ def _draw(
     scale = 60.0 if hours else 1.0
     shown = result.t_min <= until_min + 1e-9
     t = result.t_min[shown] / scale
+    labels = _labels(result, population, info, reference)
     if reference is not None:
         low, high = reference
         ax.axhspan(
@@ -70,13 +102,12 @@ def _draw(
             alpha=0.10,
             lw=0,
             zorder=0,
-            label=f"observed dissociative range {low:g}–{high:g} ng/mL (Krystal 1994)",
+            label=labels["reference"],
         )
         for level in (low, high):
             ax.axhline(level, color=_GREEN, lw=0.8, ls=(0, (4, 3)), alpha=0.7, zorder=1)
     if population is not None:
         p5, p95 = population.percentiles([5, 95])
-        assumed = ", assumed variability" if population.variability_assumed else ""
         ax.fill_between(
             t,
             p5[shown],
@@ -84,10 +115,9 @@ def _draw(
             color=_BAND,
             alpha=0.55,
             lw=0,
-            label=f"population 5–95 % (n = {population.n}{assumed})",
+            label=labels["band"],
         )
-    parent = info.drug[0].upper() + info.drug[1:]
-    ax.plot(t, result.plasma_ng_ml[shown], color=_BLUE, lw=2.2, label=f"{parent}, plasma (typical for this patient)")
+    ax.plot(t, result.plasma_ng_ml[shown], color=_BLUE, lw=2.2, label=labels["plasma"])
     if result.effect_site_ng_ml is not None:
         ax.plot(
             t,
@@ -95,13 +125,10 @@ def _draw(
             color=_ORANGE,
             lw=1.8,
             ls=(0, (1, 1.5)),
-            label=f"effect site (ke0 {result.ke0_per_min:.3g}/min)",
+            label=labels["effect_site"],
         )
     if result.metabolite_ng_ml is not None:
-        equivalents = " (apparent, esketamine mass eq.)" if "equivalents" in info.metabolite_units else ""
-        ax.plot(
-            t, result.metabolite_ng_ml[shown], color=_PURPLE, lw=1.5, ls="-.", label=f"{info.metabolite}{equivalents}"
-        )
+        ax.plot(t, result.metabolite_ng_ml[shown], color=_PURPLE, lw=1.5, ls="-.", label=labels["metabolite"])
     for i, dose in enumerate(doses):
         start = dose.start_min / scale
         if dose.duration_min > 0:
@@ -193,11 +220,7 @@ def render_chart(
     info = pk.models()[result.model]
     t_end = float(result.t_min[-1])
     detail_min = _detail_window_min(result, doses)
-    footer = textwrap.wrap(f"Model: {info.citation}.", 160)
-    if population is not None and population.variability_assumed:
-        footer.append("Population band from ASSUMED variability (ω = 0.30 on volumes and clearances).")
-    if result.uncertain:
-        footer.insert(0, "UNCERTAIN: observed oral/sublingual peaks are 1.5–3× higher than these models predict.")
+    footer = [part for line in _footer_lines(result, population, info) for part in textwrap.wrap(line, 160)]
     split = detail_min < t_end
     fig = Figure(figsize=(11.0, 5.4 + 0.18 * len(footer)), layout="constrained")
     FigureCanvasAgg(fig)
@@ -225,7 +248,7 @@ def render_chart(
         if series is not None:
             top = max(top, float(series.max()))
     axes[0].set_ylim(0, top * 1.15 if top > 0 else 1.0)
-    axes[0].set_ylabel("Concentration (ng/mL)")
+    axes[0].set_ylabel(Y_LABEL)
     fig.suptitle(title or f"{result.model}: {info.drug}", fontsize=12, x=0.01, ha="left")
 
     # legend and footnotes in their own row, so the layout engine keeps them apart
@@ -487,16 +510,6 @@ def _wrap(lines: Sequence[str], width_px: float, font: float) -> list[str]:
     return [part for line in lines for part in (textwrap.wrap(line, chars) or [""])]
 
 
-def _footer_lines(result: PKResult, population: PopulationResult | None, info: Any) -> list[str]:
-    """The chart's footnotes (the same words as :func:`render_chart`)."""
-    footer = [f"Model: {info.citation}."]
-    if population is not None and population.variability_assumed:
-        footer.append("Population band from ASSUMED variability (ω = 0.30 on volumes and clearances).")
-    if result.uncertain:
-        footer.insert(0, "UNCERTAIN: observed oral/sublingual peaks are 1.5–3× higher than these models predict.")
-    return footer
-
-
 def render_preview_svg(
     result: PKResult,
     population: PopulationResult | None = None,
@@ -569,7 +582,6 @@ def render_preview_svg(
             x += w + gap
         y += 8 + panel_h + 2 * font + 30
 
-    parent = info.drug[0].upper() + info.drug[1:]
     entries: list[tuple[str, str, str]] = []
     for index, (panel, until, annotate) in enumerate(panels):
         hours = until > 180
@@ -580,7 +592,7 @@ def render_preview_svg(
         panel.grid_and_axes(
             font=font,
             x_label="Time after first dose (h)" if hours else "Time after first dose (min)",
-            y_label="Concentration (ng/mL)" if (index == 0 or narrow) else None,
+            y_label=Y_LABEL if (index == 0 or narrow) else None,
             x_ticks=5 if (narrow or panel.w < 450) else 8,
         )
         if reference_range_ng_ml is not None:
@@ -615,19 +627,17 @@ def render_preview_svg(
                     px + dx, ty + k * font * 1.2, line, size=font, fill=_BLUE, anchor=anchor, weight="bold", halo=True
                 )
     # legend entries in render_chart's order (reference, band, typical, effect site, metabolite, infusion, dose)
+    labels = _labels(result, population, info, reference_range_ng_ml)
     ordered: list[tuple[str, str, str]] = []
-    if reference_range_ng_ml is not None:
-        low, high = reference_range_ng_ml
-        ordered.append(("band", _GREEN, f"observed dissociative range {low:g}–{high:g} ng/mL (Krystal 1994)"))
-    if population is not None:
-        assumed = ", assumed variability" if population.variability_assumed else ""
-        ordered.append(("band", _BAND, f"population 5–95 % (n = {population.n}{assumed})"))
-    ordered.append(("solid", _BLUE, f"{parent}, plasma (typical for this patient)"))
-    if result.effect_site_ng_ml is not None:
-        ordered.append(("dotted", _ORANGE, f"effect site (ke0 {result.ke0_per_min:.3g}/min)"))
-    if result.metabolite_ng_ml is not None:
-        equivalents = " (apparent, esketamine mass eq.)" if "equivalents" in (info.metabolite_units or "") else ""
-        ordered.append(("dashdot", _PURPLE, f"{info.metabolite}{equivalents}"))
+    if "reference" in labels:
+        ordered.append(("band", _GREEN, labels["reference"]))
+    if "band" in labels:
+        ordered.append(("band", _BAND, labels["band"]))
+    ordered.append(("solid", _BLUE, labels["plasma"]))
+    if "effect_site" in labels:
+        ordered.append(("dotted", _ORANGE, labels["effect_site"]))
+    if "metabolite" in labels:
+        ordered.append(("dashdot", _PURPLE, labels["metabolite"]))
     ordered += entries
     if doses:
         ordered.append(("marker", "#333333", "dose"))

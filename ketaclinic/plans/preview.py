@@ -27,7 +27,7 @@ from ketaclinic.domain.pk import planning
 HORIZON_MIN = 12 * 60  # a session day: the clinic cares about the hours after dosing
 POPULATION_N = 500
 SEED = 0  # same plan → same band (pharmacokinetics.md §3: seeded RNG)
-CACHE_SIZE = 256  # previews kept per process (~0.2 MB each: the SVG data URIs)
+CACHE_SIZE = 64  # previews kept per process (~0.2 MB each, mostly the four SVG data URIs: ~11 MB at most)
 ROUTE_COLOURS = {"iv": "#1f5f8b", "im": "#2a9d8f", "intranasal": "#8a5a00", "sublingual": "#7b3fa0", "oral": "#b3261e"}
 
 
