@@ -83,6 +83,7 @@ test-browser-deps:
 OUTCOMES_BENCH_ARGS ?=
 bench: $(VENV)/.installed-dev
 	@echo "== benchmarks/pk_bench.py"; $(BIN)/python benchmarks/pk_bench.py
+	@echo "== benchmarks/preview_bench.py"; $(BIN)/python benchmarks/preview_bench.py
 	@echo "== benchmarks/outcomes_bench.py"; $(BIN)/python benchmarks/outcomes_bench.py $(OUTCOMES_BENCH_ARGS)
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python

@@ -3,21 +3,31 @@
 The typical patient's predicted plasma concentration (effect site when the prescriber gives a ke0), the population
 5–95 % band, Cmax/Tmax/AUC, and the racemic routes side by side at doses of equal systemic exposure
 (ketaclinic.domain.pk.planning). Charts are SVG embedded as data URIs, so the page keeps its strict CSP.
+
+Speed (issue 16 item 15): the live panel asks for a preview on every form change, most of which leave the PK inputs as
+they were. :func:`preview` is memoised on its arguments (all of them, exactly: no rounding, so a cached preview is the
+one :func:`compute_preview` would return, which tests/plans/test_preview_speed.py checks); a changed input costs one
+simulation (~40–60 ms) and the charts, which ``ketaclinic.charts.pk`` writes as SVG directly (~5 ms each; matplotlib
+took 0.3–1.3 s). ``benchmarks/preview_bench.py`` measures it.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec
 
-from ketaclinic.charts.pk import render_chart
+from ketaclinic.charts.pk import render_comparison_svg, render_preview_svg
 from ketaclinic.domain import pk
 from ketaclinic.domain.pk import planning
 
 HORIZON_MIN = 12 * 60  # a session day: the clinic cares about the hours after dosing
 POPULATION_N = 500
 SEED = 0  # same plan → same band (pharmacokinetics.md §3: seeded RNG)
+CACHE_SIZE = 64  # previews kept per process (~0.2 MB each, mostly the four SVG data URIs: ~11 MB at most)
 ROUTE_COLOURS = {"iv": "#1f5f8b", "im": "#2a9d8f", "intranasal": "#8a5a00", "sublingual": "#7b3fa0", "oral": "#b3261e"}
 
 
@@ -34,6 +44,9 @@ class Preview:
     effect_site: bool = False
     sampling_site: str | None = None  # "venous" / "arterial" / None (not stated): the chart says which
     uncertain: bool = False
+    #: The same charts laid out for a phone (panels stacked); the page picks one by width (``<picture>``).
+    chart_narrow_data_uri: str | None = None
+    comparison_narrow_data_uri: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,36 +66,45 @@ def _data_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
 
 
-def _comparison_chart(curves: list[tuple[planning.EquivalentDose, pk.PKResult]], site: str | None = None) -> bytes:
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(9.0, 3.8), layout="constrained")
-    FigureCanvasAgg(fig)
-    axis = fig.add_subplot()
-    for equivalent, result in curves:
-        label = f"{equivalent.route} {equivalent.dose_mg:g} mg (F {equivalent.bioavailability:.0%})"
-        axis.plot(result.t_min / 60, result.plasma_ng_ml, color=ROUTE_COLOURS[equivalent.route], lw=2, label=label)
-    axis.axhspan(100, 250, color="#2e8b57", alpha=0.08, label="observed dissociative range 100–250 ng/mL")
-    axis.set_xlabel("Time after dosing (h)")
-    axis.set_ylabel(f"{planning.sampling_site_label(site).split(' (')[0].capitalize()} (ng/mL)")
-    axis.set_xlim(0, 6)
-    axis.set_ylim(bottom=0)
-    axis.grid(color="#dddddd", lw=0.6)
-    axis.spines[["top", "right"]].set_visible(False)
-    axis.legend(fontsize=8, frameon=False, loc="upper right")
-    axis.set_title("Same systemic dose by each route (typical patient)", fontsize=10, loc="left")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg")
-    return buffer.getvalue()
+def _comparison_chart(
+    curves: list[tuple[planning.EquivalentDose, pk.PKResult]], layout: str = "wide", site: str | None = None
+) -> bytes:
+    return render_comparison_svg(
+        [
+            (
+                f"{equivalent.route} {equivalent.dose_mg:g} mg (F {equivalent.bioavailability:.0%})",
+                ROUTE_COLOURS[equivalent.route],
+                result.t_min,
+                result.plasma_ng_ml,
+            )
+            for equivalent, result in curves
+        ],
+        layout=layout,
+        y_label=f"{planning.sampling_site_label(site).split(' (')[0].capitalize()} (ng/mL)",
+    )
 
 
-def preview(
+P = ParamSpec("P")
+
+
+def _memoised(compute: Callable[P, Preview]) -> Callable[P, Preview]:
+    """``compute`` behind an LRU cache keyed on every argument; each caller gets its own copy of the result.
+
+    The key is the arguments as given (floats compared exactly), so a parameter added to ``compute`` later joins the
+    key by itself. Errors are not cached. ``wrapper.cache_clear()`` empties it; ``wrapper.__wrapped__`` is ``compute``.
+    """
+    cached = functools.lru_cache(maxsize=CACHE_SIZE)(compute)
+
+    @functools.wraps(compute)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Preview:
+        return copy.deepcopy(cached(*args, **kwargs))  # type: ignore[arg-type]
+
+    wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    wrapper.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    return wrapper
+
+
+def compute_preview(
     *,
     route: str,
     dose_mg: float,
@@ -93,7 +115,7 @@ def preview(
     height_cm: float | None,
     ke0_per_min: float | None = None,
 ) -> Preview:
-    """Simulate one planned session. Raises ValueError naming a bad argument (from the PK engine)."""
+    """Simulate one planned session, uncached (use :func:`preview`). Raises ValueError naming a bad argument."""
     model_id, _ = planning.model_for(route)
     subject = pk.Subject(
         weight_kg=weight_kg, age_years=age_years, sex=sex if sex in ("male", "female") else None, height_cm=height_cm
@@ -104,9 +126,14 @@ def preview(
         doses, subject, model=model_id, n=POPULATION_N, seed=SEED, t_end_min=HORIZON_MIN, ke0_per_min=ke0_per_min
     )
     info = pk.models()[model_id]
-    chart = render_chart(
-        typical, population, fmt="svg", doses=doses, title=f"{route}: {dose_mg:g} mg for {weight_kg:g} kg ({info.drug})"
-    )
+    band = population.percentiles([5, 95])
+    chart_title = f"{route}: {dose_mg:g} mg for {weight_kg:g} kg ({info.drug})"
+    charts = {
+        layout: render_preview_svg(
+            typical, population, doses=doses, title=chart_title, layout=layout, band=(band[0], band[1])
+        )
+        for layout in ("wide", "narrow")
+    }
     bands = {
         name: {f"p{q}": round(float(v), 1) for q, v in zip((5, 50, 95), _percentiles(values), strict=True)}
         for name, values in (
@@ -126,7 +153,8 @@ def preview(
             "Effect site not shown: no published ke0 for ketamine in adults; "
             "enter a ke0 to draw it, and record where the value came from."
         )
-    comparison, comparison_uri = [], None
+    comparison: list[dict[str, Any]] = []
+    comparison_uri = comparison_narrow_uri = None
     equivalents = planning.equivalent_doses(route, dose_mg)
     if equivalents:
         curves = []
@@ -153,11 +181,12 @@ def preview(
                     "uncertain": result.uncertain,
                 }
             )
-        comparison_uri = _data_uri(_comparison_chart(curves, info.sampling_site))
+        comparison_uri = _data_uri(_comparison_chart(curves, "wide", info.sampling_site))
+        comparison_narrow_uri = _data_uri(_comparison_chart(curves, "narrow", info.sampling_site))
     return Preview(
         model_id=model_id,
         model_citation=info.citation,
-        chart_data_uri=_data_uri(chart),
+        chart_data_uri=_data_uri(charts["wide"]),
         comparison_data_uri=comparison_uri,
         typical={
             "cmax_ng_ml": round(typical.cmax_ng_ml, 1),
@@ -170,7 +199,13 @@ def preview(
         effect_site=typical.effect_site_ng_ml is not None,
         sampling_site=typical.sampling_site,
         uncertain=typical.uncertain,
+        chart_narrow_data_uri=_data_uri(charts["narrow"]),
+        comparison_narrow_data_uri=comparison_narrow_uri,
     )
+
+
+preview = _memoised(compute_preview)
+"""Simulate one planned session (memoised :func:`compute_preview`; same arguments → equal result, from the cache)."""
 
 
 def _percentiles(values: Any) -> list[float]:
