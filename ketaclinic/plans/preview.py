@@ -115,11 +115,11 @@ def preview(
     if population.variability_assumed:
         notes.append(
             "The population band uses an ASSUMED variability (ω = 0.30): no published between-subject "
-            "variability for this model (pharmacokinetics.md §1)."
+            "variability for this model."
         )
     if ke0_per_min is None:
         notes.append(
-            "Effect site not shown: no published ke0 for ketamine in adults (pharmacokinetics.md §1); "
+            "Effect site not shown: no published ke0 for ketamine in adults; "
             "enter a ke0 to draw it, and record where the value came from."
         )
     comparison, comparison_uri = [], None

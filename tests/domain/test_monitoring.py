@@ -192,7 +192,7 @@ def test_alert_carries_parameter_value_threshold_message_action_and_source():
     assert alert.threshold == 180
     assert alert.message == "Systolic BP 184 mmHg is at or above 180 mmHg (stop and evaluate)."
     assert alert.action.startswith("Stop the infusion")
-    assert "§4" in alert.source and "R3" in alert.source
+    assert "Spravato" in alert.source and ".md" not in alert.source  # a published source, not a repository file
     assert alert.acknowledgement_required is False
 
 
@@ -296,7 +296,7 @@ def test_r1_pre_dose_above_140_90_needs_acknowledgement(sbp, dbp, parameter):
     assert alert.parameter == parameter
     assert alert.acknowledgement_required is True
     assert f"{sbp}/{dbp} mmHg" in alert.message
-    assert "R1" in alert.source
+    assert "Spravato US prescribing information §2" in alert.source
 
 
 @pytest.mark.parametrize(

@@ -17,17 +17,16 @@ __all__ = ["Alert", "AlertLevel", "check_vitals", "esketamine_predose_check"]
 
 AlertLevel = Literal["alert", "stop"]
 
-_SOURCE_TABLE = "clinical-rules.md §4 default alert table (clinic-configurable)"
+_SOURCE_TABLE = "Clinic default alert limits (configurable); Spravato US prescribing information §5 (blood pressure)"
 _SOURCE_BP_STOP = (
-    "clinical-rules.md §4: treatment-emergent hypertension, SBP ≥ 180 and/or DBP ≥ 110 stop and evaluate "
-    "(esketamine rule R3, Spravato PI)"
+    "Treatment-emergent hypertension, SBP ≥ 180 and/or DBP ≥ 110: stop and evaluate "
+    "(Spravato US prescribing information)"
 )
 _SOURCE_BP_RISE = (
-    "clinical-rules.md §4: rise of +40 systolic / +25 diastolic from pre-dose "
-    "(Spravato PI reporting threshold; esketamine rule R2)"
+    "Rise of +40 systolic / +25 diastolic from pre-dose (Spravato US prescribing information reporting threshold)"
 )
-_SOURCE_R1 = "clinical-rules.md §4 esketamine rule R1 (Spravato PI §2: weigh the short-term BP rise against benefit)"
-_SOURCE_SEDATION = "clinical-rules.md §4; MOAA/S (Chernik 1990), RASS (Sessler 2002)"
+_SOURCE_R1 = "Spravato US prescribing information §2: weigh the short-term BP rise against benefit"
+_SOURCE_SEDATION = "MOAA/S (Chernik et al. 1990), RASS (Sessler et al. 2002)"
 
 _ACTION_STOP = "Stop the infusion or give no further doses, stay with the patient and have the prescriber evaluate now."
 _ACTION_ALERT = "Repeat the reading, tell the prescriber and increase observation until it settles."

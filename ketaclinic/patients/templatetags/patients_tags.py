@@ -1,11 +1,14 @@
-"""The allergy line of the patient banner: shown on every page that shows the banner (issue 15 item 4)."""
+"""Chart tags: the allergy line of the patient banner (shown on every page that shows the banner), and weight and
+height in both metric and US units."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
 
+from ketaclinic.domain import eligibility, units
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import allergy_status
 
@@ -17,3 +20,47 @@ def allergy_line(context: template.Context, patient: Patient) -> dict[str, Any]:
     """Allergies in words (substance, reaction, severity), or "no known drug allergies" with who and when, or the
     caution that nothing is recorded yet."""
     return {"status": allergy_status(patient), "patient": patient, "can": context.get("can", {})}
+
+
+@register.filter
+def kg_lb(weight_kg: Decimal | None) -> str:
+    """``81.6 kg (179.9 lb)``: the stored kilograms with pounds beside them (US clinics weigh in pounds)."""
+    if weight_kg is None or weight_kg == "":
+        return "—"
+    return f"{weight_kg} kg ({units.pounds_from_kg(Decimal(weight_kg))} lb)"
+
+
+@register.filter
+def cm_ft_in(height_cm: Decimal | None) -> str:
+    """``175.3 cm (5 ft 9 in)``: the stored centimetres with feet and inches beside them."""
+    if height_cm is None or height_cm == "":
+        return "—"
+    return f"{height_cm} cm ({units.format_feet_inches(Decimal(height_cm))})"
+
+
+@register.filter
+def as_lb(weight_kg: Decimal | None) -> str:
+    """``179.9 lb``, or "" without a weight."""
+    return "" if weight_kg in (None, "") else f"{units.pounds_from_kg(Decimal(weight_kg))} lb"
+
+
+@register.filter
+def as_ft_in(height_cm: Decimal | None) -> str:
+    """``5 ft 9 in``, or "" without a height."""
+    return "" if height_cm in (None, "") else units.format_feet_inches(Decimal(height_cm))
+
+
+@register.filter
+def clinical_label(code: str) -> str:
+    """The clinician's words for a vocabulary code (route, indication, condition, finding, drug class): screens never
+    show the stored code. A code outside the vocabulary is shown with spaces for underscores."""
+    try:
+        return eligibility.label(code)
+    except ValueError:
+        return str(code).replace("_", " ")
+
+
+@register.filter
+def clinical_labels(codes: list[str] | tuple[str, ...] | None) -> str:
+    """``clinical_label`` of each code, joined with commas."""
+    return ", ".join(clinical_label(code) for code in codes or ())
