@@ -45,6 +45,7 @@ class PatientForm(OnceForm, forms.ModelForm[Patient]):
 
 
 DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
+US_FIELDS = ("weight_lb", "height_ft", "height_in")
 AGREE_KG = Decimal("0.1")  # what the chart keeps: a kg and an lb entry that round to within 0.1 kg say the same
 
 
@@ -113,6 +114,8 @@ class BodySizeForm(forms.BaseForm):
             except ValueError:
                 self.add_error("height_ft", "A height of 0 ft 0 in is not a height.")
         self._metric("height_cm", "height_ft", cm, "height", "cm and in feet and inches")
+        for name in US_FIELDS:  # what the services get is kg and cm only
+            self.cleaned_data.pop(name, None)
         return self.cleaned_data
 
     def _kg_from_lb(self, weight_lb: Decimal | None) -> Decimal | None:

@@ -59,7 +59,8 @@ def test_answering_a_follow_up_of_item_two_when_item_two_is_no_is_invalid(index)
     answers[index] = N
     item = instruments.get("cssrs_screener").items[index]
     with pytest.raises(
-        InvalidAnswers, match=rf"item {index + 1} \({item.label}\): must be left unanswered \(it is skipped\) when item 2"
+        InvalidAnswers,
+        match=rf"item {index + 1} \({item.label}\): must be left unanswered \(it is skipped\) when item 2",
     ):
         instruments.score("cssrs_screener", answers)
 

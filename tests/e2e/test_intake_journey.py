@@ -195,7 +195,7 @@ def test_from_the_public_form_to_a_signed_eligibility_decision(
     page.get_by_role("textbox", name="Dose", exact=True).fill("0.5 mg")
     page.get_by_label("Frequency").fill("at night as needed")
     page.get_by_role("button", name="Add").click()
-    expect(page.locator("table")).to_contain_text("benzodiazepine")
+    expect(page.locator("table")).to_contain_text("Benzodiazepine")
     assert_fits_width(page)
     screenshot(page, "issue5-34-medication-reconciliation")
     page.get_by_role("link", name="Done").click()

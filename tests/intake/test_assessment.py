@@ -165,7 +165,7 @@ def test_medication_reconciliation_resolves_drug_classes_and_records_not_taking(
     chart_line = draft.medications.get(generic_name="tramadol")
     assert client.post(url, {"action": "taking", "line": chart_line.pk, "taking": "no"}).status_code == 302
     page = client.get(url).content.decode()
-    assert "maoi" in page and "opioid" in page
+    assert "MAO inhibitor" in page and "Opioid" in page and ">maoi<" not in page
     chart_line.refresh_from_db()
     assert chart_line.taking is False and draft.medications.count() == 2
     assert client.post(url, {"action": "taking", "line": 999999, "taking": "no"}).status_code == 404
