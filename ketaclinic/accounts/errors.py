@@ -65,9 +65,10 @@ def submitted(
     success message; on a refusal put the errors into the form. None means: show the form (again)."""
     if request.method != "POST" or not form.is_valid():
         return None
-    token = form.cleaned_data.get(ONCE_FIELD) if isinstance(form, OnceForm) else None
-    if token is None:
-        data = form.data_without_token() if isinstance(form, OnceForm) else form.cleaned_data
+    once = form if isinstance(form, OnceForm) else None
+    token = once.cleaned_data.get(ONCE_FIELD) if once is not None else None
+    if once is None or token is None:
+        data = once.data_without_token() if once is not None else form.cleaned_data
         try:
             done = act(data)
         except (ValidationError, ServiceError) as error:
@@ -79,7 +80,7 @@ def submitted(
     user = getattr(request, "user", None)
     try:
         with transaction.atomic():
-            done = act(form.data_without_token())
+            done = act(once.data_without_token())
             response = done[1] if isinstance(done, tuple) else done
             FormSubmission.objects.create(
                 token=token,

@@ -31,7 +31,7 @@ class PatientForm(OnceForm, forms.ModelForm[Patient]):
         }
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         locations = user.locations.all()
         cast("forms.ModelChoiceField[Location]", self.fields["location"]).queryset = locations
         cast("forms.ModelChoiceField[User]", self.fields["primary_clinician"]).queryset = User.objects.filter(

@@ -99,7 +99,7 @@ def test_weight_in_pounds_and_height_in_feet_and_inches_are_stored_metric(alice:
     chart = client.get(reverse("patients:chart", args=[pat.pk])).content.decode()
     assert "81.6</strong> kg" in chart and "(179.9 lb)" in chart
     assert "175.3</strong> cm" in chart and "(5 ft 9 in)" in chart
-    assert "81.6 kg <span class=\"muted nowrap\">(179.9 lb)" in chart  # the history table too
+    assert '81.6 kg <span class="muted nowrap">(179.9 lb)' in chart  # the history table too
 
 
 @pytest.mark.parametrize(

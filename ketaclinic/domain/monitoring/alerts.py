@@ -17,7 +17,7 @@ __all__ = ["Alert", "AlertLevel", "check_vitals", "esketamine_predose_check"]
 
 AlertLevel = Literal["alert", "stop"]
 
-_SOURCE_TABLE = "Clinic default alert limits (configurable); Spravato US prescribing information §5 (blood pressure)"
+_SOURCE_TABLE = "Clinic default alert limits (configurable)"
 _SOURCE_BP_STOP = (
     "Treatment-emergent hypertension, SBP ≥ 180 and/or DBP ≥ 110: stop and evaluate "
     "(Spravato US prescribing information)"

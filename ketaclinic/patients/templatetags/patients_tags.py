@@ -41,13 +41,13 @@ def cm_ft_in(height_cm: Decimal | None) -> str:
 @register.filter
 def as_lb(weight_kg: Decimal | None) -> str:
     """``179.9 lb``, or "" without a weight."""
-    return "" if weight_kg in (None, "") else f"{units.pounds_from_kg(Decimal(weight_kg))} lb"
+    return "" if weight_kg is None or weight_kg == "" else f"{units.pounds_from_kg(Decimal(weight_kg))} lb"
 
 
 @register.filter
 def as_ft_in(height_cm: Decimal | None) -> str:
     """``5 ft 9 in``, or "" without a height."""
-    return "" if height_cm in (None, "") else units.format_feet_inches(Decimal(height_cm))
+    return "" if height_cm is None or height_cm == "" else units.format_feet_inches(Decimal(height_cm))
 
 
 @register.filter
