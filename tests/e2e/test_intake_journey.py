@@ -281,10 +281,10 @@ def test_from_the_public_form_to_a_signed_eligibility_decision(
     page.get_by_role("textbox", name="Conditions").fill(
         "Psychiatry review before the first session; BP below 140/90 before esketamine."
     )
-    page.get_by_label(re.compile("Reason to override .psychotic disorder history")).fill(
+    page.get_by_label(re.compile("Reason to override .History of a psychotic disorder")).fill(
         "Single brief episode in 2009, none since; psychiatrist agrees."
     )
-    page.get_by_label(re.compile("Reason to override .esketamine bp above 140 90")).fill(
+    page.get_by_label(re.compile("Reason to override .Blood pressure above 140/90 before esketamine")).fill(
         "Home readings 130s/80s; recheck before dosing."
     )
     page.get_by_role("button", name="Sign decision").click()
