@@ -11,6 +11,7 @@ from ketaclinic.accounts.forms import OnceForm
 from ketaclinic.domain import eligibility, instruments
 from ketaclinic.intake.models import INDICATION_CHOICES, ROUTE_CHOICES, AntidepressantTrial, IntakeAssessment
 from ketaclinic.intake.review import Review
+from ketaclinic.intake.services.assessment import TEXT_MAX_CHARS
 from ketaclinic.intake.services.decisions import REASON_MAX_CHARS
 from ketaclinic.patients.forms import DATE, DATETIME, BodySizeForm
 
@@ -54,8 +55,8 @@ class BackgroundForm(forms.ModelForm[IntakeAssessment]):
             "ride_home_phone",
         ]
         widgets = {
-            "psychiatric_history": forms.Textarea(attrs={"rows": 4}),
-            "medical_history_notes": forms.Textarea(attrs={"rows": 3}),
+            "psychiatric_history": forms.Textarea(attrs={"rows": 4, "maxlength": TEXT_MAX_CHARS}),
+            "medical_history_notes": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX_CHARS}),
             "current_episode_onset": DATE,
             "pdmp_checked_on": DATE,
         }

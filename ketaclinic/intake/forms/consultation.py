@@ -28,7 +28,7 @@ def _yes_no(label: str, help_text: str = "") -> forms.TypedChoiceField:
     )
 
 
-class ConsultationRequestForm(forms.ModelForm[ConsultationRequest]):
+class ConsultationRequestForm(OnceForm, forms.ModelForm[ConsultationRequest]):
     """The public form. ``website`` is the honeypot: hidden from people, filled in by form-filling robots."""
 
     location = forms.ModelChoiceField(
