@@ -9,12 +9,12 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from ketaclinic.accounts.errors import ALREADY_SAVED
-from ketaclinic.intake.models import ConsultationEvent, InstrumentResponse
+from ketaclinic.intake.models import ConsultationEvent, EligibilityDecision, InstrumentResponse
 from ketaclinic.intake.services import assessment as intake
 from ketaclinic.intake.services import consultation
 from ketaclinic.patients.models import Patient
 from tests.conftest import sign_in
-from tests.intake.factories import PHQ9_MILD, consultation_request
+from tests.intake.factories import PHQ9_MILD, consultation_request, submitted_intake
 
 
 def _token(client: Any, url: str) -> str:
@@ -114,3 +114,15 @@ def test_a_resubmitted_triage_note_and_conversion_happen_once(carol: Any, main_s
     assert first.status_code == again.status_code == 302 and again.url == first.url
     assert _said_already_saved(client, again)
     assert Patient.objects.filter(given_name="Jordan", family_name="Avery").count() == 1
+
+
+def test_a_signature_sent_twice_signs_one_version(alice: Any, bob: Any, pat: Any, client: Any) -> None:
+    submitted_intake(patient=pat, clinician=alice)
+    sign_in(client, bob)
+    url = reverse("intake:eligibility_review", args=[pat.pk])
+    token = _token(client, url)
+    post = {"outcome": "eligible", "routes": ["iv"], "token": token}
+    first, again = _twice(client, url, post)
+    assert first.status_code == again.status_code == 302 and again.url == first.url
+    assert EligibilityDecision.objects.filter(patient=pat).count() == 1
+    assert _said_already_saved(client, again)

@@ -144,7 +144,7 @@ class InstrumentForm(OnceForm, forms.Form):
         return initial
 
 
-class SignForm(forms.Form):
+class SignForm(OnceForm, forms.Form):
     """The prescriber's decision over the routes reviewed; one override reason per relative finding."""
 
     outcome = forms.ChoiceField(
