@@ -8,7 +8,7 @@ from typing import Any
 
 from django import template
 
-from ketaclinic.domain import eligibility, units
+from ketaclinic.domain import eligibility, protocols, units
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import allergy_status
 
@@ -64,3 +64,12 @@ def clinical_label(code: str) -> str:
 def clinical_labels(codes: list[str] | tuple[str, ...] | None) -> str:
     """``clinical_label`` of each code, joined with commas."""
     return ", ".join(clinical_label(code) for code in codes or ())
+
+
+@register.filter
+def protocol_name(protocol_id: str) -> str:
+    """A protocol by its name in the library ("IV ketamine for depression"), not its id."""
+    try:
+        return protocols.get(protocol_id).name
+    except (KeyError, ValueError):
+        return str(protocol_id).replace("_", " ")
