@@ -20,6 +20,8 @@ def test_plan_pages_name_the_indication_route_and_protocol(bob: Any, ready: Any,
         reverse("plans:version", args=[version.pk]),
         reverse("plans:patient_plans", args=[ready.pk]),
         reverse("plans:protocol_list"),
+        reverse("plans:protocol_detail", args=["depression_iv"]),
+        reverse("plans:protocol_detail", args=["esketamine"]),
     ):
         html = client.get(url).content.decode()
         assert problems_in(html) == [], url

@@ -73,3 +73,44 @@ def protocol_name(protocol_id: str) -> str:
         return protocols.get(protocol_id).name
     except (KeyError, ValueError):
         return str(protocol_id).replace("_", " ")
+
+
+_UNIT_SUFFIXES = (
+    ("_mg_per_kg_per_h", " (mg/kg/h)"),
+    ("_mg_per_kg", " (mg/kg)"),
+    ("_mg_per_h", " (mg/h)"),
+    ("_per_min", " (/min)"),
+    ("_mmhg", " (mmHg)"),
+    ("_percent", " (%)"),
+    ("_mg", " (mg)"),
+    ("_ml", " (mL)"),
+    ("_kg", " (kg)"),
+    ("_min", " (min)"),
+    ("_h", " (h)"),
+    ("_days", " (days)"),
+    ("_weeks", " (weeks)"),
+)
+
+
+@register.filter
+def setting_words(name: str) -> str:
+    """A protocol setting's key in words, its unit in brackets: ``max_rate_mg_per_h`` → "Max rate (mg/h)"."""
+    text = str(name)
+    for suffix, unit in _UNIT_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)] + unit
+            break
+    text = text.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+@register.filter
+def setting_value(value: object) -> str:
+    """A protocol setting's value in words: codes by their label, lists joined with commas."""
+    if value is None:
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(setting_value(item) for item in value) or "—"
+    if isinstance(value, str):
+        return clinical_label(value)
+    return str(value)
