@@ -89,17 +89,15 @@ def test_a_nurse_registers_a_minor_and_enters_pounds_and_feet(
     shot(page, "chart-both-units-390")
     page.set_viewport_size(TABLET)
 
-    # The same form sent twice (Back, then Save again): saved once, and the nurse is told.
+    # The same form sent again with its token (what a double click or a retried POST sends). Chrome's Back re-fetches
+    # this no-store page with a fresh token and empty fields, so the resend is reproduced by putting the first
+    # submission's token back into the re-filled form.
     page.go_back()
     expect(page.get_by_role("heading", name="Record weight and height")).to_be_visible()
-    if not page.get_by_label("or weight (lb)").input_value():  # the browser did not restore the typed values
-        page.get_by_label("or weight (lb)").fill("180")
-        page.get_by_label("or height: feet").fill("5")
-        page.get_by_label("and inches").fill("9")
-        page.evaluate(
-            "(token) => { document.querySelector('input[name=token]').value = token; }",
-            _first_token(),
-        )
+    page.get_by_label("or weight (lb)").fill("180")
+    page.get_by_label("or height: feet").fill("5")
+    page.get_by_label("and inches").fill("9")
+    page.evaluate("(token) => { document.querySelector('input[name=token]').value = token; }", _first_token())
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("Already saved")
     expect(page.get_by_role("status")).to_contain_text("Nothing was changed or added.")
