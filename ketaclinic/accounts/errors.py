@@ -1,17 +1,25 @@
 """Errors services raise for a request that is not allowed; views turn them into messages, form errors or HTTP codes.
 
 ``submitted`` is the write view's one flow: a valid POST calls the view's service; a refusal goes back into the form.
+A form with a one-time token (``accounts.forms.OnceForm``) saves once: the token is recorded in the write's
+transaction, and the same token again changes nothing and says so.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+
+from ketaclinic.accounts.forms import ONCE_FIELD, OnceForm
+from ketaclinic.accounts.models import FormSubmission
 
 
 class ServiceError(Exception):
@@ -57,12 +65,66 @@ def submitted(
     success message; on a refusal put the errors into the form. None means: show the form (again)."""
     if request.method != "POST" or not form.is_valid():
         return None
+    once = form if isinstance(form, OnceForm) else None
+    token = once.cleaned_data.get(ONCE_FIELD) if once is not None else None
+    if once is None or token is None:
+        data = once.data_without_token() if once is not None else form.cleaned_data
+        try:
+            done = act(data)
+        except (ValidationError, ServiceError) as error:
+            apply_errors(form, error, aliases)
+            return None
+        return _answer(request, done)
+    if (earlier := FormSubmission.objects.filter(token=token).first()) is not None:
+        return _already_saved(request, earlier)
+    user = getattr(request, "user", None)
     try:
-        done = act(form.cleaned_data)
+        with transaction.atomic():
+            done = act(once.data_without_token())
+            response = done[1] if isinstance(done, tuple) else done
+            FormSubmission.objects.create(
+                token=token,
+                user=user if user is not None and user.is_authenticated else None,
+                form=type(form).__name__[:60],
+                redirect_to=response.url[:500] if isinstance(response, HttpResponseRedirect) else "",
+            )
     except (ValidationError, ServiceError) as error:
         apply_errors(form, error, aliases)
         return None
+    except IntegrityError:
+        # A twin of this POST committed first (two tabs, a double click on PostgreSQL): this one rolled back whole.
+        if (earlier := FormSubmission.objects.filter(token=token).first()) is None:
+            raise
+        return _already_saved(request, earlier)
+    return _answer(request, done)
+
+
+ALREADY_SAVED = (
+    "Already saved: this form had been submitted before (the page was sent again, e.g. after Back or a double "
+    "click). Nothing was changed or added."
+)
+
+
+def _answer(request: HttpRequest, done: Done) -> HttpResponse:
     if isinstance(done, tuple):
         text, done = done
         messages.success(request, text)
     return done
+
+
+def replayed(request: HttpRequest) -> HttpResponse | None:
+    """For a view that refuses before its form is read (the thing was already created, so the page is gone): the
+    "already saved" answer when the POST carries a token that was used, else None."""
+    try:
+        token = uuid.UUID(str(request.POST.get(ONCE_FIELD, "")))
+    except ValueError:
+        return None
+    earlier = FormSubmission.objects.filter(token=token).first()
+    return None if earlier is None else _already_saved(request, earlier)
+
+
+def _already_saved(request: HttpRequest, earlier: FormSubmission) -> HttpResponse:
+    messages.info(request, ALREADY_SAVED)
+    user = getattr(request, "user", None)
+    mine = earlier.user_id is None or (user is not None and earlier.user_id == user.pk)
+    return redirect(earlier.redirect_to if mine and earlier.redirect_to else request.path)

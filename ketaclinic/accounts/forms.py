@@ -1,9 +1,31 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+
+ONCE_FIELD = "token"
+
+
+class OnceForm(forms.BaseForm):
+    """A form that creates something carries a one-time ``token`` (hidden, a fresh UUID each time the form is shown),
+    so the Back button and resubmit, a double click or a retried POST saves once: ``errors.submitted`` records the
+    token with the write and answers a second use with "already saved" (the chair forms pass it to their services).
+    Put it first in the bases: ``class TrialForm(OnceForm, forms.ModelForm[...])``. ``once_required``: refuse a POST
+    without a token (the chair forms); elsewhere a client that sends none (a script, an old page) is not guarded."""
+
+    once_required = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[ONCE_FIELD] = forms.UUIDField(widget=forms.HiddenInput, required=self.once_required)
+        if not self.is_bound:
+            self.initial.setdefault(ONCE_FIELD, uuid.uuid4())
+
+    def data_without_token(self) -> dict[str, Any]:
+        return {name: value for name, value in self.cleaned_data.items() if name != ONCE_FIELD}
 
 
 class LoginForm(forms.Form):

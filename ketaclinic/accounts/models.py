@@ -147,3 +147,23 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class FormSubmission(models.Model):
+    """A staff form that carried a one-time token (``accounts.forms.OnceForm``) and was saved. The same token again —
+    the Back button and resubmit, a double click, a retried POST — changes nothing: ``errors.submitted`` finds this row
+    and sends the user where the first submission went, saying it was already saved. The row commits in the same
+    transaction as the write it guards. (Chair forms keep their session-scoped copy, ``infusions.FormSubmission``,
+    which is checked under the session's row lock before its version check.)"""
+
+    token = models.UUIDField(unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    form = models.CharField(max_length=60, help_text="The form class, for the record.")
+    redirect_to = models.CharField(max_length=500, blank=True, help_text="Where the first submission went.")
+    created_at = models.DateTimeField(default=django_timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.form} {self.token}"

@@ -198,7 +198,7 @@ def _check_change_instrument(instrument_id: str, allowed: frozenset[str]) -> Non
     if instrument_id not in allowed:
         raise ValueError(
             f"{instrument_id!r} is not supported here; use one of {', '.join(sorted(allowed))} "
-            "(clinical-rules.md §5 defines change thresholds only for those)"
+            "(published change thresholds exist only for those)"
         )
 
 

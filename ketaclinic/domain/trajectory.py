@@ -141,7 +141,7 @@ def stop_assessment(
         return StopAssessment(
             False,
             False,
-            "The stop signal is defined for an IV ketamine series only (clinical-rules.md §5).",
+            "The stop signal is defined for an IV ketamine series only (Translational Psychiatry 2024).",
             None,
             None,
         )
@@ -150,7 +150,8 @@ def stop_assessment(
         return StopAssessment(
             False,
             False,
-            f"The stop signal is defined for depression scales ({names}), not {instrument_id} (clinical-rules.md §5).",
+            f"The stop signal is defined for depression scales ({names}), not {instrument_id} "
+            "(Translational Psychiatry 2024).",
             None,
             None,
         )

@@ -5,7 +5,6 @@ clinic's zone, blank meaning now. Rules live in the services and ``ketaclinic.do
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 from typing import Any, cast
 
@@ -13,6 +12,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from ketaclinic.accounts.forms import OnceForm
 from ketaclinic.domain import instruments
 from ketaclinic.infusions.models import RateChange, RescueMedication, SideEffect, TreatmentSession
 from ketaclinic.ledger.forms import WitnessMixin, expiry_mark, left_text
@@ -57,15 +57,11 @@ class SessionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class CreateForm(SessionForm):
-    """A form that creates a record: also a one-time token so a double tap or a retry records once."""
+class CreateForm(OnceForm, SessionForm):
+    """A form that creates a record: also the one-time token of every create form (``accounts.forms.OnceForm``), so a
+    double tap or a retry records once; here it is required and the services check it under the session lock."""
 
-    token = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("token", uuid.uuid4())
+    once_required = True
 
 
 class CheckInOrderForm(forms.Form):

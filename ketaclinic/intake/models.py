@@ -356,6 +356,11 @@ class IntakeMedication(EnteredInError, Recorded):
     def drug_classes(self) -> list[str]:
         return sorted(cls.replace("_", " ") for cls in eligibility.drug_classes_of(self.generic_name))
 
+    @property
+    def drug_class_labels(self) -> list[str]:
+        """The drug classes in a clinician's words (the screens; ``drug_classes`` is what the API carries)."""
+        return sorted(eligibility.DRUG_CLASS_LABELS[cls] for cls in eligibility.drug_classes_of(self.generic_name))
+
 
 class InstrumentResponse(EnteredInError, Recorded):
     """A baseline rating scale entered item by item and scored by ``domain.instruments`` (answers are kept)."""

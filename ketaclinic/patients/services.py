@@ -46,6 +46,11 @@ PATIENT_FIELDS = (
     "emergency_contact_phone",
     "emergency_contact_relationship",
 )
+ADULT_AGE_SOURCE = (
+    "Spravato (esketamine) US prescribing information, §8.4 Pediatric Use: not approved for anyone under 18; "
+    "racemic ketamine for depression or pain is given to adults under the consensus statements (Sanacora et al., "
+    "JAMA Psychiatry 2017; Cohen et al., Reg Anesth Pain Med 2018)"
+)
 OLDEST_AGE_YEARS = 120  # data-entry check: a date of birth more than 120 years ago is a typing mistake
 
 
@@ -99,6 +104,20 @@ def _validate_patient(patient: Patient) -> None:
             errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+
+
+def registration_warnings(patient: Patient) -> list[str]:
+    """What the person registering should see although the registration stands: a patient under the adult age of
+    the eligibility rules (``age_under_18``, which refuses treatment at the eligibility review)."""
+    adult = eligibility.DEFAULT_THRESHOLDS.adult_age_years
+    age = patient.age_years()
+    if age >= adult:
+        return []
+    return [
+        f"{patient.full_name} is {age}: this service treats adults ({adult} and over). The registration is saved, "
+        f"but the eligibility review will not allow treatment before {patient.given_name} turns {adult}. "
+        f"Source: {ADULT_AGE_SOURCE}."
+    ]
 
 
 def _new_mrn() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import Http404, HttpResponse
@@ -48,6 +49,8 @@ def patient_create(request: AuthedRequest) -> HttpResponse:
             primary_clinician=data.get("primary_clinician"),
         )
         text = f"{patient.full_name} is registered with MRN {patient.mrn}."
+        for warning in services.registration_warnings(patient):
+            messages.warning(request, warning)
         return text, redirect("patients:chart", patient_id=patient.pk)
 
     return submitted(request, form, act) or render(

@@ -119,7 +119,7 @@ def _eligibility_findings(
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The plan needs a signed, current eligibility decision for this route; its cautions are shown again."""
     decision = current_decision_for(patient)
-    source = "ARCHITECTURE.md / issue 6: a plan needs a signed, current eligibility decision"
+    source = "Clinic policy: a plan needs a signed, current eligibility decision"
     if decision is None:
         return [
             _finding(
@@ -188,7 +188,7 @@ def _rems_findings(patient: Patient, overrides: dict[str, str]) -> list[dict[str
             "rems_enrolment_missing",
             "hard_stop",
             "Record the patient's Spravato REMS enrolment (Consents) before an esketamine plan can be signed.",
-            "Spravato REMS (clinical-rules.md §3)",
+            "Spravato REMS (FDA)",
             overrides,
         )
     ]
@@ -333,7 +333,13 @@ def evaluate(*, patient: Patient, clinic: Clinic | None, data: PlanInput) -> Eva
         findings.append(_finding(item.code, item.severity, item.message, item.source, overrides))
     for warning in weights.get("warnings", []):
         findings.append(
-            _finding("dosing_weight_note", "caution", warning, "clinical-rules.md §3 dosing weight", overrides)
+            _finding(
+                "dosing_weight_note",
+                "caution",
+                warning,
+                "Sanacora et al., JAMA Psychiatry 2017 (dosing weight)",
+                overrides,
+            )
         )
     if protocol.route == "iv":
         if data.concentration_mg_per_ml not in KETAMINE_CONCENTRATIONS_MG_PER_ML:

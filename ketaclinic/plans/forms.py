@@ -15,12 +15,8 @@ from ketaclinic.plans.evaluation import KETAMINE_CONCENTRATIONS_MG_PER_ML, PlanI
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def _label(code: str) -> str:
-    return code.replace("_", " ").capitalize()
-
-
 class PlanForm(forms.Form):
-    indication = forms.ChoiceField(choices=[(i, _label(i)) for i in eligibility.INDICATIONS])
+    indication = forms.ChoiceField(choices=[(i, eligibility.label(i)) for i in eligibility.INDICATIONS])
     protocol_id = forms.ChoiceField(label="Protocol", choices=[])
     dose_mode = forms.ChoiceField(
         label="Dose by",

@@ -31,8 +31,7 @@ def _require(actor: User, capability: str) -> None:
 def _require_prescribing_licence(actor: User) -> None:
     if not any(actor.holds_current_licence(kind) for kind in PRESCRIBING_LICENCES):
         raise PermissionDenied(
-            "Signing needs a current prescribing licence on your account (security.md: licence "
-            "expiry disables signing)."
+            "Signing needs a current prescribing licence on your account (an expired licence disables signing)."
         )
 
 

@@ -59,7 +59,8 @@ def test_answering_a_follow_up_of_item_two_when_item_two_is_no_is_invalid(index)
     answers[index] = N
     item = instruments.get("cssrs_screener").items[index]
     with pytest.raises(
-        InvalidAnswers, match=rf"item {index + 1} \({item.label}\): must be None \(skipped\) when item 2"
+        InvalidAnswers,
+        match=rf"item {index + 1} \({item.label}\): must be left unanswered \(it is skipped\) when item 2",
     ):
         instruments.score("cssrs_screener", answers)
 
@@ -81,7 +82,7 @@ def test_the_within_3_months_question_is_required_when_item_six_is_yes():
 
 
 def test_the_within_3_months_question_must_be_skipped_when_item_six_is_no():
-    with pytest.raises(InvalidAnswers, match=r"item 7 .*: must be None \(skipped\) when item 6 is No"):
+    with pytest.raises(InvalidAnswers, match=r"item 7 .*: must be left unanswered \(it is skipped\) when item 6 is No"):
         screen(q6=N, q6_recent=N)
 
 

@@ -195,7 +195,7 @@ def test_from_the_public_form_to_a_signed_eligibility_decision(
     page.get_by_role("textbox", name="Dose", exact=True).fill("0.5 mg")
     page.get_by_label("Frequency").fill("at night as needed")
     page.get_by_role("button", name="Add").click()
-    expect(page.locator("table")).to_contain_text("benzodiazepine")
+    expect(page.locator("table")).to_contain_text("Benzodiazepine")
     assert_fits_width(page)
     screenshot(page, "issue5-34-medication-reconciliation")
     page.get_by_role("link", name="Done").click()
@@ -281,10 +281,10 @@ def test_from_the_public_form_to_a_signed_eligibility_decision(
     page.get_by_role("textbox", name="Conditions").fill(
         "Psychiatry review before the first session; BP below 140/90 before esketamine."
     )
-    page.get_by_label(re.compile("Reason to override .psychotic disorder history")).fill(
+    page.get_by_label(re.compile("Reason to override .History of a psychotic disorder")).fill(
         "Single brief episode in 2009, none since; psychiatrist agrees."
     )
-    page.get_by_label(re.compile("Reason to override .esketamine bp above 140 90")).fill(
+    page.get_by_label(re.compile("Reason to override .Blood pressure above 140/90 before esketamine")).fill(
         "Home readings 130s/80s; recheck before dosing."
     )
     page.get_by_role("button", name="Sign decision").click()

@@ -4,6 +4,7 @@ duplicates and conversion — through the real form, views and services."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import pytest
@@ -361,3 +362,26 @@ def test_empty_notes_and_reviews_are_refused(carol: Any, alice: Any, main_st: An
     assert request.events.count() == 1 and not ConsultationRequest.objects.get().is_clinically_reviewed
     response = client.post(reverse("intake:request_review", args=[request.pk]), {"note": "Book with a prescriber."})
     assert response.status_code == 302 and ConsultationRequest.objects.get().is_clinically_reviewed
+
+
+def test_a_double_click_on_the_public_form_stores_one_request_and_says_so(main_st: Any, settings: Any) -> None:
+    client = Client(REMOTE_ADDR="198.51.100.30")
+    page = client.get(URL)
+    token = str(page.context["form"]["token"].value())
+    assert f'name="token" value="{token}"' in page.content.decode()
+    data = {**form_data(main_st), "token": token}
+    first = client.post(URL, data)
+    again = client.post(URL, data)
+    assert first.status_code == again.status_code == 302
+    assert ConsultationRequest.objects.count() == 1
+    thanks = client.get(reverse("consultation:thanks")).content.decode()
+    assert "Already saved" in thanks and "Nothing was changed or added" in thanks
+
+
+def test_the_rate_limit_is_audited_when_the_form_carries_its_token(main_st: Any, settings: Any) -> None:
+    settings.KETACLINIC_CONSULTATION_RATE_LIMIT = 1
+    client = Client(REMOTE_ADDR="198.51.100.31")
+    assert client.post(URL, {**form_data(main_st), "token": str(uuid.uuid4())}).status_code == 302
+    refused = client.post(URL, {**form_data(main_st, family_name="Again"), "token": str(uuid.uuid4())})
+    assert refused.status_code == 429
+    assert AuditEvent.objects.filter(action="consultation.rate_limited", outcome="denied").count() == 1

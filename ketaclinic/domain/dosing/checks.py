@@ -38,9 +38,9 @@ __all__ = [
     "check_dose",
 ]
 
-_SOURCE_LOW_DOSE: Final = "clinical-rules.md §3 Low-dose ceiling (Pennsylvania low-dose ketamine guideline 2020)"
-_SOURCE_CRPS: Final = "clinical-rules.md §3 CRPS, outpatient (Schwartzman, Pain 2009)"
-_SOURCE_PAIN_MIN: Final = "clinical-rules.md §3 Pain infusions, minimum (ASRA/AAPM/ASA 2018 as cited in NCT06916403)"
+_SOURCE_LOW_DOSE: Final = "Pennsylvania low-dose ketamine guideline 2020 (low-dose ceiling)"
+_SOURCE_CRPS: Final = "Schwartzman et al., Pain 2009 (CRPS, outpatient regimen)"
+_SOURCE_PAIN_MIN: Final = "Cohen et al., ASRA/AAPM/ASA, Reg Anesth Pain Med 2018 (as cited in NCT06916403)"
 
 DOSE_FINDING_CODES: Final[Mapping[str, str]] = {
     "dose_below_range": "dose_range",

@@ -32,7 +32,7 @@ __all__ = [
     "esketamine_schedule",
 ]
 
-_SOURCE_ESKETAMINE: Final = "clinical-rules.md §3 esketamine schedule (Spravato PI)"
+_SOURCE_ESKETAMINE: Final = "Spravato US prescribing information §2 (dosage and schedule)"
 
 
 def _regimen(protocol: Protocol) -> EsketamineRegimen:
@@ -68,7 +68,8 @@ def esketamine_allowed_doses_mg(
         if older:
             raise ValueError(
                 f"age_years: no esketamine regimen for suicidal ideation at {regimen.older_adult_age_years} and over "
-                "is given (clinical-rules.md §3); use the treatment-resistant depression schedule or decide clinically"
+                "is given (Spravato US prescribing information); use the treatment-resistant depression schedule or "
+                "decide clinically"
             )
         if first_dose:
             return (regimen.suicidal_ideation_dose_mg,)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from ketaclinic.domain.eligibility.assessment import Assessment, Finding, assess
 from ketaclinic.domain.eligibility.candidate import Candidate, InvalidCandidate
+from ketaclinic.domain.eligibility.labels import CONDITION_LABELS, DRUG_CLASS_LABELS, FINDING_LABELS, label
 from ketaclinic.domain.eligibility.medications import DRUG_CLASSES, drug_classes_of
 from ketaclinic.domain.eligibility.rules import (
     DEFAULT_THRESHOLDS,
@@ -51,8 +52,11 @@ from ketaclinic.domain.vocabulary import (
 
 __all__ = [
     "CONDITIONS",
+    "CONDITION_LABELS",
     "DEFAULT_THRESHOLDS",
     "DRUG_CLASSES",
+    "DRUG_CLASS_LABELS",
+    "FINDING_LABELS",
     "INDICATIONS",
     "LEVELS",
     "MAX_PLAUSIBLE_AGE_YEARS",
@@ -71,4 +75,5 @@ __all__ = [
     "Status",
     "assess",
     "drug_classes_of",
+    "label",
 ]

@@ -18,6 +18,7 @@ from ketaclinic.domain.eligibility.medications import _medication_messages
 from ketaclinic.domain.eligibility.rules import DEFAULT_THRESHOLDS, RULES, EligibilityThresholds, Level, Status
 from ketaclinic.domain.vocabulary import DEPRESSION_WITH_SUICIDAL_IDEATION as _SI
 from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE as _ESKETAMINE
+from ketaclinic.domain.vocabulary import INDICATION_CHOICES
 from ketaclinic.domain.vocabulary import TREATMENT_RESISTANT_DEPRESSION as _TRD
 
 __all__ = ["Assessment", "Finding", "assess"]
@@ -151,11 +152,20 @@ def _trd(c: Candidate, t: EligibilityThresholds) -> str | None:
     return None
 
 
+_INDICATION_LABELS: Final = dict(INDICATION_CHOICES)
+
+
+def _indication_words(code: str) -> str:
+    """An indication inside a sentence: its label, lower-case unless it starts with an acronym."""
+    words = _INDICATION_LABELS[code]
+    return words if words[:2].isupper() else words[0].lower() + words[1:]
+
+
 def _esketamine_label(c: Candidate, t: EligibilityThresholds) -> str | None:
     if c.route == _ESKETAMINE and c.indication not in (_TRD, _SI):
         return (
             f"Esketamine is approved for treatment-resistant depression and depression with acute suicidal ideation, "
-            f"not {c.indication.replace('_', ' ')}: off-label use needs prescriber review."
+            f"not {_indication_words(c.indication)}: off-label use needs prescriber review."
         )
     return None
 
@@ -163,7 +173,7 @@ def _esketamine_label(c: Candidate, t: EligibilityThresholds) -> str | None:
 def _weak_evidence(c: Candidate, t: EligibilityThresholds) -> str | None:
     if c.indication in _WEAK_EVIDENCE_INDICATIONS:
         return (
-            f"Evidence for ketamine in {c.indication.replace('_', ' ')} is weak or absent beyond the immediate term "
+            f"Evidence for ketamine in {_indication_words(c.indication)} is weak or absent beyond the immediate term "
             "(moderate only for CRPS); set expectations accordingly."
         )
     return None

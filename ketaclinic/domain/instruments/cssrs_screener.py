@@ -94,7 +94,9 @@ def _conditional_problems(items: tuple[Item, ...], values: Sequence[bool | None]
             if values[gate] and values[index] is None:
                 problems.append(Problem(items[index], f"is missing (required when {gate_name} is Yes)"))
             elif not values[gate] and values[index] is not None:
-                problems.append(Problem(items[index], f"must be None (skipped) when {gate_name} is No"))
+                problems.append(
+                    Problem(items[index], f"must be left unanswered (it is skipped) when {gate_name} is No")
+                )
     return problems
 
 

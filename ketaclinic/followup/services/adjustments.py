@@ -56,8 +56,8 @@ def _require_prescriber(actor: User) -> None:
         raise PermissionDenied("Your role may not adjust treatment plans (plans.adjust).")
     if not any(actor.holds_current_licence(kind) for kind in PRESCRIBING_LICENCES):
         raise PermissionDenied(
-            "Adjusting a plan needs a current prescribing licence on your account (security.md: licence expiry "
-            "disables signing)."
+            "Adjusting a plan needs a current prescribing licence on your account (an expired licence disables "
+            "signing)."
         )
 
 

@@ -35,6 +35,7 @@ from ketaclinic.infusions.services.common import (
     replayed,
     require,
     require_location,
+    within,
 )
 from ketaclinic.intake.models import IntakeAssessment
 from ketaclinic.ledger import services as ledger
@@ -84,7 +85,7 @@ def create_session(*, by: User, order: SessionOrder, chair: str) -> TreatmentSes
     lock(Patient).filter(pk=patient.pk).first()  # one active session per patient, also on PG
     if TreatmentSession.objects.filter(patient=patient, status__in=["check_in", "infusing", "observation"]).exists():
         raise ValidationError({"order": "This patient already has a session in progress."})
-    chair = chair.strip()
+    chair = within(chair, limit=TreatmentSession._meta.get_field("chair").max_length or 20, field="chair")
     if not chair:
         raise ValidationError({"chair": "Say which chair the patient is in."})
     _, tuning_version = effective_protocol(patient.location.clinic, order.plan_version.protocol_id)
@@ -96,7 +97,7 @@ def create_session(*, by: User, order: SessionOrder, chair: str) -> TreatmentSes
         protocol_id=order.plan_version.protocol_id,
         protocol_tuning_version=tuning_version,
         route=order.route,
-        chair=chair[:20],
+        chair=chair,
         checked_in_by=by,
         escort_name=escort[0],
         escort_phone=escort[1],

@@ -24,6 +24,10 @@ from ketaclinic.patients.queries import allergy_status
 from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
 
 R1_CODE = "esketamine_predose_bp_high"
+PLAN_SOURCE = "Clinic policy: dosing only from a signed plan"
+CONSENT_SOURCE = "Informed consent on the chart; Spravato REMS (FDA)"
+ESCORT_SOURCE = "Spravato US prescribing information (no driving until the next day); clinic discharge policy"
+CSSRS_SOURCE = "PHQ-9 item 9 (Kroenke et al. 2001); C-SSRS screener (Columbia Lighthouse Project)"
 LABELS = {
     "phq9": "PHQ-9",
     "gad7": "GAD-7",
@@ -96,7 +100,13 @@ def _plan(session: TreatmentSession) -> CheckItem:
         if not problems
         else "Not current: " + "; ".join(problems) + ". The prescriber signs a current plan first."
     )
-    return CheckItem("plan", "Signed, current plan and order", not problems, detail, source="issue 6 (plans)")
+    return CheckItem(
+        "plan",
+        "Signed, current plan and order",
+        not problems,
+        detail,
+        source=PLAN_SOURCE,
+    )
 
 
 def _consent(session: TreatmentSession, today: dt.date) -> CheckItem:
@@ -120,7 +130,7 @@ def _consent(session: TreatmentSession, today: dt.date) -> CheckItem:
     ]
     detail = "Current." if not problems else "; ".join(problems) + " (record a new one on the chart)."
     missing += expired
-    return CheckItem("consent", "Consent current", not missing, detail, source="patients.Consent; Spravato REMS")
+    return CheckItem("consent", "Consent current", not missing, detail, source=CONSENT_SOURCE)
 
 
 def _fasting(session: TreatmentSession, protocol: Protocol, now: dt.datetime) -> CheckItem:
@@ -152,7 +162,11 @@ def _escort(session: TreatmentSession) -> CheckItem:
         missing.append("confirmation of the ride home")
     detail = f"{session.escort_name}, ride home confirmed." if not missing else "Record " + " and ".join(missing) + "."
     return CheckItem(
-        "escort", "Responsible adult and ride home", not missing, detail, source="clinical-rules.md §4 Discharge"
+        "escort",
+        "Responsible adult and ride home",
+        not missing,
+        detail,
+        source=ESCORT_SOURCE,
     )
 
 
@@ -196,7 +210,7 @@ def _vitals(session: TreatmentSession, protocol: Protocol) -> list[CheckItem]:
             "Pre-dose vitals",
             latest is not None and not missing,
             detail,
-            source="clinical-rules.md §4",
+            source="Clinic monitoring protocol; Spravato US prescribing information §5 (BP before dosing)",
         )
     ]
     open_alerts = [a for a in session.alerts.filter(acknowledged_at__isnull=True) if a.code != R1_CODE]
@@ -214,7 +228,7 @@ def _vitals(session: TreatmentSession, protocol: Protocol) -> list[CheckItem]:
             "Pre-dose alerts dealt with",
             not problems,
             "None open." if not problems else "; ".join(problems).capitalize() + ".",
-            source="clinical-rules.md §4 alert table",
+            source="Clinic default alert limits (configurable)",
         )
     )
     return items
@@ -231,7 +245,7 @@ def _scales(session: TreatmentSession, protocol: Protocol, scores: dict[str, Ses
                 f"{LABELS[measure]} before dosing",
                 score is not None,
                 detail,
-                source="clinical-rules.md §5",
+                source="Measurement-based care: a score before every induction session",
             )
         )
     if needs_cssrs(scores):
@@ -241,7 +255,15 @@ def _scales(session: TreatmentSession, protocol: Protocol, scores: dict[str, Ses
             if cssrs
             else "PHQ-9 item 9 is 1 or more: give the C-SSRS screener before dosing."
         )
-        items.append(CheckItem("cssrs", "C-SSRS screener", cssrs is not None, detail, source="instruments.md phq9"))
+        items.append(
+            CheckItem(
+                "cssrs",
+                "C-SSRS screener",
+                cssrs is not None,
+                detail,
+                source=CSSRS_SOURCE,
+            )
+        )
     return items
 
 
@@ -333,7 +355,7 @@ def _cadss_baseline(session: TreatmentSession, protocol: Protocol, scores: dict[
         done,
         "Done." if done else "Recommended: dissociation is recorded as the change from this pre-dose score.",
         blocking=False,
-        source='instruments.md "cadss"',
+        source="CADSS (Bremner et al. 1998)",
     )
 
 

@@ -111,6 +111,14 @@ def replayed(model: type[M], submission: FormSubmission) -> M:
     return model._default_manager.get(pk=submission.object_id or 0)
 
 
+def within(value: str, *, limit: int, field: str) -> str:
+    """``value`` stripped, or a refusal naming ``field`` when it is longer than its column: a name is never cut."""
+    value = value.strip()
+    if len(value) > limit:
+        raise ValidationError({field: f"Keep this to {limit} characters (it has {len(value)}); nothing was saved."})
+    return value
+
+
 def protocol_for(session: TreatmentSession) -> Protocol:
     """The protocol with the clinic's tuning as it was when the patient checked in (a snapshot version)."""
     base = protocols.get(session.protocol_id)

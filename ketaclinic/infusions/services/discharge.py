@@ -19,7 +19,14 @@ from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import instruments, monitoring
 from ketaclinic.infusions.models import SessionScore, TreatmentSession
-from ketaclinic.infusions.services.common import finish_write, instrument_errors, moment, open_write, protocol_for
+from ketaclinic.infusions.services.common import (
+    finish_write,
+    instrument_errors,
+    moment,
+    open_write,
+    protocol_for,
+    within,
+)
 from ketaclinic.infusions.services.notes import assemble_note
 
 DISCHARGE_SCALES = ("aldrete", "padss")
@@ -145,6 +152,8 @@ def discharge_patient(
         return locked
     if scale not in DISCHARGE_SCALES:
         raise ValidationError({"scale": "Choose the modified Aldrete or PADSS."})
+    limit = TreatmentSession._meta.get_field("discharge_escort_name").max_length or 200
+    escort_name = within(escort_name, limit=limit, field="escort_name")
     protocol = protocol_for(locked)
     try:
         score = instruments.score(scale, list(answers), discharge_threshold=protocol.discharge_score_min)
@@ -191,7 +200,7 @@ def discharge_patient(
     )
     locked.status = TreatmentSession.Status.DISCHARGED
     locked.discharged_at, locked.discharged_by = when, by
-    locked.discharge_escort_name = escort_name.strip()[:200]
+    locked.discharge_escort_name = escort_name
     locked.discharge_instructions = "\n".join(instructions_for(locked))
     locked.discharge_assessment = {
         "scale": scale,

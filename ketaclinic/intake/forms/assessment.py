@@ -7,31 +7,15 @@ from typing import Any, cast
 
 from django import forms
 
+from ketaclinic.accounts.forms import OnceForm
 from ketaclinic.domain import eligibility, instruments
 from ketaclinic.intake.models import INDICATION_CHOICES, ROUTE_CHOICES, AntidepressantTrial, IntakeAssessment
 from ketaclinic.intake.review import Review
+from ketaclinic.intake.services.assessment import TEXT_MAX_CHARS
 from ketaclinic.intake.services.decisions import REASON_MAX_CHARS
-from ketaclinic.patients.forms import DATE, DATETIME
+from ketaclinic.patients.forms import DATE, DATETIME, BodySizeForm
 
-CONDITION_LABELS = {
-    "aneurysmal_vascular_disease": "Aneurysmal vascular disease",
-    "arteriovenous_malformation": "Arteriovenous malformation (AVM)",
-    "intracerebral_hemorrhage_history": "History of intracerebral haemorrhage",
-    "ketamine_hypersensitivity": "Hypersensitivity to ketamine or esketamine",
-    "uncontrolled_hypertension": "Uncontrolled hypertension",
-    "poorly_controlled_cardiovascular_disease": "Poorly controlled cardiovascular disease",
-    "active_psychosis": "Active psychosis",
-    "psychotic_disorder_history": "History of a psychotic disorder",
-    "bipolar_without_mood_stabilizer": "Bipolar disorder without a mood stabiliser",
-    "active_substance_use_disorder": "Active substance use disorder",
-    "severe_hepatic_impairment": "Severe hepatic impairment",
-    "moderate_hepatic_impairment": "Moderate hepatic impairment",
-    "elevated_intracranial_pressure": "Raised intracranial pressure",
-    "elevated_intraocular_pressure": "Raised intraocular pressure (e.g. glaucoma)",
-    "preeclampsia": "Pre-eclampsia",
-    "untreated_hyperthyroidism": "Untreated hyperthyroidism",
-    "recent_suicide_attempt": "Suicide attempt within the last 3 months",
-}
+CONDITION_LABELS = eligibility.CONDITION_LABELS
 ROUTE_LABELS = dict(ROUTE_CHOICES)
 INDICATION_LABELS = dict(INDICATION_CHOICES)
 
@@ -44,7 +28,7 @@ class BackgroundForm(forms.ModelForm[IntakeAssessment]):
         label="Intended route(s)", choices=ROUTE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )
     condition_codes = forms.MultipleChoiceField(
-        label="Medical history (eligibility vocabulary, clinical-rules.md §1)",
+        label="Medical history (conditions the eligibility rules consider)",
         choices=[(code, CONDITION_LABELS[code]) for code in eligibility.CONDITIONS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -71,8 +55,8 @@ class BackgroundForm(forms.ModelForm[IntakeAssessment]):
             "ride_home_phone",
         ]
         widgets = {
-            "psychiatric_history": forms.Textarea(attrs={"rows": 4}),
-            "medical_history_notes": forms.Textarea(attrs={"rows": 3}),
+            "psychiatric_history": forms.Textarea(attrs={"rows": 4, "maxlength": TEXT_MAX_CHARS}),
+            "medical_history_notes": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX_CHARS}),
             "current_episode_onset": DATE,
             "pdmp_checked_on": DATE,
         }
@@ -83,7 +67,9 @@ class BackgroundForm(forms.ModelForm[IntakeAssessment]):
         }
 
 
-class VitalsForm(forms.ModelForm[IntakeAssessment]):
+class VitalsForm(BodySizeForm, forms.ModelForm[IntakeAssessment]):
+    body_required = False  # a draft may be saved before the patient is weighed; submitting needs both
+
     class Meta:
         model = IntakeAssessment
         fields = [
@@ -98,13 +84,13 @@ class VitalsForm(forms.ModelForm[IntakeAssessment]):
         widgets = {"vitals_at": DATETIME}
 
 
-class TrialForm(forms.ModelForm[AntidepressantTrial]):
+class TrialForm(OnceForm, forms.ModelForm[AntidepressantTrial]):
     class Meta:
         model = AntidepressantTrial
         fields = ["drug", "dose", "weeks_at_dose", "adequate_dose", "outcome", "current_episode"]
 
 
-class MedicationLineForm(forms.Form):
+class MedicationLineForm(OnceForm, forms.Form):
     generic_name = forms.CharField(label="Generic name", max_length=120)
     dose = forms.CharField(max_length=60, help_text="e.g. 100 mg")
     frequency = forms.CharField(max_length=60, help_text="e.g. once daily")
@@ -126,7 +112,7 @@ def _item_field(item: instruments.Item, yes_no: bool) -> forms.ChoiceField:
     )
 
 
-class InstrumentForm(forms.Form):
+class InstrumentForm(OnceForm, forms.Form):
     """One rating scale, item by item (``item_1``, ``item_2`` ...), in the published order."""
 
     def __init__(self, *args: Any, instrument: instruments.Instrument, **kwargs: Any) -> None:
@@ -158,7 +144,7 @@ class InstrumentForm(forms.Form):
         return initial
 
 
-class SignForm(forms.Form):
+class SignForm(OnceForm, forms.Form):
     """The prescriber's decision over the routes reviewed; one override reason per relative finding."""
 
     outcome = forms.ChoiceField(
@@ -188,7 +174,7 @@ class SignForm(forms.Form):
         for code in review.codes("relative"):
             name = f"override_{code}"
             self.fields[name] = forms.CharField(
-                label=f"Reason to override “{code.replace('_', ' ')}”",
+                label=f"Reason to override “{eligibility.label(code)}”",
                 required=False,
                 max_length=REASON_MAX_CHARS,
                 widget=forms.Textarea(attrs={"rows": 2}),

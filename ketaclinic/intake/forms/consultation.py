@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 
+from ketaclinic.accounts.forms import OnceForm
 from ketaclinic.accounts.models import Location, User
 from ketaclinic.domain import prescreen
 from ketaclinic.intake.models import ConsultationRequest
@@ -27,7 +28,7 @@ def _yes_no(label: str, help_text: str = "") -> forms.TypedChoiceField:
     )
 
 
-class ConsultationRequestForm(forms.ModelForm[ConsultationRequest]):
+class ConsultationRequestForm(OnceForm, forms.ModelForm[ConsultationRequest]):
     """The public form. ``website`` is the honeypot: hidden from people, filled in by form-filling robots."""
 
     location = forms.ModelChoiceField(
@@ -168,11 +169,11 @@ class StatusForm(forms.Form):
         ]
 
 
-class NoteForm(forms.Form):
+class NoteForm(OnceForm, forms.Form):
     note = forms.CharField(label="Note", max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ClinicalReviewForm(forms.Form):
+class ClinicalReviewForm(OnceForm, forms.Form):
     note = forms.CharField(
         label="Clinical review",
         max_length=NOTE_MAX_CHARS,

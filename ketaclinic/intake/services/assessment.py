@@ -411,7 +411,7 @@ def submit_assessment(*, by: User, assessment: IntakeAssessment) -> IntakeAssess
             patients.add_condition(
                 by=by,
                 patient=patient,
-                description=code.replace("_", " ").capitalize() + " (intake)",
+                description=eligibility.label(code) + " (intake)",
                 rule_code=code,
                 status="active",
             )

@@ -204,6 +204,20 @@ def _create_request(*, data: Mapping[str, Any], location: Location, digest: str)
     return request
 
 
+def refuse_if_over_limit(client_ip: str | None) -> None:
+    """Raise ``RateLimited`` (audited as a refusal) when this address has sent too many requests in the window. A view
+    that runs ``submit_request`` inside its own transaction (the one-time token) calls this first, outside it, so the
+    refusal's audit row is not rolled back with the refused write."""
+    digest = client_hash(client_ip)
+    if over_limit(digest):
+        client = refusal_client(digest)
+        refusals.note(action=RATE_LIMITED_ACTION, client=client, detail={"client": client})
+        raise RateLimited(
+            "We have received several requests from your connection in a short time. Please try again later, or "
+            "call the clinic."
+        )
+
+
 def submit_request(
     *, data: Mapping[str, Any], location: Location | None, client_ip: str | None, honeypot: str = ""
 ) -> Submission:
@@ -215,14 +229,9 @@ def submit_request(
     write's transaction, so the audit row survives the refusal; repeats from one address within a minute are counted,
     not written one by one (``ketaclinic.audit.refusals``).
     """
+    refuse_if_over_limit(client_ip)
     digest = client_hash(client_ip)
     client = refusal_client(digest)
-    if over_limit(digest):
-        refusals.note(action=RATE_LIMITED_ACTION, client=client, detail={"client": client})
-        raise RateLimited(
-            "We have received several requests from your connection in a short time. Please try again later, or "
-            "call the clinic."
-        )
     if honeypot.strip():
         refusals.note(action=HONEYPOT_ACTION, client=client, detail={"client": client})
         return Submission(reference=_new_reference(), request=None)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import Done, submitted
+from ketaclinic.accounts.errors import Done, replayed, submitted
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
@@ -57,6 +57,8 @@ def eligibility_review(request: AuthedRequest, patient_id: int) -> HttpResponse:
         context["indication_label"] = INDICATION_LABELS.get(intake.indication, intake.indication)
         context["condition_labels"] = [CONDITION_LABELS[code] for code in sorted(review.candidate_conditions)]
         if context["can_sign"]:
+            if request.method == "POST" and (again := replayed(request)):
+                return again  # the signature was sent twice: version n + 1 would need a reason it does not have
             amending = current.version if current else None
             form = SignForm(request.POST or None, review=review, amending=amending)
             context["form"] = form

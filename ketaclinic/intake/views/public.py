@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ketaclinic.accounts.errors import apply_errors
+from ketaclinic.accounts.errors import submitted
 from ketaclinic.audit.middleware import client_ip
 from ketaclinic.intake.forms.consultation import HONEYPOT_FIELD, ConsultationRequestForm
 from ketaclinic.intake.services import consultation
@@ -37,17 +38,28 @@ def request_form(request: HttpRequest) -> HttpResponse:
             return redirect("consultation:thanks")
         if form.is_valid():
             try:
-                submission = consultation.submit_request(
-                    data=form.request_data(), location=form.cleaned_data["location"], client_ip=client_ip(request)
-                )
+                consultation.refuse_if_over_limit(client_ip(request))
             except consultation.RateLimited as refused:
                 form.add_error(None, refused.message)
-                status = 429
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                request.session[SESSION_KEY] = submission.reference
-                return redirect("consultation:thanks")
+                return render(request, "intake/public/request.html", {"form": form}, status=429)
+        limited = False
+
+        def act(data: dict[str, Any]) -> HttpResponse:
+            nonlocal limited
+            try:
+                submission = consultation.submit_request(
+                    data=form.request_data(), location=data["location"], client_ip=client_ip(request)
+                )
+            except consultation.RateLimited:
+                limited = True
+                raise
+            request.session[SESSION_KEY] = submission.reference
+            return redirect("consultation:thanks")
+
+        # The one-time token: a double click or a resent page stores one request and says it was already received.
+        if done := submitted(request, form, act):
+            return done
+        status = 429 if limited else 200
     return render(request, "intake/public/request.html", {"form": form}, status=status)
 
 

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketaclinic.accounts.access import staff_view
-from ketaclinic.accounts.errors import Done, submitted
+from ketaclinic.accounts.errors import Done, replayed, submitted
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
@@ -25,6 +25,7 @@ from ketaclinic.intake.forms import consultation as forms
 from ketaclinic.intake.models import ConsultationRequest
 from ketaclinic.intake.queries import get_request_for_user, requests_visible_to
 from ketaclinic.intake.services import consultation
+from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.services import PATIENT_FIELDS
 
 OPEN = [ConsultationRequest.Status.NEW, ConsultationRequest.Status.CONTACTED, ConsultationRequest.Status.BOOKED]
@@ -161,6 +162,8 @@ def _version(request: AuthedRequest) -> int | None:
 def request_convert(request: AuthedRequest, request_id: int) -> HttpResponse:
     item = get_request_for_user(request.user, request_id)
     if item.status not in consultation.CONVERTIBLE:
+        if request.method == "POST" and (again := replayed(request)):
+            return again
         messages.info(request, "Only a request whose person was contacted or booked can be converted.")
         return redirect("intake:request_detail", request_id=item.pk)
     duplicates = consultation.find_duplicates(item, request.user)
@@ -183,6 +186,8 @@ def request_convert(request: AuthedRequest, request_id: int) -> HttpResponse:
             expected_version=_version(request),
         )
         text = f"{patient.full_name} is registered with MRN {patient.mrn}."
+        for warning in patient_services.registration_warnings(patient):
+            messages.warning(request, warning)
         return text, redirect("patients:chart", patient_id=patient.pk)
 
     if done := submitted(request, form, act):
