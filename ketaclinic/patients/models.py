@@ -69,6 +69,19 @@ class Patient(EnteredInError):
     date_of_birth = models.DateField()
     sex = models.CharField("sex assigned at birth", max_length=10, choices=Sex.choices)
     gender_identity = models.CharField(max_length=60, blank=True)
+    pk_ancestry = models.CharField(
+        "ancestry (for the esketamine dose preview)",
+        max_length=12,
+        blank=True,
+        choices=[
+            ("", "Not recorded"),
+            ("japanese", "Japanese"),
+            ("asian", "Asian, not Japanese"),
+            ("other", "Other / not Asian"),
+        ],
+        help_text="Optional and self-reported. Used only by the esketamine exposure preview: exposure is higher in "
+        "Asian and most in Japanese patients (Perez-Ruixo et al. 2021, esketamine population pharmacokinetics).",
+    )
     pronouns = models.CharField(max_length=30, blank=True)
     phone = models.CharField(max_length=30, blank=True, validators=[PHONE])
     email = models.EmailField(blank=True)

@@ -34,6 +34,7 @@ PATIENT_FIELDS = (
     "date_of_birth",
     "sex",
     "gender_identity",
+    "pk_ancestry",
     "pronouns",
     "phone",
     "email",

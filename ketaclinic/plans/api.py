@@ -107,6 +107,9 @@ class PreviewIn(BodyIn):
     sex: Literal["male", "female", "unknown"] | None = None
     height_cm: float | None = Field(None, ge=float(body.MIN_HEIGHT_CM), le=float(body.MAX_HEIGHT_CM))
     ke0_per_min: float | None = Field(None, gt=0, le=10)
+    ancestry: Literal["", "japanese", "asian", "other"] = Field(
+        "", description="Esketamine covariates (Perez-Ruixo 2021): Asian, Japanese (FRn × 1.34); '' = not recorded."
+    )
 
 
 class PreviewOut(Schema):

@@ -114,11 +114,21 @@ def compute_preview(
     sex: str | None,
     height_cm: float | None,
     ke0_per_min: float | None = None,
+    ancestry: str = "",
 ) -> Preview:
-    """Simulate one planned session, uncached (use :func:`preview`). Raises ValueError naming a bad argument."""
+    """Simulate one planned session, uncached (use :func:`preview`). Raises ValueError naming a bad argument.
+    ``ancestry`` is the patient's recorded ancestry ("japanese", "asian", "other" or ""): the esketamine model's
+    covariates (Perez-Ruixo et al. 2021: Asian, and Japanese with FRn × 1.34); the racemic models ignore it."""
+    if ancestry not in ("", "japanese", "asian", "other"):
+        raise ValueError(f"ancestry: unknown value {ancestry!r}")
     model_id, _ = planning.model_for(route)
     subject = pk.Subject(
-        weight_kg=weight_kg, age_years=age_years, sex=sex if sex in ("male", "female") else None, height_cm=height_cm
+        weight_kg=weight_kg,
+        age_years=age_years,
+        sex=sex if sex in ("male", "female") else None,
+        height_cm=height_cm,
+        asian=ancestry in ("japanese", "asian"),
+        japanese=ancestry == "japanese",
     )
     doses = planning.session_doses(route, dose_mg, duration_min=duration_min or 0.0)
     typical = pk.simulate(doses, subject, model=model_id, t_end_min=HORIZON_MIN, ke0_per_min=ke0_per_min)

@@ -122,6 +122,7 @@ def _evaluation_context(request: AuthedRequest, patient: Any, form: PlanForm) ->
                 sex=patient.sex,
                 height_cm=float(result.measurement.height_cm) if result.measurement else None,
                 ke0_per_min=_ke0(request),
+                ancestry=patient.pk_ancestry,
             )
         except ValueError as error:
             context["preview_error"] = str(error)
@@ -250,6 +251,7 @@ def version_detail(request: AuthedRequest, version_id: int) -> HttpResponse:
                 sex=version.sex,
                 height_cm=float(version.height_cm) if version.height_cm else None,
                 ke0_per_min=_ke0(request),
+                ancestry=patient.pk_ancestry,
             )
         except ValueError:
             preview = None
