@@ -141,7 +141,7 @@ class TreatmentResistance:
         return (
             f"{self.failed_adequate_trials} failed adequate trial(s) in the current episode: {meets} the definition "
             f"of treatment-resistant depression (≥ {t.trd_min_failed_trials} failed trials of ≥ "
-            f"{t.adequate_trial_min_weeks} weeks at an adequate dose; clinical-rules.md §2)."
+            f"{t.adequate_trial_min_weeks} weeks at an adequate dose)."
         )
 
 
