@@ -48,6 +48,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:risks": everyone(200),
     "web:candidates": everyone(200),
     "web:dashboard": staff(allowed=ALL_STAFF),
+    "web:clinical_settings": staff(allowed=(ADMIN,)),
     "accounts:login": everyone(200),
     "accounts:login_verify": everyone(302),  # nobody has a pending password step
     "accounts:mfa_enrol": everyone(302),

@@ -17,6 +17,8 @@ from django.db import models
 from django.utils import timezone as django_timezone
 
 from ketaclinic.accounts.roles import ROLE_CHOICES, Role
+from ketaclinic.domain import outcomes as outcome_rules
+from ketaclinic.domain.vocabulary import DEFAULT_JURISDICTION, JURISDICTION_CHOICES
 
 
 def validate_timezone(value: str) -> None:
@@ -31,6 +33,45 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ClinicalSettings(models.Model):
+    """A clinic's clinical settings (clinical-rules.md: "Every threshold is a ... clinic-configurable setting whose
+    default is the cited value"). Changed only through ``outcomes.services.settings.save_clinical_settings``, which
+    audits the change and recomputes what depends on it; a clinic without a row uses the defaults."""
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, related_name="clinical_settings")
+    label_jurisdiction = models.CharField(
+        "label jurisdiction",
+        max_length=2,
+        choices=JURISDICTION_CHOICES,
+        default=DEFAULT_JURISDICTION,
+        help_text="Which esketamine label the clinic follows: the US prescribing information (FDA), or the EU/UK "
+        "summary of product characteristics. Each eligibility and dosing rule cites the document it comes from.",
+    )
+    madrs_remission_at_most = models.PositiveSmallIntegerField(
+        "MADRS remission cut-off",
+        choices=list(outcome_rules.MADRS_REMISSION_CUTOFFS.items()),
+        default=outcome_rules.MADRS_REMISSION_AT_MOST,
+        help_text="A MADRS total at or below this counts as remission on the outcome pages and dashboard.",
+    )
+    updated_at = models.DateTimeField(default=django_timezone.now, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        verbose_name_plural = "clinical settings"
+
+    def __str__(self) -> str:
+        return f"Clinical settings of {self.clinic}"
+
+
+def clinical_settings_for(clinic_id: int | None) -> ClinicalSettings:
+    """The clinic's settings row, or an unsaved one holding the cited defaults when the clinic never changed them."""
+    if clinic_id is None:
+        return ClinicalSettings()
+    return ClinicalSettings.objects.filter(clinic_id=clinic_id).first() or ClinicalSettings(clinic_id=clinic_id)
 
 
 class Location(models.Model):

@@ -84,6 +84,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),
+    # Clinical settings (issue 16): label jurisdiction and the MADRS remission cut-off.
+    "clinical_settings.manage": frozenset({Role.CLINIC_ADMIN}),
 }
 
 

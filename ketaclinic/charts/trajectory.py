@@ -4,9 +4,9 @@ What it draws, for the scale selected on the trajectory page:
 
 - the scores as points joined by a line, the y axis from the scale's range (instruments.md) with its name as label;
 - the baseline, the response line (50 % of baseline: response = ≥ 50 % reduction) and, where the scale defines one,
-  the remission threshold (PHQ-9 < 5, GAD-7 < 5, QIDS-SR16 ≤ 5, MADRS ≤ 10), all from clinical-rules.md §5 through the
-  ``domain.outcomes`` constants (``domain.trajectory.reference_lines``); pain scales get the IMMPACT ≥ 30 % and ≥ 50 %
-  reduction lines instead;
+  the remission threshold (PHQ-9 < 5, GAD-7 < 5, QIDS-SR16 ≤ 5, MADRS: the clinic's cut-off, default ≤ 9), all
+  from clinical-rules.md §5 through the ``domain.outcomes`` constants (``domain.trajectory.reference_lines``); pain
+  scales get the IMMPACT ≥ 30 % and ≥ 50 % reduction lines instead;
 - one dashed vertical line per treatment session that started, labelled with its number, route and dose.
 
 The page shows the same data as a table; the SVG carries a ``<title>`` and ``<desc>`` and ``role="img"`` for screen

@@ -5,7 +5,8 @@ Pure Python. Every threshold is a module constant (or keyword parameter) whose d
 ``shared/knowledge/clinical-rules.md`` §5, with the original source named next to it:
 
 - response ≥ 50 % reduction from baseline, partial response 25 % ≤ reduction < 50 %, early improvement ≥ 20 %;
-- remission: PHQ-9 < 5, GAD-7 < 5, QIDS-SR16 ≤ 5, MADRS ≤ 10 (≤ 12 to compare with the esketamine trials);
+- remission: PHQ-9 < 5, GAD-7 < 5, QIDS-SR16 ≤ 5, MADRS ≤ 9 (Zimmerman 2004; a clinic setting may choose ≤ 10 as in
+  many trials, ≤ 12 to compare with the esketamine trials, or ≤ 4, see ``MADRS_REMISSION_CUTOFFS``);
 - pain (NRS, PEG, BPI severity): ≥ 30 % reduction = moderate, ≥ 50 % = substantial improvement (IMMPACT); remission
   is not defined for pain (``None``); BPI interference change ≥ 1 point;
 - IV-series stop signal and relapse signal (see ``iv_series_stop_signal`` and ``detect_relapse`` for how the rules
@@ -34,6 +35,7 @@ __all__ = [
     "LOSS_OF_REMISSION",
     "MADRS_REMISSION_AT_MOST",
     "MADRS_REMISSION_AT_MOST_ESKETAMINE_TRIALS",
+    "MADRS_REMISSION_CUTOFFS",
     "PAIN_INSTRUMENTS",
     "PAIN_MODERATE_IMPROVEMENT_MIN_PCT",
     "PAIN_SUBSTANTIAL_IMPROVEMENT_MIN_PCT",
@@ -55,6 +57,7 @@ __all__ = [
     "detect_relapse",
     "iv_series_stop_signal",
     "proportion_ci",
+    "remission_rule",
 ]
 
 # --- Change thresholds: clinical-rules.md §5 -------------------------------------------------------------------------
@@ -79,10 +82,21 @@ PHQ9_REMISSION_BELOW: Final = 5
 GAD7_REMISSION_BELOW: Final = 5
 #: QIDS-SR16 remission: total ≤ 5 (clinical-rules.md §5; Rush 2003).
 QIDS_SR16_REMISSION_AT_MOST: Final = 5
-#: MADRS remission: total ≤ 10 (clinical-rules.md §5).
-MADRS_REMISSION_AT_MOST: Final = 10
-#: MADRS remission as defined in the esketamine trials (TRANSFORM): total ≤ 12 (clinical-rules.md §5, a setting).
+#: MADRS remission: total ≤ 9, the empirically derived broad cut-off (Zimmerman M, Posternak MA, Chelminski I.
+#: Derivation of a definition of remission on the Montgomery-Asberg Depression Rating Scale corresponding to the
+#: definition of remission on the Hamilton Rating Scale for Depression. J Clin Psychiatry 2004;65(2):163-168).
+MADRS_REMISSION_AT_MOST: Final = 9
+#: MADRS remission as defined in the esketamine trials (TRANSFORM): total ≤ 12 (a clinic setting).
 MADRS_REMISSION_AT_MOST_ESKETAMINE_TRIALS: Final = 12
+#: The MADRS remission cut-offs a clinic may choose, ``{at_most: why}``; the first is the default. Each text names its
+#: source and is shown wherever a MADRS remission rate is.
+MADRS_REMISSION_CUTOFFS: Final[dict[int, str]] = {
+    MADRS_REMISSION_AT_MOST: "MADRS ≤ 9: empirical broad cut-off (Zimmerman 2004, J Clin Psychiatry 65:163)",
+    10: "MADRS ≤ 10: the cut-off of many antidepressant trials",
+    MADRS_REMISSION_AT_MOST_ESKETAMINE_TRIALS: "MADRS ≤ 12: as in the esketamine trials (TRANSFORM-2, TRANSFORM-3), "
+    "to compare with them",
+    4: "MADRS ≤ 4: narrow cut-off, symptom-free (Zimmerman 2004)",
+}
 
 # --- IV-series stop signal: clinical-rules.md §5 ---------------------------------------------------------------------
 #: Never suggest stopping before this many infusions have been assessed: 58 % of early non-improvers still improved by
@@ -239,8 +253,8 @@ def assess_change(
     baseline_total, current_total:
         Totals as returned by ``instruments.score`` (within the instrument's range).
     madrs_remission_at_most:
-        MADRS remission cut-off; ``MADRS_REMISSION_AT_MOST`` (10) by default, or
-        ``MADRS_REMISSION_AT_MOST_ESKETAMINE_TRIALS`` (12) to compare with the esketamine trials.
+        MADRS remission cut-off; ``MADRS_REMISSION_AT_MOST`` (9, Zimmerman 2004) by default, or another of
+        ``MADRS_REMISSION_CUTOFFS`` (10 as in many trials, 12 to compare with the esketamine trials, 4 narrow).
 
     Returns
     -------
@@ -275,6 +289,23 @@ def assess_change(
         moderate_improvement=_at_least(percent, PAIN_MODERATE_IMPROVEMENT_MIN_PCT) if is_pain else None,
         substantial_improvement=_at_least(percent, PAIN_SUBSTANTIAL_IMPROVEMENT_MIN_PCT) if is_pain else None,
     )
+
+
+_REMISSION_TEXT: Final = {
+    "phq9": "PHQ-9 < 5 (Kroenke 2001)",
+    "gad7": "GAD-7 < 5 (Spitzer 2006)",
+    "qids_sr16": "QIDS-SR16 ≤ 5 (Rush 2003)",
+}
+
+
+def remission_rule(instrument_id: str, *, madrs_remission_at_most: int = MADRS_REMISSION_AT_MOST) -> str | None:
+    """The remission definition used for ``instrument_id``, with its source, as the screens show it (``None`` for
+    pain scales, which have no remission). MADRS reads the clinic's cut-off, e.g. "MADRS ≤ 9: empirical broad
+    cut-off (Zimmerman 2004, J Clin Psychiatry 65:163)"."""
+    _check_change_instrument(instrument_id, CHANGE_INSTRUMENTS)
+    if instrument_id == "madrs":
+        return MADRS_REMISSION_CUTOFFS.get(madrs_remission_at_most, f"MADRS ≤ {madrs_remission_at_most}")
+    return _REMISSION_TEXT.get(instrument_id)
 
 
 def bpi_interference_change(

@@ -173,10 +173,16 @@ def stop_assessment(
     return StopAssessment(True, signal.suggest_stop, reason, signal, scores)
 
 
-def reference_lines(instrument_id: str, baseline_total: float | None) -> ReferenceLines:
+def reference_lines(
+    instrument_id: str,
+    baseline_total: float | None,
+    *,
+    madrs_remission_at_most: int = outcomes.MADRS_REMISSION_AT_MOST,
+) -> ReferenceLines:
     """Baseline, response (and pain moderate-improvement) lines and the remission threshold (clinical-rules.md §5).
 
-    Every number comes from ``domain.outcomes`` constants. Scales without change rules get only the baseline.
+    Every number comes from ``domain.outcomes`` constants; the MADRS remission line is the clinic's cut-off
+    (default ≤ 9, Zimmerman 2004). Scales without change rules get only the baseline.
     """
     remission: float | None = None
     inclusive = False
@@ -187,7 +193,7 @@ def reference_lines(instrument_id: str, baseline_total: float | None) -> Referen
     elif instrument_id == "qids_sr16":
         remission, inclusive = outcomes.QIDS_SR16_REMISSION_AT_MOST, True
     elif instrument_id == "madrs":
-        remission, inclusive = outcomes.MADRS_REMISSION_AT_MOST, True
+        remission, inclusive = madrs_remission_at_most, True
     response = moderate = None
     if baseline_total is not None and baseline_total > 0 and instrument_id in outcomes.CHANGE_INSTRUMENTS:
         if instrument_id in outcomes.PAIN_INSTRUMENTS:

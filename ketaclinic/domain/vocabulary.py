@@ -14,12 +14,15 @@ from typing import Final
 
 __all__ = [
     "CONDITIONS",
+    "DEFAULT_JURISDICTION",
     "DEPRESSION_WITH_SUICIDAL_IDEATION",
     "DISCHARGE_SCORE_MAX",
     "ESKETAMINE_ROUTE",
     "INDICATIONS",
     "INDICATION_CHOICES",
     "IV_ROUTE",
+    "JURISDICTIONS",
+    "JURISDICTION_CHOICES",
     "MAX_PLAUSIBLE_AGE_YEARS",
     "PAIN_INDICATIONS",
     "PLAUSIBLE_DIASTOLIC_MMHG",
@@ -128,8 +131,21 @@ CONDITIONS: Final = (
     "preeclampsia",
     "untreated_hyperthyroidism",
     "recent_suicide_attempt",
+    "recent_cardiovascular_event",
+    "genitourinary_symptoms",
 )
-"""Condition codes (clinical-rules.md §1)."""
+"""Condition codes (clinical-rules.md §1 and the two added with the §2 rules of issue 16: a cardiovascular event
+within 6 weeks, and lower urinary tract symptoms)."""
+
+# --- Label jurisdiction (clinical-rules.md, "Label jurisdiction") ---------------------------------------------------
+JURISDICTIONS: Final = ("us", "eu")
+"""Which esketamine label a clinic follows: ``us`` = the FDA prescribing information (the default), ``eu`` = the EU/UK
+summary of product characteristics (SmPC)."""
+DEFAULT_JURISDICTION: Final = "us"
+JURISDICTION_CHOICES: Final = (
+    ("us", "United States: FDA prescribing information"),
+    ("eu", "EU / UK: summary of product characteristics (SmPC)"),
+)
 
 # --- Data-entry plausibility bounds (inclusive) ----------------------------------------------------------------------
 # Input validation, NOT clinical thresholds: a value outside these ranges is a typing or device error and raises

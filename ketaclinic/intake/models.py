@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import Location
 from ketaclinic.domain import body, eligibility, monitoring, treatment_resistance
+from ketaclinic.domain.eligibility.alcohol import AUDIT_C_QUESTIONS, audit_c_total
 from ketaclinic.domain.vocabulary import INDICATION_CHOICES as INDICATION_CHOICES
 from ketaclinic.domain.vocabulary import PAIN_INDICATIONS as PAIN_INDICATIONS
 from ketaclinic.domain.vocabulary import ROUTE_CHOICES as ROUTE_CHOICES
@@ -166,8 +167,16 @@ class ConsultationEvent(models.Model):
         return f"{self.action} on {self.request_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
+def _audit_c_choices(index: int) -> list[tuple[int, str]]:
+    return [(score, f"{answer} ({score})") for score, answer in enumerate(AUDIT_C_QUESTIONS[index][2])]
+
+
 class IntakeAssessment(EnteredInError):
     """The intake on the chart: a draft until submitted; submitted intakes are locked."""
+
+    class Programme(models.TextChoices):
+        SERIES = "series", "Series or home programme"
+        SINGLE = "single", "Single session (test dose)"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -203,6 +212,27 @@ class IntakeAssessment(EnteredInError):
     pdmp_notes = models.CharField("PDMP findings", max_length=300, blank=True)
     ride_home_name = models.CharField("responsible adult for the ride home", max_length=200, blank=True)
     ride_home_phone = models.CharField("their phone", max_length=30, blank=True, validators=[PHONE])
+    # Safety screen (issue 16 item 12): what the alcohol, bladder and liver rules need (clinical-rules.md §2).
+    audit_c_frequency = models.PositiveSmallIntegerField(
+        "AUDIT-C 1. How often do you have a drink containing alcohol?",
+        choices=_audit_c_choices(0),
+        null=True,
+        blank=True,
+    )
+    audit_c_typical_quantity = models.PositiveSmallIntegerField(
+        "AUDIT-C 2. How many standard drinks containing alcohol do you have on a typical day?",
+        choices=_audit_c_choices(1),
+        null=True,
+        blank=True,
+    )
+    audit_c_binge_frequency = models.PositiveSmallIntegerField(
+        "AUDIT-C 3. How often do you have six or more drinks on one occasion?",
+        choices=_audit_c_choices(2),
+        null=True,
+        blank=True,
+    )
+    programme = models.CharField("planned treatment", max_length=8, choices=Programme.choices, blank=True)
+    liver_tests_on = models.DateField("liver function tests (LFTs) last done on", null=True, blank=True)
     # Vitals and body measurements (bounds are data-entry validation: domain.monitoring, domain.body)
     vitals_at = models.DateTimeField("measured at", null=True, blank=True)
     systolic_mmhg = models.PositiveSmallIntegerField(
@@ -290,6 +320,16 @@ class IntakeAssessment(EnteredInError):
     @property
     def is_pain(self) -> bool:
         return self.indication in PAIN_INDICATIONS
+
+    @property
+    def audit_c_score(self) -> int | None:
+        """AUDIT-C total 0–12 (Bush 1998), ``None`` unless all three questions are answered."""
+        return audit_c_total([self.audit_c_frequency, self.audit_c_typical_quantity, self.audit_c_binge_frequency])
+
+    @property
+    def serial_programme(self) -> bool | None:
+        """True for a series or home programme, False for a single session, None when not recorded."""
+        return None if not self.programme else self.programme == self.Programme.SERIES
 
     @property
     def bmi(self) -> Decimal | None:

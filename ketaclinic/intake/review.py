@@ -2,7 +2,9 @@
 
 Reads only. The candidate is built from the intake (indication, blood pressure, condition codes, the reconciled
 medications still taken, pregnancy, breastfeeding), the chart (age, sex assigned at birth, active conditions mapped
-to the vocabulary) and the trial history (failed adequate trials counted by ``domain.treatment_resistance``).
+to the vocabulary) and the trial history (failed adequate trials counted by ``domain.treatment_resistance``), plus the
+safety screen (AUDIT-C, planned programme, last liver tests). Each finding cites the document of the clinic's label
+jurisdiction (a clinical setting, default ``us``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ketaclinic.accounts.models import clinical_settings_for
 from ketaclinic.domain import eligibility, treatment_resistance
 from ketaclinic.intake.models import IntakeAssessment
 
@@ -89,6 +92,8 @@ def review(intake: IntakeAssessment, routes: Sequence[str] | None = None, on: dt
         line.generic_name for line in intake.medications.filter(entered_in_error=False, taking=True)
     )
     chosen = tuple(routes if routes is not None else intake.routes)
+    jurisdiction = clinical_settings_for(intake.patient.location.clinic_id).label_jurisdiction
+    liver_days = (day - intake.liver_tests_on).days if intake.liver_tests_on else None
     per_route = []
     for route in chosen:
         candidate = eligibility.Candidate(
@@ -103,8 +108,11 @@ def review(intake: IntakeAssessment, routes: Sequence[str] | None = None, on: dt
             medications=medications,
             pregnant=intake.pregnancy == IntakeAssessment.Pregnancy.YES,
             breastfeeding=intake.breastfeeding,
+            audit_c_score=intake.audit_c_score,
+            serial_programme=intake.serial_programme,
+            liver_tests_days_ago=max(liver_days, 0) if liver_days is not None else None,
         )
-        per_route.append(RouteReview(route, eligibility.assess(candidate)))
+        per_route.append(RouteReview(route, eligibility.assess(candidate, jurisdiction=jurisdiction)))
     by_code: dict[str, eligibility.Finding] = {}
     for item in per_route:
         for finding in item.assessment.findings:

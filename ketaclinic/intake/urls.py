@@ -30,6 +30,7 @@ urlpatterns = [
     path("assessments/<int:assessment_id>/", views.assessment, name="assessment"),
     path("assessments/<int:assessment_id>/background/", views.assessment_background, name="assessment_background"),
     path("assessments/<int:assessment_id>/vitals/", views.assessment_vitals, name="assessment_vitals"),
+    path("assessments/<int:assessment_id>/safety/", views.assessment_safety, name="assessment_safety"),
     path("assessments/<int:assessment_id>/trials/new/", views.trial_create, name="trial_create"),
     path("assessments/<int:assessment_id>/medications/", views.medications, name="medications"),
     path(

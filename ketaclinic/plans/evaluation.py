@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ketaclinic.accounts.models import Clinic
+from ketaclinic.accounts.models import Clinic, clinical_settings_for
 from ketaclinic.domain import allergies, dosing, protocols
 from ketaclinic.domain.protocols import Protocol
 from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE as ESKETAMINE_ROUTE
@@ -400,15 +400,26 @@ def _evaluate_esketamine(
     findings: list[dict[str, Any]],
     decision_id: int | None,
 ) -> Evaluation:
-    """Esketamine: label doses and schedule (hard stops), day-1 dose by age, REMS (clinical-rules.md §3)."""
+    """Esketamine: label doses and schedule (hard stops) under the clinic's label jurisdiction (US label by default:
+    the same doses at any adult age; EU/UK SmPC: 28 mg start at 65 and over), REMS (clinical-rules.md §3)."""
     if data.fixed_dose_mg is None:
-        raise ValidationError({"fixed_dose_mg": "Choose the esketamine dose after day 1 (56 or 84 mg; 28 mg at 65+)."})
-    try:
-        first = dosing.esketamine_allowed_doses_mg(protocol, age_years=age, indication=data.indication, first_dose=True)
-        check = dosing.check_esketamine_dose(
-            protocol, dose_mg=data.fixed_dose_mg, age_years=age, indication=data.indication
+        raise ValidationError(
+            {
+                "fixed_dose_mg": "Choose the esketamine dose after day 1 (56 or 84 mg; 28 mg at 65+ under the "
+                "EU/UK SmPC)."
+            }
         )
-        sessions = dosing.esketamine_schedule(protocol, data.start_date, age_years=age, indication=data.indication)
+    label = clinical_settings_for(patient.location.clinic_id).label_jurisdiction
+    try:
+        first = dosing.esketamine_allowed_doses_mg(
+            protocol, age_years=age, indication=data.indication, first_dose=True, jurisdiction=label
+        )
+        check = dosing.check_esketamine_dose(
+            protocol, dose_mg=data.fixed_dose_mg, age_years=age, indication=data.indication, jurisdiction=label
+        )
+        sessions = dosing.esketamine_schedule(
+            protocol, data.start_date, age_years=age, indication=data.indication, jurisdiction=label
+        )
     except ValueError as exc:
         name = str(exc).split(":")[0]
         raise ValidationError({name if name in ("age_years", "indication") else "__all__": str(exc)}) from None

@@ -32,7 +32,7 @@ class PlanForm(forms.Form):
         min_value=Decimal("0.1"),
         max_digits=7,
         decimal_places=1,
-        help_text="Esketamine: the dose after day 1 (56 or 84 mg; 28 mg only at 65 and over).",
+        help_text="Esketamine: the dose after day 1 (56 or 84 mg; 28 mg only at 65 and over under the EU/UK SmPC).",
     )
     dosing_weight_basis = forms.ChoiceField(
         label="Dosing weight",

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from ketaclinic.web.views import audit_log
+from ketaclinic.web.views import audit_log, clinical_settings
 from ketaclinic.web.views import site as views
 
 app_name = "web"
@@ -18,6 +18,7 @@ urlpatterns = [
     path("risks/", views.public_page("web/risks.html"), name="risks"),
     path("who-it-is-not-for/", views.public_page("web/candidates.html"), name="candidates"),
     path("staff/", views.dashboard, name="dashboard"),
+    path("staff/clinical-settings/", clinical_settings.clinical_settings, name="clinical_settings"),
 ]
 
 audit_patterns = [

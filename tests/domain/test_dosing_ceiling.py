@@ -80,7 +80,7 @@ def test_an_im_dose_of_6_5_mg_per_kg_is_never_signable():
     assert [f.code for f in under.findings] == ["dose_above_range"]
     assert under.findings[0].needs_cosignature
     assert "second prescriber" in under.findings[0].message
-    assert under.findings[0].source.startswith("Depression, IM: 0.25–1.0 mg/kg")  # the range's own source
+    assert under.findings[0].source.startswith("Depression, IM")  # the range's own source
 
 
 def test_routes_without_a_label_maximum_have_no_absolute_finding():

@@ -164,17 +164,28 @@ def test_a_hard_stop_cannot_be_overridden():
         )
 
 
+def test_an_override_of_a_caution_changes_nothing():
+    caution = dataclasses.replace(
+        CRPS,
+        limit_severity=tuple(
+            (name, "caution" if name == "bolus_mg_per_kg_max" else severity) for name, severity in CRPS.limit_severity
+        ),
+    )
+    check = check_dose(
+        caution, dose_mg=30, dosing_weight_kg=70, duration_min=0, overrides={"bolus_ceiling_exceeded": "x"}
+    )
+    (finding,) = check.findings
+    assert (finding.severity, finding.override_reason, finding.blocking) == ("caution", None, False)
+
+
 def test_overrides_for_cautions_or_absent_findings_change_nothing():
     check = check_dose(
         CRPS,
         dose_mg=70,
         dosing_weight_kg=50,
-        overrides={"pain_infusion_total_too_low": "test", "bolus_ceiling_exceeded": "not needed"},
+        overrides={"bolus_ceiling_exceeded": "not needed"},
     )
-    (finding,) = check.findings
-    assert finding.severity == "caution"
-    assert finding.override_reason is None
-    assert not finding.blocking
+    assert check.findings == ()
     assert not check.blocked
 
 
@@ -223,28 +234,39 @@ def test_crps_course_cap_1000_mg(before, fires):
     assert ("course_total_above_max" in codes(check)) is fires
 
 
-@pytest.mark.parametrize(
-    ("dose", "duration", "expected"),
-    [
-        (80, 240, ()),
-        (Decimal("79.9"), 240, ("pain_infusion_total_too_low",)),
-        (80, 120, ()),
-        (80, 119, ("pain_infusion_too_short",)),
-        (40, 90, ("pain_infusion_too_short", "pain_infusion_total_too_low")),
-    ],
-)
-def test_pain_infusion_minimum_2_h_and_80_mg_is_a_caution(dose, duration, expected):
+@pytest.mark.parametrize(("dose", "duration"), [(Decimal("79.9"), 240), (80, 119), (40, 90), (70, 240)])
+def test_the_withdrawn_pain_infusion_minimum_is_gone(dose, duration):
+    """Issue 16 item 14: the "≥ 2 h and ≥ 80 mg" pain-infusion minimum could not be found in the ASRA/AAPM/ASA
+    guideline text (Cohen 2018 gives no fixed minimum) and is withdrawn: no finding for a short or small infusion."""
     check = check_dose(CRPS, dose_mg=dose, dosing_weight_kg=100, duration_min=duration)
-    found = tuple(f for f in check.findings if f.code.startswith("pain_infusion"))
-    assert tuple(f.code for f in found) == expected
-    assert all(f.severity == "caution" for f in found)
-    assert not any(f.blocking for f in found)
+    assert not any(f.code.startswith("pain_infusion") for f in check.findings)
+    assert "pain_infusion_too_short" not in DOSE_FINDING_CODES
+    assert "pain_infusion_total_too_low" not in DOSE_FINDING_CODES
 
 
-def test_light_patient_on_the_crps_rate_gets_the_80_mg_caution():
-    # 50 kg × 0.35 mg/kg/h × 4 h = 70 mg
-    (finding,) = check_dose(CRPS, dose_mg=70, dosing_weight_kg=50).findings
-    assert finding.message == "A pain infusion of 70 mg in total is below the 80 mg minimum. Caution."
+@pytest.mark.parametrize("protocol", [CRPS, FIBRO], ids=["crps", "fibromyalgia"])
+@pytest.mark.parametrize(("dose_mg", "fires"), [(Decimal("24.5"), False), (Decimal("24.6"), True)])
+def test_pain_protocol_bolus_limit_is_0_35_mg_per_kg_schwenk_2018(protocol, dose_mg, fires):
+    """Schwenk ES et al. (ASRA/AAPM/ASA acute-pain consensus), Reg Anesth Pain Med 2018;43:456: bolus ≤ 0.35 mg/kg
+    without intensive monitoring. 70 kg: 24.5 mg passes, 24.6 mg needs an override (0.5 mg/kg before issue 16)."""
+    check = check_dose(protocol, dose_mg=dose_mg, dosing_weight_kg=70, duration_min=0)
+    found = [f for f in check.findings if f.code == "bolus_ceiling_exceeded"]
+    assert bool(found) is fires
+    if found:
+        assert found[0].limit == Decimal("0.35")
+        assert found[0].severity == "override_allowed"
+        assert "Schwenk 2018" in found[0].source and ".md" not in found[0].source
+        assert "pain-protocol bolus limit of 0.35 mg/kg" in found[0].message
+
+
+def test_pain_protocol_bolus_limit_is_a_clinic_setting_within_the_hard_ceiling():
+    """The 0.35 mg/kg default may be tuned by the clinic (protocol tuning), never above the 0.5 mg/kg low-dose
+    ceiling (Pennsylvania low-dose ketamine guideline 2020)."""
+    tuned = protocols.apply_overrides(CRPS, {"bolus_mg_per_kg_max": "0.3"})
+    assert tuned.bolus_mg_per_kg_max == Decimal("0.3")
+    assert "bolus_ceiling_exceeded" in codes(check_dose(tuned, dose_mg=22, dosing_weight_kg=70, duration_min=0))
+    with pytest.raises(protocols.ProtocolError):
+        protocols.apply_overrides(CRPS, {"bolus_mg_per_kg_max": "0.6"})
 
 
 # --- Fibromyalgia, IM, oral, sublingual -----------------------------------------------------------------------------
@@ -318,7 +340,12 @@ def test_sublingual_fixed_25_to_450_mg(dose, expected):
     ],
 )
 def test_esketamine_allowed_doses(age, indication, first, allowed):
-    assert esketamine_allowed_doses_mg(ESK, age_years=age, indication=indication, first_dose=first) == allowed
+    """The ≥ 65 rows are the EU/UK SmPC's (§4.2); under it a 65-year-old starts at 28 mg."""
+    jurisdiction = "eu" if age >= 65 else "us"
+    found = esketamine_allowed_doses_mg(
+        ESK, age_years=age, indication=indication, first_dose=first, jurisdiction=jurisdiction
+    )
+    assert found == allowed
 
 
 @pytest.mark.parametrize(
@@ -327,7 +354,7 @@ def test_esketamine_allowed_doses(age, indication, first, allowed):
         ({"age_years": 17}, "age_years"),
         ({"age_years": 45.0}, "age_years"),
         ({"age_years": True}, "age_years"),
-        ({"age_years": 65, "indication": "depression_with_suicidal_ideation"}, "age_years"),
+        ({"age_years": 65, "indication": "depression_with_suicidal_ideation", "jurisdiction": "eu"}, "age_years"),
         ({"age_years": 45, "indication": "crps"}, "indication"),
         ({"age_years": 45, "indication": "major_depression"}, "indication"),
     ],
@@ -381,7 +408,9 @@ def test_esketamine_functions_need_the_esketamine_protocol():
     ],
 )
 def test_esketamine_dose_validation_is_a_hard_stop(dose, age, first, indication, message):
-    check = check_esketamine_dose(ESK, dose_mg=dose, age_years=age, first_dose=first, indication=indication)
+    check = check_esketamine_dose(
+        ESK, dose_mg=dose, age_years=age, first_dose=first, indication=indication, jurisdiction="eu"
+    )
     if message is None:
         assert check.findings == ()
         assert not check.blocked
@@ -389,7 +418,7 @@ def test_esketamine_dose_validation_is_a_hard_stop(dose, age, first, indication,
     (finding,) = check.findings
     assert finding.code == "esketamine_dose_not_allowed"
     assert finding.severity == "hard_stop"
-    assert finding.message.startswith(message)
+    assert finding.message.startswith(message.replace("65 and over;", "65 and over (EU/UK SmPC);"))
     assert finding.message.endswith("Not allowed.")
     assert "Spravato" in finding.source
     assert check.blocked
@@ -434,8 +463,8 @@ def test_trd_schedule_under_65_through_week_8():
     assert {s.allowed_doses_mg for s in sessions[1:]} == {(56, 84)}
 
 
-def test_trd_schedule_65_plus_starts_at_28():
-    sessions = esketamine_schedule(ESK, MONDAY, age_years=65)
+def test_trd_schedule_65_plus_starts_at_28_under_the_eu_smpc():
+    sessions = esketamine_schedule(ESK, MONDAY, age_years=65, jurisdiction="eu")
     assert sessions[0].allowed_doses_mg == (28,)
     assert {s.allowed_doses_mg for s in sessions[1:]} == {(28, 56, 84)}
 
@@ -477,7 +506,7 @@ def test_short_horizon_and_custom_weekdays():
         ({"twice_weekly_offsets_days": (0, 7)}, "twice_weekly_offsets_days"),
         ({"twice_weekly_offsets_days": (0, 0)}, "twice_weekly_offsets_days"),
         ({"twice_weekly_offsets_days": (False, 3)}, "twice_weekly_offsets_days"),
-        ({"age_years": 70, "indication": "depression_with_suicidal_ideation"}, "age_years"),
+        ({"age_years": 70, "indication": "depression_with_suicidal_ideation", "jurisdiction": "eu"}, "age_years"),
         ({"age_years": 16}, "age_years"),
     ],
 )

@@ -55,6 +55,12 @@ RULE_CODES_IN_FILE_ORDER = (
     "cyp_interaction",
     "weak_evidence_for_indication",
     "esketamine_age_65_plus",
+    "theophylline_seizure_threshold",
+    "sympathomimetic_vital_signs",
+    "alcohol_cns_depression",
+    "recent_cardiovascular_event",
+    "genitourinary_symptoms",
+    "baseline_liver_tests",
 )
 LEVEL_OF = {rule.code: rule.level for rule in RULES}
 
@@ -121,13 +127,18 @@ def test_candidate_fields_are_exactly_the_contract():
         "medications",
         "pregnant",
         "breastfeeding",
+        # Added with defaults (issue 16 item 12), so every contract call still works.
+        "audit_c_score",
+        "serial_programme",
+        "liver_tests_days_ago",
     ]
 
 
 def test_vocabulary_is_the_files():
     assert len(INDICATIONS) == 10 and "crps" in INDICATIONS
     assert ROUTES == ("iv", "im", "intranasal_esketamine", "intranasal", "oral", "sublingual")
-    assert len(CONDITIONS) == 17 and "recent_suicide_attempt" in CONDITIONS
+    assert len(CONDITIONS) == 19 and "recent_suicide_attempt" in CONDITIONS
+    assert CONDITIONS[-2:] == ("recent_cardiovascular_event", "genitourinary_symptoms")
 
 
 def test_findings_and_assessment_are_frozen():

@@ -23,28 +23,43 @@ def bpi_answers(severity_sum: int, interference=(None,) * 7) -> list[int | None]
 
 
 @pytest.mark.parametrize(
-    ("severity_sum", "total", "band"),
-    [
-        (0, 0.0, "mild"),
-        (19, 4.75, "mild"),
-        (20, 5.0, "moderate"),
-        (27, 6.75, "moderate"),
-        (28, 7.0, "severe"),
-        (40, 10.0, "severe"),
-    ],
+    ("severity_sum", "total"),
+    [(0, 0.0), (19, 4.75), (20, 5.0), (27, 6.75), (28, 7.0), (40, 10.0)],
 )
-def test_bpi_band_boundaries_on_the_severity_mean(severity_sum, total, band):
+def test_bpi_total_and_severity_subscale_are_the_mean_of_the_four_items(severity_sum, total):
     result = instruments.score("bpi", bpi_answers(severity_sum))
     assert result.total == total
     assert type(result.total) is float
-    assert result.band == band
     assert result.subscales["severity"] == total
+
+
+@pytest.mark.parametrize(
+    ("worst", "band"),
+    [(0, "none"), (1, "mild"), (4, "mild"), (5, "moderate"), (6, "moderate"), (7, "severe"), (10, "severe")],
+)
+def test_bpi_band_is_read_from_the_worst_pain_item(worst, band):
+    """Serlin RC et al., Pain 1995;61:277-284: worst pain 0 none, 1–4 mild, 5–6 moderate, 7–10 severe.
+
+    The other three severity items are 0, so the mean (worst / 4) would give another band for most values.
+    """
+    result = instruments.score("bpi", [worst, 0, 0, 0] + [None] * 7)
+    assert result.band == band
+    assert result.subscales["severity"] == worst / 4
+
+
+def test_bpi_worst_pain_9_is_severe_even_when_the_mean_is_low():
+    """Issue 16 item 9: worst 9, least 0, average 2, now 1 → mean 3.0 read "mild" before; Serlin 1995 bands the
+    worst-pain item, 9 → severe. The mean stays as the severity subscale, without a band."""
+    result = instruments.score("bpi", [9, 0, 2, 1] + [None] * 7)
+    assert result.band == "severe"
+    assert result.subscales["severity"] == pytest.approx(3.0)
+    assert result.total == pytest.approx(3.0)
 
 
 def test_bpi_total_is_the_mean_of_worst_least_average_and_now():
     result = instruments.score("bpi", [8, 2, 5, 4, 0, 0, 0, 0, 0, 0, 0])
     assert result.total == pytest.approx(4.75)
-    assert result.band == "mild"
+    assert result.band == "severe"  # worst 8
 
 
 def test_bpi_interference_is_the_mean_of_all_seven_when_all_answered():
@@ -108,9 +123,11 @@ def test_peg_total_ends(answers, total):
 
 @pytest.mark.parametrize(
     ("value", "band"),
-    [(0, "none"), (1, "mild"), (3, "mild"), (4, "moderate"), (6, "moderate"), (7, "severe"), (10, "severe")],
+    [(0, "none"), (1, "mild"), (4, "mild"), (5, "moderate"), (6, "moderate"), (7, "severe"), (10, "severe")],
 )
 def test_pain_nrs_band_boundaries(value, band):
+    """Serlin RC et al., Pain 1995;61:277-284: 0 none, 1–4 mild, 5–6 moderate, 7–10 severe (4 is mild: the most used
+    mild/moderate cut point, Woo 2015)."""
     result = instruments.score("pain_nrs", [value])
     assert (result.total, result.band) == (value, band)
 

@@ -67,8 +67,8 @@ def test_response_just_below_fifty_percent_is_partial():
         ("gad7", 5, False),
         ("qids_sr16", 5, True),
         ("qids_sr16", 6, False),
-        ("madrs", 10, True),
-        ("madrs", 11, False),
+        ("madrs", 9, True),
+        ("madrs", 10, False),
     ],
 )
 def test_remission_thresholds_per_instrument(instrument_id, current, remission):
@@ -83,9 +83,36 @@ def test_madrs_remission_can_use_the_esketamine_trial_cut_off_of_twelve(current,
     assert change.remission is remission
 
 
-def test_madrs_default_remission_cut_off_is_ten():
-    assert outcomes.MADRS_REMISSION_AT_MOST == 10
-    assert assess_change("madrs", 30, 11).remission is False
+def test_madrs_default_remission_cut_off_is_nine_zimmerman_2004():
+    """Zimmerman M et al., J Clin Psychiatry 2004;65:163-168: MADRS ≤ 9 is the empirical broad remission cut-off
+    (issue 16 item 11; the code used ≤ 10, so a MADRS of 10 counted as remission)."""
+    assert outcomes.MADRS_REMISSION_AT_MOST == 9
+    assert assess_change("madrs", 30, 9).remission is True
+    assert assess_change("madrs", 30, 10).remission is False
+
+
+@pytest.mark.parametrize(("cutoff", "remits", "does_not"), [(9, 9, 10), (10, 10, 11), (12, 12, 13), (4, 4, 5)])
+def test_every_madrs_cutoff_a_clinic_may_choose(cutoff, remits, does_not):
+    """Zimmerman 2004 (≤ 9 broad, ≤ 4 narrow); ≤ 10 as in many trials; ≤ 12 as in the esketamine trials."""
+    assert cutoff in outcomes.MADRS_REMISSION_CUTOFFS
+    assert assess_change("madrs", 30, remits, madrs_remission_at_most=cutoff).remission is True
+    assert assess_change("madrs", 30, does_not, madrs_remission_at_most=cutoff).remission is False
+
+
+def test_remission_rule_says_which_cutoff_is_used():
+    assert outcomes.remission_rule("madrs") == outcomes.MADRS_REMISSION_CUTOFFS[9]
+    assert outcomes.remission_rule("madrs", madrs_remission_at_most=12).startswith("MADRS ≤ 12")
+    assert outcomes.remission_rule("madrs", madrs_remission_at_most=7) == "MADRS ≤ 7"
+    assert outcomes.remission_rule("phq9") == "PHQ-9 < 5 (Kroenke 2001)"
+    assert outcomes.remission_rule("pain_nrs") is None
+    with pytest.raises(ValueError):
+        outcomes.remission_rule("cadss")
+
+
+def test_madrs_cutoff_texts_name_their_source_and_the_default_comes_first():
+    assert next(iter(outcomes.MADRS_REMISSION_CUTOFFS)) == outcomes.MADRS_REMISSION_AT_MOST
+    assert "Zimmerman 2004" in outcomes.MADRS_REMISSION_CUTOFFS[9]
+    assert ".md" not in " ".join(outcomes.MADRS_REMISSION_CUTOFFS.values())
 
 
 @pytest.mark.parametrize("instrument_id", ["pain_nrs", "peg", "bpi"])

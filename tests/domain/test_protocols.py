@@ -188,8 +188,7 @@ def test_crps_numbers():
     assert p.rate_mg_per_kg_per_h_default == p.rate_mg_per_kg_per_h_max == Decimal("0.35")
     assert (p.rate_mg_per_h_max, p.daily_mg_max, p.course_mg_max) == (25, 100, 1000)
     assert (p.infusion_duration_min, p.series_sessions) == (240, 10)
-    assert (p.min_infusion_duration_min, p.min_session_total_mg) == (120, 80)
-    assert p.severity("min_session_total_mg") == p.severity("min_infusion_duration_min") == "caution"
+    assert not hasattr(p, "min_session_total_mg") and not hasattr(p, "min_infusion_duration_min")
     assert p.severity("daily_mg_max") == "override_allowed"
 
 
@@ -335,14 +334,6 @@ MALFORMED = [
         0.4,
         "rate_mg_per_kg_per_h_default",
         "above rate_mg_per_kg_per_h_max",
-    ),
-    (
-        "crps_outpatient",
-        "dose",
-        "infusion_duration_min",
-        90,
-        "infusion_duration_min",
-        "below min_infusion_duration_min",
     ),
     ("esketamine", None, "regulatory", "off_label", "regulatory", "FDA label"),
     ("esketamine", "dose", "allowed_doses_mg", [28, 56, 84, 112], "allowed_doses_mg", "not an esketamine dose"),

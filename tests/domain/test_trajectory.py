@@ -116,6 +116,12 @@ def test_reference_lines_of_symptom_scales(instrument: str, remission: int, incl
     assert (lines.remission_total, lines.remission_inclusive) == (remission, inclusive)
 
 
+def test_madrs_remission_line_follows_the_clinic_cutoff() -> None:
+    """Default ≤ 9 (Zimmerman 2004); a clinic comparing with the esketamine trials draws ≤ 12."""
+    assert trajectory.reference_lines("madrs", 30).remission_total == 9
+    assert trajectory.reference_lines("madrs", 30, madrs_remission_at_most=12).remission_total == 12
+
+
 def test_reference_lines_of_pain_scales_use_immpact() -> None:
     lines = trajectory.reference_lines("pain_nrs", 8)
     # ≥ 50 % → 4, ≥ 30 % → 5.6 (IMMPACT, clinical-rules.md §5); no remission for pain.

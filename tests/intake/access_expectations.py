@@ -25,6 +25,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "intake:assessment": staff(allowed=CLINICAL),
     "intake:assessment_background": staff(allowed=CLINICAL),
     "intake:assessment_vitals": staff(allowed=CLINICAL),
+    "intake:assessment_safety": staff(allowed=CLINICAL),
     "intake:trial_create": staff(allowed=CLINICAL),
     "intake:medications": staff(allowed=CLINICAL),
     "intake:line_entered_in_error": staff(allowed=CLINICAL),

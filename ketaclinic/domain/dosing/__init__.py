@@ -38,6 +38,7 @@ from ketaclinic.domain.dosing.esketamine import (
     esketamine_administration,
     esketamine_allowed_doses_mg,
     esketamine_schedule,
+    esketamine_source,
 )
 from ketaclinic.domain.dosing.infusion import (
     container_fit_problem,
@@ -91,6 +92,7 @@ __all__ = [
     "esketamine_administration",
     "esketamine_allowed_doses_mg",
     "esketamine_schedule",
+    "esketamine_source",
     "ideal_body_weight_kg",
     "induction_series_dates",
     "infusion_rate_mg_per_h",

@@ -1,7 +1,7 @@
-"""Dose checks: one racemic-ketamine dose against a protocol's ranges, ceilings, caps and minimums.
+"""Dose checks: one racemic-ketamine dose against a protocol's ranges, ceilings and caps.
 
 Limits come from the protocol object (:mod:`ketaclinic.domain.protocols`), so no limit is written twice; figures and
-sources are ``shared/knowledge/clinical-rules.md`` §3 (low-dose ceiling, CRPS rates and caps, pain-infusion minimums).
+sources are ``shared/knowledge/clinical-rules.md`` §3 (low-dose ceiling, pain-protocol bolus, CRPS rates and caps).
 Checks return frozen :class:`DoseFinding` values with a severity from the protocol: ``hard_stop`` (label rules, never
 overridable), ``override_allowed`` (blocks unless a prescriber records a written reason, which the caller audits) or
 ``caution`` (informs).
@@ -27,7 +27,7 @@ from ketaclinic.domain.dosing.inputs import (
 )
 from ketaclinic.domain.protocols import Protocol, Severity
 from ketaclinic.domain.protocols.limits import LABEL_ANAESTHETIC_SOURCE
-from ketaclinic.domain.vocabulary import IV_ROUTE
+from ketaclinic.domain.vocabulary import IV_ROUTE, PAIN_INDICATIONS
 
 __all__ = [
     "ABSOLUTE_FINDING_CODES",
@@ -39,8 +39,10 @@ __all__ = [
 ]
 
 _SOURCE_LOW_DOSE: Final = "Pennsylvania low-dose ketamine guideline 2020 (low-dose ceiling)"
+_SOURCE_PAIN_BOLUS: Final = (
+    "Pain-protocol bolus ≤ 0.35 mg/kg without intensive monitoring (Schwenk 2018, ASRA/AAPM/ASA acute-pain consensus)"
+)
 _SOURCE_CRPS: Final = "Schwartzman et al., Pain 2009 (CRPS, outpatient regimen)"
-_SOURCE_PAIN_MIN: Final = "Cohen et al., ASRA/AAPM/ASA, Reg Anesth Pain Med 2018 (as cited in NCT06916403)"
 
 DOSE_FINDING_CODES: Final[Mapping[str, str]] = {
     "dose_below_range": "dose_range",
@@ -51,8 +53,6 @@ DOSE_FINDING_CODES: Final[Mapping[str, str]] = {
     "rate_above_max": "rate_mg_per_h_max",
     "daily_total_above_max": "daily_mg_max",
     "course_total_above_max": "course_mg_max",
-    "pain_infusion_too_short": "min_infusion_duration_min",
-    "pain_infusion_total_too_low": "min_session_total_mg",
     "esketamine_dose_not_allowed": "allowed_doses_mg",
 }
 """Every dose-finding code and the protocol limit (``protocols.LIMIT_NAMES``) whose severity it carries."""
@@ -241,7 +241,9 @@ def check_dose(
 
     Checks, in order: dose range (mg/kg and/or fixed mg; a dose inside either range passes), IV infusion low-dose
     ceiling (mg/kg/h) and the protocol's rate caps, or the bolus ceiling for a dose given at once, daily and course
-    caps, and the pain-infusion minimums (duration and total).
+    caps. (There is no pain-infusion minimum: the "≥ 2 h and ≥ 80 mg" figure once cited could not be found in the
+    ASRA/AAPM/ASA guideline text and was withdrawn; Cohen 2018 says only that higher doses over longer periods have
+    moderate evidence.)
     """
     if protocol.esketamine is not None:
         raise ValueError(f"protocol: {protocol.id!r} is esketamine; use check_esketamine_dose")
@@ -277,7 +279,10 @@ def check_dose(
         protocol.bolus_mg_per_kg_max is not None and mg_per_kg is not None and mg_per_kg > protocol.bolus_mg_per_kg_max
     ):
         shown, ceiling = _fmt(_q(mg_per_kg, _PER_KG_Q)), _fmt(protocol.bolus_mg_per_kg_max)
+        pain = all(indication in PAIN_INDICATIONS for indication in protocol.indications)
         text = f"A bolus of {shown} mg/kg is above the ceiling of {ceiling} mg/kg."
+        if pain:
+            text = f"A bolus of {shown} mg/kg is above the pain-protocol bolus limit of {ceiling} mg/kg."
         findings.append(
             _finding(
                 protocol,
@@ -286,7 +291,7 @@ def check_dose(
                 mg_per_kg,
                 protocol.bolus_mg_per_kg_max,
                 "mg/kg",
-                _SOURCE_LOW_DOSE,
+                _SOURCE_PAIN_BOLUS if pain else _SOURCE_LOW_DOSE,
             )
         )
     findings.extend(_total_findings(protocol, dose, duration, daily_before, course_before))
@@ -333,18 +338,4 @@ def _total_findings(
         if cap is not None and total > cap:
             text = f"{_fmt(total)} mg in total {what} is above the maximum of {_fmt(cap)} mg."
             findings.append(_finding(protocol, code, text, total, cap, "mg", _SOURCE_CRPS))
-    min_duration = protocol.min_infusion_duration_min
-    if min_duration is not None and duration < min_duration:
-        text = f"A pain infusion of {_fmt(duration)} min is shorter than the {min_duration} min minimum."
-        findings.append(
-            _finding(
-                protocol, "pain_infusion_too_short", text, duration, Decimal(min_duration), "min", _SOURCE_PAIN_MIN
-            )
-        )
-    min_total = protocol.min_session_total_mg
-    if min_total is not None and dose < min_total:
-        text = f"A pain infusion of {_fmt(dose)} mg in total is below the {_fmt(min_total)} mg minimum."
-        findings.append(
-            _finding(protocol, "pain_infusion_total_too_low", text, dose, min_total, "mg", _SOURCE_PAIN_MIN)
-        )
     return findings

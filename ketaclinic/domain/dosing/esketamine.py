@@ -1,8 +1,13 @@
 """Esketamine: the allowed doses for a patient and session, the dose check, devices, and the dated schedule.
 
-The Spravato label (Spravato PI; ``shared/knowledge/clinical-rules.md`` §3, esketamine table): doses 28 (65 and over
-only), 56 or 84 mg; day 1 is 56 mg (< 65) or 28 mg (≥ 65); the suicidal-ideation regimen is 84 mg, reducible to 56 mg;
-one 28 mg device every 5 min; weeks 1-4 twice weekly, weeks 5-8 weekly, then every 1 or 2 weeks. The numbers come from
+The Spravato label, by label jurisdiction (``shared/knowledge/clinical-rules.md`` §3, esketamine table):
+
+- ``us`` (FDA prescribing information, the default): any adult age, day 1 56 mg, then 56 or 84 mg; the suicidal-ideation
+  regimen (84 mg, reducible to 56 mg) has no age limit in the US text.
+- ``eu`` (EU/UK SmPC §4.2): under 65 as the US label; at 65 and over day 1 is 28 mg, then 28, 56 or 84 mg, and the
+  suicidal-ideation regimen was not studied (no regimen is offered).
+
+One 28 mg device every 5 min; weeks 1-4 twice weekly, weeks 5-8 weekly, then every 1 or 2 weeks. The numbers come from
 the protocol's ``[esketamine]`` regimen table; a dose outside the allowed set is a hard stop.
 """
 
@@ -18,8 +23,8 @@ from ketaclinic.domain.dosing.inputs import _DOSE_Q, Number, _decimal, _fmt, _q
 from ketaclinic.domain.dosing.series import _offsets, _spread
 from ketaclinic.domain.eligibility import EligibilityThresholds
 from ketaclinic.domain.protocols import EsketamineRegimen, Protocol
+from ketaclinic.domain.vocabulary import DEFAULT_JURISDICTION, JURISDICTIONS, MAX_PLAUSIBLE_AGE_YEARS
 from ketaclinic.domain.vocabulary import DEPRESSION_WITH_SUICIDAL_IDEATION as _SI
-from ketaclinic.domain.vocabulary import MAX_PLAUSIBLE_AGE_YEARS
 from ketaclinic.domain.vocabulary import TREATMENT_RESISTANT_DEPRESSION as _TRD
 
 __all__ = [
@@ -30,9 +35,13 @@ __all__ = [
     "esketamine_administration",
     "esketamine_allowed_doses_mg",
     "esketamine_schedule",
+    "esketamine_source",
 ]
 
-_SOURCE_ESKETAMINE: Final = "Spravato US prescribing information §2 (dosage and schedule)"
+_SOURCE_BY_JURISDICTION: Final = {
+    "us": "Spravato US prescribing information (FDA) §2: doses and schedule",
+    "eu": "Spravato EU/UK SmPC §4.2: doses and schedule (28 mg start at 65 and over)",
+}
 
 
 def _regimen(protocol: Protocol) -> EsketamineRegimen:
@@ -50,26 +59,45 @@ def _adult_age(age_years: object) -> int:
     return age_years
 
 
-def esketamine_allowed_doses_mg(
-    protocol: Protocol, *, age_years: int, indication: str = _TRD, first_dose: bool = False
-) -> tuple[Decimal, ...]:
-    """Doses allowed for this patient and session (Spravato PI; clinical-rules.md §3 esketamine table).
+def _jurisdiction(jurisdiction: object) -> str:
+    if jurisdiction not in JURISDICTIONS:
+        raise ValueError(f"jurisdiction: must be one of {', '.join(JURISDICTIONS)} (got {jurisdiction!r})")
+    return str(jurisdiction)
 
-    Under 65: day 1 56 mg, then 56 or 84 mg. 65 and over: day 1 28 mg, then 28, 56 or 84 mg. MDD with acute
-    suicidal ideation: 84 mg (day 1), then 84 or 56 mg. The file gives no suicidal-ideation regimen for 65 and over
-    ("—"), so that combination raises ``ValueError`` rather than inventing one.
+
+def esketamine_source(jurisdiction: str = DEFAULT_JURISDICTION) -> str:
+    """The document the esketamine dose rules come from under ``jurisdiction`` (shown with every dose finding)."""
+    return _SOURCE_BY_JURISDICTION[_jurisdiction(jurisdiction)]
+
+
+def esketamine_allowed_doses_mg(
+    protocol: Protocol,
+    *,
+    age_years: int,
+    indication: str = _TRD,
+    first_dose: bool = False,
+    jurisdiction: str = DEFAULT_JURISDICTION,
+) -> tuple[Decimal, ...]:
+    """Doses allowed for this patient and session, under the clinic's label (clinical-rules.md §3 esketamine table).
+
+    US label (default): any adult age, day 1 56 mg, then 56 or 84 mg. EU/UK SmPC: the same under 65; at 65 and over
+    day 1 28 mg, then 28, 56 or 84 mg. MDD with acute suicidal ideation: 84 mg (day 1), then 84 or 56 mg; the SmPC has
+    no suicidal-ideation regimen at 65 and over, so under ``eu`` that combination raises ``ValueError`` rather than
+    inventing one (the US text has no age limit).
     """
     regimen = _regimen(protocol)
     age = _adult_age(age_years)
+    label = _jurisdiction(jurisdiction)
     if indication not in protocol.indications:
         raise ValueError(f"indication: esketamine is dosed for {', '.join(protocol.indications)} (got {indication!r})")
-    older = age >= regimen.older_adult_age_years
+    # The ≥ 65 column exists only in the EU/UK SmPC; the US label doses every adult alike.
+    older = label == "eu" and age >= regimen.older_adult_age_years
     if indication == _SI:
         if older:
             raise ValueError(
-                f"age_years: no esketamine regimen for suicidal ideation at {regimen.older_adult_age_years} and over "
-                "is given (Spravato US prescribing information); use the treatment-resistant depression schedule or "
-                "decide clinically"
+                f"age_years: the EU/UK SmPC gives no esketamine regimen for suicidal ideation at "
+                f"{regimen.older_adult_age_years} and over; use the treatment-resistant depression schedule or decide "
+                "clinically"
             )
         if first_dose:
             return (regimen.suicidal_ideation_dose_mg,)
@@ -80,15 +108,24 @@ def esketamine_allowed_doses_mg(
 
 
 def check_esketamine_dose(
-    protocol: Protocol, *, dose_mg: Number, age_years: int, indication: str = _TRD, first_dose: bool = False
+    protocol: Protocol,
+    *,
+    dose_mg: Number,
+    age_years: int,
+    indication: str = _TRD,
+    first_dose: bool = False,
+    jurisdiction: str = DEFAULT_JURISDICTION,
 ) -> DoseCheck:
     """Validate an esketamine dose: anything outside :func:`esketamine_allowed_doses_mg` is a hard stop.
 
-    Allowed doses are 28 (65 and over only), 56 and 84 mg; day 1 is 56 mg (< 65) or 28 mg (≥ 65); the
-    suicidal-ideation regimen is 84 mg, reducible to 56 mg after day 1 (Spravato PI; clinical-rules.md §3).
+    US label: 56 and 84 mg at any adult age, day 1 56 mg. EU/UK SmPC: 28 mg also allowed at 65 and over, whose day 1
+    is 28 mg. Suicidal ideation: 84 mg, reducible to 56 mg after day 1. The finding cites the document of the
+    clinic's jurisdiction.
     """
     dose = _decimal("dose_mg", dose_mg)
-    allowed = esketamine_allowed_doses_mg(protocol, age_years=age_years, indication=indication, first_dose=first_dose)
+    allowed = esketamine_allowed_doses_mg(
+        protocol, age_years=age_years, indication=indication, first_dose=first_dose, jurisdiction=jurisdiction
+    )
     findings: list[DoseFinding] = []
     if dose not in allowed:
         choices = " or ".join(f"{_fmt(d)} mg" for d in allowed)
@@ -98,9 +135,12 @@ def check_esketamine_dose(
             why = f"The first esketamine dose for this patient is {choices}, not {_fmt(dose)} mg."
         elif indication == _SI:
             why = f"For depression with suicidal ideation the dose is {choices}, not {_fmt(dose)} mg."
+        elif jurisdiction == "eu":
+            why = f"{_fmt(dose)} mg is only for patients 65 and over (EU/UK SmPC); this patient may have {choices}."
         else:
-            why = f"{_fmt(dose)} mg is only for patients 65 and over; this patient may have {choices}."
-        findings.append(_finding(protocol, "esketamine_dose_not_allowed", why, dose, None, "mg", _SOURCE_ESKETAMINE))
+            why = f"{_fmt(dose)} mg is not a US-label dose (28 mg is an EU/UK SmPC dose at 65 and over); use {choices}."
+        source = esketamine_source(jurisdiction)
+        findings.append(_finding(protocol, "esketamine_dose_not_allowed", why, dose, None, "mg", source))
     return DoseCheck(
         dose_mg=_q(dose, _DOSE_Q),
         mg_per_kg=None,
@@ -153,6 +193,7 @@ def esketamine_schedule(
     through_week: int | None = None,
     maintenance_interval_weeks: int | None = None,
     twice_weekly_offsets_days: tuple[int, ...] = (0, 3),
+    jurisdiction: str = DEFAULT_JURISDICTION,
 ) -> tuple[EsketamineSession, ...]:
     """Dated esketamine sessions with phase and allowed doses (Spravato PI; clinical-rules.md §3).
 
@@ -165,7 +206,8 @@ def esketamine_schedule(
     regimen = _regimen(protocol)
     if not isinstance(start_date, date):
         raise ValueError(f"start_date: must be a date (got {start_date!r})")
-    esketamine_allowed_doses_mg(protocol, age_years=age_years, indication=indication)  # validates age and indication
+    # validates age, indication and jurisdiction
+    esketamine_allowed_doses_mg(protocol, age_years=age_years, indication=indication, jurisdiction=jurisdiction)
     si = indication == _SI
     last_allowed = regimen.suicidal_ideation_weeks if si else None
     week_limit = through_week if through_week is not None else (last_allowed or regimen.early_maintenance_last_week)
@@ -199,7 +241,7 @@ def esketamine_schedule(
         for offset in offsets:
             first = not sessions
             allowed = esketamine_allowed_doses_mg(
-                protocol, age_years=age_years, indication=indication, first_dose=first
+                protocol, age_years=age_years, indication=indication, first_dose=first, jurisdiction=jurisdiction
             )
             day = start_date + timedelta(days=7 * (week - 1) + offset)
             sessions.append(EsketamineSession(len(sessions) + 1, day, week, phase, allowed))

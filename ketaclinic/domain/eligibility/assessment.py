@@ -11,14 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final
+from typing import Final, cast
 
 from ketaclinic.domain.eligibility.candidate import Candidate
-from ketaclinic.domain.eligibility.medications import _medication_messages
-from ketaclinic.domain.eligibility.rules import DEFAULT_THRESHOLDS, RULES, EligibilityThresholds, Level, Status
+from ketaclinic.domain.eligibility.medications import _medication_messages, drug_classes_of
+from ketaclinic.domain.eligibility.rules import (
+    DEFAULT_THRESHOLDS,
+    EU_ESKETAMINE_65_SOURCE,
+    RULES,
+    US_ESKETAMINE_65_SOURCE,
+    EligibilityThresholds,
+    Level,
+    Status,
+)
+from ketaclinic.domain.vocabulary import DEFAULT_JURISDICTION, INDICATION_CHOICES, JURISDICTIONS
 from ketaclinic.domain.vocabulary import DEPRESSION_WITH_SUICIDAL_IDEATION as _SI
 from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE as _ESKETAMINE
-from ketaclinic.domain.vocabulary import INDICATION_CHOICES
 from ketaclinic.domain.vocabulary import TREATMENT_RESISTANT_DEPRESSION as _TRD
 
 __all__ = ["Assessment", "Finding", "assess"]
@@ -35,6 +43,8 @@ _WEAK_EVIDENCE_INDICATIONS: Final = frozenset(
 )
 """Cohen 2018: evidence weak or none beyond the immediate term; moderate only for CRPS (clinical-rules.md §2)."""
 
+
+_RULES_BY_CODE: Final = {rule.code: rule for rule in RULES}
 
 _CONDITION_MESSAGES: Final = {
     "aneurysmal_vascular_disease": "Aneurysmal vascular disease: the blood-pressure rise with ketamine could be "
@@ -179,13 +189,104 @@ def _weak_evidence(c: Candidate, t: EligibilityThresholds) -> str | None:
     return None
 
 
-def _esketamine_65(c: Candidate, t: EligibilityThresholds) -> str | None:
-    if c.route == _ESKETAMINE and c.age_years >= t.esketamine_older_adult_age_years:
-        return f"Age {c.age_years}: esketamine starts at 28 mg in adults {t.esketamine_older_adult_age_years} and over."
+def _alcohol(c: Candidate, t: EligibilityThresholds) -> str | None:
+    listed = sorted(name for name in c.medications if "alcohol" in drug_classes_of(name))
+    cutoff = t.audit_c_women_at_least if c.sex == "female" else t.audit_c_men_at_least
+    above = c.audit_c_score is not None and c.audit_c_score >= cutoff
+    if not (listed or above):
+        return None
+    why = (
+        f"AUDIT-C {c.audit_c_score} (≥ {cutoff} in {'women' if c.sex == 'female' else 'men'} is drinking above "
+        "low risk)"
+        if above
+        else "Alcohol is on the medication and substance list"
+    )
+    return (
+        f"{why}: alcohol adds to ketamine's sedation (a CNS depressant). Advise no alcohol on treatment days and "
+        "monitor for sedation."
+    )
+
+
+def _liver_tests(c: Candidate, t: EligibilityThresholds) -> str | None:
+    if c.serial_programme is not True:
+        return None
+    if c.liver_tests_days_ago is None:
+        return (
+            "No liver function tests on record before a serial programme: order baseline liver tests (ketamine can "
+            "cause drug-induced liver injury)."
+        )
+    if c.liver_tests_days_ago > t.liver_tests_within_days:
+        return (
+            f"The last liver function tests were {c.liver_tests_days_ago} days ago (older than "
+            f"{t.liver_tests_within_days} days): repeat them as a baseline before a serial programme."
+        )
     return None
 
 
 _Check = Callable[[Candidate, EligibilityThresholds], "str | None"]
+_Variant = Callable[[Candidate, EligibilityThresholds, str], "tuple[Level, str, str] | None"]
+
+
+def _esketamine_65(c: Candidate, t: EligibilityThresholds, jurisdiction: str) -> tuple[Level, str, str] | None:
+    """The ≥ 65 rules differ by label: the US label keeps the adult doses; the EU/UK SmPC starts at 28 mg."""
+    if c.route != _ESKETAMINE or c.age_years < t.esketamine_older_adult_age_years:
+        return None
+    age = t.esketamine_older_adult_age_years
+    if jurisdiction == "eu":
+        return (
+            "caution",
+            f"Age {c.age_years}: under the EU/UK SmPC esketamine starts at 28 mg at {age} and over (then 28, 56 or "
+            f"84 mg); the suicidal-ideation regimen was not studied at {age} and over.",
+            EU_ESKETAMINE_65_SOURCE,
+        )
+    return (
+        "caution",
+        f"Age {c.age_years}: the US label gives the same esketamine doses at {age} and over (day 1: 56 mg); response "
+        f"was lower in adults {age} and over (27 % in TRANSFORM-3 vs 69 % in TRANSFORM-2).",
+        US_ESKETAMINE_65_SOURCE,
+    )
+
+
+def _genitourinary(c: Candidate, t: EligibilityThresholds, jurisdiction: str) -> tuple[Level, str, str] | None:
+    """Relative before a serial or at-home programme (or when the programme is not stated); caution for one session."""
+    if "genitourinary_symptoms" not in c.conditions:
+        return None
+    source = _RULES_BY_CODE["genitourinary_symptoms"].source
+    if c.serial_programme is not False:
+        return (
+            "relative",
+            "Lower urinary tract symptoms (urgency, frequency, pain passing urine, blood in the urine or bladder pain) "
+            "before a serial or at-home programme: repeated ketamine can cause genitourinary pain and cystitis; "
+            "assess first (urine test) and consider not starting; needs prescriber review.",
+            source,
+        )
+    return (
+        "caution",
+        "Lower urinary tract symptoms recorded: a single session is planned, but note them as a baseline; repeated "
+        "ketamine can cause genitourinary pain.",
+        source,
+    )
+
+
+def _cardiovascular_event(c: Candidate, t: EligibilityThresholds, jurisdiction: str) -> tuple[Level, str, str] | None:
+    """Absolute for esketamine under the EU/UK SmPC (§4.3 contraindication); relative otherwise."""
+    if "recent_cardiovascular_event" not in c.conditions:
+        return None
+    rule = _RULES_BY_CODE["recent_cardiovascular_event"]
+    if jurisdiction == "eu" and c.route == _ESKETAMINE:
+        return (
+            "absolute",
+            "Cardiovascular event (e.g. myocardial infarction) within the last 6 weeks: esketamine is contraindicated "
+            "under the EU/UK SmPC. Do not treat.",
+            cast(str, rule.eu_source),
+        )
+    return (
+        "relative",
+        "Cardiovascular event (e.g. myocardial infarction) within the last 6 weeks: ketamine raises blood pressure "
+        "and heart rate; needs prescriber review (cardiology clearance).",
+        rule.source,
+    )
+
 
 _CHECKS: Final[Mapping[str, _Check]] = MappingProxyType(
     {
@@ -197,19 +298,45 @@ _CHECKS: Final[Mapping[str, _Check]] = MappingProxyType(
         "trd_criteria_not_met": _trd,
         "esketamine_outside_label": _esketamine_label,
         "weak_evidence_for_indication": _weak_evidence,
-        "esketamine_age_65_plus": _esketamine_65,
+        "alcohol_cns_depression": _alcohol,
+        "baseline_liver_tests": _liver_tests,
     }
 )
 
+_VARIANTS: Final[Mapping[str, _Variant]] = MappingProxyType(
+    {
+        "esketamine_age_65_plus": _esketamine_65,
+        "recent_cardiovascular_event": _cardiovascular_event,
+        "genitourinary_symptoms": _genitourinary,
+    }
+)
+"""Rules whose level and source depend on the clinic's label jurisdiction (clinical-rules.md "Label jurisdiction")."""
 
-def assess(candidate: Candidate, thresholds: EligibilityThresholds = DEFAULT_THRESHOLDS) -> Assessment:
+
+def assess(
+    candidate: Candidate,
+    thresholds: EligibilityThresholds = DEFAULT_THRESHOLDS,
+    *,
+    jurisdiction: str = DEFAULT_JURISDICTION,
+) -> Assessment:
     """Apply every rule of clinical-rules.md §2 to ``candidate`` and report every finding, in table order.
 
-    ``thresholds`` lets a clinic change the table's numbers; the defaults are the cited values.
+    ``thresholds`` lets a clinic change the table's numbers; the defaults are the cited values. ``jurisdiction`` is the
+    label the clinic follows (``us``: FDA prescribing information, the default; ``eu``: EU/UK SmPC): each finding cites
+    the document its rule comes from under that label, and an SmPC rule is never presented as a US label rule.
     """
+    if jurisdiction not in JURISDICTIONS:
+        raise ValueError(f"jurisdiction: unknown code {jurisdiction!r}; expected one of {', '.join(JURISDICTIONS)}")
     medication_messages = _medication_messages(candidate.medications)
     findings: list[Finding] = []
     for rule in RULES:
+        variant = _VARIANTS.get(rule.code)
+        if variant is not None:
+            decided = variant(candidate, thresholds, jurisdiction)
+            if decided is not None:
+                level, text, source = decided
+                findings.append(Finding(rule.code, level, text, source))
+            continue
         check = _CHECKS.get(rule.code)
         if check is not None:
             message = check(candidate, thresholds)

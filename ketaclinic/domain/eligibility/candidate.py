@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ketaclinic.domain.eligibility.alcohol import AUDIT_C_MAX
 from ketaclinic.domain.eligibility.medications import _normalise_drug
 from ketaclinic.domain.vocabulary import (
     CONDITIONS,
@@ -51,6 +52,13 @@ class Candidate:
     medications: frozenset[str]
     pregnant: bool
     breastfeeding: bool
+    audit_c_score: int | None = None
+    """AUDIT-C total 0–12 (Bush 1998; cut-offs Bradley 2007), ``None`` when not asked."""
+    serial_programme: bool | None = None
+    """``True``: a series of sessions or an at-home programme; ``False``: a single planned session; ``None``: not
+    stated (lower urinary tract symptoms are then judged as for a series, and the liver-test rule is not applied)."""
+    liver_tests_days_ago: int | None = None
+    """Days since the last liver function tests; ``None`` when none are on record."""
 
     def __post_init__(self) -> None:
         _whole("age_years", self.age_years, 0, MAX_PLAUSIBLE_AGE_YEARS)
@@ -69,6 +77,12 @@ class Candidate:
         for medication in self.medications:
             if not _normalise_drug(medication):
                 raise InvalidCandidate("medications", "a medication name is blank")
+        if self.audit_c_score is not None:
+            _whole("audit_c_score", self.audit_c_score, 0, AUDIT_C_MAX)
+        if self.liver_tests_days_ago is not None:
+            _whole("liver_tests_days_ago", self.liver_tests_days_ago, 0, None)
+        if self.serial_programme is not None and not isinstance(self.serial_programme, bool):
+            raise InvalidCandidate("serial_programme", f"must be True, False or None (got {self.serial_programme!r})")
         for flag in ("pregnant", "breastfeeding"):
             if not isinstance(getattr(self, flag), bool):
                 raise InvalidCandidate(flag, f"must be True or False (got {getattr(self, flag)!r})")

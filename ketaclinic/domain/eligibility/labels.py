@@ -34,6 +34,8 @@ CONDITION_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "preeclampsia": "Pre-eclampsia",
         "untreated_hyperthyroidism": "Untreated hyperthyroidism",
         "recent_suicide_attempt": "Suicide attempt within the last 3 months",
+        "recent_cardiovascular_event": "Heart attack or other cardiovascular event within the last 6 weeks",
+        "genitourinary_symptoms": "Bladder symptoms: urgency, frequency, pain passing urine, blood in urine, bladder pain",
     }
 )
 """Every condition code, in the vocabulary's order."""
@@ -57,6 +59,10 @@ FINDING_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "cyp_interaction": "CYP3A4/2B6 interaction",
         "weak_evidence_for_indication": "Weak evidence for this indication",
         "esketamine_age_65_plus": "Esketamine at 65 or over",
+        "theophylline_seizure_threshold": "Theophylline or aminophylline: seizure threshold",
+        "sympathomimetic_vital_signs": "Sympathomimetic or vasopressin: watch the vital signs",
+        "alcohol_cns_depression": "Alcohol: added sedation",
+        "baseline_liver_tests": "Liver tests before a series",
     }
 )
 """Every finding code of the rule table (the condition findings carry the condition's label)."""
@@ -74,6 +80,9 @@ DRUG_CLASS_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "cyp_inhibitor": "CYP3A4/2B6 inhibitor",
         "lamotrigine": "Lamotrigine",
         "naltrexone": "Naltrexone",
+        "methylxanthine": "Theophylline or aminophylline",
+        "sympathomimetic": "Sympathomimetic or vasopressin (decongestants included)",
+        "alcohol": "Alcohol",
     }
 )
 """Every drug class of the class table."""

@@ -70,6 +70,11 @@ DRUG_CLASSES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         ),
         "lamotrigine": frozenset({"lamotrigine"}),
         "naltrexone": frozenset({"naltrexone"}),
+        "methylxanthine": frozenset({"theophylline", "aminophylline"}),
+        "sympathomimetic": frozenset(
+            {"pseudoephedrine", "phenylephrine", "ephedrine", "epinephrine", "norepinephrine", "vasopressin"}
+        ),
+        "alcohol": frozenset({"alcohol", "ethanol"}),
     }
 )
 """Drug classes by generic name (clinical-rules.md §2, drug-class paragraph). ``barbiturate`` is our grouping of
@@ -87,6 +92,9 @@ _CLASS_LABELS: Final = {
     "cyp_inhibitor": "CYP3A4/2B6 inhibitor, raises ketamine exposure",
     "lamotrigine": "lamotrigine",
     "naltrexone": "naltrexone",
+    "methylxanthine": "theophylline or aminophylline",
+    "sympathomimetic": "sympathomimetic or vasopressin",
+    "alcohol": "alcohol",
 }
 
 
@@ -118,6 +126,18 @@ _MEDICATION_RULES: Final = (
         "naltrexone",
         ("naltrexone",),
         "Naltrexone ({drugs}): may attenuate the antidepressant effect (mixed evidence).",
+    ),
+    (
+        "theophylline_seizure_threshold",
+        ("methylxanthine",),
+        "Theophylline or aminophylline ({drugs}): the Ketalar label says do not give with ketamine (it may lower the "
+        "seizure threshold); needs prescriber review.",
+    ),
+    (
+        "sympathomimetic_vital_signs",
+        ("sympathomimetic",),
+        "Sympathomimetic or vasopressin ({drugs}, decongestants included): ketamine's blood-pressure and heart-rate "
+        "rise may add up; monitor vital signs closely.",
     ),
     (
         "cyp_interaction",

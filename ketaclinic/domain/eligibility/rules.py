@@ -10,7 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Final, Literal
 
-__all__ = ["DEFAULT_THRESHOLDS", "LEVELS", "RULES", "STATUSES", "EligibilityThresholds", "Level", "Rule", "Status"]
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "EU_ESKETAMINE_65_SOURCE",
+    "LEVELS",
+    "RULES",
+    "STATUSES",
+    "US_ESKETAMINE_65_SOURCE",
+    "EligibilityThresholds",
+    "Level",
+    "Rule",
+    "Status",
+]
 
 Level = Literal["absolute", "relative", "caution"]
 Status = Literal["eligible", "needs_review", "ineligible"]
@@ -34,9 +45,16 @@ class EligibilityThresholds:
     esketamine_diastolic_above_mmhg: int = 90
     """``esketamine_bp_above_140_90`` when DBP > 90 (Spravato PI §2)."""
     esketamine_older_adult_age_years: int = 65
-    """``esketamine_age_65_plus`` at age ≥ 65: start at 28 mg (Spravato PI)."""
+    """``esketamine_age_65_plus`` at age ≥ 65 (US label: same doses; EU/UK SmPC §4.2: start at 28 mg)."""
     trd_min_failed_trials: int = 2
     """TRD = ≥ 2 failed adequate antidepressant trials in the current episode (clinical-rules.md §2)."""
+    audit_c_men_at_least: int = 4
+    """``alcohol_cns_depression``: AUDIT-C ≥ 4 in men is drinking above low risk (Bradley 2007)."""
+    audit_c_women_at_least: int = 3
+    """``alcohol_cns_depression``: AUDIT-C ≥ 3 in women (Bradley 2007)."""
+    liver_tests_within_days: int = 90
+    """``baseline_liver_tests``: liver tests older than this are not a baseline (clinic policy window, 90 days; the
+    Ketalar US label asks for baseline tests but gives no window)."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -56,7 +74,15 @@ class Rule:
     level: Level
     when: str
     source: str
+    eu_source: str | None = None
+    """Where the rule comes from when the clinic follows the EU/UK SmPC (``None``: the same document)."""
 
+
+US_ESKETAMINE_65_SOURCE: Final = (
+    "Spravato US PI (FDA) §2, §8.5: the same doses at any adult age; lower response at 65 and over (TRANSFORM-3 27 % "
+    "vs TRANSFORM-2 69 %)"
+)
+EU_ESKETAMINE_65_SOURCE: Final = "Spravato EU/UK SmPC §4.2: at 65 and over start at 28 mg (then 28, 56 or 84 mg)"
 
 RULES: Final[tuple[Rule, ...]] = (
     Rule("age_under_18", "absolute", "age < 18", "adult service; esketamine not approved in paediatrics (Spravato PI)"),
@@ -149,7 +175,50 @@ RULES: Final[tuple[Rule, ...]] = (
         "Cohen 2018: evidence weak or none beyond the immediate term; moderate only for CRPS",
     ),
     Rule(
-        "esketamine_age_65_plus", "caution", "route intranasal_esketamine and age ≥ 65", "start at 28 mg (Spravato PI)"
+        "esketamine_age_65_plus",
+        "caution",
+        "route intranasal_esketamine and age ≥ 65",
+        US_ESKETAMINE_65_SOURCE,
+        eu_source=EU_ESKETAMINE_65_SOURCE,
+    ),
+    Rule(
+        "theophylline_seizure_threshold",
+        "relative",
+        "theophylline or aminophylline",
+        'Ketalar US label §7.1: "do not co-administer" (may lower the seizure threshold)',
+    ),
+    Rule(
+        "sympathomimetic_vital_signs",
+        "caution",
+        "sympathomimetic or vasopressin (decongestants pseudoephedrine, phenylephrine included)",
+        "Ketalar US label §7.2: closely monitor vital signs",
+    ),
+    Rule(
+        "alcohol_cns_depression",
+        "caution",
+        "AUDIT-C ≥ 4 (men) / ≥ 3 (women), or alcohol listed",
+        "Spravato US PI §7 (CNS depressants, alcohol included); AUDIT-C cut-offs Bradley 2007",
+    ),
+    Rule(
+        "recent_cardiovascular_event",
+        "relative",
+        "condition (myocardial infarction or other cardiovascular event within 6 weeks); absolute for esketamine "
+        "under the EU/UK SmPC",
+        "Ketalar US label §5 (hypertension and cardiac decompensation)",
+        eu_source="Spravato EU/UK SmPC §4.3: contraindicated within 6 weeks of a cardiovascular event, including "
+        "myocardial infarction",
+    ),
+    Rule(
+        "genitourinary_symptoms",
+        "relative",
+        "lower urinary tract symptoms and a serial or at-home programme (caution for a single session)",
+        'Ketalar US label §2.1, §6: genitourinary pain with chronic use, "consider cessation"',
+    ),
+    Rule(
+        "baseline_liver_tests",
+        "caution",
+        "serial programme without liver tests in the last 90 days (clinic policy window)",
+        "Ketalar US label §5 (drug-induced liver injury: baseline liver tests); Cohen 2018",
     ),
 )
 """The whole clinical-rules.md §2 table, in its order (which is also the order findings are reported in)."""

@@ -22,8 +22,10 @@ from ._core import (
 
 __all__ = ["BANDS", "DEFINITION", "LOINC", "score"]
 
-#: Bands as (lower bound, name): 0 none, 1–3 mild, 4–6 moderate, 7–10 severe (instruments.md § pain_nrs).
-BANDS: Final[tuple[tuple[float, str], ...]] = ((0, "none"), (1, "mild"), (4, "moderate"), (7, "severe"))
+#: Bands as (lower bound, name): 0 none, 1–4 mild, 5–6 moderate, 7–10 severe (Serlin RC et al. When is cancer pain
+#: mild, moderate or severe? Pain 1995;61:277-284; 4 as the mild/moderate cut point is the most used, Woo A et al.,
+#: review 2015). The same cut points band the BPI worst-pain item, so the two scales agree.
+BANDS: Final[tuple[tuple[float, str], ...]] = ((0, "none"), (1, "mild"), (5, "moderate"), (7, "severe"))
 #: Pain severity 0–10 (instruments.md § pain_nrs); the single item and the total are the same observation.
 LOINC: Final = "72514-3"
 
@@ -31,7 +33,8 @@ DEFINITION: Final = Instrument(
     id="pain_nrs",
     name="Numeric pain rating scale (0–10)",
     items=(Item(1, "pain", "Pain intensity", "Pain intensity", numbered_options(0, 10), LOINC),),
-    source="Numeric rating scale 0–10; change thresholds: Dworkin RH et al. (IMMPACT), J Pain 2008;9(2):105-121.",
+    source="Numeric rating scale 0–10; bands: Serlin RC et al., Pain 1995;61(2):277-284; change thresholds: Dworkin "
+    "RH et al. (IMMPACT), J Pain 2008;9(2):105-121.",
     licence_note=LICENCE_NOT_STATED,
     total_range=(0, 10),
     bands=BANDS,

@@ -57,8 +57,6 @@ LIMIT_NAMES: Final = (
     "rate_mg_per_h_max",
     "daily_mg_max",
     "course_mg_max",
-    "min_infusion_duration_min",
-    "min_session_total_mg",
     "allowed_doses_mg",
 )
 """The limits a protocol may set; each one present needs a severity in ``limit_severity``."""

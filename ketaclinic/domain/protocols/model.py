@@ -1,6 +1,6 @@
 """The protocol as a value: the frozen :class:`Protocol` dataclass and its esketamine regimen.
 
-One treatment protocol: dose range, default dose, infusion duration, ceilings and minimums (each with a severity),
+One treatment protocol: dose range, default dose, infusion duration, ceilings (each with a severity),
 series, vital-sign cadence, dosing-weight basis, discharge threshold, chair-side session settings and sources, as the
 data files of this package give them (``shared/knowledge/clinical-rules.md`` §3-§4). Building and validating one is
 :mod:`ketaclinic.domain.protocols.parsing` and :mod:`ketaclinic.domain.protocols.validation`.
@@ -57,7 +57,7 @@ class Protocol:
     """One treatment protocol. Decimal fields are mg, mg/kg, mg/kg/h or mg/h as their names say; None = not set.
 
     Dose: an mg/kg range (``dose_mg_per_kg_*``), a fixed mg range (``dose_mg_*``), a rate (``rate_mg_per_kg_per_h_
-    default``, CRPS) or a set of ``allowed_doses_mg`` (esketamine). Limits (ceilings and minimums) each have a
+    default``, CRPS) or a set of ``allowed_doses_mg`` (esketamine). Limits (ceilings) each have a
     severity in ``limit_severity``. Series, cadence and discharge fields drive scheduling and monitoring.
     ``overridden`` lists the fields a clinic changed with :func:`apply_overrides`.
     """
@@ -85,8 +85,6 @@ class Protocol:
     rate_mg_per_h_max: Decimal | None = None
     daily_mg_max: Decimal | None = None
     course_mg_max: Decimal | None = None
-    min_infusion_duration_min: int | None = None
-    min_session_total_mg: Decimal | None = None
     absolute_bolus_mg_per_kg: Decimal | None = None
     """IV: a dose given at once at or above this is never signable (default 1 mg/kg, Ketalar US label §2.2)."""
     absolute_rate_mg_per_kg_per_min: Decimal | None = None

@@ -39,14 +39,12 @@ _DECIMALS: Final = (
     "rate_mg_per_h_max",
     "daily_mg_max",
     "course_mg_max",
-    "min_session_total_mg",
     "absolute_bolus_mg_per_kg",
     "absolute_rate_mg_per_kg_per_min",
     "absolute_im_mg_per_kg",
 )
 _INTS: Final = (
     "infusion_duration_min",
-    "min_infusion_duration_min",
     "series_sessions",
     "series_sessions_per_week_min",
     "series_sessions_per_week_max",

@@ -122,12 +122,6 @@ def _validate_doses(p: Protocol, parse: _Parser) -> None:
         raise parse.fail(
             "rate_mg_per_kg_per_h_default", f"is above rate_mg_per_kg_per_h_max {p.rate_mg_per_kg_per_h_max}"
         )
-    if (
-        p.min_infusion_duration_min is not None
-        and p.infusion_duration_min is not None
-        and p.infusion_duration_min < p.min_infusion_duration_min
-    ):
-        raise parse.fail("infusion_duration_min", f"is below min_infusion_duration_min {p.min_infusion_duration_min}")
 
 
 def _validate_route_specifics(p: Protocol, parse: _Parser) -> None:
@@ -140,7 +134,6 @@ def _validate_route_specifics(p: Protocol, parse: _Parser) -> None:
             "rate_mg_per_kg_per_h_default",
             "rate_mg_per_kg_per_h_max",
             "rate_mg_per_h_max",
-            "min_infusion_duration_min",
             "vitals_during_infusion_every_min",
         ):
             if getattr(p, name) is not None:

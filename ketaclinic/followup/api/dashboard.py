@@ -88,6 +88,9 @@ class DashboardOut(Schema):
     filters: FiltersOut
     scale_name: str
     has_remission: bool
+    remission_rule: str | None = Field(
+        None, description="The remission definition used, with its source (MADRS: the clinic's cut-off)."
+    )
     overall: OutcomeRowOut
     by_indication: list[OutcomeRowOut]
     by_route: list[OutcomeRowOut]
@@ -139,6 +142,7 @@ def read_dashboard(request: AuthedRequest, filters: Query[DashboardFilter]):  # 
         "filters": parsed.as_dict(),
         "scale_name": summary.scale_name,
         "has_remission": summary.has_remission,
+        "remission_rule": summary.remission_rule,
         "overall": summary.overall,
         "by_indication": summary.groups["indication"],
         "by_route": summary.groups["route"],

@@ -11,7 +11,8 @@ Definitions (clinical-rules.md §5):
 - *evaluable*: a baseline and at least one later score (``baseline_total`` not null and ``follow_ups`` > 0) — the
   denominator of every rate;
 - *response*: ≥ 50 % reduction from baseline at the latest score; *remission*: the scale's threshold at the latest
-  score (PHQ-9 < 5 ...); not defined for pain scales;
+  score (PHQ-9 < 5 ...; MADRS: the clinic's cut-off, default ≤ 9, Zimmerman 2004), named on the page as
+  ``Summary.remission_rule``; not defined for pain scales;
 - pain (``pain_nrs``): ≥ 30 % NRS reduction = moderate, ≥ 50 % = substantial improvement (IMMPACT).
 
 Safety figures: safety alerts (suicide-risk screens) per treatment session not cancelled, the monitoring alerts raised
@@ -29,7 +30,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 
-from ketaclinic.accounts.models import Location, User
+from ketaclinic.accounts.models import Location, User, clinical_settings_for
 from ketaclinic.domain import benchmarks as literature
 from ketaclinic.domain import instruments, protocols
 from ketaclinic.domain import outcomes as rules
@@ -169,6 +170,8 @@ class Summary:
     safety: Safety
     locations: tuple[tuple[int, str], ...]
     benchmarks: tuple[literature.Benchmark, ...] = field(default=literature.BENCHMARKS)
+    remission_rule: str | None = None
+    """The remission definition the figures used, with its source (MADRS: the clinic's cut-off); None for pain."""
 
 
 class FilterError(ValueError):
@@ -407,6 +410,9 @@ def summarise(user: User, filters: Filters | None = None) -> Summary:
         pain_by_indication=pain_groups,
         safety=_safety(filters, locations),
         locations=location_rows,
+        remission_rule=rules.remission_rule(
+            scale, madrs_remission_at_most=clinical_settings_for(user.clinic_id).madrs_remission_at_most
+        ),
     )
 
 
@@ -423,6 +429,7 @@ def csv_rows(summary: Summary) -> list[list[str]]:
     out: list[list[str]] = [
         ["ketaclinic clinic outcomes dashboard"],
         ["scale", summary.filters.scale, summary.scale_name],
+        ["remission", summary.remission_rule or "not defined for this scale"],
         ["location", str(summary.filters.location_id or "all of yours")],
         ["latest score from", str(summary.filters.date_from or "")],
         ["latest score to", str(summary.filters.date_to or "")],

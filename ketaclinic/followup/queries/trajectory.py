@@ -28,6 +28,7 @@ from ketaclinic.domain import outcomes as rules
 from ketaclinic.domain import trajectory as arrange
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.outcomes.models import Measurement, OutcomeCourse
+from ketaclinic.outcomes.services.measurements import madrs_remission_cutoff
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanAdjustment, PlanVersion
 
@@ -119,6 +120,8 @@ class Trajectory:
     stop: arrange.StopAssessment | None
     stop_note: str
     adjustments: list[Any] = field(default_factory=list)
+    madrs_remission_at_most: int = rules.MADRS_REMISSION_AT_MOST
+    """The clinic's MADRS remission cut-off (a clinical setting; default ≤ 9, Zimmerman 2004)."""
 
     @property
     def baseline_total(self) -> float | None:
@@ -236,6 +239,7 @@ def load(patient: Patient, *, scale: str | None = None, with_adjustments: bool =
     plan = version.plan if version else None
     stop, note = _stop(chosen, course, baseline, scores, sessions, version)
     total_range = instruments.get(chosen).total_range if chosen else None
+    cutoff = madrs_remission_cutoff(patient)
     return Trajectory(
         patient=patient,
         scales=[(s, scale_label(s)) for s in scales],
@@ -246,12 +250,13 @@ def load(patient: Patient, *, scale: str | None = None, with_adjustments: bool =
         sessions=sessions,
         courses=courses,
         course=course,
-        lines=arrange.reference_lines(chosen, baseline) if chosen else None,
+        lines=arrange.reference_lines(chosen, baseline, madrs_remission_at_most=cutoff) if chosen else None,
         plan=plan,
         plan_version=version,
         stop=stop,
         stop_note=note,
         adjustments=_adjustments(patient) if with_adjustments else [],
+        madrs_remission_at_most=cutoff,
     )
 
 

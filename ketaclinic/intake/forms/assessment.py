@@ -84,6 +84,38 @@ class VitalsForm(BodySizeForm, forms.ModelForm[IntakeAssessment]):
         widgets = {"vitals_at": DATETIME}
 
 
+class SafetyScreenForm(forms.ModelForm[IntakeAssessment]):
+    """Alcohol (AUDIT-C), the planned programme and the last liver tests: what the alcohol, bladder and liver
+    eligibility rules need (issue 16 item 12). Bladder symptoms and a recent cardiovascular event are ticked in the
+    medical history with the other conditions."""
+
+    class Meta:
+        model = IntakeAssessment
+        fields = [
+            "audit_c_frequency",
+            "audit_c_typical_quantity",
+            "audit_c_binge_frequency",
+            "programme",
+            "liver_tests_on",
+        ]
+        widgets = {"liver_tests_on": DATE}
+        labels = {
+            "audit_c_frequency": "1. How often do you have a drink containing alcohol?",
+            "audit_c_typical_quantity": "2. How many standard drinks containing alcohol do you have on a typical day?",
+            "audit_c_binge_frequency": "3. How often do you have six or more drinks on one occasion?",
+            "programme": "Planned treatment",
+            "liver_tests_on": "Liver function tests (LFTs) last done on",
+        }
+        help_texts = {
+            "audit_c_frequency": "AUDIT-C (Bush 1998). A score of 4 or more in men, 3 or more in women, is drinking "
+            "above low risk (Bradley 2007); alcohol adds to ketamine's sedation.",
+            "programme": "A series or home programme brings in the bladder-symptom and liver-test rules (Ketalar "
+            "US label: genitourinary pain with chronic use; drug-induced liver injury).",
+            "liver_tests_on": "Baseline liver tests before serial treatment (Ketalar US label §5); older than 90 days "
+            "counts as none (clinic policy).",
+        }
+
+
 class TrialForm(OnceForm, forms.ModelForm[AntidepressantTrial]):
     class Meta:
         model = AntidepressantTrial

@@ -51,6 +51,11 @@ ASSESSMENT_FIELDS = (
     "pdmp_notes",
     "ride_home_name",
     "ride_home_phone",
+    "audit_c_frequency",
+    "audit_c_typical_quantity",
+    "audit_c_binge_frequency",
+    "programme",
+    "liver_tests_on",
     "vitals_at",
     "systolic_mmhg",
     "diastolic_mmhg",
@@ -134,7 +139,7 @@ def _validate_assessment(assessment: IntakeAssessment) -> None:
     if assessment.vitals_at and assessment.vitals_at > now:
         errors["vitals_at"] = ["The measurement time is in the future."]
     today = timezone.localdate()
-    for name in ("current_episode_onset", "pdmp_checked_on"):
+    for name in ("current_episode_onset", "pdmp_checked_on", "liver_tests_on"):
         value = getattr(assessment, name)
         if isinstance(value, dt.date) and value > today:
             errors[name] = ["This date is in the future."]

@@ -161,6 +161,7 @@ def _workspace_url(item: IntakeAssessment, anchor: str) -> str:
 
 assessment_background = _model_section(forms.BackgroundForm, "Background and history", "background")
 assessment_vitals = _model_section(forms.VitalsForm, "Vital signs and body measurements", "vitals")
+assessment_safety = _model_section(forms.SafetyScreenForm, "Safety screen: alcohol, bladder and liver", "safety")
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,7 +14,7 @@ import datetime as dt
 from django.db import models, transaction
 from django.utils import timezone
 
-from ketaclinic.accounts.models import User
+from ketaclinic.accounts.models import User, clinical_settings_for
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import instruments
 from ketaclinic.domain import outcomes as rules
@@ -105,6 +105,11 @@ def _plan_dimensions(patient: Patient) -> dict[str, str]:
     return hooks.plan_dimensions(patient.pk)
 
 
+def madrs_remission_cutoff(patient: Patient) -> int:
+    """The MADRS remission cut-off of the patient's clinic (a clinical setting; default ≤ 9, Zimmerman 2004)."""
+    return clinical_settings_for(patient.location.clinic_id).madrs_remission_at_most
+
+
 def refresh_course(patient: Patient, instrument: str, *, dimensions: dict[str, str] | None = None) -> OutcomeCourse:
     """Recompute where the patient stands on one scale (clinical-rules.md §5) from their current measurements.
 
@@ -143,8 +148,12 @@ def refresh_course(patient: Patient, instrument: str, *, dimensions: dict[str, s
     }
     values.update(dimensions if dimensions is not None else _plan_dimensions(patient))
     if baseline is not None and follow_ups:
-        change = rules.assess_change(instrument, baseline[1], follow_ups[-1][1])
-        relapse = rules.detect_relapse(instrument, baseline[1], [(row[2], row[1]) for row in follow_ups])
+        # MADRS remission follows the clinic's cut-off (default ≤ 9, Zimmerman 2004); the other scales have one.
+        cutoff = madrs_remission_cutoff(patient)
+        change = rules.assess_change(instrument, baseline[1], follow_ups[-1][1], madrs_remission_at_most=cutoff)
+        relapse = rules.detect_relapse(
+            instrument, baseline[1], [(row[2], row[1]) for row in follow_ups], madrs_remission_at_most=cutoff
+        )
         values.update(
             reduction_pct=change.percent_reduction,
             response=change.response,
