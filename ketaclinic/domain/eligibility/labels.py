@@ -35,7 +35,9 @@ CONDITION_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "untreated_hyperthyroidism": "Untreated hyperthyroidism",
         "recent_suicide_attempt": "Suicide attempt within the last 3 months",
         "recent_cardiovascular_event": "Heart attack or other cardiovascular event within the last 6 weeks",
-        "genitourinary_symptoms": "Bladder symptoms: urgency, frequency, pain passing urine, blood in urine, bladder pain",
+        "genitourinary_symptoms": (
+            "Bladder symptoms: urgency, frequency, pain passing urine, blood in urine, bladder pain"
+        ),
     }
 )
 """Every condition code, in the vocabulary's order."""
