@@ -39,6 +39,17 @@ Done = HttpResponse | tuple[str, HttpResponse]
 """What an accepted write answers: where to go next, with the success message to flash (unless it flashed its own)."""
 
 
+def fitted(value: str, *, field: str, limit: int) -> str:
+    """``value`` stripped, or a refusal naming the field when it is longer than the column holds: text is never cut
+    silently (a reason or a reference cut short says something else)."""
+    text = value.strip()
+    if len(text) > limit:
+        raise ValidationError(
+            {field: f"At most {limit} characters ({len(text)} given): shorten it. Nothing was saved."}
+        )
+    return text
+
+
 def apply_errors(
     form: BaseForm, error: ValidationError | ServiceError, aliases: Mapping[str, str] | None = None
 ) -> None:

@@ -459,3 +459,15 @@ def test_9_a_removed_last_entry_is_found_from_the_chain_head(ledger: Any, main_s
     _tamper("DELETE FROM ledger_ledgerentry WHERE id = %s", [last.pk])
     result = services.verify()
     assert result.chain_break is not None and "head says" in result.chain_break.reason
+
+
+def test_a_reference_longer_than_its_column_is_refused_not_cut(ledger: Any, main_st: Any) -> None:
+    """Issue 15: text is never cut silently; the service refuses with the limit and writes nothing."""
+    nurse, pat = ledger["nurse"], ledger["pat"]
+    (vial,) = receive(nurse, main_st, ledger["products"]["k10"], ledger["supplier"])
+    entries = LedgerEntry.objects.count()
+    with pytest.raises(ValidationError, match=r"At most 100 characters \(101 given\)"):
+        services.administer(by=nurse, container=vial, patient=pat, quantity_ml="1.00", session_reference="x" * 101)
+    assert LedgerEntry.objects.count() == entries
+    entry = services.administer(by=nurse, container=vial, patient=pat, quantity_ml="1.00", session_reference="x" * 100)
+    assert entry.entry.session_reference == "x" * 100

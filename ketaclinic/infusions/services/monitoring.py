@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import ServiceError, fitted
 from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import monitoring
@@ -127,7 +127,9 @@ def record_vitals(
     # Only a full set is the scheduled reading: a sedation score alone is recorded as its own kind of entry and does
     # not reset the vitals timer (issue 15, item 7).
     kind = monitoring.reading_kind(signs, respiratory_rate_required=protocol_for(locked).respiratory_rate_with_vitals)
-    reading = VitalReading(session=locked, taken_at=when, note=note.strip()[:200], recorded_by=by, kind=kind)
+    reading = VitalReading(
+        session=locked, taken_at=when, note=fitted(note, field="note", limit=200), recorded_by=by, kind=kind
+    )
     for name in VITAL_FIELDS:
         value = values.get(name)
         setattr(reading, name, None if value in (None, "") else value)
@@ -286,7 +288,7 @@ def acknowledge_alert(
     refusal = monitoring.acknowledgement_refusal(summary.level, note)
     if refusal:
         raise ValidationError({"note": refusal})
-    now, text = timezone.now(), note.strip()[:2000]
+    now, text = timezone.now(), fitted(note, field="note", limit=2000)
     for each in rows:
         each.acknowledged_by, each.acknowledged_at, each.acknowledgement_note = by, now, text
         each.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgement_note"])

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import ServiceError, fitted
 from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
 from ketaclinic.ledger.models import Container, Hold, Kind, LedgerEntry
@@ -102,7 +102,7 @@ def administer(
         timing=timing,
         patient=patient,
         drawn_ml=drawn,
-        session_reference=session_reference.strip()[:100],
+        session_reference=fitted(session_reference, field="session_reference", limit=100),
         group_ref=group,
     )
     waste = None
@@ -116,7 +116,7 @@ def administer(
             timing=timing,
             witness=signed_by,
             witness_method=witness.method,
-            manner=waste_manner.strip()[:200] or "syringe remainder wasted",
+            manner=fitted(waste_manner, field="waste_manner", limit=200) or "syringe remainder wasted",
             reason=SYRINGE_WASTE_REASON,
             related_entry=entry,
             group_ref=group,

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import ServiceError, fitted
 from ketaclinic.accounts.models import Location, User
 from ketaclinic.audit import services as audit
 from ketaclinic.domain.controlled import deadlines
@@ -103,7 +103,7 @@ def waste(
         timing=timing,
         witness=signed_by,
         witness_method=witness.method,
-        manner=manner.strip()[:200],
+        manner=fitted(manner, field="manner", limit=200),
         reason=reason.strip(),
         related_entry=related_entry,
     )
@@ -173,7 +173,7 @@ def transfer_out(
                 actor=by,
                 timing=timing,
                 counterparty=reverse_distributor,
-                invoice_ref=reference.strip()[:100],
+                invoice_ref=fitted(reference, field="reference", limit=100),
                 manner="transferred to reverse distributor",
                 group_ref=group,
             )
@@ -217,8 +217,8 @@ def destroy(
     record = DestructionRecord.objects.create(
         location=location,
         destroyed_at=timing.occurred_at,
-        method=method.strip()[:200],
-        place=(place.strip() or location.address or location.name)[:300],
+        method=fitted(method, field="method", limit=200),
+        place=fitted(place.strip() or location.address or location.name, field="place", limit=300),
         actor=by,
         witness=first,
         second_witness=second,
@@ -236,7 +236,7 @@ def destroy(
             witness=first,
             second_witness=second,
             witness_method=witness.method,
-            manner=method.strip()[:200],
+            manner=fitted(method, field="method", limit=200),
             destruction=record,
             group_ref=f"destruction-{record.pk}",
         )
@@ -348,7 +348,7 @@ def record_form_106(*, by: User, report: TheftLossReport, filed_at: dt.datetime,
     if filed_at > timezone.now() or filed_at < _to_the_minute(locked.discovered_at):
         raise ValidationError({"filed_at": "Form 106 is filed between the discovery and now."})
     locked.form_106_filed_at = filed_at
-    locked.form_106_reference = reference.strip()[:60]
+    locked.form_106_reference = fitted(reference, field="reference", limit=60)
     locked.form_106_filed_by = by
     locked.save(update_fields=["form_106_filed_at", "form_106_reference", "form_106_filed_by"])
     audit.record(actor=by, action="ledger.theft_loss.form_106_filed", obj=locked, detail={"reference": reference})

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.accounts.errors import ServiceError, fitted
 from ketaclinic.accounts.models import Location, User
 from ketaclinic.audit import services as audit
 from ketaclinic.domain.controlled import books, deadlines
@@ -107,7 +107,9 @@ def record_counts(*, by: User, inventory: Inventory, counts: Mapping[int, Count]
         if count.estimated and not count.estimation_reason.strip():
             errors.setdefault(field, []).append("An estimate needs a reason (exact measure is the default).")
         line.estimated = count.estimated
-        line.estimation_reason = count.estimation_reason.strip()[:300] if count.estimated else ""
+        line.estimation_reason = (
+            fitted(count.estimation_reason, field="estimation_reason", limit=300) if count.estimated else ""
+        )
     if errors:
         raise ValidationError(errors)
     for line in lines.values():
