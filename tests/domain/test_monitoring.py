@@ -300,7 +300,7 @@ def test_r1_pre_dose_above_140_90_needs_acknowledgement(sbp, dbp, parameter):
     assert alert.parameter == parameter
     assert alert.acknowledgement_required is True
     assert f"{sbp}/{dbp} mmHg" in alert.message
-    assert "Spravato US prescribing information §2" in alert.source
+    assert "Spravato (esketamine) US prescribing information §2" in alert.source
 
 
 @pytest.mark.parametrize(
