@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec
 
-from ketaclinic.charts.pk import render_comparison_svg, render_preview_svg
+from ketaclinic.charts.pk_svg import render_comparison_svg, render_preview_svg
 from ketaclinic.domain import pk
 from ketaclinic.domain.pk import planning
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ketaclinic.charts.pk import render_comparison_svg, render_preview_svg
+from ketaclinic.charts.pk_svg import render_comparison_svg, render_preview_svg
 from ketaclinic.domain import pk
 from ketaclinic.domain.pk import planning
 from ketaclinic.plans import preview as pk_preview
