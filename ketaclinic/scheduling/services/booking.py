@@ -27,11 +27,10 @@ from ketaclinic.patients.models import Consent, Patient
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.plans.evaluation import effective_protocol
 from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
-from ketaclinic.scheduling.models import Appointment, Chair, Closure, OpeningHours, RosterShift, SchedulingSettings
+from ketaclinic.scheduling.models import Appointment, Chair, Closure, OpeningHours, RosterShift
+from ketaclinic.scheduling.queries import LIVE, settings_for
 
 __all__ = ["BookingRefused", "book", "cancel", "facts_for", "settings_for", "timing_for"]
-
-LIVE = [str(status) for status in Appointment.LIVE]
 
 
 class BookingRefused(ServiceError):
@@ -49,11 +48,6 @@ class BookingRefused(ServiceError):
 def _require(actor: User, capability: str) -> None:
     if not role_can(actor.role, capability):
         raise PermissionDenied(f"Your role does not allow this ({capability}).")
-
-
-def settings_for(location: Location) -> SchedulingSettings:
-    found = SchedulingSettings.objects.filter(clinic_id=location.clinic_id).first()
-    return found or SchedulingSettings(clinic_id=location.clinic_id)
 
 
 def _order_problem(kind: str, patient: Patient, order: SessionOrder | None) -> str | None:
