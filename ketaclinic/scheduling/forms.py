@@ -99,6 +99,7 @@ class ChairForm(forms.ModelForm[Chair]):
             "has_infusion_pump": "Infusion pump",
             "has_monitor": "Monitor",
             "has_pulse_oximeter": "Pulse oximeter",
+            "is_recliner": "Recliner",
         }
 
     def validate_unique(self) -> None:

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Clinic, Location
+from ketaclinic.accounts.roles import ROLE_CHOICES
 from ketaclinic.domain.scheduling import KINDS
 from ketaclinic.patients.models import Patient
 
@@ -88,6 +89,10 @@ class Chair(models.Model):
         }
         return frozenset(name for name, present in flags.items() if present)
 
+    @property
+    def equipment_labels(self) -> str:
+        return ", ".join(sorted(name.replace("_", " ") for name in self.equipment))
+
 
 class OpeningHours(models.Model):
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="opening_hours")
@@ -129,7 +134,7 @@ class RosterShift(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shifts")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="shifts")
-    role = models.CharField(max_length=20)
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -113,6 +113,7 @@ class TestBookingFromThePage:
         )
         assert response.status_code == 200
         assert "outside the location&#x27;s opening hours" in response.content.decode()
+        assert response.context["day"] == day  # the day being booked, not today
         assert not Appointment.objects.exists()
 
     def test_a_session_without_an_order_is_a_field_error(

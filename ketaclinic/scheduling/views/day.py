@@ -86,7 +86,11 @@ def book(request: AuthedRequest) -> HttpResponse:
 
     if done := submitted(request, form, act):
         return done
-    when = form.cleaned_data["start"].date() if form.cleaned_data.get("start") else chosen_day(request, location)
+    # A refusal takes the start out of cleaned_data: show the day the user was booking, as they typed it.
+    try:
+        when = dt.date.fromisoformat(request.POST.get("start", "")[:10])
+    except ValueError:
+        when = chosen_day(request, location)
     return _render(request, location, when, form)
 
 
