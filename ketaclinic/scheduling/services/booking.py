@@ -30,7 +30,7 @@ from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
 from ketaclinic.scheduling.models import Appointment, Chair, Closure, OpeningHours, RosterShift
 from ketaclinic.scheduling.queries import LIVE, settings_for
 
-__all__ = ["BookingRefused", "book", "cancel", "facts_for", "settings_for", "timing_for"]
+__all__ = ["BookingRefused", "Proposal", "book", "cancel", "facts_for", "order_problem", "settings_for", "timing_for"]
 
 
 class BookingRefused(ServiceError):
@@ -50,7 +50,7 @@ def _require(actor: User, capability: str) -> None:
         raise PermissionDenied(f"Your role does not allow this ({capability}).")
 
 
-def _order_problem(kind: str, patient: Patient, order: SessionOrder | None) -> str | None:
+def order_problem(kind: str, patient: Patient, order: SessionOrder | None) -> str | None:
     if order is None:
         return "A treatment session needs a session order from the patient's signed plan."
     version = order.plan_version
@@ -187,7 +187,7 @@ def book(
             end=start + duration.delta,
             chair=chair,
             patient=patient,
-            order_problem=_order_problem(kind, patient, order) if kind in rules.CHAIR_KINDS else None,
+            order_problem=order_problem(kind, patient, order) if kind in rules.CHAIR_KINDS else None,
         )
         problems = rules.check(facts_for(proposal))
         if problems:
