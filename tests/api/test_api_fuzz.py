@@ -82,4 +82,5 @@ RULES_BEYOND_THE_SCHEMA = {
     ("GET", "/api/v1/schedule/slots"),
     ("POST", "/api/v1/schedule/appointments"),
     ("POST", "/api/v1/schedule/appointments/{appointment_id}/cancel"),
+    ("POST", "/api/v1/schedule/series"),
 }

@@ -263,3 +263,33 @@ class TestSlots:
     def test_nonsense_steps_are_refused(self) -> None:
         with pytest.raises(ValueError, match="positive"):
             s.candidate_starts(dt.date(2026, 3, 3), CHI, WEEKDAYS, minutes=30, step_min=0)
+
+
+class TestSeries:
+    def test_the_plan_moves_to_the_chosen_start_keeping_its_rhythm(self) -> None:
+        targets = [dt.date(2026, 12, 7), dt.date(2026, 12, 10), dt.date(2026, 12, 14)]  # Mon, Thu, Mon
+        assert s.shifted_days(targets, dt.date(2026, 12, 8)) == [
+            dt.date(2026, 12, 8),
+            dt.date(2026, 12, 11),
+            dt.date(2026, 12, 15),
+        ]
+        assert s.shifted_days([], dt.date(2026, 12, 8)) == []
+
+    @pytest.mark.parametrize(("per_week", "gap"), [(3, 2), (2, 3), (1, 7), (7, 1), (None, 1), (0, 1)])
+    def test_min_gap_from_the_most_sessions_a_week(self, per_week: int | None, gap: int) -> None:
+        assert s.min_gap_days(per_week) == gap
+
+    def test_candidate_days_best_first_within_the_spacing(self) -> None:
+        day = dt.date(2026, 12, 10)
+        assert s.candidate_days(day, previous=None, planned_gap_days=None, min_gap=2) == [
+            day,
+            dt.date(2026, 12, 11),
+            dt.date(2026, 12, 9),
+        ]
+        # Previous on Mon 7th, planned gap 3, at least 3 days, slack 2: Thu 10th, Fri 11th, Sat 12th (gap ≤ 3 + 2).
+        options = s.candidate_days(day, previous=dt.date(2026, 12, 7), planned_gap_days=3, min_gap=3, slack_days=2)
+        assert options == [day, dt.date(2026, 12, 11), dt.date(2026, 12, 12)]
+        assert s.candidate_days(day, previous=None, planned_gap_days=None, min_gap=1, not_before=day) == [
+            day,
+            dt.date(2026, 12, 11),
+        ]

@@ -27,6 +27,7 @@ from ketaclinic.domain.scheduling.rules import (
     covered,
     overlaps,
 )
+from ketaclinic.domain.scheduling.series import candidate_days, min_gap_days, shifted_days
 from ketaclinic.domain.scheduling.slots import candidate_starts, local_day_bounds
 
 __all__ = [
@@ -47,9 +48,12 @@ __all__ = [
     "Refusal",
     "SessionTiming",
     "booked_duration",
+    "candidate_days",
     "candidate_starts",
     "check",
     "covered",
     "local_day_bounds",
+    "min_gap_days",
     "overlaps",
+    "shifted_days",
 ]

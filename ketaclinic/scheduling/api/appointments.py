@@ -5,9 +5,10 @@ taken meanwhile answers 409.
 """
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
+from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -23,10 +24,11 @@ from ketaclinic.audit import services as audit
 from ketaclinic.domain.scheduling import KINDS, local_day_bounds
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to
-from ketaclinic.plans.models import SessionOrder
+from ketaclinic.plans.models import PlanVersion, SessionOrder
 from ketaclinic.scheduling import services
 from ketaclinic.scheduling.models import Appointment, Chair
 from ketaclinic.scheduling.queries import appointments_visible_to, get_appointment_for_user, get_location_for_user
+from ketaclinic.scheduling.services import series
 from ketaclinic.scheduling.services.slots import free_slots
 
 router = Router()
@@ -204,3 +206,47 @@ def cancel_appointment(  # type: ignore[no-untyped-def]
     _require(request.user, "schedule.book")
     appointment = get_appointment_for_user(request.user, appointment_id)
     return Status(200, services.cancel(by=request.user, appointment=appointment, reason=payload.reason))
+
+
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class SeriesIn(BodyIn):
+    plan_version_id: Id
+    start_date: IsoDate
+    preferred_start_times: list[Annotated[str, Field(pattern=HHMM)]] = Field(
+        default_factory=list, max_length=8, description='Local times to try, best first, e.g. ["09:00", "13:30"]'
+    )
+
+
+class SeriesOut(Schema):
+    appointments: list[AppointmentOut]
+
+
+@router.post(
+    "/series",
+    response={201: SeriesOut, 400: ErrorOut, 409: ErrorOut, **UNPROCESSABLE},
+    summary="Book every open order of a signed plan version at once (Idempotency-Key required); 422 names what "
+    "cannot be placed",
+)
+@idempotent(SeriesOut)
+def book_series(  # type: ignore[no-untyped-def]
+    request: AuthedRequest, payload: SeriesIn, idempotency_key: IdempotencyKey
+):
+    _require(request.user, "schedule.book")
+    version = (
+        PlanVersion.objects.filter(pk=payload.plan_version_id, plan__patient__in=patients_visible_to(request.user))
+        .select_related("plan__patient__location__clinic")
+        .first()
+    )
+    if version is None:
+        raise Http404("No such plan version.")
+    location = version.plan.patient.location
+    times = tuple(dt.time.fromisoformat(value) for value in payload.preferred_start_times)
+    try:
+        booked = series.book_series(
+            by=request.user, version=version, location=location, start_date=payload.start_date, preferred_times=times
+        )
+    except services.BookingRefused as refused:  # taken between the proposal and the booking
+        raise HttpError(409, refused.message) from None
+    return Status(201, {"appointments": booked})

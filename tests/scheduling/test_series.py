@@ -1,0 +1,142 @@
+"""A whole IV series booked from the signed plan version in one step (issue 17), through the service and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ketaclinic.accounts import services as accounts
+from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.audit.models import AuditEvent
+from ketaclinic.scheduling import services
+from ketaclinic.scheduling.models import Appointment
+from ketaclinic.scheduling.services import series
+from tests.scheduling.conftest import CHI, local, set_up_location
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staffed(dave: Any, alice: Any, main_st: Any, day: dt.date) -> dict[str, Any]:
+    """Main set up, alice rostered every day for four weeks from ``day``."""
+    chairs = set_up_location(dave, main_st)
+    for offset in range(-2, 28):
+        date = day + dt.timedelta(days=offset)
+        services.add_shift(by=dave, user=alice, location=main_st, starts_at=local(date, 7), ends_at=local(date, 19))
+    return chairs
+
+
+def local_days(appointments: list[Any]) -> list[dt.date]:
+    return [a.starts_at.astimezone(CHI).date() for a in appointments]
+
+
+def test_every_open_order_is_booked_in_the_plans_rhythm(
+    carol: Any, main_st: Any, staffed: dict[str, Any], iv_order: Any, day: dt.date
+) -> None:
+    version = iv_order.plan_version
+    orders = list(version.orders.order_by("session_number"))
+    booked = series.book_series(by=carol, version=version, location=main_st, start_date=day)
+    assert [a.order_id for a in booked] == [o.pk for o in orders]
+    planned = [(o.target_date - orders[0].target_date).days for o in orders]
+    assert [(d - day).days for d in local_days(booked)] == planned
+    assert all(a.starts_at.astimezone(CHI).time() == dt.time(9) for a in booked)
+    assert AuditEvent.objects.filter(action="schedule.series_booked", patient_id=version.plan.patient_id).count() == 1
+    with pytest.raises(ServiceError, match="Every session of this plan version is booked"):
+        series.propose(by=carol, version=version, location=main_st, start_date=day)
+
+
+def test_a_closed_day_moves_one_session_by_a_day(
+    carol: Any, dave: Any, main_st: Any, staffed: dict[str, Any], iv_order: Any, day: dt.date
+) -> None:
+    version = iv_order.plan_version
+    plan = series.propose(by=carol, version=version, location=main_st, start_date=day)
+    second = plan[1].start.astimezone(CHI).date()
+    services.add_closure(by=dave, location=main_st, first_day=second, last_day=second, reason="inspection")
+    moved = series.propose(by=carol, version=version, location=main_st, start_date=day)
+    assert moved[1].start.astimezone(CHI).date() in (second + dt.timedelta(days=1), second - dt.timedelta(days=1))
+    assert moved[0].start == plan[0].start
+    # Later sessions may shift with it, never closer than the protocol allows (3 a week at most → 2 days apart).
+    days = [p.start.astimezone(CHI).date() for p in moved]
+    assert all((later - earlier).days >= 2 for earlier, later in itertools.pairwise(days))
+    assert second not in days
+
+
+def test_preferred_times_are_tried_in_order(
+    carol: Any, main_st: Any, staffed: dict[str, Any], iv_order: Any, day: dt.date
+) -> None:
+    plan = series.propose(
+        by=carol, version=iv_order.plan_version, location=main_st, start_date=day, preferred_times=(dt.time(14, 30),)
+    )
+    assert {p.start.astimezone(CHI).time() for p in plan} == {dt.time(14, 30)}
+
+
+def test_what_cannot_be_placed_is_named_and_nothing_is_written(
+    carol: Any, dave: Any, main_st: Any, alice: Any, iv_order: Any, day: dt.date
+) -> None:
+    set_up_location(dave, main_st)
+    services.add_shift(by=dave, user=alice, location=main_st, starts_at=local(day, 7), ends_at=local(day, 19))
+    with pytest.raises(ServiceError) as refused:
+        series.book_series(by=carol, version=iv_order.plan_version, location=main_st, start_date=day)
+    assert "Session 2" in refused.value.message and "nurse" in refused.value.message
+    assert "Session 1" not in refused.value.message
+    assert not Appointment.objects.exists()
+
+
+def test_refusals_before_the_search(
+    carol: Any, dave: Any, bob: Any, main_st: Any, staffed: dict[str, Any], iv_order: Any, day: dt.date
+) -> None:
+    from ketaclinic.accounts.errors import PermissionDenied
+    from ketaclinic.plans.models import PlanVersion
+
+    version = iv_order.plan_version
+    with pytest.raises(PermissionDenied):
+        series.propose(by=dave, version=version, location=main_st, start_date=day)
+    with pytest.raises(ServiceError, match="in the past"):
+        series.propose(by=carol, version=version, location=main_st, start_date=day - dt.timedelta(days=30))
+    PlanVersion.objects.filter(pk=version.pk).update(status="superseded")
+    version.refresh_from_db()
+    with pytest.raises(ServiceError, match="not signed"):
+        series.propose(by=carol, version=version, location=main_st, start_date=day)
+
+
+class TestSeriesApi:
+    def post(self, user: Any, body: dict[str, Any], key: str = "s1") -> Any:
+        token = accounts.create_api_token(by=None, user=user)
+        return Client().post(
+            "/api/v1/schedule/series",
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+
+    def test_book_a_series_once(
+        self, carol: Any, main_st: Any, staffed: dict[str, Any], iv_order: Any, day: dt.date
+    ) -> None:
+        body = {
+            "plan_version_id": iv_order.plan_version_id,
+            "start_date": day.isoformat(),
+            "preferred_start_times": ["10:15"],
+        }
+        first = self.post(carol, body)
+        assert first.status_code == 201, first.json()
+        items = first.json()["appointments"]
+        assert len(items) == iv_order.plan_version.orders.count()
+        assert dt.datetime.fromisoformat(items[0]["start"]).astimezone(CHI).time() == dt.time(10, 15)
+        assert self.post(carol, body).json() == first.json()  # a retry books nothing more
+        assert Appointment.objects.count() == len(items)
+
+    def test_bad_requests(
+        self, carol: Any, lake: Any, main_st: Any, staffed: dict[str, Any], iv_order: Any, day: dt.date
+    ) -> None:
+        body = {"plan_version_id": iv_order.plan_version_id, "start_date": day.isoformat()}
+        assert self.post(carol, {**body, "preferred_start_times": ["9am"]}).status_code == 422
+        assert self.post(carol, {**body, "plan_version_id": 999999}, key="s2").status_code == 404
+        past = self.post(carol, {**body, "start_date": "2020-01-01"}, key="s3")
+        assert past.status_code == 422 and "past" in json.dumps(past.json())
+        assert not Appointment.objects.exists()
