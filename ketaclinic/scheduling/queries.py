@@ -10,7 +10,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from ketaclinic.accounts.models import Location, User
-from ketaclinic.domain.scheduling import local_day_bounds
+from ketaclinic.domain.scheduling import ROUTE_FOR_KIND, local_day_bounds
+from ketaclinic.patients.queries import patients_visible_to
+from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
 from ketaclinic.scheduling.models import Appointment, Chair, OpeningHours, RosterShift, SchedulingSettings
 
 LIVE = [str(status) for status in Appointment.LIVE]
@@ -137,4 +139,21 @@ def day_grid(location: Location, day: dt.date) -> DayGrid:
         hours=hours,
         step_min=step,
         appointments=appointments,
+    )
+
+
+def series_candidates(user: User, location: Location) -> QuerySet[PlanVersion]:
+    """Signed versions of active plans of this location's patients that still have open session orders (each
+    can be booked as a series)."""
+    return (
+        PlanVersion.objects.filter(
+            status=PlanVersion.Status.SIGNED,
+            plan__status=TreatmentPlan.Status.ACTIVE,
+            plan__patient__in=patients_visible_to(user).filter(location=location),
+            orders__status=SessionOrder.Status.OPEN,
+            route__in=list(ROUTE_FOR_KIND.values()),
+        )
+        .distinct()
+        .select_related("plan__patient")
+        .order_by("plan__patient__family_name", "pk")[:50]
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.scheduling.views import day, setup
+from ketaclinic.scheduling.views import day, series, setup
 
 app_name = "schedule"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", day.day, name="day"),
     path("book/", day.book, name="book"),
     path("appointments/<int:appointment_id>/cancel/", day.cancel, name="cancel"),
+    path("series/<int:version_id>/", series.series, name="series"),
     path("setup/", setup.setup, name="setup"),
     path("setup/settings/", setup.save_settings, name="setup_settings"),
     path("setup/chairs/", setup.add_chair, name="setup_chair"),

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import REPO_ROOT, assert_fits_width, give_authenticator, sign_in
-from tests.scheduling.conftest import a_future_day, roster, set_up_location
+from tests.scheduling.conftest import a_future_day, local, roster, set_up_location
 
 pytestmark = pytest.mark.browser
 SCREENS = REPO_ROOT / "test-artifacts" / "screens"
@@ -66,6 +66,28 @@ def test_front_desk_books_an_iv_session_and_admin_sets_up(
     expect(page.locator("td.appt").first).to_contain_text("session 1")
     assert_fits_width(page)
     shot(page, "schedule-day-390")
+
+    # The rest of the series in one step from the signed plan (alice rostered on every day of it).
+    import datetime as dt
+
+    from ketaclinic.scheduling import services
+
+    for offset in range(1, 21):
+        date = day + dt.timedelta(days=offset)
+        services.add_shift(by=dave, user=alice, location=main_st, starts_at=local(date, 7), ends_at=local(date, 19))
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"{live_server.url}{reverse('schedule:day')}?date={day:%Y-%m-%d}&location={main_st.pk}")
+    page.get_by_role("link", name="Book the series").click()
+    expect(page.get_by_role("heading", name="Book the series · Pat Rivera")).to_be_visible()
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(order.plan_version.orders.count() - 1)
+    assert_fits_width(page)
+    shot(page, "schedule-series-1024")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_fits_width(page)
+    shot(page, "schedule-series-390")
+    page.get_by_role("button", name=re.compile("^Book all")).click()
+    expect(page.get_by_text(re.compile(r"Booked \d+ sessions for Pat Rivera"))).to_be_visible()
 
     page.context.clear_cookies()
     sign_in(page, live_server.url, dave, PASSWORD, give_authenticator(dave))

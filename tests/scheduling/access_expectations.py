@@ -13,6 +13,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "schedule:day": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
     "schedule:book": POST_ONLY,
     "schedule:cancel": POST_ONLY,
+    # Booking a signed plan's series: those who book (the page proposes; clinic admins do not book).
+    "schedule:series": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 403},
     # Chairs, hours, closures, roster and the scheduling policy: clinic admins only.
     "schedule:setup": {ANON: LOGIN, FD: 403, NURSE: 403, PRESC: 403, ADMIN: 200},
     "schedule:setup_settings": POST_ONLY,
@@ -47,6 +49,8 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
     objects = world["schedule"]
     if name == "schedule:cancel":
         return {"appointment_id": objects["appt"].pk}
+    if name == "schedule:series":
+        return {"version_id": world["signed_plan"].pk}
     if name == "schedule:setup_chair_toggle":
         return {"chair_id": objects["chair"].pk}
     if name == "schedule:setup_hours_remove":

@@ -140,3 +140,64 @@ class TestSeriesApi:
         past = self.post(carol, {**body, "start_date": "2020-01-01"}, key="s3")
         assert past.status_code == 422 and "past" in json.dumps(past.json())
         assert not Appointment.objects.exists()
+
+
+class TestSeriesPage:
+    def test_propose_move_one_session_and_book_all(
+        self, client: Any, carol: Any, main_st: Any, staffed: dict[str, Any], iv_order: Any, day: dt.date
+    ) -> None:
+        from django.urls import reverse
+
+        from tests.conftest import sign_in
+
+        version = iv_order.plan_version
+        sign_in(client, carol)
+        listed = client.get(f"{reverse('schedule:day')}?date={day:%Y-%m-%d}&location={main_st.pk}").content.decode()
+        assert reverse("schedule:series", args=[version.pk]) in listed
+        url = reverse("schedule:series", args=[version.pk])
+        page = client.get(url, {"start_date": day.isoformat(), "times": "10:00"})
+        assert page.status_code == 200 and len(page.context["rows"]) == version.orders.count()
+        rows = page.context["rows"]
+        form: dict[str, Any] = {"start_date": day.isoformat(), "order": [p.order.pk for p, _ in rows]}
+        for placement, local_start in rows:
+            form[f"start-{placement.order.pk}"] = local_start.strftime("%Y-%m-%dT%H:%M")
+            form[f"chair-{placement.order.pk}"] = placement.chair.pk
+        moved = rows[2][0].order.pk
+        form[f"start-{moved}"] = rows[2][1].replace(hour=15).strftime("%Y-%m-%dT%H:%M")
+        # Moved outside the opening hours first: refused, nothing written, the rows kept as left.
+        refused = client.post(url, {**form, f"start-{moved}": rows[2][1].replace(hour=18).strftime("%Y-%m-%dT%H:%M")})
+        assert refused.status_code == 422 and "opening hours" in refused.content.decode()
+        assert not Appointment.objects.exists()
+        response = client.post(url, form)
+        assert response.status_code == 302
+        booked = Appointment.objects.order_by("starts_at")
+        assert booked.count() == len(rows)
+        assert booked.get(order_id=moved).starts_at.astimezone(CHI).time() == dt.time(15)
+
+
+def test_the_rest_of_a_started_series_keeps_its_spacing_from_the_booked_session(
+    carol: Any, main_st: Any, staffed: dict[str, Any], iv_order: Any, day: dt.date
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    version = iv_order.plan_version
+    services.book(
+        by=carol,
+        patient=version.plan.patient,
+        kind="infusion_iv",
+        location=main_st,
+        start=local(day, 9),
+        chair=staffed["chair1"],
+        order=iv_order,
+    )
+    with pytest.raises(ServiceError, match="Session 2"):
+        series.propose(by=carol, version=version, location=main_st, start_date=day)  # same day as session 1
+    second = version.orders.get(session_number=2)
+    suggested = series.suggested_start(version, ZoneInfo("America/Chicago"), day - dt.timedelta(days=7))
+    assert suggested == day + (second.target_date - iv_order.target_date)
+    plan = series.propose(by=carol, version=version, location=main_st, start_date=suggested)
+    assert [p.order.session_number for p in plan] == [2, 3, 4, 5, 6]
+    assert plan[0].start.astimezone(CHI).date() == suggested
+    assert series.suggested_start(version, ZoneInfo("America/Chicago"), suggested + dt.timedelta(days=30)) == (
+        suggested + dt.timedelta(days=31)
+    )

@@ -29,7 +29,7 @@ from ketaclinic.scheduling.models import Appointment, Chair
 from ketaclinic.scheduling.queries import LIVE
 from ketaclinic.scheduling.services.booking import Proposal, book, facts_for, timing_for
 
-__all__ = ["KIND_FOR_ROUTE", "Placement", "book_series", "propose"]
+__all__ = ["KIND_FOR_ROUTE", "Placement", "book_series", "propose", "suggested_start"]
 
 KIND_FOR_ROUTE = {route: kind for kind, route in rules.ROUTE_FOR_KIND.items()}
 DEFAULT_TIMES = (dt.time(9), dt.time(11), dt.time(13), dt.time(15))
@@ -84,6 +84,7 @@ def propose(
         raise ServiceError("The series cannot start in the past.", field="start_date")
     protocol, _ = effective_protocol(location.clinic, version.protocol_id)
     min_gap = rules.min_gap_days(protocol.series_sessions_per_week_max)
+    already = _last_booked(version, zone)
     days = rules.shifted_days([o.target_date for o in orders], start_date)
     horizon = days[-1] + dt.timedelta(days=3)
     first, _ = rules.local_day_bounds(start_date - dt.timedelta(days=1), location.clinic.timezone)
@@ -100,8 +101,8 @@ def propose(
     times = preferred_times or DEFAULT_TIMES
     placements: list[Placement] = []
     problems: list[str] = []
-    previous: dt.date | None = None
-    previous_target: dt.date | None = None
+    # Sessions of this version already booked count: the next one keeps its spacing from the last of them.
+    previous, previous_target = already if already else (None, None)
     for order, day in zip(orders, days, strict=True):
         duration = rules.booked_duration(kind, timing_for(kind, location, order))
         gap = (order.target_date - previous_target).days if previous_target else None
@@ -147,6 +148,30 @@ def propose(
     if problems:
         raise ServiceError("These sessions cannot be placed: " + " | ".join(problems), field="start_date")
     return placements
+
+
+def _last_booked(version: PlanVersion, zone: ZoneInfo) -> tuple[dt.date, dt.date] | None:
+    """The local day and the order's target date of the version's latest live appointment, if any."""
+    last = (
+        Appointment.objects.filter(order__plan_version=version, status__in=LIVE)
+        .select_related("order")
+        .order_by("-starts_at")
+        .first()
+    )
+    if last is None or last.order is None:
+        return None
+    return last.starts_at.astimezone(zone).date(), last.order.target_date
+
+
+def suggested_start(version: PlanVersion, zone: ZoneInfo, today: dt.date) -> dt.date:
+    """Where the rest of the series should start: the plan's gap after the last booked session, else tomorrow."""
+    already = _last_booked(version, zone)
+    following = version.orders.filter(status=SessionOrder.Status.OPEN).exclude(appointments__status__in=LIVE)
+    upcoming = following.order_by("session_number").first()
+    if already is None or upcoming is None:
+        return today + dt.timedelta(days=1)
+    booked_day, booked_target = already
+    return max(today + dt.timedelta(days=1), booked_day + (upcoming.target_date - booked_target))
 
 
 def book_series(

@@ -22,7 +22,7 @@ from ketaclinic.audit import services as audit
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.scheduling import services
 from ketaclinic.scheduling.forms import BookForm, CancelForm
-from ketaclinic.scheduling.queries import day_grid, get_appointment_for_user, locations_of
+from ketaclinic.scheduling.queries import day_grid, get_appointment_for_user, locations_of, series_candidates
 from ketaclinic.scheduling.views.common import chosen_day, chosen_location
 
 
@@ -48,6 +48,7 @@ def _render(request: AuthedRequest, location: Location, day: dt.date, form: Book
         "zone": ZoneInfo(location.clinic.timezone),
         "form": form,
         "can_book": role_can(request.user.role, "schedule.book"),
+        "series": series_candidates(request.user, location) if role_can(request.user.role, "schedule.book") else [],
     }
     return render(request, "scheduling/day.html", context)
 
