@@ -28,7 +28,7 @@ def staffed(dave: Any, alice: Any, main_st: Any, day: dt.date) -> dict[str, Any]
     for offset in range(-2, 28):
         date = day + dt.timedelta(days=offset)
         services.add_shift(by=dave, user=alice, location=main_st, starts_at=local(date, 7), ends_at=local(date, 19))
-    return chairs
+    return {**chairs, "nurse": alice}
 
 
 def local_days(appointments: list[Any]) -> list[dt.date]:
@@ -201,3 +201,21 @@ def test_the_rest_of_a_started_series_keeps_its_spacing_from_the_booked_session(
     assert series.suggested_start(version, ZoneInfo("America/Chicago"), suggested + dt.timedelta(days=30)) == (
         suggested + dt.timedelta(days=31)
     )
+
+
+def test_an_esketamine_induction_is_never_closer_than_three_days(
+    carol: Any, bob: Any, dave: Any, main_st: Any, staffed: dict[str, Any], esk_order: Any, day: dt.date
+) -> None:
+    """Label: twice a week in weeks 1-4 (scheduling.md §2.1) → at least 3 days apart; prescriber onsite throughout."""
+    for offset in range(0, 70):
+        date = day + dt.timedelta(days=offset)
+        services.add_shift(by=dave, user=bob, location=main_st, starts_at=local(date, 7), ends_at=local(date, 19))
+        if offset >= 28:  # ``staffed`` rosters alice for four weeks; the induction and early maintenance run longer
+            services.add_shift(
+                by=dave, user=staffed["nurse"], location=main_st, starts_at=local(date, 7), ends_at=local(date, 19)
+            )
+    plan = series.propose(by=carol, version=esk_order.plan_version, location=main_st, start_date=day)
+    days = [p.start.astimezone(CHI).date() for p in plan]
+    assert len(plan) == esk_order.plan_version.orders.count()
+    assert all((later - earlier).days >= 3 for earlier, later in itertools.pairwise(days))
+    assert all(p.end - p.start >= dt.timedelta(minutes=150) for p in plan)  # 15 + 5/10 + 120 + 15

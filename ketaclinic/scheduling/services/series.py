@@ -83,7 +83,11 @@ def propose(
     if start_date < today:
         raise ServiceError("The series cannot start in the past.", field="start_date")
     protocol, _ = effective_protocol(location.clinic, version.protocol_id)
-    min_gap = rules.min_gap_days(protocol.series_sessions_per_week_max)
+    # IV/IM: the protocol's most sessions a week; esketamine: the label's induction, twice a week (the most it has).
+    most_per_week = protocol.series_sessions_per_week_max or (
+        protocol.esketamine.induction_sessions_per_week if protocol.esketamine else None
+    )
+    min_gap = rules.min_gap_days(most_per_week)
     already = _last_booked(version, zone)
     days = rules.shifted_days([o.target_date for o in orders], start_date)
     horizon = days[-1] + dt.timedelta(days=3)
