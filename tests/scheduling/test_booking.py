@@ -408,3 +408,51 @@ class TestDaylightSaving:
         assert (first.starts_at.hour, second.starts_at.hour) == (utc_before, utc_after)
         assert second.starts_at.astimezone(CHI).hour == 9
         assert late.ends_at.astimezone(CHI).time() == dt.time(19)
+
+
+class TestPlanChanges:
+    """An amended or stopped plan releases its future appointments (plans.hooks → scheduling.release_orders)."""
+
+    def test_signing_an_amendment_cancels_the_old_versions_appointments(
+        self, carol: Any, bob: Any, pat: Any, main_st: Any, floor: dict[str, Any], iv_order: Any, day: dt.date
+    ) -> None:
+        from ketaclinic.plans import services as plans
+        from tests.infusions.conftest import clinic_zone
+        from tests.plans.conftest import iv_input
+
+        booked = services.book(
+            by=carol,
+            patient=pat,
+            kind="infusion_iv",
+            location=main_st,
+            start=local(day, 9),
+            chair=floor["chair1"],
+            order=iv_order,
+        )
+        with clinic_zone(pat):
+            draft = plans.amend(by=bob, signed=iv_order.plan_version, data=iv_input(), reason="dose review")
+            plans.sign(by=bob, version=draft)
+        booked.refresh_from_db()
+        assert booked.status == "cancelled" and "superseded by version 2" in booked.cancel_reason
+        assert AuditEvent.objects.filter(action="schedule.cancel", detail__automatic="plan change").count() == 1
+
+    def test_stopping_the_plan_cancels_its_appointments(
+        self, carol: Any, bob: Any, pat: Any, main_st: Any, floor: dict[str, Any], iv_order: Any, day: dt.date
+    ) -> None:
+        from ketaclinic.followup.services.adjustments import adjust_plan
+        from ketaclinic.plans import hooks
+
+        booked = services.book(
+            by=carol,
+            patient=pat,
+            kind="infusion_iv",
+            location=main_st,
+            start=local(day, 9),
+            chair=floor["chair1"],
+            order=iv_order,
+        )
+        hooks.orders_cancelled(by=bob, order_ids=[], reason="nothing")  # no orders: nothing happens
+        assert Appointment.objects.get(pk=booked.pk).status == "booked"
+        adjust_plan(by=bob, plan=iv_order.plan_version.plan, kind="stop", reason="Patient asked to stop.")
+        booked.refresh_from_db()
+        assert booked.status == "cancelled" and booked.cancel_reason == "The treatment plan was stopped."

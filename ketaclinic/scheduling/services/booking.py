@@ -30,7 +30,17 @@ from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
 from ketaclinic.scheduling.models import Appointment, Chair, Closure, OpeningHours, RosterShift
 from ketaclinic.scheduling.queries import LIVE, settings_for
 
-__all__ = ["BookingRefused", "Proposal", "book", "cancel", "facts_for", "order_problem", "settings_for", "timing_for"]
+__all__ = [
+    "BookingRefused",
+    "Proposal",
+    "book",
+    "cancel",
+    "facts_for",
+    "order_problem",
+    "release_orders",
+    "settings_for",
+    "timing_for",
+]
 
 
 class BookingRefused(ServiceError):
@@ -237,3 +247,29 @@ def cancel(*, by: User, appointment: Appointment, reason: str) -> Appointment:
             actor=by, action="schedule.cancel", obj=current, patient_id=current.patient_id, detail={"reason": reason}
         )
     return current
+
+
+def release_orders(*, by: User | None, order_ids: list[int], reason: str) -> int:
+    """The plan's orders were cancelled (amended or stopped plan): cancel the future booked appointments for them,
+    each with the reason and its own audit event (plans.hooks; runs in the plan change's transaction)."""
+    now = timezone.now()
+    released = 0
+    for appointment in lock(
+        Appointment.objects.filter(order_id__in=order_ids, status=Appointment.Status.BOOKED, starts_at__gte=now)
+    ).order_by("pk"):
+        Appointment.objects.filter(pk=appointment.pk).update(
+            status=Appointment.Status.CANCELLED,
+            cancel_reason=reason[:300],
+            cancelled_at=now,
+            cancelled_by=by,
+            version=appointment.version + 1,
+        )
+        audit.record(
+            actor=by,
+            action="schedule.cancel",
+            obj=appointment,
+            patient_id=appointment.patient_id,
+            detail={"reason": reason, "automatic": "plan change"},
+        )
+        released += 1
+    return released
