@@ -14,12 +14,14 @@ from ketaclinic.ledger.api import router as ledger_router
 from ketaclinic.outcomes.api import alerts_router, outcomes_router
 from ketaclinic.patients.api import router as patients_router
 from ketaclinic.plans.api import router as plans_router
+from ketaclinic.scheduling.api import router as schedule_router
 
 api.add_router("/patients", patients_router, tags=["patients"])
 api.add_router("/intake", intake_router, tags=["intake"])
 api.add_router("/ledger", ledger_router, tags=["ledger"])
 api.add_router("/alerts", alerts_router, tags=["alerts"])
 api.add_router("/plans", plans_router, tags=["plans"])
+api.add_router("/schedule", schedule_router, tags=["schedule"])
 api.add_router("/sessions", infusions_router, tags=["sessions"])
 api.add_router("/outcomes/questionnaire-links", questionnaire_router, tags=["outcomes"])
 api.add_router("/outcomes/dashboard", dashboard_router, tags=["outcomes"])

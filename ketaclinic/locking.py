@@ -19,8 +19,10 @@ The order, outermost first. A transaction takes the locks it needs in this order
 2. clinical records of that patient: treatment plan → plan version → session order → treatment session →
    the session's own rows (alerts, side effects), intake assessment, eligibility decision;
 3. controlled-substance containers, by primary key ascending (``ledger.services.chain.lock_containers``);
-4. the ledger chain head;
-5. the audit chain head, last of all: ``audit.services.record`` takes it, and a service records its audit event
+4. the location, when a booking needs its calendar to itself (``scheduling.services.booking.book``: the last free
+   chair and the nurse ratio are checked with the location locked);
+5. the ledger chain head;
+6. the audit chain head, last of all: ``audit.services.record`` takes it, and a service records its audit event
    after its other writes.
 """
 

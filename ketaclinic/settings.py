@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ketaclinic.outcomes",
     "ketaclinic.intake",
     "ketaclinic.plans",
+    "ketaclinic.scheduling",
     "ketaclinic.infusions",
     "ketaclinic.followup",
     "ketaclinic.ledger",

@@ -36,6 +36,7 @@ urlpatterns = [
     # A plan's pages come from plans; adjusting it from its trajectory comes from followup (above plans), in the
     # same namespace and under the same prefix as before the split.
     path("plans/", include((plans_urls.urlpatterns + followup_urls.plan_patterns, "plans"))),
+    path("schedule/", include("ketaclinic.scheduling.urls")),
     path("sessions/", include("ketaclinic.infusions.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

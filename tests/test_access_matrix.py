@@ -80,6 +80,7 @@ for _module_name in (
     "followup.access_trajectory",
     "followup.access_dashboard",
     "ledger.access_expectations",
+    "scheduling.access_expectations",
 ):
     try:
         APP_MODULES.append(importlib.import_module(f"tests.{_module_name}"))

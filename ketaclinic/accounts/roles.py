@@ -81,6 +81,11 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "plans.adjust": frozenset({Role.PRESCRIBER}),
     "dashboard.view": frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
     "alerts.escalated": frozenset({Role.CLINIC_ADMIN}),
+    # The calendar (issue 17): everyone at a location sees its day; front desk and clinicians book and cancel;
+    # clinic admins manage chairs, opening hours, closures, rosters and the scheduling policy.
+    "schedule.view": ALL_ROLES,
+    "schedule.book": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
+    "schedule.manage": frozenset({Role.CLINIC_ADMIN}),
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),

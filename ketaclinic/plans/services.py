@@ -19,6 +19,7 @@ from ketaclinic.ledger.services import witnesses
 from ketaclinic.locking import lock
 from ketaclinic.outcomes import services as outcomes
 from ketaclinic.patients.models import Patient
+from ketaclinic.plans import hooks
 from ketaclinic.plans.evaluation import ESKETAMINE_ROUTE, Evaluation, PlanInput, evaluate
 from ketaclinic.plans.models import PlanVersion, ProtocolTuning, SessionOrder, TreatmentPlan
 
@@ -249,8 +250,13 @@ def sign(*, by: User, version: PlanVersion, cosignature: witnesses.WitnessSignat
         previous = lock(PlanVersion).get(pk=version.supersedes_id)
         previous.status = PlanVersion.Status.SUPERSEDED
         previous.save(update_fields=["status"])
-        SessionOrder.objects.filter(plan_version=previous, status=SessionOrder.Status.OPEN).update(
-            status=SessionOrder.Status.CANCELLED
+        open_orders = SessionOrder.objects.filter(plan_version=previous, status=SessionOrder.Status.OPEN)
+        cancelled_ids = list(open_orders.values_list("pk", flat=True))
+        open_orders.update(status=SessionOrder.Status.CANCELLED)
+        hooks.orders_cancelled(
+            by=by,
+            order_ids=cancelled_ids,
+            reason=f"Plan version {previous.version} was superseded by version {version.version}.",
         )
     version.status = PlanVersion.Status.SIGNED
     version.signed_by = by

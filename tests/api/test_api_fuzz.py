@@ -77,4 +77,10 @@ RULES_BEYOND_THE_SCHEMA = {
     ("POST", "/api/v1/sessions/{session_id}/start"),
     ("POST", "/api/v1/sessions/{session_id}/rate-changes"),
     ("POST", "/api/v1/sessions/{session_id}/end-infusion"),
+    # The calendar's rules (opening hours, a start in the future, ids of your clinic's patients, locations, chairs
+    # and orders, a date range of at most 21 days): tests/scheduling/test_api.py.
+    ("GET", "/api/v1/schedule/slots"),
+    ("POST", "/api/v1/schedule/appointments"),
+    ("POST", "/api/v1/schedule/appointments/{appointment_id}/cancel"),
+    ("POST", "/api/v1/schedule/series"),
 }

@@ -34,6 +34,7 @@ from ketaclinic.domain import protocols
 from ketaclinic.followup.queries import trajectory
 from ketaclinic.locking import lock
 from ketaclinic.outcomes import services as outcomes
+from ketaclinic.plans import hooks as plan_hooks
 from ketaclinic.plans import services
 from ketaclinic.plans.evaluation import ESKETAMINE_ROUTE, PlanInput
 from ketaclinic.plans.models import PlanAdjustment, PlanVersion, SessionOrder, TreatmentPlan
@@ -221,10 +222,11 @@ def adjust_plan(
     elif kind == Kind.STOP:
         plan.status = TreatmentPlan.Status.STOPPED
         plan.save(update_fields=["status"])
-        cancelled = SessionOrder.objects.filter(plan_version__plan=plan, status=SessionOrder.Status.OPEN).update(
-            status=SessionOrder.Status.CANCELLED
-        )
+        open_orders = SessionOrder.objects.filter(plan_version__plan=plan, status=SessionOrder.Status.OPEN)
+        cancelled_ids = list(open_orders.values_list("pk", flat=True))
+        cancelled = open_orders.update(status=SessionOrder.Status.CANCELLED)
         detail["orders_cancelled"] = cancelled
+        plan_hooks.orders_cancelled(by=by, order_ids=cancelled_ids, reason="The treatment plan was stopped.")
     adjustment.save()
     audit.record(actor=by, action="plan.adjust", obj=adjustment, patient_id=plan.patient_id, detail=detail)
     if kind == Kind.STOP:

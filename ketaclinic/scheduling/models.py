@@ -1,0 +1,202 @@
+"""The clinic calendar (issue 17; CONTRACTS.md §6): resources per location, rosters and appointments.
+
+Times are stored in UTC (ARCHITECTURE.md "Data rules"); opening hours and closures are wall-clock times and dates of
+the location, read in the clinic's time zone (``clinic.timezone``). The booking rules themselves live in
+``ketaclinic.domain.scheduling``; ``services`` loads these rows into its facts and writes through one atomic, audited
+path.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ketaclinic.accounts.models import Clinic, Location
+from ketaclinic.accounts.roles import ROLE_CHOICES
+from ketaclinic.domain.scheduling import KINDS
+from ketaclinic.patients.models import Patient
+
+KIND_LABELS = {
+    "consultation": "Consultation",
+    "intake": "Intake",
+    "infusion_iv": "IV infusion",
+    "im": "IM injection",
+    "esketamine": "Esketamine",
+    "follow_up": "Follow-up",
+    "integration": "Integration",
+    "telehealth": "Telehealth",
+    "home_dose_review": "Home-dose review",
+}
+KIND_CHOICES = [(kind, KIND_LABELS[kind]) for kind in KINDS]
+WEEKDAY_CHOICES = list(enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
+
+
+class SchedulingSettings(models.Model):
+    """A clinic's own scheduling policy. Nothing here has a published standard (knowledge/scheduling.md §3-§4)."""
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, related_name="scheduling_settings")
+    patients_per_nurse = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most patients in chairs per rostered nurse. No published ratio exists (scheduling.md §4): empty "
+        "until the clinic enters its own, and chair sessions cannot be booked until then.",
+    )
+    turnover_min = models.PositiveSmallIntegerField(
+        default=15, help_text="Chair cleaning and set-up after each session (clinic policy; LeanTaaS S30)."
+    )
+    checkin_min = models.PositiveSmallIntegerField(
+        default=15, help_text="Esketamine check-in and pre-dose vitals before the first device (clinic policy)."
+    )
+    slot_step_min = models.PositiveSmallIntegerField(default=15, help_text="Offered start times, every N minutes.")
+    closed_on_federal_holidays = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Scheduling settings of {self.clinic}"
+
+
+class Chair(models.Model):
+    """A treatment chair or a consulting room at one location, with what it has."""
+
+    class Kind(models.TextChoices):
+        CHAIR = "chair", "Chair"
+        ROOM = "room", "Room"
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="chairs")
+    label = models.CharField(max_length=40)
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.CHAIR)
+    has_infusion_pump = models.BooleanField(default=False)
+    has_monitor = models.BooleanField(default=False)
+    has_pulse_oximeter = models.BooleanField(default=False)
+    is_recliner = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["location", "kind", "label"]
+        constraints = [models.UniqueConstraint(fields=["location", "label"], name="chair_label_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.location})"
+
+    @property
+    def equipment(self) -> frozenset[str]:
+        flags = {
+            "infusion_pump": self.has_infusion_pump,
+            "monitor": self.has_monitor,
+            "pulse_oximeter": self.has_pulse_oximeter,
+            "recliner": self.is_recliner,
+        }
+        return frozenset(name for name, present in flags.items() if present)
+
+    @property
+    def equipment_labels(self) -> str:
+        return ", ".join(sorted(name.replace("_", " ") for name in self.equipment))
+
+
+class OpeningHours(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAY_CHOICES)
+    opens_at = models.TimeField()
+    closes_at = models.TimeField()
+
+    class Meta:
+        ordering = ["location", "weekday", "opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(opens_at__lt=models.F("closes_at")), name="hours_open_first"),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="hours_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class Closure(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="closures")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["location", "first_day"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(first_day__lte=models.F("last_day")), name="closure_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Closed {self.first_day}–{self.last_day}: {self.reason}"
+
+
+class RosterShift(models.Model):
+    """Who works where and when. ``role`` is copied from the user when the shift is entered."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shifts")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="shifts")
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["location", "starts_at"]
+        indexes = [models.Index(fields=["location", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(starts_at__lt=models.F("ends_at")), name="shift_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC"
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CHECKED_IN = "checked_in", "Checked in"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    LIVE = (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED)  # hold their chair and their patient
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
+    chair = models.ForeignKey(Chair, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
+    order = models.ForeignKey(
+        "plans.SessionOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    duration_basis = models.CharField(max_length=200, blank=True, help_text="How the length was worked out.")
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [
+            models.Index(fields=["location", "starts_at"]),
+            models.Index(fields=["chair", "starts_at"]),
+            models.Index(fields=["patient", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(starts_at__lt=models.F("ends_at")), name="appointment_order"),
+            # One live appointment per session order (a second booking of session 3 is a mistake).
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status__in=["booked", "checked_in", "completed"]),
+                name="appointment_one_per_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for patient {self.patient_id} at {self.starts_at:%Y-%m-%d %H:%M} UTC"

@@ -1,0 +1,25 @@
+"""The calendar's writes: booking and cancelling (``booking``), the resources clinic admins manage (``resources``)."""
+
+from ketaclinic.scheduling.services.booking import BookingRefused, book, cancel
+from ketaclinic.scheduling.services.resources import (
+    add_closure,
+    add_hours,
+    add_shift,
+    remove_hours,
+    remove_shift,
+    save_chair,
+    save_settings,
+)
+
+__all__ = [
+    "BookingRefused",
+    "add_closure",
+    "add_hours",
+    "add_shift",
+    "book",
+    "cancel",
+    "remove_hours",
+    "remove_shift",
+    "save_chair",
+    "save_settings",
+]

@@ -1,0 +1,275 @@
+"""Booking and cancelling appointments: the calendar's one write path (issue 17; CONTRACTS.md §6).
+
+``book`` loads the facts the pure rules need (``ketaclinic.domain.scheduling.check``) inside one transaction that
+holds row locks in the house order (``ketaclinic.locking``): the patient, its session order, then the
+location. The location lock
+serialises bookings at one location, so two front-desk users booking the last free chair at the same moment cannot
+both pass the "chair is free" and nurse-ratio checks on PostgreSQL: the second waits, then sees the first one's row
+and is told the slot is gone. SQLite serialises write transactions anyway (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketaclinic.accounts.errors import PermissionDenied, ServiceError
+from ketaclinic.accounts.models import Location, User
+from ketaclinic.accounts.roles import Role, role_can
+from ketaclinic.audit import services as audit
+from ketaclinic.domain import scheduling as rules
+from ketaclinic.locking import lock
+from ketaclinic.patients.models import Consent, Patient
+from ketaclinic.patients.queries import patients_visible_to
+from ketaclinic.plans.evaluation import effective_protocol
+from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
+from ketaclinic.scheduling.models import Appointment, Chair, Closure, OpeningHours, RosterShift
+from ketaclinic.scheduling.queries import LIVE, settings_for
+
+__all__ = [
+    "BookingRefused",
+    "Proposal",
+    "book",
+    "cancel",
+    "facts_for",
+    "order_problem",
+    "release_orders",
+    "settings_for",
+    "timing_for",
+]
+
+
+class BookingRefused(ServiceError):
+    """The rules refuse the booking; ``problems`` names every rule broken, each with its source.
+
+    ``slot_gone`` is true when the only problem is that the chair (or the patient) was taken meanwhile: the API
+    answers 409 for that, 422 for any other rule."""
+
+    def __init__(self, problems: list[rules.Refusal]) -> None:
+        super().__init__(" ".join(str(p) for p in problems), field=problems[0].field)
+        self.problems = problems
+        self.slot_gone = all(p.rule == "chair_free" for p in problems)
+
+
+def _require(actor: User, capability: str) -> None:
+    if not role_can(actor.role, capability):
+        raise PermissionDenied(f"Your role does not allow this ({capability}).")
+
+
+def order_problem(kind: str, patient: Patient, order: SessionOrder | None) -> str | None:
+    if order is None:
+        return "A treatment session needs a session order from the patient's signed plan."
+    version = order.plan_version
+    if version.plan.patient_id != patient.pk:
+        return "That session order belongs to another patient's plan."
+    if version.status != PlanVersion.Status.SIGNED:
+        return f"Plan version {version.version} is {version.get_status_display().lower()}, not signed."
+    if version.plan.status != TreatmentPlan.Status.ACTIVE:
+        return "The treatment plan has been stopped."
+    if order.status != SessionOrder.Status.OPEN:
+        return f"Session {order.session_number} is {order.get_status_display().lower()}, not open."
+    if order.route != rules.ROUTE_FOR_KIND[kind]:
+        return f"Session {order.session_number} is ordered for route {order.route!r}, not for {kind!r}."
+    taken = Appointment.objects.filter(order=order, status__in=LIVE).first()
+    if taken is not None:
+        return f"Session {order.session_number} is already booked (appointment {taken.pk})."
+    return None
+
+
+def timing_for(kind: str, location: Location, order: SessionOrder | None) -> rules.SessionTiming:
+    """The numbers the session's length is made of: the order and its protocol (with the clinic's tuning), and the
+    clinic's turnover and check-in settings."""
+    policy = settings_for(location)
+    if kind not in rules.CHAIR_KINDS or order is None:
+        return rules.SessionTiming(checkin_min=policy.checkin_min, turnover_min=policy.turnover_min)
+    protocol, _ = effective_protocol(location.clinic, order.plan_version.protocol_id)
+    interval = protocol.esketamine.device_interval_min if protocol.esketamine else 5
+    return rules.SessionTiming(
+        dosing_min=order.duration_min or protocol.infusion_duration_min or 0,
+        observation_min=protocol.min_observation_min or 0,
+        devices=order.devices or 0,
+        device_interval_min=interval,
+        checkin_min=policy.checkin_min,
+        turnover_min=policy.turnover_min,
+    )
+
+
+def _intervals(rows: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[rules.Interval]:
+    return [rules.Interval(start, end) for start, end in rows]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    kind: str
+    location: Location
+    start: dt.datetime
+    end: dt.datetime
+    chair: Chair | None
+    patient: Patient | None
+    order_problem: str | None
+
+
+def facts_for(proposal: Proposal, *, exclude: int | None = None) -> rules.BookingFacts:
+    """Load everything the rules need about one proposed appointment (a handful of queries, none per row)."""
+    location, start, end = proposal.location, proposal.start, proposal.end
+    policy = settings_for(location)
+    live = Appointment.objects.filter(status__in=LIVE, starts_at__lt=end, ends_at__gt=start)
+    if exclude is not None:
+        live = live.exclude(pk=exclude)
+    day_shifts = RosterShift.objects.filter(location=location, starts_at__lt=end, ends_at__gt=start)
+    chair = proposal.chair
+    consents = proposal.patient.consents.filter(kind=Consent.Kind.ESKETAMINE_REMS) if proposal.patient else None
+    return rules.BookingFacts(
+        kind=proposal.kind,
+        start=start,
+        end=end,
+        now=timezone.now(),
+        location_id=location.pk,
+        time_zone=location.clinic.timezone,
+        hours=[
+            rules.OpenHours(h.weekday, h.opens_at, h.closes_at) for h in OpeningHours.objects.filter(location=location)
+        ],
+        closures=[
+            rules.Closure(c.first_day, c.last_day, c.reason)
+            for c in Closure.objects.filter(location=location, last_day__gte=start.date() - dt.timedelta(days=1))
+        ],
+        closed_on_federal_holidays=policy.closed_on_federal_holidays,
+        chair=None
+        if chair is None
+        else rules.ChairFacts(
+            location_id=chair.location_id,
+            is_room=chair.kind == Chair.Kind.ROOM,
+            equipment=chair.equipment,
+            active=chair.is_active,
+        ),
+        chair_busy=_intervals(live.filter(chair=chair).values_list("starts_at", "ends_at")) if chair else [],
+        patient_busy=_intervals(live.filter(patient=proposal.patient).values_list("starts_at", "ends_at"))
+        if proposal.patient
+        else [],
+        sessions_in_chairs=_intervals(
+            live.filter(location=location, kind__in=rules.CHAIR_KINDS).values_list("starts_at", "ends_at")
+        ),
+        nurse_shifts=_intervals(day_shifts.filter(role=Role.NURSE).values_list("starts_at", "ends_at")),
+        prescriber_shifts=_intervals(day_shifts.filter(role=Role.PRESCRIBER).values_list("starts_at", "ends_at")),
+        patients_per_nurse=policy.patients_per_nurse,
+        rems_enrolled=consents is not None and any(c.is_current() for c in consents.filter(entered_in_error=False)),
+        order_problem=proposal.order_problem,
+    )
+
+
+def book(
+    *,
+    by: User,
+    patient: Patient,
+    kind: str,
+    location: Location,
+    start: dt.datetime,
+    chair: Chair | None = None,
+    order: SessionOrder | None = None,
+) -> Appointment:
+    """Book one appointment, or refuse with every rule it breaks (nothing written)."""
+    _require(by, "schedule.book")
+    if kind not in rules.KINDS:
+        raise ServiceError(f"Unknown appointment kind {kind!r}.", field="kind")
+    if timezone.is_naive(start):
+        raise ServiceError("The start time needs a time zone.", field="start")
+    if not by.locations.filter(pk=location.pk).exists():
+        raise PermissionDenied("You do not work at that location.")
+    if not patients_visible_to(by).filter(pk=patient.pk).exists():
+        raise PermissionDenied("That patient is not one you can see.")
+    if order is not None and kind not in rules.CHAIR_KINDS:
+        raise ServiceError("Only a treatment session is booked against a session order.", field="order")
+    with transaction.atomic():
+        lock(Patient.objects.filter(pk=patient.pk)).get()
+        if order is not None:  # read it again under its lock: it may have been given or cancelled meanwhile
+            order = lock(SessionOrder.objects.filter(pk=order.pk).select_related("plan_version__plan")).get()
+        lock(Location.objects.filter(pk=location.pk)).get()
+        duration = rules.booked_duration(kind, timing_for(kind, location, order))
+        start = start.astimezone(dt.UTC).replace(second=0, microsecond=0)
+        proposal = Proposal(
+            kind=kind,
+            location=location,
+            start=start,
+            end=start + duration.delta,
+            chair=chair,
+            patient=patient,
+            order_problem=order_problem(kind, patient, order) if kind in rules.CHAIR_KINDS else None,
+        )
+        problems = rules.check(facts_for(proposal))
+        if problems:
+            raise BookingRefused(problems)
+        appointment = Appointment.objects.create(
+            patient=patient,
+            kind=kind,
+            location=location,
+            chair=chair,
+            starts_at=proposal.start,
+            ends_at=proposal.end,
+            order=order,
+            duration_basis=duration.basis[:200],
+            created_by=by,
+        )
+        audit.record(
+            actor=by,
+            action="schedule.book",
+            obj=appointment,
+            patient_id=patient.pk,
+            detail={"kind": kind, "start": proposal.start.isoformat(), "chair": chair.pk if chair else None},
+        )
+    return appointment
+
+
+def cancel(*, by: User, appointment: Appointment, reason: str) -> Appointment:
+    """Cancel a booked appointment with a reason; the row stays (nothing on a patient's record is deleted)."""
+    _require(by, "schedule.book")
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Say why the appointment is cancelled.", field="reason")
+    if not by.locations.filter(pk=appointment.location_id).exists():
+        raise PermissionDenied("You do not work at that location.")
+    with transaction.atomic():
+        current = lock(Appointment.objects.filter(pk=appointment.pk)).get()
+        if current.status != Appointment.Status.BOOKED:
+            raise ServiceError(f"The appointment is {current.get_status_display().lower()}; it cannot be cancelled.")
+        Appointment.objects.filter(pk=current.pk).update(
+            status=Appointment.Status.CANCELLED,
+            cancel_reason=reason[:300],
+            cancelled_at=timezone.now(),
+            cancelled_by=by,
+            version=current.version + 1,
+        )
+        current.refresh_from_db()
+        audit.record(
+            actor=by, action="schedule.cancel", obj=current, patient_id=current.patient_id, detail={"reason": reason}
+        )
+    return current
+
+
+def release_orders(*, by: User | None, order_ids: list[int], reason: str) -> int:
+    """The plan's orders were cancelled (amended or stopped plan): cancel the future booked appointments for them,
+    each with the reason and its own audit event (plans.hooks; runs in the plan change's transaction)."""
+    now = timezone.now()
+    released = 0
+    for appointment in lock(
+        Appointment.objects.filter(order_id__in=order_ids, status=Appointment.Status.BOOKED, starts_at__gte=now)
+    ).order_by("pk"):
+        Appointment.objects.filter(pk=appointment.pk).update(
+            status=Appointment.Status.CANCELLED,
+            cancel_reason=reason[:300],
+            cancelled_at=now,
+            cancelled_by=by,
+            version=appointment.version + 1,
+        )
+        audit.record(
+            actor=by,
+            action="schedule.cancel",
+            obj=appointment,
+            patient_id=appointment.patient_id,
+            detail={"reason": reason, "automatic": "plan change"},
+        )
+        released += 1
+    return released

@@ -1,0 +1,23 @@
+"""The calendar's pages, mounted at /schedule/ (namespace ``schedule``; CONTRACTS.md §6)."""
+
+from django.urls import path
+
+from ketaclinic.scheduling.views import day, series, setup
+
+app_name = "schedule"
+
+urlpatterns = [
+    path("", day.day, name="day"),
+    path("book/", day.book, name="book"),
+    path("appointments/<int:appointment_id>/cancel/", day.cancel, name="cancel"),
+    path("series/<int:version_id>/", series.series, name="series"),
+    path("setup/", setup.setup, name="setup"),
+    path("setup/settings/", setup.save_settings, name="setup_settings"),
+    path("setup/chairs/", setup.add_chair, name="setup_chair"),
+    path("setup/chairs/<int:chair_id>/toggle/", setup.toggle_chair, name="setup_chair_toggle"),
+    path("setup/hours/", setup.add_hours, name="setup_hours"),
+    path("setup/hours/<int:hours_id>/remove/", setup.remove_hours, name="setup_hours_remove"),
+    path("setup/closures/", setup.add_closure, name="setup_closure"),
+    path("setup/shifts/", setup.add_shift, name="setup_shift"),
+    path("setup/shifts/<int:shift_id>/remove/", setup.remove_shift, name="setup_shift_remove"),
+]

@@ -1,0 +1,114 @@
+"""/schedule/: one location's day, chairs as columns and time down the side, with the booking form (CONTRACTS §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from ketaclinic.accounts.access import staff_view
+from ketaclinic.accounts.errors import Done, ServiceError, submitted
+from ketaclinic.accounts.models import Location
+from ketaclinic.accounts.roles import role_can
+from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.audit import services as audit
+from ketaclinic.patients.queries import patients_visible_to
+from ketaclinic.scheduling import services
+from ketaclinic.scheduling.forms import BookForm, CancelForm
+from ketaclinic.scheduling.queries import day_grid, get_appointment_for_user, locations_of, series_candidates
+from ketaclinic.scheduling.views.common import chosen_day, chosen_location
+
+
+def day_url(location: Location, day: dt.date) -> str:
+    return f"{reverse('schedule:day')}?{urlencode({'date': day.isoformat(), 'location': location.pk})}"
+
+
+def _render(request: AuthedRequest, location: Location, day: dt.date, form: BookForm | None) -> HttpResponse:
+    grid = day_grid(location, day)
+    audit.record(
+        actor=request.user,
+        action="schedule.day_viewed",
+        obj=location,
+        detail={"date": day.isoformat(), "patients": sorted({a.patient_id for a in grid.appointments})},
+    )
+    context: dict[str, Any] = {
+        "location": location,
+        "locations": locations_of(request.user),
+        "grid": grid,
+        "day": day,
+        "previous": day_url(location, day - dt.timedelta(days=1)),
+        "next": day_url(location, day + dt.timedelta(days=1)),
+        "zone": ZoneInfo(location.clinic.timezone),
+        "form": form,
+        "can_book": role_can(request.user.role, "schedule.book"),
+        "series": series_candidates(request.user, location) if role_can(request.user.role, "schedule.book") else [],
+    }
+    return render(request, "scheduling/day.html", context)
+
+
+@require_GET
+@staff_view("schedule.view")
+def day(request: AuthedRequest) -> HttpResponse:
+    location = chosen_location(request)
+    when = chosen_day(request, location)
+    form = None
+    if role_can(request.user.role, "schedule.book"):
+        start = dt.datetime.combine(when, dt.time(9))
+        form = BookForm(location=location, patients=patients_visible_to(request.user), initial={"start": start})
+    return _render(request, location, when, form)
+
+
+@require_POST
+@staff_view("schedule.book")
+def book(request: AuthedRequest) -> HttpResponse:
+    location = chosen_location(request)
+    form = BookForm(request.POST, location=location, patients=patients_visible_to(request.user))
+
+    def act(data: dict[str, Any]) -> Done:
+        appointment = services.book(
+            by=request.user,
+            patient=data["patient"],
+            kind=data["kind"],
+            location=location,
+            start=data["start"],
+            chair=data["chair"],
+            order=data["order"],
+        )
+        local = appointment.starts_at.astimezone(ZoneInfo(location.clinic.timezone))
+        text = f"Booked {appointment.get_kind_display()} for {appointment.patient.full_name} at {local:%a %d %b %H:%M}."
+        return text, redirect(day_url(location, local.date()))
+
+    if done := submitted(request, form, act):
+        return done
+    # A refusal takes the start out of cleaned_data: show the day the user was booking, as they typed it.
+    try:
+        when = dt.date.fromisoformat(request.POST.get("start", "")[:10])
+    except ValueError:
+        when = chosen_day(request, location)
+    return _render(request, location, when, form)
+
+
+@require_POST
+@staff_view("schedule.book")
+def cancel(request: AuthedRequest, appointment_id: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request.user, appointment_id)
+    form = CancelForm(request.POST)
+    local_day = appointment.starts_at.astimezone(ZoneInfo(appointment.location.clinic.timezone)).date()
+    back = redirect(day_url(appointment.location, local_day))
+    if not form.is_valid():
+        messages.error(request, "Say why the appointment is cancelled.")
+        return back
+    try:
+        services.cancel(by=request.user, appointment=appointment, reason=form.cleaned_data["reason"])
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return back
+    messages.success(request, f"Cancelled the {appointment.get_kind_display()} of {appointment.patient.full_name}.")
+    return back

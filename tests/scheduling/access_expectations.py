@@ -1,0 +1,60 @@
+"""Access matrix rows for the calendar (read by tests/test_access_matrix.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ANON, FD, NURSE, PRESC, ADMIN = "anonymous", "front_desk", "nurse", "prescriber", "clinic_admin"
+LOGIN = 302
+POST_ONLY = dict.fromkeys((ANON, FD, NURSE, PRESC, ADMIN), 405)
+
+EXPECTED: dict[str, dict[str, int]] = {
+    # Everyone at a location sees its day (front desk: the schedule, knowledge/security.md "Authorisation").
+    "schedule:day": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    "schedule:book": POST_ONLY,
+    "schedule:cancel": POST_ONLY,
+    # Booking a signed plan's series: those who book (the page proposes; clinic admins do not book).
+    "schedule:series": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 403},
+    # Chairs, hours, closures, roster and the scheduling policy: clinic admins only.
+    "schedule:setup": {ANON: LOGIN, FD: 403, NURSE: 403, PRESC: 403, ADMIN: 200},
+    "schedule:setup_settings": POST_ONLY,
+    "schedule:setup_chair": POST_ONLY,
+    "schedule:setup_chair_toggle": POST_ONLY,
+    "schedule:setup_hours": POST_ONLY,
+    "schedule:setup_hours_remove": POST_ONLY,
+    "schedule:setup_closure": POST_ONLY,
+    "schedule:setup_shift": POST_ONLY,
+    "schedule:setup_shift_remove": POST_ONLY,
+}
+
+
+def make_world(world: dict[str, Any]) -> dict[str, Any]:
+    from ketaclinic.scheduling import services
+    from tests.scheduling.conftest import a_future_day, local, set_up_location
+
+    dave, pat = world["cast"][ADMIN], world["pat"]
+    chairs = set_up_location(dave, pat.location)
+    day = a_future_day()
+    shift = services.add_shift(
+        by=dave, user=world["cast"][NURSE], location=pat.location, starts_at=local(day, 7), ends_at=local(day, 19)
+    )
+    appointment = services.book(
+        by=world["cast"][FD], patient=pat, kind="consultation", location=pat.location, start=local(day, 9)
+    )
+    hours = pat.location.opening_hours.first()
+    return {**world, "schedule": {"chair": chairs["chair1"], "shift": shift, "hours": hours, "appt": appointment}}
+
+
+def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
+    objects = world["schedule"]
+    if name == "schedule:cancel":
+        return {"appointment_id": objects["appt"].pk}
+    if name == "schedule:series":
+        return {"version_id": world["signed_plan"].pk}
+    if name == "schedule:setup_chair_toggle":
+        return {"chair_id": objects["chair"].pk}
+    if name == "schedule:setup_hours_remove":
+        return {"hours_id": objects["hours"].pk}
+    if name == "schedule:setup_shift_remove":
+        return {"shift_id": objects["shift"].pk}
+    return None
