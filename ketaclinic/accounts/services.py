@@ -92,7 +92,7 @@ def create_user(
     user.full_clean(exclude=["password"])
     user.is_staff = user.role == Role.CLINIC_ADMIN  # clinic admins use the back office (Django admin)
     user.save()
-    user.locations.set(locations)
+    _assign_locations(user, locations)
     if user.is_staff:
         _grant_back_office(user)
     audit.record(actor=by, action="user.create", obj=user, detail={"username": username, "role": str(role)})
@@ -152,6 +152,19 @@ def deactivate_user(*, by: User | None, user: User, reason: str) -> None:
 
 
 @transaction.atomic
+def _assign_locations(user: User, locations: list[Location]) -> None:
+    """The user's locations become ``locations``, the new ones added one by one in the order given: the first
+    assigned is where reports open (ledger ``home_location``). Django's ``set()`` adds through a set of ids, whose
+    order depends on the ids' hashes."""
+    wanted = [location.pk for location in locations]
+    user.locations.remove(*[pk for pk in user.locations.values_list("pk", flat=True) if pk not in wanted])
+    have = set(user.locations.values_list("pk", flat=True))
+    for location in locations:
+        if location.pk not in have:
+            user.locations.add(location)
+            have.add(location.pk)
+
+
 def set_user_access(*, by: User, user: User, role: str, locations: Iterable[Location]) -> None:
     """Change a user's role or locations (a permission change, audited with before and after)."""
     _require(by, "users.manage")
@@ -160,7 +173,7 @@ def set_user_access(*, by: User, user: User, role: str, locations: Iterable[Loca
     user.role = role
     user.full_clean(exclude=["password"])
     user.save(update_fields=["role"])
-    user.locations.set(locations)
+    _assign_locations(user, locations)
     after = {"role": role, "locations": sorted(location.pk for location in locations)}
     audit.record(actor=by, action="user.permissions_change", obj=user, detail={"before": before, "after": after})
 
