@@ -1,6 +1,6 @@
 """The calendar's writes: booking and cancelling (``booking``), the resources clinic admins manage (``resources``)."""
 
-from ketaclinic.scheduling.services.booking import BookingRefused, book, cancel
+from ketaclinic.scheduling.services.booking import BookingRefused, book, cancel, mark_checked_in, mark_no_show
 from ketaclinic.scheduling.services.resources import (
     add_closure,
     add_hours,
@@ -18,6 +18,8 @@ __all__ = [
     "add_shift",
     "book",
     "cancel",
+    "mark_checked_in",
+    "mark_no_show",
     "remove_hours",
     "remove_shift",
     "save_chair",
