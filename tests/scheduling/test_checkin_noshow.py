@@ -49,9 +49,11 @@ def test_check_in_is_refused_on_another_day_and_writes_nothing(
 ) -> None:
     with time_machine.travel(local(day, 8), tick=False):
         appointment = _book_iv(carol, pat, main_st, floor, iv_order, local(day, 10))
-    with time_machine.travel(local(day - dt.timedelta(days=1), 9), tick=False):
-        with pytest.raises(ValidationError, match="not today"):
-            infusions.check_in_appointment(by=alice, appointment=appointment)
+    with (
+        time_machine.travel(local(day - dt.timedelta(days=1), 9), tick=False),
+        pytest.raises(ValidationError, match="not today"),
+    ):
+        infusions.check_in_appointment(by=alice, appointment=appointment)
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.BOOKED
     assert not TreatmentSession.objects.exists()
