@@ -82,6 +82,13 @@ def test_booking_then_check_in_from_the_appointment_on_the_floor_board(
         page.get_by_role("button", name="Check in Pat Rivera to Chair 2").click()
         expect(page.get_by_text("Checked in to Chair 2. Work through the checklist.")).to_be_visible()
         expect(page).to_have_title(re.compile(r"^Chair 2 · Pat Rivera"))
+        chair = page.get_by_role("textbox", name="Chair", exact=True)
+        expect(chair).to_have_value("Chair 2")
+        expect(chair).to_be_disabled()  # the appointment's chair, not retyped
+        page.get_by_label("Responsible adult (ride home)").fill("Sam Rivera")
+        page.get_by_role("button", name="Save check-in").click()
+        page.reload()
+        expect(page.get_by_label("Responsible adult (ride home)")).to_have_value("Sam Rivera")
         expect(page.get_by_role("textbox", name="Chair", exact=True)).to_have_value("Chair 2")
         assert_fits_width(page)
         shot(page, "appointment-session-1024")

@@ -161,3 +161,17 @@ def test_day_view_and_patient_page_show_no_shows_and_late_cancellations(
         chart = client.get(reverse("infusions:patient_sessions", args=[pat.pk])).content.decode()
         assert "Did not arrive, no answer" in chart and "late cancellation" in chart
         assert "1 no-show and 1 late cancellation on record" in chart
+
+
+def test_the_chair_of_a_session_checked_in_from_an_appointment_is_not_retyped(
+    carol: Any, alice: Any, pat: Any, main_st: Any, floor: dict[str, Any], iv_order: Any, day: dt.date
+) -> None:
+    with time_machine.travel(local(day, 8), tick=False):
+        appointment = _book_iv(carol, pat, main_st, floor, iv_order, local(day, 10))
+        session = infusions.check_in_appointment(by=alice, appointment=appointment)
+        with pytest.raises(ValidationError, match="appointment"):
+            infusions.update_checkin(by=alice, session=session, version=session.version, changes={"chair": "Chair 9"})
+        same = infusions.update_checkin(
+            by=alice, session=session, version=session.version, changes={"chair": "Chair 2", "escort_name": "Sam"}
+        )
+    assert same.chair == "Chair 2" and same.escort_name == "Sam"

@@ -178,6 +178,8 @@ def update_checkin(
             changed.append(name)
     if "chair" in changed and not locked.chair:
         raise ValidationError({"chair": "Say which chair the patient is in."})
+    if "chair" in changed and locked.appointment_id is not None:
+        raise ValidationError({"chair": "The chair is the appointment's: move the appointment on the calendar."})
     if "pregnancy_test" in changed:
         locked.pregnancy_test_at = timezone.now() if locked.pregnancy_test else None
         changed.append("pregnancy_test_at")
