@@ -175,3 +175,17 @@ def test_the_chair_of_a_session_checked_in_from_an_appointment_is_not_retyped(
             by=alice, session=session, version=session.version, changes={"chair": "Chair 2", "escort_name": "Sam"}
         )
     assert same.chair == "Chair 2" and same.escort_name == "Sam"
+
+
+def test_a_session_not_given_frees_its_appointments_chair_and_order(
+    carol: Any, alice: Any, pat: Any, main_st: Any, floor: dict[str, Any], iv_order: Any, day: dt.date
+) -> None:
+    with time_machine.travel(local(day, 8), tick=False):
+        appointment = _book_iv(carol, pat, main_st, floor, iv_order, local(day, 10))
+        session = infusions.check_in_appointment(by=alice, appointment=appointment)
+        infusions.cancel_session(by=alice, session=session, version=session.version, reason="BP too high today")
+        appointment.refresh_from_db()
+        assert appointment.status == Appointment.Status.CANCELLED
+        assert appointment.cancel_reason == "Session not given: BP too high today"
+        again = _book_iv(carol, pat, main_st, floor, iv_order, local(day, 14))  # the order and chair are free again
+    assert again.status == Appointment.Status.BOOKED

@@ -335,6 +335,8 @@ def cancel_session(*, by: User, session: TreatmentSession, version: int | None, 
     locked.cancelled_reason, locked.cancelled_by, locked.cancelled_at = reason, by, timezone.now()
     finish_write(locked, fields=["status", "cancelled_reason", "cancelled_by", "cancelled_at"])
     audit.record(actor=by, action="session.cancel", obj=locked, patient_id=locked.patient_id, detail={"reason": reason})
+    if locked.appointment_id is not None:  # the calendar frees the appointment's chair and order
+        calendar.session_not_given(by=by, appointment=Appointment(pk=locked.appointment_id), reason=reason)
     return locked
 
 

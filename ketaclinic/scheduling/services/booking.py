@@ -41,6 +41,7 @@ __all__ = [
     "mark_no_show",
     "order_problem",
     "release_orders",
+    "session_not_given",
     "settings_for",
     "timing_for",
 ]
@@ -324,6 +325,29 @@ def mark_checked_in(*, by: User, appointment: Appointment) -> Appointment:
             obj=current,
             patient_id=current.patient_id,
             detail={"order": current.order_id, "chair": current.chair_id},
+        )
+    return current
+
+
+def session_not_given(*, by: User, appointment: Appointment, reason: str) -> Appointment:
+    """The session checked in from this appointment did not go ahead (``infusions.services.cancel_session``): the
+    appointment is cancelled with that reason, so its chair and its order can be booked again; the row stays."""
+    _require(by, "sessions.record")
+    with transaction.atomic():
+        current = lock(Appointment.objects.filter(pk=appointment.pk)).get()
+        if current.status != Appointment.Status.CHECKED_IN:
+            return current
+        text = f"Session not given: {reason.strip()}"[:300]
+        Appointment.objects.filter(pk=current.pk).update(
+            status=Appointment.Status.CANCELLED,
+            cancel_reason=text,
+            cancelled_at=timezone.now(),
+            cancelled_by=by,
+            version=current.version + 1,
+        )
+        current.refresh_from_db()
+        audit.record(
+            actor=by, action="schedule.cancel", obj=current, patient_id=current.patient_id, detail={"reason": text}
         )
     return current
 
