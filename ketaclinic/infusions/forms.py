@@ -96,6 +96,10 @@ class CheckInForm(SessionForm):
                 ride_home_confirmed=session.ride_home_confirmed,
                 pregnancy_test=session.pregnancy_test,
             )
+        if session.appointment_id is not None:  # the chair is the appointment's (issue 17): not typed here
+            self.initial["chair"] = session.chair
+            self.fields["chair"].disabled = True
+            self.fields["chair"].help_text = "From the appointment; move the appointment on the calendar to change it."
         if not pregnancy:
             del self.fields["pregnancy_test"]
 

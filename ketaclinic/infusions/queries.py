@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import Location, User
 from ketaclinic.accounts.roles import role_can
+from ketaclinic.domain.scheduling import local_day_bounds
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.infusions.services.checkin import CHAIR_ROUTES
 from ketaclinic.ledger import queries as ledger_queries
@@ -19,6 +20,7 @@ from ketaclinic.ledger.queries import clinic_today
 from ketaclinic.outcomes.hooks import CssrsPlace
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.plans.models import SessionOrder
+from ketaclinic.scheduling.models import Appointment
 
 ACTIVE = ("check_in", "infusing", "observation")
 
@@ -87,6 +89,38 @@ def board_sessions(user: User, location: Location) -> QuerySet[TreatmentSession]
         .filter(Q(status__in=ACTIVE) | Q(status="discharged", discharged_at__gte=start))
         .order_by("chair", "pk")
     )
+
+
+def appointments_today(user: User, locations: QuerySet[Location]) -> list[Appointment]:
+    """Today's appointments (the clinic's calendar day) at ``locations`` for patients the user can see, every status,
+    with the session each was checked in to: the floor board and the Sessions list read the day from the calendar
+    (issue 17). A constant number of queries whatever the day holds."""
+    if not role_can(getattr(user, "role", ""), "sessions.view"):
+        return []
+    found: list[Appointment] = []
+    for location in locations.select_related("clinic"):
+        start, end = local_day_bounds(clinic_today(location.clinic), location.clinic.timezone)
+        found.extend(
+            Appointment.objects.filter(
+                location=location, starts_at__gte=start, starts_at__lt=end, patient__in=patients_visible_to(user)
+            )
+            .select_related("patient", "chair", "order", "location", "treatment_session")
+            .order_by("starts_at", "pk")
+        )
+    return found
+
+
+def get_appointment_for_user(user: User, appointment_id: int) -> Appointment:
+    appointment = (
+        Appointment.objects.filter(
+            pk=appointment_id, location__in=board_locations(user), patient__in=patients_visible_to(user)
+        )
+        .select_related("patient", "chair", "order", "location__clinic")
+        .first()
+    )
+    if appointment is None or not role_can(user.role, "sessions.record"):
+        raise Http404("No such appointment.")
+    return appointment
 
 
 def containers_for(session: TreatmentSession) -> QuerySet[Container]:

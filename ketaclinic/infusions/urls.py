@@ -10,6 +10,7 @@ urlpatterns = [
     path("board/chairs/", board.board_rows, name="board_rows"),
     path("rems/", discharge.rems_tracker, name="rems_tracker"),
     path("orders/<int:order_id>/check-in/", board.check_in, name="check_in"),
+    path("appointments/<int:appointment_id>/check-in/", board.check_in_appointment, name="check_in_appointment"),
     path("patient/<int:patient_id>/", board.patient_sessions, name="patient_sessions"),
     path("<int:session_id>/", session.session_detail, name="session"),
     path("<int:session_id>/status/", session.session_status, name="status"),

@@ -84,10 +84,18 @@ class CancelForm(forms.Form):
 class SettingsForm(forms.ModelForm[SchedulingSettings]):
     class Meta:
         model = SchedulingSettings
-        fields = ["patients_per_nurse", "turnover_min", "checkin_min", "slot_step_min", "closed_on_federal_holidays"]
+        fields = [
+            "patients_per_nurse",
+            "turnover_min",
+            "checkin_min",
+            "slot_step_min",
+            "closed_on_federal_holidays",
+            "late_cancel_notice_h",
+        ]
         labels = {
             "patients_per_nurse": "Patients per nurse",
             "closed_on_federal_holidays": "Closed on federal holidays",
+            "late_cancel_notice_h": "Late-cancellation notice (hours)",
         }
 
 

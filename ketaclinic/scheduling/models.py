@@ -50,6 +50,13 @@ class SchedulingSettings(models.Model):
     )
     slot_step_min = models.PositiveSmallIntegerField(default=15, help_text="Offered start times, every N minutes.")
     closed_on_federal_holidays = models.BooleanField(default=True)
+    late_cancel_notice_h = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="CLINIC POLICY: a cancellation less than this many hours before the start is recorded as late. No "
+        "published standard exists (scheduling.md gives none): empty until the clinic enters its own, and until then "
+        "no cancellation is counted as late.",
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -172,8 +179,12 @@ class Appointment(models.Model):
         "plans.SessionOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
     )
     duration_basis = models.CharField(max_length=200, blank=True, help_text="How the length was worked out.")
-    cancel_reason = models.CharField(max_length=300, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True, help_text="Why it was cancelled or missed.")
+    late_cancellation = models.BooleanField(
+        default=False,
+        help_text="Cancelled inside the clinic's notice window (SchedulingSettings.late_cancel_notice_h).",
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True, help_text="When it was cancelled or marked a no-show.")
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

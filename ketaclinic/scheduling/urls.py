@@ -10,6 +10,7 @@ urlpatterns = [
     path("", day.day, name="day"),
     path("book/", day.book, name="book"),
     path("appointments/<int:appointment_id>/cancel/", day.cancel, name="cancel"),
+    path("appointments/<int:appointment_id>/no-show/", day.no_show, name="no_show"),
     path("series/<int:version_id>/", series.series, name="series"),
     path("setup/", setup.setup, name="setup"),
     path("setup/settings/", setup.save_settings, name="setup_settings"),

@@ -27,6 +27,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "infusions:board_rows": clinical(),
     "infusions:rems_tracker": clinical(),
     "infusions:check_in": POST_ONLY,
+    "infusions:check_in_appointment": POST_ONLY,
     "infusions:patient_sessions": clinical(),
     "infusions:session": clinical(),
     "infusions:status": clinical(),
@@ -73,6 +74,7 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
     session = world["session"]
     kwargs: dict[str, dict[str, Any]] = {
         "infusions:check_in": {"order_id": session.order_id},
+        "infusions:check_in_appointment": {"appointment_id": 1},
         "infusions:patient_sessions": {"patient_id": session.patient_id},
         "infusions:scale": {"session_id": session.pk, "instrument": "phq9"},
         "infusions:alert_ack": {"session_id": session.pk, "alert_id": 1},

@@ -13,6 +13,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "schedule:day": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
     "schedule:book": POST_ONLY,
     "schedule:cancel": POST_ONLY,
+    "schedule:no_show": POST_ONLY,
     # Booking a signed plan's series: those who book (the page proposes; clinic admins do not book).
     "schedule:series": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 403},
     # Chairs, hours, closures, roster and the scheduling policy: clinic admins only.
@@ -47,7 +48,7 @@ def make_world(world: dict[str, Any]) -> dict[str, Any]:
 
 def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
     objects = world["schedule"]
-    if name == "schedule:cancel":
+    if name in ("schedule:cancel", "schedule:no_show"):
         return {"appointment_id": objects["appt"].pk}
     if name == "schedule:series":
         return {"version_id": world["signed_plan"].pk}

@@ -18,6 +18,7 @@ from ketaclinic.accounts.models import Location
 from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE as ESKETAMINE_ROUTE
 from ketaclinic.patients.models import PHONE, Patient
 from ketaclinic.plans.models import SessionOrder
+from ketaclinic.scheduling.models import Appointment
 
 
 class TreatmentSession(models.Model):
@@ -41,6 +42,11 @@ class TreatmentSession(models.Model):
     protocol_tuning_version = models.PositiveIntegerField(default=0)
     route = models.CharField(max_length=30)
     chair = models.CharField(max_length=20, help_text="Where the patient sits, e.g. Chair 3.")
+    # The calendar appointment the patient was checked in from (issue 17); empty for a walk-in from an open order.
+    # The link sits here because infusions is above scheduling (docs/architecture.md).
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="treatment_session"
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CHECK_IN)
     version = models.PositiveIntegerField(default=1, editable=False)
 

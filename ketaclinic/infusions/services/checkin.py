@@ -50,6 +50,8 @@ from ketaclinic.patients.models import Patient
 from ketaclinic.plans import services as plans
 from ketaclinic.plans.evaluation import effective_protocol
 from ketaclinic.plans.models import PlanVersion, SessionOrder
+from ketaclinic.scheduling import services as calendar
+from ketaclinic.scheduling.models import Appointment, Chair
 
 CHAIR_ROUTES = ("iv", "im", "intranasal_esketamine")
 """Routes given in the chair from ledger stock. Oral and sublingual doses have no ledger product form yet."""
@@ -66,8 +68,12 @@ IN_CHAIR_SCALES = ("cssrs_screener", "cadss")
 
 
 @transaction.atomic
-def create_session(*, by: User, order: SessionOrder, chair: str) -> TreatmentSession:
-    """Check a patient in for an open order of their signed, current plan. The escort defaults from the intake."""
+def create_session(
+    *, by: User, order: SessionOrder, chair: str, appointment: Appointment | None = None
+) -> TreatmentSession:
+    """Check a patient in for an open order of their signed, current plan. The escort defaults from the intake.
+
+    ``appointment``: the calendar appointment this session was checked in from (``check_in_appointment``)."""
     require(by, "sessions.record")
     order = lock(SessionOrder).select_related("plan_version__plan__patient").get(pk=order.pk)
     patient = order.plan_version.plan.patient
@@ -101,14 +107,43 @@ def create_session(*, by: User, order: SessionOrder, chair: str) -> TreatmentSes
         checked_in_by=by,
         escort_name=escort[0],
         escort_phone=escort[1],
+        appointment=appointment,
     )
     audit.record(
         actor=by,
         action="session.check_in",
         obj=session,
         patient_id=patient.pk,
-        detail={"order": order.pk, "session_number": order.session_number, "chair": session.chair},
+        detail={
+            "order": order.pk,
+            "session_number": order.session_number,
+            "chair": session.chair,
+            "appointment": appointment.pk if appointment else None,
+        },
     )
+    return session
+
+
+@transaction.atomic
+def check_in_appointment(*, by: User, appointment: Appointment) -> TreatmentSession:
+    """Check a patient in from today's booked appointment: the session opens for the appointment's order in the
+    appointment's chair (nobody types a chair), and the calendar marks the appointment checked in, both in one
+    transaction (a refusal by either leaves nothing written). Locks follow the house order (ketaclinic.locking):
+    the order and the patient inside ``create_session``, then the appointment."""
+    require(by, "sessions.record")
+    if appointment.order_id is None or appointment.chair_id is None:
+        raise ValidationError(
+            {"appointment": "Only a treatment session booked against an order and a chair is checked in here."}
+        )
+    order = SessionOrder.objects.get(pk=appointment.order_id)
+    chair = Chair.objects.get(pk=appointment.chair_id)
+    session = create_session(by=by, order=order, chair=chair.label, appointment=appointment)
+    try:
+        calendar.mark_checked_in(by=by, appointment=appointment)
+    except PermissionDenied:
+        raise
+    except ServiceError as error:
+        raise ValidationError({"appointment": error.message}) from error
     return session
 
 
@@ -143,6 +178,8 @@ def update_checkin(
             changed.append(name)
     if "chair" in changed and not locked.chair:
         raise ValidationError({"chair": "Say which chair the patient is in."})
+    if "chair" in changed and locked.appointment_id is not None:
+        raise ValidationError({"chair": "The chair is the appointment's: move the appointment on the calendar."})
     if "pregnancy_test" in changed:
         locked.pregnancy_test_at = timezone.now() if locked.pregnancy_test else None
         changed.append("pregnancy_test_at")
@@ -298,6 +335,8 @@ def cancel_session(*, by: User, session: TreatmentSession, version: int | None, 
     locked.cancelled_reason, locked.cancelled_by, locked.cancelled_at = reason, by, timezone.now()
     finish_write(locked, fields=["status", "cancelled_reason", "cancelled_by", "cancelled_at"])
     audit.record(actor=by, action="session.cancel", obj=locked, patient_id=locked.patient_id, detail={"reason": reason})
+    if locked.appointment_id is not None:  # the calendar frees the appointment's chair and order
+        calendar.session_not_given(by=by, appointment=Appointment(pk=locked.appointment_id), reason=reason)
     return locked
 
 

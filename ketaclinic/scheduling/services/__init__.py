@@ -1,6 +1,13 @@
 """The calendar's writes: booking and cancelling (``booking``), the resources clinic admins manage (``resources``)."""
 
-from ketaclinic.scheduling.services.booking import BookingRefused, book, cancel
+from ketaclinic.scheduling.services.booking import (
+    BookingRefused,
+    book,
+    cancel,
+    mark_checked_in,
+    mark_no_show,
+    session_not_given,
+)
 from ketaclinic.scheduling.services.resources import (
     add_closure,
     add_hours,
@@ -18,8 +25,11 @@ __all__ = [
     "add_shift",
     "book",
     "cancel",
+    "mark_checked_in",
+    "mark_no_show",
     "remove_hours",
     "remove_shift",
     "save_chair",
     "save_settings",
+    "session_not_given",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,8 +37,11 @@ __all__ = [
     "book",
     "cancel",
     "facts_for",
+    "mark_checked_in",
+    "mark_no_show",
     "order_problem",
     "release_orders",
+    "session_not_given",
     "settings_for",
     "timing_for",
 ]
@@ -224,7 +228,10 @@ def book(
 
 
 def cancel(*, by: User, appointment: Appointment, reason: str) -> Appointment:
-    """Cancel a booked appointment with a reason; the row stays (nothing on a patient's record is deleted)."""
+    """Cancel a booked appointment with a reason; the row stays (nothing on a patient's record is deleted).
+
+    A cancellation inside the clinic's notice window (``SchedulingSettings.late_cancel_notice_h``, clinic policy with
+    no default) is recorded as late; without a window set, none is."""
     _require(by, "schedule.book")
     reason = reason.strip()
     if not reason:
@@ -235,16 +242,112 @@ def cancel(*, by: User, appointment: Appointment, reason: str) -> Appointment:
         current = lock(Appointment.objects.filter(pk=appointment.pk)).get()
         if current.status != Appointment.Status.BOOKED:
             raise ServiceError(f"The appointment is {current.get_status_display().lower()}; it cannot be cancelled.")
+        now = timezone.now()
+        notice_h = settings_for(current.location).late_cancel_notice_h
+        late = notice_h is not None and current.starts_at - now < dt.timedelta(hours=notice_h)
         Appointment.objects.filter(pk=current.pk).update(
             status=Appointment.Status.CANCELLED,
             cancel_reason=reason[:300],
+            late_cancellation=late,
+            cancelled_at=now,
+            cancelled_by=by,
+            version=current.version + 1,
+        )
+        current.refresh_from_db()
+        audit.record(
+            actor=by,
+            action="schedule.cancel",
+            obj=current,
+            patient_id=current.patient_id,
+            detail={"reason": reason, "late": late, "notice_h": notice_h},
+        )
+    return current
+
+
+def mark_no_show(*, by: User, appointment: Appointment, reason: str) -> Appointment:
+    """Record that the patient did not come: only once the appointment has started, with a reason; the row stays and
+    its chair is free again (a no-show is not a live appointment)."""
+    _require(by, "schedule.book")
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Say why the appointment was missed (or that no reason was given).", field="reason")
+    if not by.locations.filter(pk=appointment.location_id).exists():
+        raise PermissionDenied("You do not work at that location.")
+    with transaction.atomic():
+        current = lock(Appointment.objects.filter(pk=appointment.pk)).get()
+        if current.status != Appointment.Status.BOOKED:
+            raise ServiceError(
+                f"The appointment is {current.get_status_display().lower()}; only a booked one can be a no-show."
+            )
+        now = timezone.now()
+        if now < current.starts_at:
+            raise ServiceError("The appointment has not started yet: a patient is a no-show only after its start.")
+        Appointment.objects.filter(pk=current.pk).update(
+            status=Appointment.Status.NO_SHOW,
+            cancel_reason=reason[:300],
+            cancelled_at=now,
+            cancelled_by=by,
+            version=current.version + 1,
+        )
+        current.refresh_from_db()
+        audit.record(
+            actor=by, action="schedule.no_show", obj=current, patient_id=current.patient_id, detail={"reason": reason}
+        )
+    return current
+
+
+def mark_checked_in(*, by: User, appointment: Appointment) -> Appointment:
+    """The patient has arrived for a booked treatment session today: mark it checked in (audited).
+
+    Called by the chair-side check-in (``infusions.services.check_in_appointment``), which opens the session for the
+    appointment's order in the appointment's chair in the same transaction; the calendar knows nothing of sessions
+    (docs/architecture.md: infusions sits above scheduling)."""
+    _require(by, "sessions.record")
+    if not by.locations.filter(pk=appointment.location_id).exists():
+        raise PermissionDenied("You do not work at that location.")
+    with transaction.atomic():
+        current = lock(Appointment.objects.filter(pk=appointment.pk)).select_related("location__clinic").get()
+        if current.status != Appointment.Status.BOOKED:
+            raise ServiceError(f"The appointment is {current.get_status_display().lower()}, not booked.")
+        if current.kind not in rules.CHAIR_KINDS or current.order_id is None or current.chair_id is None:
+            raise ServiceError("Only a treatment session booked against an order and a chair is checked in here.")
+        zone = current.location.clinic.timezone
+        start_utc, end_utc = rules.local_day_bounds(timezone.localdate(timezone.now(), ZoneInfo(zone)), zone)
+        if not start_utc <= current.starts_at < end_utc:
+            raise ServiceError("That appointment is not today: check in on the day of the appointment.")
+        Appointment.objects.filter(pk=current.pk).update(
+            status=Appointment.Status.CHECKED_IN, version=current.version + 1
+        )
+        current.refresh_from_db()
+        audit.record(
+            actor=by,
+            action="schedule.check_in",
+            obj=current,
+            patient_id=current.patient_id,
+            detail={"order": current.order_id, "chair": current.chair_id},
+        )
+    return current
+
+
+def session_not_given(*, by: User, appointment: Appointment, reason: str) -> Appointment:
+    """The session checked in from this appointment did not go ahead (``infusions.services.cancel_session``): the
+    appointment is cancelled with that reason, so its chair and its order can be booked again; the row stays."""
+    _require(by, "sessions.record")
+    with transaction.atomic():
+        current = lock(Appointment.objects.filter(pk=appointment.pk)).get()
+        if current.status != Appointment.Status.CHECKED_IN:
+            return current
+        text = f"Session not given: {reason.strip()}"[:300]
+        Appointment.objects.filter(pk=current.pk).update(
+            status=Appointment.Status.CANCELLED,
+            cancel_reason=text,
             cancelled_at=timezone.now(),
             cancelled_by=by,
             version=current.version + 1,
         )
         current.refresh_from_db()
         audit.record(
-            actor=by, action="schedule.cancel", obj=current, patient_id=current.patient_id, detail={"reason": reason}
+            actor=by, action="schedule.cancel", obj=current, patient_id=current.patient_id, detail={"reason": text}
         )
     return current
 

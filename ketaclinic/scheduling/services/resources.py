@@ -20,7 +20,14 @@ from ketaclinic.scheduling.models import Chair, Closure, OpeningHours, RosterShi
 
 __all__ = ["add_closure", "add_hours", "add_shift", "remove_hours", "remove_shift", "save_chair", "save_settings"]
 
-SETTING_FIELDS = ("patients_per_nurse", "turnover_min", "checkin_min", "slot_step_min", "closed_on_federal_holidays")
+SETTING_FIELDS = (
+    "patients_per_nurse",
+    "turnover_min",
+    "checkin_min",
+    "slot_step_min",
+    "closed_on_federal_holidays",
+    "late_cancel_notice_h",
+)
 CHAIR_FIELDS = ("label", "kind", "has_infusion_pump", "has_monitor", "has_pulse_oximeter", "is_recliner", "is_active")
 
 

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from ketaclinic.accounts.access import staff_view
@@ -48,6 +49,7 @@ def _render(request: AuthedRequest, location: Location, day: dt.date, form: Book
         "zone": ZoneInfo(location.clinic.timezone),
         "form": form,
         "can_book": role_can(request.user.role, "schedule.book"),
+        "now": timezone.now(),
         "series": series_candidates(request.user, location) if role_can(request.user.role, "schedule.book") else [],
     }
     return render(request, "scheduling/day.html", context)
@@ -106,9 +108,30 @@ def cancel(request: AuthedRequest, appointment_id: int) -> HttpResponse:
         messages.error(request, "Say why the appointment is cancelled.")
         return back
     try:
-        services.cancel(by=request.user, appointment=appointment, reason=form.cleaned_data["reason"])
+        appointment = services.cancel(by=request.user, appointment=appointment, reason=form.cleaned_data["reason"])
     except ServiceError as error:
         messages.error(request, error.message)
         return back
-    messages.success(request, f"Cancelled the {appointment.get_kind_display()} of {appointment.patient.full_name}.")
+    late = " (late cancellation)" if appointment.late_cancellation else ""
+    text = f"Cancelled the {appointment.get_kind_display()} of {appointment.patient.full_name}{late}."
+    messages.success(request, text)
+    return back
+
+
+@require_POST
+@staff_view("schedule.book")
+def no_show(request: AuthedRequest, appointment_id: int) -> HttpResponse:
+    appointment = get_appointment_for_user(request.user, appointment_id)
+    form = CancelForm(request.POST)
+    local_day = appointment.starts_at.astimezone(ZoneInfo(appointment.location.clinic.timezone)).date()
+    back = redirect(day_url(appointment.location, local_day))
+    if not form.is_valid():
+        messages.error(request, "Say why the appointment was missed.")
+        return back
+    try:
+        services.mark_no_show(by=request.user, appointment=appointment, reason=form.cleaned_data["reason"])
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return back
+    messages.success(request, f"Recorded a no-show for {appointment.patient.full_name}.")
     return back
