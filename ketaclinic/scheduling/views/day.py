@@ -22,7 +22,14 @@ from ketaclinic.audit import services as audit
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.scheduling import services
 from ketaclinic.scheduling.forms import BookForm, CancelForm
-from ketaclinic.scheduling.queries import day_grid, get_appointment_for_user, locations_of, series_candidates
+from ketaclinic.scheduling.queries import (
+    day_grid,
+    get_appointment_for_user,
+    get_reschedule_request_for_user,
+    locations_of,
+    series_candidates,
+)
+from ketaclinic.scheduling.services import reminders
 from ketaclinic.scheduling.views.common import chosen_day, chosen_location
 
 
@@ -48,6 +55,8 @@ def _render(request: AuthedRequest, location: Location, day: dt.date, form: Book
         "zone": ZoneInfo(location.clinic.timezone),
         "form": form,
         "can_book": role_can(request.user.role, "schedule.book"),
+        "requests": reminders.reschedule_requests(location.pk),
+        "confirmed": reminders.confirmed_ids([a.pk for a in grid.appointments]),
         "series": series_candidates(request.user, location) if role_can(request.user.role, "schedule.book") else [],
     }
     return render(request, "scheduling/day.html", context)
@@ -111,4 +120,19 @@ def cancel(request: AuthedRequest, appointment_id: int) -> HttpResponse:
         messages.error(request, error.message)
         return back
     messages.success(request, f"Cancelled the {appointment.get_kind_display()} of {appointment.patient.full_name}.")
+    return back
+
+
+@require_POST
+@staff_view("schedule.book")
+def request_done(request: AuthedRequest, message_id: int) -> HttpResponse:
+    """The front desk dealt with a patient's request for another time (the queue on the day view)."""
+    message = get_reschedule_request_for_user(request.user, message_id)
+    back = redirect(day_url(message.appointment.location, chosen_day(request, message.appointment.location)))
+    try:
+        reminders.mark_handled(by=request.user, message=message)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return back
+    messages.success(request, f"Marked the request of {message.appointment.patient.full_name} as dealt with.")
     return back
