@@ -56,6 +56,10 @@ def test_a_job_down_for_a_day_sends_only_the_latest_reminder() -> None:
     assert due(START - dt.timedelta(hours=20), (r.CONFIRMATION,)) == (r.DAY_BEFORE,)
 
 
+def test_the_confirmation_goes_alone() -> None:
+    assert due(START - dt.timedelta(hours=47)) == (r.CONFIRMATION,)
+
+
 def test_no_early_reminder_after_the_day_before_one() -> None:
     assert due(START - dt.timedelta(hours=30), (r.CONFIRMATION, r.DAY_BEFORE)) == ()
 

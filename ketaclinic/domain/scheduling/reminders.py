@@ -96,16 +96,18 @@ def due_messages(
 
     The confirmation is due at once. A reminder is due from ``start - hours``; it is skipped when the appointment was
     booked inside that window (the confirmation already told the patient), so a late booking gets one message, not
-    three. Only the latest due reminder is sent: a job that was down for a day does not send both at once."""
+    three. The confirmation goes first and alone; only the latest due reminder is sent: a job that was down for a
+    day does not send both at once."""
     if now >= start:
         return ()
     done = set(already)
-    due = [] if CONFIRMATION in done else [CONFIRMATION]
+    if CONFIRMATION not in done:
+        return (CONFIRMATION,)  # reminders wait for the next run: never two messages at once
     latest = ""
     for kind, hours in ((EARLY, early_hours), (DAY_BEFORE, day_before_hours)):
         opens = start - dt.timedelta(hours=hours)
         if now >= opens and booked_at < opens:
             latest = kind
     if latest and latest not in done and not (latest == EARLY and DAY_BEFORE in done):
-        due.append(latest)
-    return tuple(due)
+        return (latest,)
+    return ()
