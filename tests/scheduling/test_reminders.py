@@ -19,7 +19,7 @@ from ketaclinic.scheduling import services
 from ketaclinic.scheduling.models import AppointmentMessage, SchedulingSettings
 from ketaclinic.scheduling.services import reminders
 from tests.conftest import sign_in
-from tests.scheduling.conftest import local
+from tests.scheduling.conftest import CHI, local
 
 pytestmark = pytest.mark.django_db
 BASE = "https://clinic.example"
@@ -174,6 +174,13 @@ class TestPublicPage:
         again = client.post(url, {"answer": "reschedule"})  # one-time
         assert again.status_code == 410 and "cannot be used" in again.content.decode()
         assert AppointmentMessage.objects.get(appointment=esk_visit).response == "confirmed"
+
+    def test_the_day_view_shows_the_confirmation(self, client: Any, esk_visit: Any, carol: Any) -> None:
+        client.post(reverse("visit:respond", kwargs={"token": token_of(esk_visit)}), {"answer": "confirmed"})
+        sign_in(client, carol)
+        local_day = esk_visit.starts_at.astimezone(CHI).date().isoformat()
+        page = client.get(reverse("schedule:day"), {"date": local_day, "location": esk_visit.location_id})
+        assert "confirmed by patient" in page.content.decode()
 
     def test_reschedule_reaches_the_front_desk_queue(self, client: Any, esk_visit: Any, carol: Any) -> None:
         url = reverse("visit:respond", kwargs={"token": token_of(esk_visit)})

@@ -328,11 +328,15 @@ def reschedule_requests(location_id: int) -> list[AppointmentMessage]:
     )
 
 
-def confirmed_ids(appointment_ids: list[int]) -> set[int]:
+def confirmed_ids(location_id: int, day_start: dt.datetime, day_end: dt.datetime) -> set[int]:
+    """Appointments at the location starting in [day_start, day_end) that the patient confirmed (one query)."""
     return set(
-        AppointmentMessage.objects.filter(appointment_id__in=appointment_ids, response=Response.CONFIRMED).values_list(
-            "appointment_id", flat=True
-        )
+        AppointmentMessage.objects.filter(
+            appointment__location_id=location_id,
+            appointment__starts_at__gte=day_start,
+            appointment__starts_at__lt=day_end,
+            response=Response.CONFIRMED,
+        ).values_list("appointment_id", flat=True)
     )
 
 

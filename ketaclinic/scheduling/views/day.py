@@ -39,6 +39,7 @@ def day_url(location: Location, day: dt.date) -> str:
 
 def _render(request: AuthedRequest, location: Location, day: dt.date, form: BookForm | None) -> HttpResponse:
     grid = day_grid(location, day)
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(location.clinic.timezone))
     audit.record(
         actor=request.user,
         action="schedule.day_viewed",
@@ -56,7 +57,7 @@ def _render(request: AuthedRequest, location: Location, day: dt.date, form: Book
         "form": form,
         "can_book": role_can(request.user.role, "schedule.book"),
         "requests": reminders.reschedule_requests(location.pk),
-        "confirmed": reminders.confirmed_ids([a.pk for a in grid.appointments]),
+        "confirmed": reminders.confirmed_ids(location.pk, midnight, midnight + dt.timedelta(days=1)),
         "series": series_candidates(request.user, location) if role_can(request.user.role, "schedule.book") else [],
     }
     return render(request, "scheduling/day.html", context)
