@@ -120,7 +120,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     # The demo has no cron: the scheduled jobs (questionnaires, alert escalation) run beside the server.
     jobs = _start_jobs_runner(data_dir, base_url=url, every_min=DEMO_JOBS_EVERY_MIN)
-    print(f"Scheduled jobs (questionnaires, alert escalation, reminders) run every {DEMO_JOBS_EVERY_MIN} min.", flush=True)
+    print(f"Scheduled jobs (questionnaires, alerts, reminders) run every {DEMO_JOBS_EVERY_MIN} min.", flush=True)
     try:
         return _gunicorn(host=args.host, port=args.port, workers=2)
     finally:
