@@ -120,7 +120,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     # The demo has no cron: the scheduled jobs (questionnaires, alert escalation) run beside the server.
     jobs = _start_jobs_runner(data_dir, base_url=url, every_min=DEMO_JOBS_EVERY_MIN)
-    print(f"Scheduled jobs (questionnaires, alert escalation) run every {DEMO_JOBS_EVERY_MIN} min.", flush=True)
+    print(f"Scheduled jobs (questionnaires, alerts, reminders) run every {DEMO_JOBS_EVERY_MIN} min.", flush=True)
     try:
         return _gunicorn(host=args.host, port=args.port, workers=2)
     finally:
@@ -331,7 +331,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 # --- jobs -------------------------------------------------------------------------------------------------------------
 
 #: The jobs a clinic runs on a timer (README "Measurement-based care"), as management command arguments.
-SCHEDULED_JOBS: tuple[tuple[str, ...], ...] = (("send_questionnaires",), ("escalate_alerts",))
+SCHEDULED_JOBS: tuple[tuple[str, ...], ...] = (("send_questionnaires",), ("escalate_alerts",), ("send_reminders",))
+#: The jobs whose messages carry links to the clinic's public site.
+LINK_JOBS = frozenset({"send_questionnaires", "send_reminders"})
 
 
 def run_jobs_once(base_url: str | None) -> bool:
@@ -342,7 +344,7 @@ def run_jobs_once(base_url: str | None) -> bool:
 
     ok = True
     for job in SCHEDULED_JOBS:
-        arguments = [*job, "--base-url", base_url] if job[0] == "send_questionnaires" and base_url else list(job)
+        arguments = [*job, "--base-url", base_url] if job[0] in LINK_JOBS and base_url else list(job)
         try:
             call_command(*arguments)
         except Exception as exc:

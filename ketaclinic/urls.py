@@ -13,6 +13,7 @@ from ketaclinic.api_v1 import api
 from ketaclinic.followup import urls as followup_urls
 from ketaclinic.intake import urls as intake_urls
 from ketaclinic.plans import urls as plans_urls
+from ketaclinic.scheduling import urls as scheduling_urls
 from ketaclinic.web import urls as web_urls
 from ketaclinic.web.views import site as web_views
 
@@ -37,6 +38,7 @@ urlpatterns = [
     # same namespace and under the same prefix as before the split.
     path("plans/", include((plans_urls.urlpatterns + followup_urls.plan_patterns, "plans"))),
     path("schedule/", include("ketaclinic.scheduling.urls")),
+    path("a/", include((scheduling_urls.public_patterns, "visit"))),
     path("sessions/", include("ketaclinic.infusions.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

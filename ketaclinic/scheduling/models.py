@@ -39,11 +39,11 @@ class SchedulingSettings(models.Model):
     patients_per_nurse = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="Most patients in chairs per rostered nurse. No published ratio exists (scheduling.md §4): empty "
+        help_text="Most patients in chairs per rostered nurse (CLINIC POLICY). No published ratio exists: empty "
         "until the clinic enters its own, and chair sessions cannot be booked until then.",
     )
     turnover_min = models.PositiveSmallIntegerField(
-        default=15, help_text="Chair cleaning and set-up after each session (clinic policy; LeanTaaS S30)."
+        default=15, help_text="Chair cleaning and set-up after each session (clinic policy)."
     )
     checkin_min = models.PositiveSmallIntegerField(
         default=15, help_text="Esketamine check-in and pre-dose vitals before the first device (clinic policy)."
@@ -54,8 +54,14 @@ class SchedulingSettings(models.Model):
         null=True,
         blank=True,
         help_text="CLINIC POLICY: a cancellation less than this many hours before the start is recorded as late. No "
-        "published standard exists (scheduling.md gives none): empty until the clinic enters its own, and until then "
-        "no cancellation is counted as late.",
+        "published standard exists: empty until the clinic enters its own, and until then no cancellation is counted "
+        "as late.",
+    )
+    reminder_early_hours = models.PositiveSmallIntegerField(
+        default=48, help_text="First reminder, hours before the appointment (clinic policy default: 48 h)."
+    )
+    reminder_day_before_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="The day-before reminder, hours before the appointment (clinic policy default: 24 h)."
     )
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -211,3 +217,48 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for patient {self.patient_id} at {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+
+class AppointmentMessage(models.Model):
+    """One confirmation or reminder sent to a patient about one appointment (services/reminders.py).
+
+    ``(appointment, kind)`` is unique: two job runners cannot both send the same reminder. The message carries a
+    one-time link to confirm or ask to reschedule; the database keeps only the SHA-256 of its token (like
+    questionnaire links, followup/models.py), and the link expires when the appointment starts."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Booking confirmation"
+        EARLY = "early", "First reminder"
+        DAY_BEFORE = "day_before", "Day-before reminder"
+
+    class Response(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        RESCHEDULE = "reschedule", "Asked to reschedule"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=8, blank=True, help_text="email, sms or none")
+    sent_to = models.CharField(max_length=60, blank=True, help_text="Masked address.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    response = models.CharField(max_length=12, choices=Response.choices, blank=True)
+    patient_note = models.CharField(max_length=300, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["appointment", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "kind"], name="appointment_message_once"),
+        ]
+        indexes = [models.Index(fields=["response", "handled_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for appointment {self.appointment_id}"

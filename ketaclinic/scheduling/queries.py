@@ -13,7 +13,14 @@ from ketaclinic.accounts.models import Location, User
 from ketaclinic.domain.scheduling import ROUTE_FOR_KIND, local_day_bounds
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
-from ketaclinic.scheduling.models import Appointment, Chair, OpeningHours, RosterShift, SchedulingSettings
+from ketaclinic.scheduling.models import (
+    Appointment,
+    AppointmentMessage,
+    Chair,
+    OpeningHours,
+    RosterShift,
+    SchedulingSettings,
+)
 
 LIVE = [str(status) for status in Appointment.LIVE]
 
@@ -157,3 +164,15 @@ def series_candidates(user: User, location: Location) -> QuerySet[PlanVersion]:
         .select_related("plan__patient")
         .order_by("plan__patient__family_name", "pk")[:50]
     )
+
+
+def get_reschedule_request_for_user(user: User, message_id: int) -> AppointmentMessage:
+    """A patient's request for another time, at one of the user's locations (404 otherwise)."""
+    found = (
+        AppointmentMessage.objects.filter(pk=message_id, appointment__in=appointments_visible_to(user))
+        .select_related("appointment__location__clinic", "appointment__patient")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such request.")
+    return found

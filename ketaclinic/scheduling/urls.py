@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.scheduling.views import day, series, setup
+from ketaclinic.scheduling.views import day, public, series, setup
 
 app_name = "schedule"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("book/", day.book, name="book"),
     path("appointments/<int:appointment_id>/cancel/", day.cancel, name="cancel"),
     path("appointments/<int:appointment_id>/no-show/", day.no_show, name="no_show"),
+    path("requests/<int:message_id>/done/", day.request_done, name="request_done"),
     path("series/<int:version_id>/", series.series, name="series"),
     path("setup/", setup.setup, name="setup"),
     path("setup/settings/", setup.save_settings, name="setup_settings"),
@@ -21,4 +22,9 @@ urlpatterns = [
     path("setup/closures/", setup.add_closure, name="setup_closure"),
     path("setup/shifts/", setup.add_shift, name="setup_shift"),
     path("setup/shifts/<int:shift_id>/remove/", setup.remove_shift, name="setup_shift_remove"),
+]
+
+#: The patient's confirm/reschedule link, mounted at /a/ (namespace ``visit``; no login).
+public_patterns = [
+    path("<str:token>/", public.respond, name="respond"),
 ]

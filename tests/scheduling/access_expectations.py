@@ -26,6 +26,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "schedule:setup_closure": POST_ONLY,
     "schedule:setup_shift": POST_ONLY,
     "schedule:setup_shift_remove": POST_ONLY,
+    "schedule:request_done": POST_ONLY,
+    # The patient's confirm/reschedule link is public; walked with a token that is not valid (410, same words).
+    "visit:respond": dict.fromkeys((ANON, FD, NURSE, PRESC, ADMIN), 410),
 }
 
 
@@ -48,6 +51,10 @@ def make_world(world: dict[str, Any]) -> dict[str, Any]:
 
 def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
     objects = world["schedule"]
+    if name == "schedule:request_done":
+        return {"message_id": 1}
+    if name == "visit:respond":
+        return {"token": "not-a-real-token"}
     if name in ("schedule:cancel", "schedule:no_show"):
         return {"appointment_id": objects["appt"].pk}
     if name == "schedule:series":

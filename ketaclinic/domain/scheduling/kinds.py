@@ -53,14 +53,14 @@ ESKETAMINE_MIN_MONITORING_MIN = 120  # REMS [S1]: "monitored for at least two ho
 # What a chair must have for a kind, and why.
 REQUIRED_EQUIPMENT: dict[str, tuple[tuple[str, str], ...]] = {
     "esketamine": (
-        ("pulse_oximeter", "Spravato REMS: a pulse oximeter to monitor patients onsite (scheduling.md §1.1, S1)"),
-        ("recliner", "esketamine is taken sitting back in a recliner (issue 17; spravato.com treatment page, S32)"),
+        ("pulse_oximeter", "Spravato REMS (FDA, 2024): a pulse oximeter to monitor patients onsite"),
+        ("recliner", "esketamine is taken sitting back in a recliner (Spravato patient information)"),
     ),
     "infusion_iv": (
         ("infusion_pump", "an IV infusion runs on a pump at the ordered rate (session order pump_rate_ml_per_h)"),
-        ("monitor", "ASA 2025: IV ketamine only in a monitored setting (scheduling.md §4, S25)"),
+        ("monitor", "ASA 2025 ketamine guidance: IV ketamine only in a monitored setting"),
     ),
-    "im": (("monitor", "ASA 2025: IM ketamine only in a monitored setting (scheduling.md §4, S25)"),),
+    "im": (("monitor", "ASA 2025 ketamine guidance: IM ketamine only in a monitored setting"),),
 }
 
 # Clinic policy defaults, minutes (no published standard; scheduling.md §3). The clinic's settings replace them.

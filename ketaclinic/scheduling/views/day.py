@@ -23,7 +23,14 @@ from ketaclinic.audit import services as audit
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.scheduling import services
 from ketaclinic.scheduling.forms import BookForm, CancelForm
-from ketaclinic.scheduling.queries import day_grid, get_appointment_for_user, locations_of, series_candidates
+from ketaclinic.scheduling.queries import (
+    day_grid,
+    get_appointment_for_user,
+    get_reschedule_request_for_user,
+    locations_of,
+    series_candidates,
+)
+from ketaclinic.scheduling.services import reminders
 from ketaclinic.scheduling.views.common import chosen_day, chosen_location
 
 
@@ -33,6 +40,7 @@ def day_url(location: Location, day: dt.date) -> str:
 
 def _render(request: AuthedRequest, location: Location, day: dt.date, form: BookForm | None) -> HttpResponse:
     grid = day_grid(location, day)
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(location.clinic.timezone))
     audit.record(
         actor=request.user,
         action="schedule.day_viewed",
@@ -50,6 +58,8 @@ def _render(request: AuthedRequest, location: Location, day: dt.date, form: Book
         "form": form,
         "can_book": role_can(request.user.role, "schedule.book"),
         "now": timezone.now(),
+        "requests": reminders.reschedule_requests(location.pk),
+        "confirmed": reminders.confirmed_ids(location.pk, midnight, midnight + dt.timedelta(days=1)),
         "series": series_candidates(request.user, location) if role_can(request.user.role, "schedule.book") else [],
     }
     return render(request, "scheduling/day.html", context)
@@ -134,4 +144,19 @@ def no_show(request: AuthedRequest, appointment_id: int) -> HttpResponse:
         messages.error(request, error.message)
         return back
     messages.success(request, f"Recorded a no-show for {appointment.patient.full_name}.")
+    return back
+
+
+@require_POST
+@staff_view("schedule.book")
+def request_done(request: AuthedRequest, message_id: int) -> HttpResponse:
+    """The front desk dealt with a patient's request for another time (the queue on the day view)."""
+    message = get_reschedule_request_for_user(request.user, message_id)
+    back = redirect(day_url(message.appointment.location, chosen_day(request, message.appointment.location)))
+    try:
+        reminders.mark_handled(by=request.user, message=message)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return back
+    messages.success(request, f"Marked the request of {message.appointment.patient.full_name} as dealt with.")
     return back
