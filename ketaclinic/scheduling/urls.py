@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.scheduling.views import day, series, setup
+from ketaclinic.scheduling.views import day, measures, series, setup
 
 app_name = "schedule"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("book/", day.book, name="book"),
     path("appointments/<int:appointment_id>/cancel/", day.cancel, name="cancel"),
     path("series/<int:version_id>/", series.series, name="series"),
+    path("measures/", measures.measures, name="measures"),
+    path("measures.csv", measures.measures_csv, name="measures_csv"),
     path("setup/", setup.setup, name="setup"),
     path("setup/settings/", setup.save_settings, name="setup_settings"),
     path("setup/chairs/", setup.add_chair, name="setup_chair"),

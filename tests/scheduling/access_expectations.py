@@ -11,6 +11,9 @@ POST_ONLY = dict.fromkeys((ANON, FD, NURSE, PRESC, ADMIN), 405)
 EXPECTED: dict[str, dict[str, int]] = {
     # Everyone at a location sees its day (front desk: the schedule, knowledge/security.md "Authorisation").
     "schedule:day": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    # Measures are counts and minutes, no patient: everyone at a location.
+    "schedule:measures": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    "schedule:measures_csv": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
     "schedule:book": POST_ONLY,
     "schedule:cancel": POST_ONLY,
     # Booking a signed plan's series: those who book (the page proposes; clinic admins do not book).

@@ -15,6 +15,7 @@ from ketaclinic.domain.scheduling.kinds import (
     SessionTiming,
     booked_duration,
 )
+from ketaclinic.domain.scheduling.measures import UTILISATION_SOURCE, WeekMeasures, week_measures, week_start
 from ketaclinic.domain.scheduling.rules import (
     RULES,
     BookingFacts,
@@ -27,7 +28,6 @@ from ketaclinic.domain.scheduling.rules import (
     covered,
     overlaps,
 )
-from ketaclinic.domain.scheduling.measures import UTILISATION_SOURCE, WeekMeasures, week_measures, week_start
 from ketaclinic.domain.scheduling.series import candidate_days, min_gap_days, shifted_days
 from ketaclinic.domain.scheduling.slots import candidate_starts, local_day_bounds
 
