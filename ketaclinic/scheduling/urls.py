@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.scheduling.views import day, measures, series, setup
+from ketaclinic.scheduling.views import day, feed, measures, series, setup
 
 app_name = "schedule"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("book/", day.book, name="book"),
     path("appointments/<int:appointment_id>/cancel/", day.cancel, name="cancel"),
     path("series/<int:version_id>/", series.series, name="series"),
+    path("feed/", feed.feed_page, name="feed"),
+    path("feed/new/", feed.feed_create, name="feed_create"),
+    path("feed/revoke/", feed.feed_revoke, name="feed_revoke"),
+    path("feed/<str:token>.ics", feed.feed_ics, name="feed_ics"),
     path("measures/", measures.measures, name="measures"),
     path("measures.csv", measures.measures_csv, name="measures_csv"),
     path("setup/", setup.setup, name="setup"),

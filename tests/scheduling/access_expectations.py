@@ -14,6 +14,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     # Measures are counts and minutes, no patient: everyone at a location.
     "schedule:measures": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
     "schedule:measures_csv": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    # Everyone's own calendar feed; the .ics answers 404 to an unknown token whoever asks (the token is the key).
+    "schedule:feed": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    "schedule:feed_create": POST_ONLY,
+    "schedule:feed_revoke": POST_ONLY,
+    "schedule:feed_ics": dict.fromkeys((ANON, FD, NURSE, PRESC, ADMIN), 404),
     "schedule:book": POST_ONLY,
     "schedule:cancel": POST_ONLY,
     # Booking a signed plan's series: those who book (the page proposes; clinic admins do not book).
@@ -52,6 +57,8 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
     objects = world["schedule"]
     if name == "schedule:cancel":
         return {"appointment_id": objects["appt"].pk}
+    if name == "schedule:feed_ics":
+        return {"token": "not-a-feed"}
     if name == "schedule:series":
         return {"version_id": world["signed_plan"].pk}
     if name == "schedule:setup_chair_toggle":
