@@ -10,6 +10,7 @@ patients get consultations and follow-ups, and two appointments are cancelled wi
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -24,9 +25,9 @@ from ketaclinic.scheduling import services
 from ketaclinic.scheduling.models import Appointment
 from ketaclinic.scheduling.services import series
 
-FULL = {"has_infusion_pump": True, "has_monitor": True, "has_pulse_oximeter": True, "is_recliner": True}
+FULL: dict[str, Any] = {"has_infusion_pump": True, "has_monitor": True, "has_pulse_oximeter": True, "is_recliner": True}
 # (label, equipment) per location index: Main has four infusion chairs, Lakeside three; each has a consulting room.
-CHAIRS = {
+CHAIRS: dict[int, list[tuple[str, dict[str, Any]]]] = {
     0: [("Chair 1", FULL), ("Chair 2", FULL), ("Chair 3", FULL), ("Chair 4", {**FULL, "has_infusion_pump": False})],
     1: [("Bay A", FULL), ("Bay B", FULL), ("Bay C", FULL)],
 }
