@@ -23,6 +23,7 @@ from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
 from ketaclinic.demo import outcomes as outcomes_demo
 from ketaclinic.demo import plans as plans_demo
+from ketaclinic.demo import schedule as schedule_demo
 from ketaclinic.patients import services as patients
 
 CLINIC_NAME = "Riverside Ketamine Clinic (demo)"
@@ -332,6 +333,7 @@ def load() -> list[DemoLogin]:
     demo_intake.load(locations=locations, users=users)
     ledger_demo.load(clinic=clinic, locations=locations, users=users)
     plans_demo.load(users=users)
+    schedule_demo.load(locations=locations, users=users)
     outcomes_demo.load(users=users, indications=INDICATIONS)
     return logins
 

@@ -198,3 +198,15 @@ def load(*, locations: list[Location], users: dict[str, User]) -> None:
     # A positive C-SSRS at intake: the alert waits on the primary clinician's dashboard until acknowledged.
     draft = _intake(screened, nurse, routes=["iv"])
     intake.record_instrument(by=nurse, assessment=draft, instrument="cssrs_screener", answers=CSSRS_LOW)
+
+
+def sign_eligible(patient: Patient, nurse: User, prescriber: User) -> None:
+    """An intake submitted and signed eligible for IV and esketamine (the demo calendar's series patients)."""
+    signed = intake.submit_assessment(by=nurse, assessment=_intake(patient, nurse))
+    decisions.sign_decision(
+        by=prescriber, assessment=signed, routes=["iv", "intranasal_esketamine"], outcome="eligible"
+    )
+
+
+def unflagged_patients(location: Location, count: int, *, skip: int = 0) -> list[Patient]:
+    return _without_flagged_conditions(location, count + skip)[skip:]

@@ -262,3 +262,25 @@ class AppointmentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for appointment {self.appointment_id}"
+
+
+class CalendarFeed(models.Model):
+    """A staff member's private calendar feed (``/schedule/feed/<token>.ics``, CONTRACTS.md §6).
+
+    Only the SHA-256 of the token is stored: the token (256 random bits) is shown once, when it is made. Revoking sets
+    ``revoked_at``; a user has at most one live feed (making a new one revokes the old)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calendar_feeds")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(revoked_at=None), name="one_live_feed_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user} ({'revoked' if self.revoked_at else 'live'})"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.scheduling.views import day, public, series, setup
+from ketaclinic.scheduling.views import day, feed, measures, public, series, setup
 
 app_name = "schedule"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/no-show/", day.no_show, name="no_show"),
     path("requests/<int:message_id>/done/", day.request_done, name="request_done"),
     path("series/<int:version_id>/", series.series, name="series"),
+    path("feed/", feed.feed_page, name="feed"),
+    path("feed/new/", feed.feed_create, name="feed_create"),
+    path("feed/revoke/", feed.feed_revoke, name="feed_revoke"),
+    path("feed/<str:token>.ics", feed.feed_ics, name="feed_ics"),
+    path("measures/", measures.measures, name="measures"),
+    path("measures.csv", measures.measures_csv, name="measures_csv"),
     path("setup/", setup.setup, name="setup"),
     path("setup/settings/", setup.save_settings, name="setup_settings"),
     path("setup/chairs/", setup.add_chair, name="setup_chair"),

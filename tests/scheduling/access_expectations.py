@@ -11,6 +11,14 @@ POST_ONLY = dict.fromkeys((ANON, FD, NURSE, PRESC, ADMIN), 405)
 EXPECTED: dict[str, dict[str, int]] = {
     # Everyone at a location sees its day (front desk: the schedule, knowledge/security.md "Authorisation").
     "schedule:day": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    # Measures are counts and minutes, no patient: everyone at a location.
+    "schedule:measures": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    "schedule:measures_csv": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    # Everyone's own calendar feed; the .ics answers 404 to an unknown token whoever asks (the token is the key).
+    "schedule:feed": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    "schedule:feed_create": POST_ONLY,
+    "schedule:feed_revoke": POST_ONLY,
+    "schedule:feed_ics": dict.fromkeys((ANON, FD, NURSE, PRESC, ADMIN), 404),
     "schedule:book": POST_ONLY,
     "schedule:cancel": POST_ONLY,
     "schedule:no_show": POST_ONLY,
@@ -57,6 +65,8 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"token": "not-a-real-token"}
     if name in ("schedule:cancel", "schedule:no_show"):
         return {"appointment_id": objects["appt"].pk}
+    if name == "schedule:feed_ics":
+        return {"token": "not-a-feed"}
     if name == "schedule:series":
         return {"version_id": world["signed_plan"].pk}
     if name == "schedule:setup_chair_toggle":

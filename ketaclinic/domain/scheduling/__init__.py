@@ -15,6 +15,7 @@ from ketaclinic.domain.scheduling.kinds import (
     SessionTiming,
     booked_duration,
 )
+from ketaclinic.domain.scheduling.measures import UTILISATION_SOURCE, WeekMeasures, week_measures, week_start
 from ketaclinic.domain.scheduling.rules import (
     RULES,
     BookingFacts,
@@ -38,6 +39,7 @@ __all__ = [
     "REQUIRED_EQUIPMENT",
     "ROUTE_FOR_KIND",
     "RULES",
+    "UTILISATION_SOURCE",
     "VIRTUAL_KINDS",
     "BookingFacts",
     "ChairFacts",
@@ -47,6 +49,7 @@ __all__ = [
     "OpenHours",
     "Refusal",
     "SessionTiming",
+    "WeekMeasures",
     "booked_duration",
     "candidate_days",
     "candidate_starts",
@@ -56,4 +59,6 @@ __all__ = [
     "min_gap_days",
     "overlaps",
     "shifted_days",
+    "week_measures",
+    "week_start",
 ]
