@@ -99,4 +99,4 @@ def test_daylight_saving_day_counts_wall_clock_hours() -> None:
 
 
 def test_the_definition_cites_its_source() -> None:
-    assert "scheduling.md §6" in UTILISATION_SOURCE
+    assert "LeanTaaS" in UTILISATION_SOURCE and ".md" not in UTILISATION_SOURCE

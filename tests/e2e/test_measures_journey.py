@@ -45,7 +45,7 @@ def test_measures_page_and_the_calendar_feed(
     page.locator("#m-week").fill(f"{day:%Y-%m-%d}")
     page.locator("#m-weeks").fill("4")
     page.get_by_role("button", name="Show").click()
-    expect(page.locator("#definition")).to_contain_text("scheduling.md §6")
+    expect(page.locator("#definition")).to_contain_text("scheduled utilisation (LeanTaaS")
     expect(page.get_by_role("row").filter(has_text="85 / 10080")).to_be_visible()
     assert_fits_width(page)
     shot(page, "schedule-measures-1024")

@@ -55,7 +55,7 @@ def test_the_page_shows_the_hand_computed_week(client: Any, carol: Any, main_st:
     assert "85 / 10080" in page
     assert "0.8 %" in page  # 85 / 10,080 = 0.84 %
     assert "1 (25.0 %)" in page  # one cancelled and one no-show of four appointments
-    assert "scheduling.md §6" in page  # the definition is cited on screen
+    assert "scheduled utilisation (LeanTaaS" in page and ".md" not in page  # the definition is cited on screen
     assert "Pat Rivera" not in page and "M1 Measure" not in page  # counts only, no patient
     assert AuditEvent.objects.filter(action="schedule.measures_viewed").exists()
 
