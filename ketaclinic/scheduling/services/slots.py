@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -75,20 +76,41 @@ def free_slots(
     if patient is None:  # no patient yet: their own rules (REMS, double booking) are checked at booking
         base = dataclasses.replace(base, rems_enrolled=True)
     busy = _chair_busy(location, first, last)
+    chair_facts = {chair.pk: _chair_facts(chair) for chair in chairs if chair is not None}
+    step = _step(location)
     now = timezone.now()
     slots: list[Slot] = []
     day = date_from
     while day <= date_to and len(slots) < MAX_SLOTS:
-        starts = rules.candidate_starts(day, zone, base.hours, minutes=duration.minutes, step_min=_step(location))
-        for start in (s for s in starts if s >= now):
+        candidates = rules.candidate_starts(day, zone, base.hours, minutes=duration.minutes, step_min=step)
+        starts = [s for s in candidates if s >= now]
+        if not starts:
+            day += dt.timedelta(days=1)
+            continue
+        # Interval arithmetic first: only the intervals that overlap this day's candidates can matter to the
+        # rules (each only looks at intervals overlapping the proposed window), so the day's facts keep those.
+        span = rules.Interval(starts[0], starts[-1] + duration.delta)
+        day_base = dataclasses.replace(
+            base,
+            patient_busy=_within(base.patient_busy, span),
+            sessions_in_chairs=_within(base.sessions_in_chairs, span),
+            nurse_shifts=_within(base.nurse_shifts, span),
+            prescriber_shifts=_within(base.prescriber_shifts, span),
+        )
+        day_busy = {pk: _within(intervals, span) for pk, intervals in busy.items()}
+        for start in starts:
+            window = rules.Interval(start, start + duration.delta)
             for chair in chairs:
+                chair_busy = day_busy.get(chair.pk, []) if chair is not None else []
+                if any(rules.overlaps(window, taken) for taken in chair_busy):
+                    continue  # the chair is taken: ``check`` would refuse it (chair_free), no need to ask
                 facts = dataclasses.replace(
-                    base,
+                    day_base,
                     start=start,
-                    end=start + duration.delta,
+                    end=window.end,
                     now=now,
-                    chair=None if chair is None else _chair_facts(chair),
-                    chair_busy=busy.get(chair.pk, []) if chair is not None else [],
+                    chair=None if chair is None else chair_facts[chair.pk],
+                    chair_busy=chair_busy,
                 )
                 if not rules.check(facts):
                     slots.append(
@@ -96,6 +118,11 @@ def free_slots(
                     )
         day += dt.timedelta(days=1)
     return slots[:MAX_SLOTS]
+
+
+def _within(intervals: Sequence[rules.Interval], span: rules.Interval) -> list[rules.Interval]:
+    """The intervals overlapping ``span`` (half-open, as the rules compare them)."""
+    return [interval for interval in intervals if rules.overlaps(interval, span)]
 
 
 def _step(location: Location) -> int:

@@ -9,9 +9,12 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
 from ketaclinic.accounts.access import staff_view
@@ -24,6 +27,7 @@ from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.scheduling import services
 from ketaclinic.scheduling.forms import BookForm, CancelForm
 from ketaclinic.scheduling.queries import (
+    DayGrid,
     day_grid,
     get_appointment_for_user,
     get_reschedule_request_for_user,
@@ -38,6 +42,72 @@ def day_url(location: Location, day: dt.date) -> str:
     return f"{reverse('schedule:day')}?{urlencode({'date': day.isoformat(), 'location': location.pk})}"
 
 
+def _grid_body(
+    request: AuthedRequest, grid: DayGrid, *, zone: ZoneInfo, can_book: bool, now: dt.datetime, confirmed: set[int]
+) -> SafeString:
+    """The grid's rows × chairs, written once in Python (issue 17: the per-cell template work was most of the day
+    view's time). Each appointment's actions are the markup of ``scheduling/_appt_actions.html``."""
+    token = get_token(request)
+    free = SafeString('    <td class="free"></td>')
+    out: list[SafeString] = []
+    for row in grid.rows:
+        out.append(format_html('<tr><th scope="row" class="schedule-time">{}</th>\n', f"{row.time:%H:%M}"))
+        for cell in row.cells:
+            if cell is None:
+                continue
+            a = cell.appointment
+            if a is None:
+                out.append(free)
+                continue
+            out.append(
+                format_html(
+                    '\n    <td rowspan="{}" class="appt appt-{} appt-status-{}">\n'
+                    "      <strong>{}</strong><br>\n      {}{}<br>\n      <small>{}–{} · {}{}</small>\n",
+                    cell.rowspan,
+                    a.kind,
+                    a.status,
+                    a.patient.full_name,
+                    a.get_kind_display(),
+                    f" · session {a.order.session_number}" if a.order else "",
+                    f"{a.starts_at.astimezone(zone):%H:%M}",
+                    f"{a.ends_at.astimezone(zone):%H:%M}",
+                    a.get_status_display(),
+                    " · confirmed by patient" if a.pk in confirmed else "",
+                )
+            )
+            if can_book and a.status == "booked":
+                out.append(
+                    _action(reverse("schedule:cancel", args=[a.pk]), token, "Cancel", "reason", a.pk, "appointment")
+                )
+                if a.starts_at <= now:
+                    out.append(
+                        _action(reverse("schedule:no_show", args=[a.pk]), token, "No-show", "noshow", a.pk, "no-show")
+                    )
+            out.append(SafeString("    </td>"))
+        out.append(SafeString("\n  </tr>\n"))
+    return format_html_join("", "{}", ((part,) for part in out))
+
+
+def _action(url: str, token: str, summary: str, prefix: str, pk: int, what: str) -> SafeString:
+    button = "Cancel appointment" if what == "appointment" else "Record no-show"
+    return format_html(
+        '<details class="appt-cancel"><summary>{}</summary>\n'
+        '  <form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">\n'
+        '    <label for="{}-{}">Reason</label>\n'
+        '    <input type="text" id="{}-{}" name="reason" maxlength="300" required>\n'
+        '    <button type="submit">{}</button>\n'
+        "  </form></details>\n",
+        summary,
+        url,
+        token,
+        prefix,
+        pk,
+        prefix,
+        pk,
+        button,
+    )
+
+
 def _render(request: AuthedRequest, location: Location, day: dt.date, form: BookForm | None) -> HttpResponse:
     grid = day_grid(location, day)
     midnight = dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(location.clinic.timezone))
@@ -47,6 +117,10 @@ def _render(request: AuthedRequest, location: Location, day: dt.date, form: Book
         obj=location,
         detail={"date": day.isoformat(), "patients": sorted({a.patient_id for a in grid.appointments})},
     )
+    zone = ZoneInfo(location.clinic.timezone)
+    can_book = role_can(request.user.role, "schedule.book")
+    now = timezone.now()
+    confirmed = reminders.confirmed_ids(location.pk, midnight, midnight + dt.timedelta(days=1))
     context: dict[str, Any] = {
         "location": location,
         "locations": locations_of(request.user),
@@ -54,13 +128,14 @@ def _render(request: AuthedRequest, location: Location, day: dt.date, form: Book
         "day": day,
         "previous": day_url(location, day - dt.timedelta(days=1)),
         "next": day_url(location, day + dt.timedelta(days=1)),
-        "zone": ZoneInfo(location.clinic.timezone),
+        "zone": zone,
         "form": form,
-        "can_book": role_can(request.user.role, "schedule.book"),
-        "now": timezone.now(),
+        "can_book": can_book,
+        "now": now,
         "requests": reminders.reschedule_requests(location.pk),
-        "confirmed": reminders.confirmed_ids(location.pk, midnight, midnight + dt.timedelta(days=1)),
-        "series": series_candidates(request.user, location) if role_can(request.user.role, "schedule.book") else [],
+        "confirmed": confirmed,
+        "grid_body": _grid_body(request, grid, zone=zone, can_book=can_book, now=now, confirmed=confirmed),
+        "series": series_candidates(request.user, location) if can_book else [],
     }
     return render(request, "scheduling/day.html", context)
 
