@@ -120,12 +120,7 @@ def end_infusion(request: AuthedRequest, session_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
 
         def call() -> TreatmentSession:
-            credentials = form.credentials()
-            signature = (
-                witnesses.sign(request=request, credentials=credentials, actor=request.user, location=session.location)
-                if credentials
-                else None
-            )
+            signature = _witness_signature(request, form, session)
             return services.end_infusion(
                 by=request.user,
                 session=session,
@@ -173,12 +168,7 @@ def correct_draw(request: AuthedRequest, session_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
 
         def call() -> TreatmentSession:
-            credentials = form.credentials()
-            signature = (
-                witnesses.sign(request=request, credentials=credentials, actor=request.user, location=session.location)
-                if credentials
-                else None
-            )
+            signature = _witness_signature(request, form, session)
             return services.correct_draw(
                 by=request.user,
                 session=session,
@@ -202,6 +192,16 @@ def correct_draw(request: AuthedRequest, session_id: int) -> HttpResponse:
             failed=failed,
         )
     return render(request, "infusions/correct_draw.html", context)
+
+
+def _witness_signature(
+    request: AuthedRequest, form: forms.EndInfusionForm | forms.CorrectDrawForm, session: TreatmentSession
+) -> witnesses.WitnessSignature | None:
+    """The witness signs now when the form names one (the service refuses a write that needs a witness without)."""
+    credentials = form.credentials()
+    if not credentials:
+        return None
+    return witnesses.sign(request=request, credentials=credentials, actor=request.user, location=session.location)
 
 
 def _clear_witness_secrets(form: forms.EndInfusionForm | forms.CorrectDrawForm) -> None:

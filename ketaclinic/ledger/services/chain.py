@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
-
 from ketaclinic.accounts.models import User
 from ketaclinic.audit import chain
 from ketaclinic.domain.controlled import books, quantities
-from ketaclinic.ledger.models import Container, Hold, Kind, LedgerChainHead, LedgerEntry
-from ketaclinic.ledger.services.common import HeldStock, InsufficientStock, Timing
+from ketaclinic.ledger.models import Container, Kind, LedgerChainHead, LedgerEntry
+from ketaclinic.ledger.services.common import HeldStock, InsufficientStock, Timing, held_ml
 from ketaclinic.locking import lock
 
 ZERO = Decimal("0.00")
@@ -73,9 +71,9 @@ def append(
         raise InsufficientStock(container, -quantity_ml)
     if quantity_ml < 0:
         # Volume drawn at a chair and not yet posted is gone from the vial: no entry may take it (issue 15, item 3).
-        held = Hold.objects.filter(container_id=container.pk, released_at__isnull=True).aggregate(t=Sum("quantity_ml"))
-        if new_balance < (held["t"] or Decimal(0)):
-            raise HeldStock(container, -quantity_ml, Decimal(held["t"]).quantize(ZERO))
+        held = held_ml(container)
+        if new_balance < held:
+            raise HeldStock(container, -quantity_ml, held)
     product = container.lot.product
     head = _head_for_update()
     entry = LedgerEntry(

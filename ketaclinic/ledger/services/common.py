@@ -6,13 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
 from django.utils import timezone
 
 from ketaclinic.accounts.errors import PermissionDenied, ServiceError
 from ketaclinic.accounts.models import Clinic, Licence, Location, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.domain.controlled import books, deadlines, expiry, quantities
-from ketaclinic.ledger.models import Container, Kind, LedgerPolicy, Registrant
+from ketaclinic.ledger.models import Container, Hold, Kind, LedgerPolicy, Registrant
 
 
 class InsufficientStock(ServiceError):
@@ -57,6 +58,14 @@ def check_usable(container: Container, on: dt.date) -> None:
             f"expired stock is never given ({expiry.NOT_FOR_USE_SOURCE}). Set it aside for destruction or return.",
             field="container",
         )
+
+
+def held_ml(container: Container, *, excluding: int | None = None) -> Decimal:
+    """Volume drawn from ``container`` at a chair and not yet posted (its open holds), less one hold if given."""
+    holds = Hold.objects.filter(container_id=container.pk, released_at__isnull=True)
+    if excluding is not None:
+        holds = holds.exclude(pk=excluding)
+    return Decimal(holds.aggregate(total=Sum("quantity_ml"))["total"] or 0).quantize(Decimal("0.01"))
 
 
 def require(actor: User, capability: str) -> None:

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from ketaclinic.accounts.errors import ServiceError
@@ -24,7 +23,7 @@ from ketaclinic.audit import services as audit
 from ketaclinic.domain.controlled import draws
 from ketaclinic.ledger.models import Container, Hold, LedgerEntry
 from ketaclinic.ledger.services import chain
-from ketaclinic.ledger.services.common import check_usable, local_date, quantity, require, require_location
+from ketaclinic.ledger.services.common import check_usable, held_ml, local_date, quantity, require, require_location
 
 
 @dataclass(frozen=True)
@@ -39,13 +38,6 @@ class Availability:
 
 def open_holds(container: Container) -> list[Hold]:
     return list(Hold.objects.filter(container_id=container.pk, released_at__isnull=True).order_by("held_at", "pk"))
-
-
-def held_ml(container: Container, *, excluding: Hold | None = None) -> Decimal:
-    holds = Hold.objects.filter(container_id=container.pk, released_at__isnull=True)
-    if excluding is not None:
-        holds = holds.exclude(pk=excluding.pk)
-    return Decimal(holds.aggregate(total=Sum("quantity_ml"))["total"] or 0).quantize(Decimal("0.01"))
 
 
 def held_as_of(container: Container, moment: dt.datetime) -> Decimal:
