@@ -148,6 +148,20 @@ def test_a_nurse_runs_the_intake_through_the_api(alice: Any, pat: Any) -> None:
     bad = patch(f"{BASE}/assessments/{intake_id}", {"systolic_mmhg": 100, "diastolic_mmhg": 120}, **headers)
     assert bad.status_code == 422 and "diastolic_mmhg" in str(bad.json()["detail"])
     assert patch(f"{BASE}/assessments/{intake_id}", {"ptsd": None}, **headers).status_code == 422
+    screen = {
+        "audit_c_frequency": 2,
+        "audit_c_typical_quantity": 1,
+        "audit_c_binge_frequency": 0,
+        "programme": "series",
+        "liver_tests_on": "2026-01-02",
+    }
+    screened = patch(f"{BASE}/assessments/{intake_id}", screen, **headers)
+    assert screened.status_code == 200, screened.json()
+    assert {name: screened.json()[name] for name in screen} == screen
+    out_of_range = patch(f"{BASE}/assessments/{intake_id}", {"audit_c_frequency": 5, "programme": "weekly"}, **headers)
+    assert out_of_range.status_code == 422
+    assert {"audit_c_frequency", "programme"} <= {entry["loc"][-1] for entry in out_of_range.json()["detail"]}
+    assert patch(f"{BASE}/assessments/{intake_id}", {}, **headers).json()["audit_c_frequency"] == 2
     trial = {"drug": "sertraline", "dose": "150 mg", "weeks_at_dose": 8, "outcome": "no_response"}
     for drug in ("sertraline", "bupropion"):
         assert post(f"{BASE}/assessments/{intake_id}/trials", {**trial, "drug": drug}, **headers).status_code == 201

@@ -248,6 +248,13 @@ class IntakeAssessmentPatch(BodyIn):
     pdmp_notes: Text300 = None  # type: ignore[assignment]
     ride_home_name: Text200 = None  # type: ignore[assignment]
     ride_home_phone: Text30 = None  # type: ignore[assignment]
+    # Safety screen: AUDIT-C items scored 0–4 each (Bush 1998; cut-offs Bradley 2007), the planned programme and
+    # the last liver tests — what the alcohol, bladder and liver eligibility rules read.
+    audit_c_frequency: int | None = Field(None, ge=0, le=4)
+    audit_c_typical_quantity: int | None = Field(None, ge=0, le=4)
+    audit_c_binge_frequency: int | None = Field(None, ge=0, le=4)
+    programme: Literal["", "series", "single"] = None  # type: ignore[assignment]
+    liver_tests_on: IsoDate | None = None
     vitals_at: IsoDateTime | None = None
     systolic_mmhg: int | None = Field(None, ge=0, le=400)
     diastolic_mmhg: int | None = Field(None, ge=0, le=400)
@@ -277,6 +284,11 @@ class IntakeAssessmentOut(Schema):
     pdmp_notes: str
     ride_home_name: str
     ride_home_phone: str
+    audit_c_frequency: int | None
+    audit_c_typical_quantity: int | None
+    audit_c_binge_frequency: int | None
+    programme: str
+    liver_tests_on: dt.date | None
     vitals_at: dt.datetime | None
     systolic_mmhg: int | None
     diastolic_mmhg: int | None
