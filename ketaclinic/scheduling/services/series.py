@@ -29,10 +29,18 @@ from ketaclinic.scheduling.models import Appointment, Chair
 from ketaclinic.scheduling.queries import LIVE
 from ketaclinic.scheduling.services.booking import Proposal, book, facts_for, timing_for
 
-__all__ = ["KIND_FOR_ROUTE", "Placement", "book_series", "propose", "suggested_start"]
+__all__ = ["KIND_FOR_ROUTE", "Placement", "SeriesNotPlaceable", "book_series", "propose", "suggested_start"]
 
 KIND_FOR_ROUTE = {route: kind for kind, route in rules.ROUTE_FOR_KIND.items()}
 DEFAULT_TIMES = (dt.time(9), dt.time(11), dt.time(13), dt.time(15))
+
+
+class SeriesNotPlaceable(ServiceError):
+    """Some sessions of the series cannot be placed; ``problems`` has one sentence per session (nothing written)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("These sessions cannot be placed: " + " | ".join(problems), field="start_date")
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,7 @@ def propose(
             if placed:
                 break
         if placed is None:
-            why = "; ".join(sorted({r.message for r in last_refusals})) or "no day within the series' spacing"
+            why = " ".join(sorted({r.message for r in last_refusals})) or "No day within the series' spacing."
             problems.append(f"Session {order.session_number} (around {day:%a %d %b}): {why}")
             previous, previous_target = day, order.target_date
             continue
@@ -150,7 +158,7 @@ def propose(
         )
         previous, previous_target = placed.start.astimezone(zone).date(), order.target_date
     if problems:
-        raise ServiceError("These sessions cannot be placed: " + " | ".join(problems), field="start_date")
+        raise SeriesNotPlaceable(problems)
     return placements
 
 

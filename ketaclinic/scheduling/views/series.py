@@ -61,6 +61,7 @@ def series(request: AuthedRequest, version_id: int) -> HttpResponse:
         start_date = service.suggested_start(version, zone, today)
     times = _times(source.get("times", "")) or service.DEFAULT_TIMES
     error = ""
+    problems: list[str] = []
     placements: list[service.Placement] = []
     if request.method == "POST":
         try:
@@ -79,6 +80,8 @@ def series(request: AuthedRequest, version_id: int) -> HttpResponse:
         proposal = proposal or service.propose(
             by=request.user, version=version, location=location, start_date=start_date, preferred_times=times
         )
+    except service.SeriesNotPlaceable as refused:
+        error, problems = error or "These sessions cannot be placed:", refused.problems
     except ServiceError as refused:
         error = error or refused.message
     context: dict[str, Any] = {
@@ -90,6 +93,7 @@ def series(request: AuthedRequest, version_id: int) -> HttpResponse:
         "rows": [(p, p.start.astimezone(zone)) for p in proposal],
         "chairs": Chair.objects.filter(location=location, kind=Chair.Kind.CHAIR, is_active=True),
         "error": error,
+        "problems": problems,
     }
     return render(request, "scheduling/series.html", context, status=422 if error and request.method == "POST" else 200)
 
