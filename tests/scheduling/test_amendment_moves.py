@@ -109,9 +109,7 @@ def failing_listener() -> Iterator[None]:
     hooks._superseded.pop("test-boom")
 
 
-def test_nothing_is_half_done_when_signing_fails(
-    bob: Any, two_booked: dict[str, Any], failing_listener: None
-) -> None:
+def test_nothing_is_half_done_when_signing_fails(bob: Any, two_booked: dict[str, Any], failing_listener: None) -> None:
     version = two_booked["version"]
     with clinic_zone(version.plan.patient):
         draft = plans.amend(by=bob, signed=version, data=iv_input(infusion_duration_min=60), reason="dose review")
@@ -125,9 +123,11 @@ def test_nothing_is_half_done_when_signing_fails(
         appointment = Appointment.objects.get(pk=two_booked[key].pk)
         assert appointment.status == "booked" and appointment.order.plan_version_id == version.pk
         assert appointment.ends_at == two_booked[key].ends_at
-    assert not AuditEvent.objects.filter(action__in=["schedule.move", "schedule.cancel", "plan.sign"]).exclude(
-        object_id=str(version.pk)
-    ).exists()
+    assert (
+        not AuditEvent.objects.filter(action__in=["schedule.move", "schedule.cancel", "plan.sign"])
+        .exclude(object_id=str(version.pk))
+        .exists()
+    )
 
 
 def test_the_plan_page_and_the_sign_message_say_what_happened(

@@ -24,9 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _consultation(carol: Any, pat: Any, main_st: Any, floor: dict[str, Any], start: dt.datetime) -> Appointment:
-    return services.book(
-        by=carol, patient=pat, kind="consultation", location=main_st, start=start, chair=floor["room"]
-    )
+    return services.book(by=carol, patient=pat, kind="consultation", location=main_st, start=start, chair=floor["room"])
 
 
 def test_signing_the_session_note_completes_the_appointment_in_the_same_transaction(

@@ -61,7 +61,10 @@ def checklist(
     matter here (esketamine label [S32]). ``holds`` are the (medicine, instruction) pairs the prescriber listed on the
     signed plan version the visit gives; they come first, in the prescriber's words (no hold time is invented here)."""
     items: list[ChecklistItem] = [
-        ChecklistItem(f"{medicine}: {instruction}", HOLD_SOURCE) for medicine, instruction in holds
+        ChecklistItem(
+            f"{medicine}: {instruction.rstrip()}{'' if instruction.rstrip()[-1:] in '.!?' else '.'}", HOLD_SOURCE
+        )
+        for medicine, instruction in holds
     ]
     if kind == "esketamine":
         items += [
