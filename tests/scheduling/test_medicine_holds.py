@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from ketaclinic.accounts.errors import PermissionDenied
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.domain.scheduling import reminders as plan
 from ketaclinic.plans import services as plans
@@ -79,7 +80,7 @@ def test_signed_means_locked_and_an_amendment_carries_them(bob: Any, alice: Any,
         plans.add_medicine_hold(by=bob, version=signed, medicine="alprazolam", instruction="skip")
     with pytest.raises(ValidationError, match="locked"):
         plans.remove_medicine_hold(by=bob, version=signed, index=0)
-    with pytest.raises(Exception, match="plans.write"):
+    with pytest.raises(PermissionDenied, match=r"plans\.write"):
         plans.add_medicine_hold(by=alice, version=draft, medicine="alprazolam", instruction="skip")
     with clinic_zone(signed.plan.patient):
         amendment = plans.amend(by=bob, signed=signed, data=iv_input(), reason="review")
