@@ -79,6 +79,7 @@ def test_an_amendment_moves_the_booked_sessions_and_says_so(
     page.locator("#id_instruction").fill("skip the evening dose before your visit")
     page.get_by_role("button", name="Add to the hold list").click()
     expect(page.get_by_test_id("medicine-holds")).to_contain_text("clonazepam: skip the evening dose before your visit")
+    expect(page.get_by_role("button", name="Remove clonazepam")).to_be_visible()
     both_sizes(page, "plan-holds-draft")
     page.get_by_role("button", name="Sign plan version 2").click()
     notice = page.get_by_test_id("calendar-changes")
