@@ -95,6 +95,16 @@ def test_an_amendment_moves_the_booked_sessions_and_says_so(
     expect(page.get_by_text("Not moved to plan version 2 (patient_free)")).to_be_visible()
     both_sizes(page, "day-amendment-cancelled")
 
+    # At the chair, the nurse sees the medicines the patient was to hold (a walk-in from the open session 1 order).
+    from ketaclinic.infusions import services as infusions
+
+    session = infusions.create_session(by=alice, order=draft.orders.get(session_number=1), chair="Chair 3")
+    page.context.clear_cookies()
+    sign_in(page, live_server.url, alice, PASSWORD, give_authenticator(alice) if alice.needs_mfa else None)
+    page.goto(f"{live_server.url}{reverse('infusions:session', args=[session.pk])}")
+    expect(page.get_by_test_id("checkin-holds")).to_contain_text("clonazepam: skip the evening dose before your visit")
+    both_sizes(page, "checkin-holds")
+
 
 def test_a_consultation_is_completed_on_the_day_view_and_the_admin_sets_reminders(
     live_server: Any, page: Any, carol: Any, alice: Any, bob: Any, dave: Any, pat: Any, main_st: Any, long_idle: None
