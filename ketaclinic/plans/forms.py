@@ -153,3 +153,16 @@ class CosignForm(WitnessMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_witness_fields(required=False)
+
+
+class HoldForm(forms.Form):
+    """A medicine the patient holds before each visit, in the prescriber's words (plans.services.add_medicine_hold)."""
+
+    medicine = forms.CharField(
+        max_length=100, label="Medicine", help_text="Generic name or class, e.g. clonazepam or benzodiazepines."
+    )
+    instruction = forms.CharField(
+        max_length=200,
+        label="What to do, and for how long",
+        help_text="In plain words for the patient, e.g. skip the evening dose before your visit.",
+    )

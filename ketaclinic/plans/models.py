@@ -113,6 +113,17 @@ class PlanVersion(models.Model):
     findings = models.JSONField(default=list, help_text="Dose checks and interaction findings shown at signing.")
     overrides = models.JSONField(default=dict, help_text="Finding code → the prescriber's written reason.")
     eligibility_decision_id_at_signing = models.PositiveBigIntegerField(null=True, blank=True)
+    medicine_holds = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Medicines the patient holds before each visit, as the prescriber wrote them: "
+        '[{"medicine", "instruction"}]. No published hold times exist; locked with the version when signed.',
+    )
+    calendar_changes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What signing this amendment did to the booked appointments (moved, cancelled), as sentences.",
+    )
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

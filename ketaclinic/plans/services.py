@@ -179,6 +179,7 @@ def amend(*, by: User, signed: PlanVersion, data: PlanInput, reason: str) -> Pla
         plan=signed.plan, version=signed.version + 1, supersedes=signed, created_by=by, change_reason=reason.strip()
     )
     _apply(version, data, result)
+    version.medicine_holds = list(signed.medicine_holds)  # the holds carry over; the prescriber edits the draft
     version.save()
     audit.record(
         actor=by,
@@ -246,18 +247,10 @@ def sign(*, by: User, version: PlanVersion, cosignature: witnesses.WitnessSignat
         )
     _apply(version, plan_input_from(version), result)
     version.eligibility_decision_id_at_signing = result.eligibility_decision_id
-    if version.supersedes_id:
-        previous = lock(PlanVersion).get(pk=version.supersedes_id)
+    previous = lock(PlanVersion).get(pk=version.supersedes_id) if version.supersedes_id else None
+    if previous is not None:
         previous.status = PlanVersion.Status.SUPERSEDED
         previous.save(update_fields=["status"])
-        open_orders = SessionOrder.objects.filter(plan_version=previous, status=SessionOrder.Status.OPEN)
-        cancelled_ids = list(open_orders.values_list("pk", flat=True))
-        open_orders.update(status=SessionOrder.Status.CANCELLED)
-        hooks.orders_cancelled(
-            by=by,
-            order_ids=cancelled_ids,
-            reason=f"Plan version {previous.version} was superseded by version {version.version}.",
-        )
     version.status = PlanVersion.Status.SIGNED
     version.signed_by = by
     version.signed_at = timezone.now()
@@ -266,6 +259,20 @@ def sign(*, by: User, version: PlanVersion, cosignature: witnesses.WitnessSignat
     version.save()
     orders = [_order_for(version, entry) for entry in version.schedule]
     SessionOrder.objects.bulk_create(orders)
+    if previous is not None:
+        # The new orders exist first, so the calendar can move each booked session onto its counterpart; what it
+        # cannot move is cancelled by it with the rule, and anything left on a cancelled order is released below.
+        open_orders = SessionOrder.objects.filter(plan_version=previous, status=SessionOrder.Status.OPEN)
+        cancelled_ids = list(open_orders.values_list("pk", flat=True))
+        open_orders.update(status=SessionOrder.Status.CANCELLED)
+        said = hooks.version_superseded(by=by, old_order_ids=cancelled_ids, new_version=version)
+        hooks.orders_cancelled(
+            by=by,
+            order_ids=cancelled_ids,
+            reason=f"Plan version {previous.version} was superseded by version {version.version}.",
+        )
+        version.calendar_changes = said
+        version.save(update_fields=["calendar_changes"])
     audit.record(
         actor=by,
         action="plan.sign",
@@ -276,6 +283,7 @@ def sign(*, by: User, version: PlanVersion, cosignature: witnesses.WitnessSignat
             "overrides": sorted(version.overrides),
             "reasons": dict(version.overrides),
             "cosigned_by": cosigner.username if cosigner else None,
+            "calendar": list(version.calendar_changes),
         },
     )
     if cosigner is not None:
@@ -293,6 +301,71 @@ def sign(*, by: User, version: PlanVersion, cosignature: witnesses.WitnessSignat
     # The outcome courses take their indication, route and protocol from the latest signed plan (issue 8).
     outcomes.refresh_courses_for_patient(version.plan.patient)
     return version
+
+
+# --- Medicines to hold before each visit ------------------------------------------------------------------------------
+
+HOLD_MEDICINE_MAX = 100
+HOLD_INSTRUCTION_MAX = 200
+HOLDS_MAX = 20
+
+
+def _draft_for_holds(by: User, version: PlanVersion) -> PlanVersion:
+    _require(by, "plans.write")
+    locked = lock(PlanVersion).select_related("plan__patient").get(pk=version.pk)
+    if locked.is_locked:
+        raise ValidationError({"__all__": "This plan version is signed and locked; amend it to change the holds."})
+    return locked
+
+
+@transaction.atomic
+def add_medicine_hold(*, by: User, version: PlanVersion, medicine: str, instruction: str) -> PlanVersion:
+    """Add a medicine the patient holds before each visit, in the prescriber's words (e.g. "clonazepam": "skip the
+    evening dose before the visit"). Only holds are listed; no published hold times exist for ketamine or esketamine
+    visits (clinical-rules.md lists the interactions, not holds), so nothing is filled in for the prescriber."""
+    locked = _draft_for_holds(by, version)
+    medicine, instruction = " ".join(medicine.split()), " ".join(instruction.split())
+    errors: dict[str, str] = {}
+    if not medicine:
+        errors["medicine"] = "Name the medicine (or class) to hold."
+    elif len(medicine) > HOLD_MEDICINE_MAX:
+        errors["medicine"] = f"Keep the medicine to {HOLD_MEDICINE_MAX} characters."
+    if not instruction:
+        errors["instruction"] = "Say what the patient does and for how long (e.g. skip the evening dose before)."
+    elif len(instruction) > HOLD_INSTRUCTION_MAX:
+        errors["instruction"] = f"Keep the instruction to {HOLD_INSTRUCTION_MAX} characters."
+    holds = list(locked.medicine_holds)
+    if medicine and any(h["medicine"].lower() == medicine.lower() for h in holds):
+        errors["medicine"] = f"{medicine} is already listed: remove it first to change its instruction."
+    if len(holds) >= HOLDS_MAX:
+        errors["__all__"] = f"At most {HOLDS_MAX} medicines can be listed."
+    if errors:
+        raise ValidationError(errors)
+    holds.append({"medicine": medicine, "instruction": instruction})
+    locked.medicine_holds = holds
+    locked.save(update_fields=["medicine_holds"])
+    audit.record(
+        actor=by,
+        action="plan.hold_add",
+        obj=locked,
+        patient_id=locked.plan.patient_id,
+        detail={"medicine": medicine, "instruction": instruction},
+    )
+    return locked
+
+
+@transaction.atomic
+def remove_medicine_hold(*, by: User, version: PlanVersion, index: int) -> PlanVersion:
+    """Take a medicine off the draft's hold list (the audit log keeps what it said)."""
+    locked = _draft_for_holds(by, version)
+    holds = list(locked.medicine_holds)
+    if not 0 <= index < len(holds):
+        raise ValidationError({"__all__": "That medicine is no longer on the list."})
+    removed = holds.pop(index)
+    locked.medicine_holds = holds
+    locked.save(update_fields=["medicine_holds"])
+    audit.record(actor=by, action="plan.hold_remove", obj=locked, patient_id=locked.plan.patient_id, detail=removed)
+    return locked
 
 
 @transaction.atomic
@@ -345,10 +418,12 @@ def _order_for(version: PlanVersion, entry: dict[str, Any]) -> SessionOrder:
 __all__ = [
     "COSIGNER",
     "PlanInput",
+    "add_medicine_hold",
     "amend",
     "cosigner_problem",
     "mark_order_given",
     "plan_input_from",
+    "remove_medicine_hold",
     "save_draft",
     "sign",
     "tune_protocol",

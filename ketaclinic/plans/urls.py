@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:version_id>/edit/", views.plan_edit, name="plan_edit"),
     path("<int:version_id>/amend/", views.plan_amend, name="plan_amend"),
     path("<int:version_id>/sign/", views.version_sign, name="version_sign"),
+    path("<int:version_id>/holds/", views.hold_add, name="hold_add"),
+    path("<int:version_id>/holds/<int:index>/remove/", views.hold_remove, name="hold_remove"),
 ]

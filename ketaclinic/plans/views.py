@@ -21,7 +21,7 @@ from ketaclinic.patients.queries import get_patient_for_user
 from ketaclinic.plans import preview as pk_preview
 from ketaclinic.plans import services
 from ketaclinic.plans.evaluation import effective_protocol, evaluate
-from ketaclinic.plans.forms import AmendForm, CosignForm, PlanForm, TuningForm
+from ketaclinic.plans.forms import AmendForm, CosignForm, HoldForm, PlanForm, TuningForm
 from ketaclinic.plans.models import PlanVersion, ProtocolTuning
 from ketaclinic.plans.queries import get_version_for_user
 
@@ -236,7 +236,10 @@ def plan_amend(request: AuthedRequest, version_id: int) -> HttpResponse:
 @require_GET
 @staff_view("plans.view")
 def version_detail(request: AuthedRequest, version_id: int) -> HttpResponse:
-    version = get_version_for_user(request.user, version_id)
+    return _version_page(request, get_version_for_user(request.user, version_id))
+
+
+def _version_page(request: AuthedRequest, version: PlanVersion, hold_form: HoldForm | None = None) -> HttpResponse:
     patient = version.plan.patient
     audit.record(actor=request.user, action="plan.view", obj=version, patient_id=patient.pk)
     preview = None
@@ -265,8 +268,12 @@ def version_detail(request: AuthedRequest, version_id: int) -> HttpResponse:
         "blocking": [f for f in version.findings if f.get("blocking")],
         "needs_cosignature": any(f.get("cosign") for f in version.findings),
         "cosign_form": CosignForm(),
+        "hold_form": hold_form or HoldForm(),
+        "medicines": patient.medications.filter(entered_in_error=False, stopped_on__isnull=True).order_by(
+            "generic_name"
+        ),
     }
-    return render(request, "plans/version.html", context)
+    return render(request, "plans/version.html", context, status=422 if hold_form else 200)
 
 
 @require_POST
@@ -288,7 +295,7 @@ def version_sign(request: AuthedRequest, version_id: int) -> HttpResponse:
                 rule=services.COSIGNER,
             )
         )
-        services.sign(by=request.user, version=version, cosignature=signature)
+        signed = services.sign(by=request.user, version=version, cosignature=signature)
     except (ValidationError, ServiceError) as error:
         text = (
             error.message
@@ -297,5 +304,39 @@ def version_sign(request: AuthedRequest, version_id: int) -> HttpResponse:
         )
         messages.error(request, text)
     else:
-        messages.success(request, "Signed. The plan is locked and the session orders are ready.")
+        calendar = " ".join(signed.calendar_changes)
+        messages.success(
+            request,
+            "Signed. The plan is locked and the session orders are ready."
+            + (f" Calendar: {calendar}" if calendar else ""),
+        )
+    return redirect("plans:version", version_id=version.pk)
+
+
+@require_POST
+@staff_view("plans.write")
+def hold_add(request: AuthedRequest, version_id: int) -> HttpResponse:
+    """Add a medicine to hold before each visit (draft versions only; locked with the version when signed)."""
+    version = get_version_for_user(request.user, version_id)
+    form = HoldForm(request.POST)
+
+    def act(data: dict[str, Any]) -> Done:
+        services.add_medicine_hold(
+            by=request.user, version=version, medicine=data["medicine"], instruction=data["instruction"]
+        )
+        return f"Added {data['medicine']} to the medicines to hold.", redirect("plans:version", version_id=version.pk)
+
+    return submitted(request, form, act) or _version_page(request, version, hold_form=form)
+
+
+@require_POST
+@staff_view("plans.write")
+def hold_remove(request: AuthedRequest, version_id: int, index: int) -> HttpResponse:
+    version = get_version_for_user(request.user, version_id)
+    try:
+        services.remove_medicine_hold(by=request.user, version=version, index=index)
+    except ValidationError as error:
+        messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
+    else:
+        messages.success(request, "Removed from the medicines to hold.")
     return redirect("plans:version", version_id=version.pk)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("book/", day.book, name="book"),
     path("appointments/<int:appointment_id>/cancel/", day.cancel, name="cancel"),
     path("appointments/<int:appointment_id>/no-show/", day.no_show, name="no_show"),
+    path("appointments/<int:appointment_id>/complete/", day.complete, name="complete"),
     path("requests/<int:message_id>/done/", day.request_done, name="request_done"),
     path("series/<int:version_id>/", series.series, name="series"),
     path("feed/", feed.feed_page, name="feed"),

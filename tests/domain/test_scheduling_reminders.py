@@ -74,3 +74,11 @@ def test_booked_inside_a_window_gets_the_confirmation_only() -> None:
 
 def test_nothing_once_the_visit_started() -> None:
     assert due(START) == ()
+
+
+def test_the_prescribers_holds_come_first_in_their_words() -> None:
+    items = r.checklist("esketamine", holds=[("clonazepam", "skip the evening dose before "), ("zolpidem", "none!")])
+    assert items[0] == r.ChecklistItem("clonazepam: skip the evening dose before.", r.HOLD_SOURCE)
+    assert items[1].text == "zolpidem: none!"
+    assert items[2].text.startswith("Do not eat anything for 2 hours")
+    assert r.checklist("follow_up", holds=()) == ()

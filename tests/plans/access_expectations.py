@@ -16,6 +16,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "plans:plan_edit": {ANON: LOGIN, FD: 403, NURSE: 403, PRESC: 200, ADMIN: 403},
     "plans:plan_amend": {ANON: LOGIN, FD: 403, NURSE: 403, PRESC: 200, ADMIN: 403},
     "plans:version_sign": {ANON: 405, FD: 405, NURSE: 405, PRESC: 405, ADMIN: 405},
+    "plans:hold_add": {ANON: 405, FD: 405, NURSE: 405, PRESC: 405, ADMIN: 405},
+    "plans:hold_remove": {ANON: 405, FD: 405, NURSE: 405, PRESC: 405, ADMIN: 405},
     # Issue 8: only prescribers adjust a running plan (plans.adjust); the GET shows the evidence and the form.
     "plans:adjust": {ANON: LOGIN, FD: 403, NURSE: 403, PRESC: 200, ADMIN: 403},
 }
@@ -41,8 +43,10 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"protocol_id": "depression_iv"}
     if name in ("plans:patient_plans", "plans:plan_create"):
         return {"patient_id": world["pat"].pk}
-    if name in ("plans:version", "plans:plan_edit", "plans:version_sign"):
+    if name in ("plans:version", "plans:plan_edit", "plans:version_sign", "plans:hold_add"):
         return {"version_id": world["draft_plan"].pk}
+    if name == "plans:hold_remove":
+        return {"version_id": world["draft_plan"].pk, "index": 0}
     if name == "plans:plan_amend":
         return {"version_id": world["signed_plan"].pk}
     if name == "plans:adjust":

@@ -413,7 +413,7 @@ class TestDaylightSaving:
 class TestPlanChanges:
     """An amended or stopped plan releases its future appointments (plans.hooks → scheduling.release_orders)."""
 
-    def test_signing_an_amendment_cancels_the_old_versions_appointments(
+    def test_signing_an_amendment_moves_the_old_versions_appointments(
         self, carol: Any, bob: Any, pat: Any, main_st: Any, floor: dict[str, Any], iv_order: Any, day: dt.date
     ) -> None:
         from ketaclinic.plans import services as plans
@@ -433,8 +433,10 @@ class TestPlanChanges:
             draft = plans.amend(by=bob, signed=iv_order.plan_version, data=iv_input(), reason="dose review")
             plans.sign(by=bob, version=draft)
         booked.refresh_from_db()
-        assert booked.status == "cancelled" and "superseded by version 2" in booked.cancel_reason
-        assert AuditEvent.objects.filter(action="schedule.cancel", detail__automatic="plan change").count() == 1
+        assert booked.status == "booked" and booked.order.plan_version_id == draft.pk
+        assert booked.order.session_number == iv_order.session_number
+        assert AuditEvent.objects.filter(action="schedule.move", patient_id=pat.pk).count() == 1
+        assert not AuditEvent.objects.filter(action="schedule.cancel").exists()
 
     def test_stopping_the_plan_cancels_its_appointments(
         self, carol: Any, bob: Any, pat: Any, main_st: Any, floor: dict[str, Any], iv_order: Any, day: dt.date

@@ -167,6 +167,8 @@ class TestSetup:
                 "settings-turnover_min": "20",
                 "settings-checkin_min": "15",
                 "settings-slot_step_min": "15",
+                "settings-reminder_early_hours": "48",
+                "settings-reminder_day_before_hours": "24",
             },
         )
         assert SchedulingSettings.objects.get(clinic=main_st.clinic).patients_per_nurse == 3

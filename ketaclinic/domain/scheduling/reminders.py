@@ -48,12 +48,24 @@ class ChecklistItem:
     source: str
 
 
-def checklist(kind: str, medications: Iterable[str] = ()) -> tuple[ChecklistItem, ...]:
+#: Where a medicine hold comes from: the prescriber writes it on the plan (no published hold times exist).
+HOLD_SOURCE = "Your prescriber's plan"
+
+
+def checklist(
+    kind: str, medications: Iterable[str] = (), holds: Iterable[tuple[str, str]] = ()
+) -> tuple[ChecklistItem, ...]:
     """The pre-visit checklist for one appointment kind, in plain words, each item with its source.
 
     ``medications`` are the patient's current medicines (generic names); only nasal corticosteroids and decongestants
-    matter here (esketamine label [S32])."""
-    items: list[ChecklistItem] = []
+    matter here (esketamine label [S32]). ``holds`` are the (medicine, instruction) pairs the prescriber listed on the
+    signed plan version the visit gives; they come first, in the prescriber's words (no hold time is invented here)."""
+    items: list[ChecklistItem] = [
+        ChecklistItem(
+            f"{medicine}: {instruction.rstrip()}{'' if instruction.rstrip()[-1:] in '.!?' else '.'}", HOLD_SOURCE
+        )
+        for medicine, instruction in holds
+    ]
     if kind == "esketamine":
         items += [
             ChecklistItem("Do not eat anything for 2 hours before your visit.", "Label, spravato.com [S32]"),

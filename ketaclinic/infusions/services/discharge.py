@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ketaclinic.accounts.errors import PermissionDenied, ServiceError
 from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import instruments, monitoring
@@ -28,6 +29,8 @@ from ketaclinic.infusions.services.common import (
     within,
 )
 from ketaclinic.infusions.services.notes import assemble_note
+from ketaclinic.scheduling import services as calendar
+from ketaclinic.scheduling.models import Appointment
 
 DISCHARGE_SCALES = ("aldrete", "padss")
 EARLY_HINT = " Earlier discharge needs the prescriber's written reason."
@@ -253,7 +256,11 @@ def discharge_patient(
 
 @transaction.atomic
 def sign_note(*, by: User, session: TreatmentSession, version: int | None) -> TreatmentSession:
-    """Sign the session note: it is assembled once more from the record, then the session is locked."""
+    """Sign the session note: it is assembled once more from the record, then the session is locked.
+
+    Signing is the moment the session counts as done (discharge still leaves the note open to correct): the
+    appointment it was checked in from becomes completed in the same transaction (``scheduling.mark_completed``,
+    audited ``schedule.complete``); a refusal by the calendar leaves the note unsigned."""
     locked, _ = open_write(
         by=by,
         session=session,
@@ -266,6 +273,15 @@ def sign_note(*, by: User, session: TreatmentSession, version: int | None) -> Tr
     locked.note_text = assemble_note(locked)
     finish_write(locked, fields=["note_signed_by", "note_signed_at", "status", "note_text"])
     audit.record(actor=by, action="session.sign", obj=locked, patient_id=locked.patient_id)
+    if locked.appointment_id is not None:
+        appointment = Appointment.objects.get(pk=locked.appointment_id)
+        if appointment.status == Appointment.Status.CHECKED_IN:
+            try:
+                calendar.mark_completed(by=by, appointment=appointment)
+            except PermissionDenied:
+                raise
+            except ServiceError as error:
+                raise ValidationError({"__all__": error.message}) from error
     return locked
 
 

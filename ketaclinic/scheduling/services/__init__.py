@@ -5,6 +5,7 @@ from ketaclinic.scheduling.services.booking import (
     book,
     cancel,
     mark_checked_in,
+    mark_completed,
     mark_no_show,
     session_not_given,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "book",
     "cancel",
     "mark_checked_in",
+    "mark_completed",
     "mark_no_show",
     "remove_hours",
     "remove_shift",

@@ -38,6 +38,7 @@ __all__ = [
     "cancel",
     "facts_for",
     "mark_checked_in",
+    "mark_completed",
     "mark_no_show",
     "order_problem",
     "release_orders",
@@ -325,6 +326,46 @@ def mark_checked_in(*, by: User, appointment: Appointment) -> Appointment:
             obj=current,
             patient_id=current.patient_id,
             detail={"order": current.order_id, "chair": current.chair_id},
+        )
+    return current
+
+
+def mark_completed(*, by: User, appointment: Appointment) -> Appointment:
+    """The visit is done: mark the appointment completed (audited ``schedule.complete``); the row keeps its chair.
+
+    A treatment session (a chair kind booked against an order) is completed by the chair side when the session note
+    is signed (``infusions.services.sign_note`` calls this in its transaction: the signed note is what says the
+    session happened), so it must have been checked in. Any other visit (consultation, follow-up, telehealth...) has
+    no session: staff who book mark it completed from the day view once it has started. A cancelled or missed
+    appointment is never completed."""
+    if not (role_can(by.role, "schedule.book") or role_can(by.role, "sessions.sign")):
+        raise PermissionDenied("Your role does not allow this (schedule.book).")
+    if not by.locations.filter(pk=appointment.location_id).exists():
+        raise PermissionDenied("You do not work at that location.")
+    with transaction.atomic():
+        current = lock(Appointment.objects.filter(pk=appointment.pk)).get()
+        if current.status == Appointment.Status.COMPLETED:
+            raise ServiceError("The appointment is already completed.")
+        if current.status not in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN):
+            raise ServiceError(
+                f"The appointment is {current.get_status_display().lower()}; only a booked or checked-in one can be "
+                "completed."
+            )
+        session = current.kind in rules.CHAIR_KINDS and current.order_id is not None
+        if session and current.status != Appointment.Status.CHECKED_IN:
+            raise ServiceError("A treatment session is completed when its session note is signed at the chair.")
+        if not session and timezone.now() < current.starts_at:
+            raise ServiceError("The appointment has not started yet: complete it once the visit has begun.")
+        Appointment.objects.filter(pk=current.pk).update(
+            status=Appointment.Status.COMPLETED, version=current.version + 1
+        )
+        current.refresh_from_db()
+        audit.record(
+            actor=by,
+            action="schedule.complete",
+            obj=current,
+            patient_id=current.patient_id,
+            detail={"kind": current.kind, "order": current.order_id, "by_session": session},
         )
     return current
 

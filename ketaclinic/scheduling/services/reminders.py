@@ -78,9 +78,18 @@ def public_url(base_url: str, token: str) -> str:
 # --- what the message says ----------------------------------------------------------------------------------------
 
 
+def holds_for(appointment: Appointment) -> list[tuple[str, str]]:
+    """The medicines to hold that the prescriber listed on the plan version of the appointment's session order."""
+    if appointment.order is None:
+        return []
+    return [(h["medicine"], h["instruction"]) for h in appointment.order.plan_version.medicine_holds]
+
+
 def checklist_for(appointment: Appointment) -> tuple[plan.ChecklistItem, ...]:
     medicines = appointment.patient.medications.filter(entered_in_error=False, stopped_on__isnull=True)
-    return plan.checklist(appointment.kind, medicines.values_list("generic_name", flat=True))
+    return plan.checklist(
+        appointment.kind, medicines.values_list("generic_name", flat=True), holds=holds_for(appointment)
+    )
 
 
 def visit_words(kind: str) -> str:

@@ -27,7 +27,12 @@ SETTING_FIELDS = (
     "slot_step_min",
     "closed_on_federal_holidays",
     "late_cancel_notice_h",
+    "reminder_early_hours",
+    "reminder_day_before_hours",
 )
+#: CLINIC POLICY: the latest a reminder may go out, in hours before the visit (14 days). The published reminder
+#: schedules are days, not weeks, before the visit (Sims et al., Psychiatr Serv 2012: SMS 7 and 5 or 7 and 3 days).
+REMINDER_MAX_HOURS = 336
 CHAIR_FIELDS = ("label", "kind", "has_infusion_pump", "has_monitor", "has_pulse_oximeter", "is_recliner", "is_active")
 
 
@@ -52,6 +57,10 @@ def save_settings(*, by: User, clinic: Clinic, **values: Any) -> SchedulingSetti
         raise ServiceError("Offer start times every 5 to 120 minutes.", field="slot_step_min")
     current, _ = SchedulingSettings.objects.select_for_update().get_or_create(clinic=clinic)
     before = {name: getattr(current, name) for name in SETTING_FIELDS}
+    _check_reminders(
+        values.get("reminder_early_hours", current.reminder_early_hours),
+        values.get("reminder_day_before_hours", current.reminder_day_before_hours),
+    )
     for name, value in values.items():
         setattr(current, name, value)
     current.updated_at = timezone.now()
@@ -60,6 +69,21 @@ def save_settings(*, by: User, clinic: Clinic, **values: Any) -> SchedulingSetti
     changed = {name: [before[name], after[name]] for name in SETTING_FIELDS if before[name] != after[name]}
     audit.record(actor=by, action="schedule.settings", obj=current, detail={"changed": changed})
     return current
+
+
+def _check_reminders(early: object, day_before: object) -> None:
+    """Whole hours, the first reminder before the day-before one, both after the booking and at most two weeks."""
+    for name, value in (("reminder_early_hours", early), ("reminder_day_before_hours", day_before)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ServiceError("Give the reminder time in whole hours.", field=name)
+        if not 1 <= value <= REMINDER_MAX_HOURS:
+            raise ServiceError(f"A reminder goes out 1 to {REMINDER_MAX_HOURS} hours before the visit.", field=name)
+    assert isinstance(early, int) and isinstance(day_before, int)
+    if early <= day_before:
+        raise ServiceError(
+            "The first reminder goes out earlier than the day-before reminder: give it more hours.",
+            field="reminder_early_hours",
+        )
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from ketaclinic.accounts.models import Location
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
+from ketaclinic.domain.scheduling import CHAIR_KINDS
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.scheduling import services
 from ketaclinic.scheduling.forms import BookForm, CancelForm
@@ -83,9 +84,22 @@ def _grid_body(
                     out.append(
                         _action(reverse("schedule:no_show", args=[a.pk]), token, "No-show", "noshow", a.pk, "no-show")
                     )
+                    if a.kind not in CHAIR_KINDS:
+                        out.append(_complete(reverse("schedule:complete", args=[a.pk]), token))
             out.append(SafeString("    </td>"))
         out.append(SafeString("\n  </tr>\n"))
     return format_html_join("", "{}", ((part,) for part in out))
+
+
+def _complete(url: str, token: str) -> SafeString:
+    """A visit without a session (consultation, follow-up...) is marked completed once it has started."""
+    return format_html(
+        '<form method="post" action="{}" class="appt-complete">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<button type="submit">Mark completed</button></form>\n',
+        url,
+        token,
+    )
 
 
 def _action(url: str, token: str, summary: str, prefix: str, pk: int, what: str) -> SafeString:
@@ -219,6 +233,24 @@ def no_show(request: AuthedRequest, appointment_id: int) -> HttpResponse:
         messages.error(request, error.message)
         return back
     messages.success(request, f"Recorded a no-show for {appointment.patient.full_name}.")
+    return back
+
+
+@require_POST
+@staff_view("schedule.book")
+def complete(request: AuthedRequest, appointment_id: int) -> HttpResponse:
+    """A visit without a treatment session is done (a session is completed when its note is signed at the chair)."""
+    appointment = get_appointment_for_user(request.user, appointment_id)
+    local_day = appointment.starts_at.astimezone(ZoneInfo(appointment.location.clinic.timezone)).date()
+    back = redirect(day_url(appointment.location, local_day))
+    try:
+        services.mark_completed(by=request.user, appointment=appointment)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return back
+    messages.success(
+        request, f"Marked the {appointment.get_kind_display()} of {appointment.patient.full_name} completed."
+    )
     return back
 
 
