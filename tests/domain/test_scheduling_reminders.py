@@ -82,3 +82,11 @@ def test_the_prescribers_holds_come_first_in_their_words() -> None:
     assert items[1].text == "zolpidem: none!"
     assert items[2].text.startswith("Do not eat anything for 2 hours")
     assert r.checklist("follow_up", holds=()) == ()
+
+
+def test_a_message_counts_the_holds_without_naming_them() -> None:
+    holds = [("clonazepam", "skip the evening dose before"), ("zolpidem", "none the night before")]
+    items = r.checklist("infusion_iv", holds=holds, holds_in_full=False)
+    assert items[0].text.startswith("Your prescriber has asked you to hold 2 medicines before this visit")
+    assert all("clonazepam" not in item.text and "zolpidem" not in item.text for item in items)
+    assert r.checklist("follow_up", holds=(), holds_in_full=False) == ()

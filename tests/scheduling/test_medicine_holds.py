@@ -111,8 +111,12 @@ def test_confirmations_and_reminders_include_them(
         order=order,
     )
     text = reminders.compose(appointment, "confirmation", "https://clinic.example/a/x/")
-    assert "- clonazepam: skip the evening dose before your visit." in text.email
-    assert "Before you come: clonazepam: skip the evening dose before your visit." in text.sms
+    # A message others may read never lists the medicines: it sends the patient to the visit page, which does.
+    assert "clonazepam" not in text.email and "clonazepam" not in text.sms
+    assert "- Your prescriber has asked you to hold 1 medicine before this visit" in text.email
+    assert "hold 1 medicine before this visit" in text.sms
+    page_items = [item.text for item in reminders.checklist_for(appointment)]
+    assert page_items[0] == "clonazepam: skip the evening dose before your visit."
     consult = services.book(by=carol, patient=pat, kind="consultation", location=main_st, start=local(day, 12))
     assert "clonazepam" not in reminders.compose(consult, "confirmation", "https://clinic.example/a/y/").email
 

@@ -53,19 +53,36 @@ HOLD_SOURCE = "Your prescriber's plan"
 
 
 def checklist(
-    kind: str, medications: Iterable[str] = (), holds: Iterable[tuple[str, str]] = ()
+    kind: str,
+    medications: Iterable[str] = (),
+    holds: Iterable[tuple[str, str]] = (),
+    *,
+    holds_in_full: bool = True,
 ) -> tuple[ChecklistItem, ...]:
     """The pre-visit checklist for one appointment kind, in plain words, each item with its source.
 
     ``medications`` are the patient's current medicines (generic names); only nasal corticosteroids and decongestants
     matter here (esketamine label [S32]). ``holds`` are the (medicine, instruction) pairs the prescriber listed on the
-    signed plan version the visit gives; they come first, in the prescriber's words (no hold time is invented here)."""
-    items: list[ChecklistItem] = [
-        ChecklistItem(
-            f"{medicine}: {instruction.rstrip()}{'' if instruction.rstrip()[-1:] in '.!?' else '.'}", HOLD_SOURCE
-        )
-        for medicine, instruction in holds
-    ]
+    signed plan version the visit gives; they come first, in the prescriber's words (no hold time is invented here).
+    With ``holds_in_full=False`` (an e-mail or SMS, which others may read) they become one line that sends the patient
+    to their visit page, so a message never lists the patient's medicines."""
+    hold_pairs = list(holds)
+    if hold_pairs and not holds_in_full:
+        count = len(hold_pairs)
+        items = [
+            ChecklistItem(
+                f"Your prescriber has asked you to hold {count} medicine{'s' if count > 1 else ''} before this visit: "
+                "the details are on your visit page (the link below).",
+                HOLD_SOURCE,
+            )
+        ]
+    else:
+        items = [
+            ChecklistItem(
+                f"{medicine}: {instruction.rstrip()}{'' if instruction.rstrip()[-1:] in '.!?' else '.'}", HOLD_SOURCE
+            )
+            for medicine, instruction in hold_pairs
+        ]
     if kind == "esketamine":
         items += [
             ChecklistItem("Do not eat anything for 2 hours before your visit.", "Label, spravato.com [S32]"),

@@ -74,7 +74,7 @@ class Refusal:
 
 # Rule code → where it comes from. Each refusal carries its code and this source.
 RULES = {
-    "not_in_past": "ketaclinic (issue 17): an appointment cannot start in the past",
+    "not_in_past": "common sense, enforced: an appointment cannot start in the past",
     "opening_hours": "clinic setting: the location's opening hours",
     "closure": "clinic setting: the location's closures",
     "federal_holiday": "5 U.S.C. 6103(a) federal holidays as observed, a clinic setting",

@@ -85,10 +85,15 @@ def holds_for(appointment: Appointment) -> list[tuple[str, str]]:
     return [(h["medicine"], h["instruction"]) for h in appointment.order.plan_version.medicine_holds]
 
 
-def checklist_for(appointment: Appointment) -> tuple[plan.ChecklistItem, ...]:
+def checklist_for(appointment: Appointment, *, holds_in_full: bool = True) -> tuple[plan.ChecklistItem, ...]:
+    """The pre-visit checklist; messages pass ``holds_in_full=False`` so an e-mail or SMS never lists medicines to hold
+    (the visit page behind the one-time link does)."""
     medicines = appointment.patient.medications.filter(entered_in_error=False, stopped_on__isnull=True)
     return plan.checklist(
-        appointment.kind, medicines.values_list("generic_name", flat=True), holds=holds_for(appointment)
+        appointment.kind,
+        medicines.values_list("generic_name", flat=True),
+        holds=holds_for(appointment),
+        holds_in_full=holds_in_full,
     )
 
 
@@ -120,7 +125,7 @@ def compose(appointment: Appointment, kind: str, url: str) -> Text:
         Kind.EARLY: f"A reminder of your {visit}.",
         Kind.DAY_BEFORE: f"A reminder: your {visit} is coming up soon.",
     }[Kind(kind)]
-    items = [item.text for item in checklist_for(appointment)]
+    items = [item.text for item in checklist_for(appointment, holds_in_full=False)]
     call = f"Questions? Call {clinic} on {location.phone}." if location.phone else f"Questions? Call {clinic}."
     email = [f"Hello {patient.given_name},", "", f"This is {clinic}. {opening}", "", f"When: {when}"]
     email.append(f"Where: {location.name}" + (f", {location.address}" if location.address else ""))
