@@ -84,7 +84,7 @@ def test_an_amendment_moves_the_booked_sessions_and_says_so(
     page.get_by_role("button", name="Sign plan version 2").click()
     notice = page.get_by_test_id("calendar-changes")
     expect(notice).to_contain_text("1 appointment moved to version 2; 1 cancelled: session 1 on")
-    expect(notice).to_contain_text("patient_free")
+    expect(notice).to_contain_text("The patient already has an appointment at that time.")
     expect(page.get_by_text("Locked with the signed version")).to_be_visible()
     both_sizes(page, "plan-amendment-calendar")
 
@@ -92,7 +92,7 @@ def test_an_amendment_moves_the_booked_sessions_and_says_so(
     expect(page.locator(".schedule-grid")).to_contain_text("IV infusion · session 2")
     expect(page.locator(".schedule-grid")).to_contain_text("09:00–10:45")
     page.goto(f"{live_server.url}{reverse('schedule:day')}?date={day:%Y-%m-%d}&location={main_st.pk}")
-    expect(page.get_by_text("Not moved to plan version 2 (patient_free)")).to_be_visible()
+    expect(page.get_by_text("Not moved to plan version 2: The patient already has an appointment")).to_be_visible()
     both_sizes(page, "day-amendment-cancelled")
 
     # At the chair, the nurse sees the medicines the patient was to hold (a walk-in from the open session 1 order).

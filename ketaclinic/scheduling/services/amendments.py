@@ -29,7 +29,7 @@ __all__ = ["move_to_amendment"]
 KIND_FOR_ROUTE = {route: kind for kind, route in rules.ROUTE_FOR_KIND.items()}
 
 
-def _cancel(appointment: Appointment, *, by: User | None, reason: str) -> None:
+def _cancel(appointment: Appointment, *, by: User | None, reason: str, rule: str) -> None:
     now = timezone.now()
     Appointment.objects.filter(pk=appointment.pk).update(
         status=Appointment.Status.CANCELLED,
@@ -43,7 +43,7 @@ def _cancel(appointment: Appointment, *, by: User | None, reason: str) -> None:
         action="schedule.cancel",
         obj=appointment,
         patient_id=appointment.patient_id,
-        detail={"reason": reason, "automatic": "plan change"},
+        detail={"reason": reason, "rule": rule, "automatic": "plan change"},
     )
 
 
@@ -52,7 +52,7 @@ def _refusal(
 ) -> tuple[str, str] | None:
     """(rule, message) when the appointment cannot move onto ``new``, or None when it can."""
     if new is None:
-        return "order_missing", f"version {version.version} has no session {number}"
+        return "order_missing", f"Version {version.version} has no session {number}."
     kind = KIND_FOR_ROUTE.get(new.route)
     if kind is None:
         return "order_route", f"version {version.version} orders {new.route} sessions, which are not booked in a chair"
@@ -103,9 +103,10 @@ def move_to_amendment(*, by: User | None, old_order_ids: Sequence[int], new_vers
         when = f"session {old.session_number} on {local:%a %d %b %H:%M}"
         if refusal is not None or new is None:
             rule, message = refusal or ("order_missing", "")
-            reason = f"Not moved to plan version {new_version.version} ({rule}): {message}"
-            _cancel(appointment, by=by, reason=reason)
-            cancelled.append(f"{when} ({rule}: {message})")
+            # On screen the rule's own sentence; its code stays in the audit detail.
+            reason = f"Not moved to plan version {new_version.version}: {message}"
+            _cancel(appointment, by=by, reason=reason, rule=rule)
+            cancelled.append(f"{when} ({message})")
             continue
         kind = KIND_FOR_ROUTE[new.route]
         duration = rules.booked_duration(kind, timing_for(kind, appointment.location, new))
