@@ -27,6 +27,7 @@ SETTING_FIELDS = (
     "slot_step_min",
     "closed_on_federal_holidays",
     "late_cancel_notice_h",
+    "waitlist_offer_hours",
 )
 CHAIR_FIELDS = ("label", "kind", "has_infusion_pump", "has_monitor", "has_pulse_oximeter", "is_recliner", "is_active")
 
@@ -48,6 +49,8 @@ def save_settings(*, by: User, clinic: Clinic, **values: Any) -> SchedulingSetti
         raise ServiceError(f"Unknown settings: {', '.join(sorted(unknown))}.")
     if values.get("patients_per_nurse") == 0:
         raise ServiceError("A nurse looks after at least one patient.", field="patients_per_nurse")
+    if values.get("waitlist_offer_hours") == 0:
+        raise ServiceError("An offer stays open at least 1 hour (or leave it empty).", field="waitlist_offer_hours")
     if "slot_step_min" in values and not 5 <= values["slot_step_min"] <= 120:
         raise ServiceError("Offer start times every 5 to 120 minutes.", field="slot_step_min")
     current, _ = SchedulingSettings.objects.select_for_update().get_or_create(clinic=clinic)
