@@ -55,6 +55,7 @@ from ketaclinic.scheduling.services.reminders import LinkUnavailable, _mask_emai
 
 __all__ = [
     "Freed",
+    "LinkUnavailable",
     "Match",
     "Outcome",
     "accept",
