@@ -247,9 +247,8 @@ class TestAccepting:
             waiting.accept(token=sam_token, client="c1")  # used
         with pytest.raises(LinkUnavailable):
             waiting.find_offer("not-a-token", client="c1")
-        with time_machine.travel(slot.starts_at + dt.timedelta(minutes=1), tick=False):
-            with pytest.raises(LinkUnavailable):
-                waiting.accept(token=kim_token, client="c1")  # expired
+        with time_machine.travel(slot.starts_at + dt.timedelta(minutes=1), tick=False), pytest.raises(LinkUnavailable):
+            waiting.accept(token=kim_token, client="c1")  # expired
         assert WaitingOffer.objects.get(entry=scene.second).used_at is None
         waiting.withdraw(by=carol, entry=scene.second, reason="No longer wants treatment")
         with pytest.raises(LinkUnavailable):
