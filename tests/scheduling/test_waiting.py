@@ -154,6 +154,11 @@ class TestWhoFits:
         take_chair(carol, bob, main_st, scene.chair, local(day, 14))
         assert waiting.freed_slots(main_st, *day_bounds(day)) == []
 
+    def test_nobody_waiting_shows_no_freed_chair(self, carol: Any, main_st: Any, scene: Scene, day: dt.date) -> None:
+        for entry in (scene.first, scene.second):
+            waiting.withdraw(by=carol, entry=entry, reason="booked by phone")
+        assert waiting.freed_slots(main_st, *day_bounds(day)) == []
+
     def test_a_chosen_free_time(self, main_st: Any, scene: Scene, floor: dict[str, Any], day: dt.date) -> None:
         found = waiting.matches(location=main_st, chair=floor["chair2"], start=local(day, 9), end=local(day, 12))
         assert [m.entry.pk for m in found] == [scene.first.pk, scene.second.pk]
@@ -188,6 +193,17 @@ class TestOffers:
         assert slot.expires_at == now + dt.timedelta(hours=2)
         with pytest.raises(ServiceError, match="at least 1 hour"):
             services.save_settings(by=dave, clinic=main_st.clinic, waitlist_offer_hours=0)
+
+    def test_one_patient_who_no_longer_fits_stops_the_whole_offer_before_anything_is_sent(
+        self, carol: Any, main_st: Any, scene: Scene, day: dt.date
+    ) -> None:
+        services.book(  # Kim (second) is booked elsewhere meanwhile; Sam (first) still fits
+            by=carol, patient=scene.second.patient, kind="consultation", location=main_st, start=local(day, 14, 30)
+        )
+        with pytest.raises(ServiceError, match="Kim Novak"):
+            offer_both(carol, main_st, scene)
+        assert not mail.outbox and not SlotOffer.objects.exists()
+        assert set(WaitingListEntry.objects.values_list("status", flat=True)) == {"waiting"}
 
     def test_an_entry_that_does_not_fit_is_refused_and_nothing_is_sent(
         self, carol: Any, main_st: Any, scene: Scene, floor: dict[str, Any], day: dt.date
