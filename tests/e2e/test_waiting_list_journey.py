@@ -131,6 +131,9 @@ def test_a_cancelled_chair_is_offered_and_a_waiting_patient_takes_it_on_a_phone(
 
     # The day view shows Kim's booking in the freed chair.
     page.goto(day_view)
+    expect(page.locator(f"#freed-{booked.pk}")).to_contain_text(
+        re.compile(r"Filled from the waiting list: Chair 1, 14:00–\d\d:\d\d — Kim Novak booked 14:00")
+    )
     kim_cell = page.locator("td.appt", has_text="Kim Novak")
     expect(kim_cell).to_contain_text("14:00")
     expect(kim_cell).to_contain_text("session 1")

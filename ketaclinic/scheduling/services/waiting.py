@@ -278,6 +278,8 @@ class Freed:
     end: dt.datetime
     matches: list[Match]
     offers: list[SlotOffer]
+    booked: Appointment | None = None  # filled from the waiting list
+    rebooked: bool = False  # booked again some other way
 
 
 @dataclass(frozen=True)
@@ -323,11 +325,21 @@ def freed_slots(location: Location, day_start: dt.datetime, day_end: dt.datetime
         taken = Appointment.objects.filter(
             chair=appointment.chair, status__in=LIVE, starts_at__lt=window.end, ends_at__gt=window.start
         )
-        offers = list(SlotOffer.objects.filter(freed_by=appointment).prefetch_related("offers__entry__patient"))
-        if taken.exists() and not offers:
-            continue  # booked again already
-        fits = [m for m in (check_entry(e, appointment.chair, window.start, window.end) for e in waiting) if m.fits]
-        out.append(Freed(appointment, appointment.chair, window.start, window.end, fits, offers))
+        offers = list(
+            SlotOffer.objects.filter(freed_by=appointment)
+            .select_related("appointment__patient")
+            .prefetch_related("offers__entry__patient")
+        )
+        rebooked = taken.exists()
+        if rebooked and not offers:
+            continue  # booked again already, not from the list
+        booked = next((s.appointment for s in offers if s.appointment is not None), None)
+        fits = (
+            []
+            if rebooked
+            else [m for m in (check_entry(e, appointment.chair, window.start, window.end) for e in waiting) if m.fits]
+        )
+        out.append(Freed(appointment, appointment.chair, window.start, window.end, fits, offers, booked, rebooked))
     return out
 
 
