@@ -289,3 +289,62 @@ class TestAccepting:
         assert WaitingListEntry.objects.get(pk=scene.first.pk).status == "waiting"
         with pytest.raises(LinkUnavailable):
             waiting.accept(token=sam_token, client="c1")
+
+
+class TestOtherRoutes:
+    def test_a_no_show_frees_what_is_left_of_its_time(
+        self, carol: Any, main_st: Any, scene: Scene, floor: dict[str, Any], day: dt.date, iv_order: Any
+    ) -> None:
+        from tests.infusions.conftest import first_order
+
+        with time_machine.travel(local(day, 8), tick=False):
+            late = services.book(
+                by=carol,
+                patient=scene.first.patient,
+                kind="infusion_iv",
+                location=main_st,
+                start=local(day, 10),
+                chair=floor["chair2"],
+                order=first_order(scene.first.plan_version),
+            )
+        with time_machine.travel(local(day, 10, 20), tick=False):
+            services.mark_no_show(by=carol, appointment=late, reason="did not come")
+            freed = {f.chair.label: f for f in waiting.freed_slots(main_st, *day_bounds(day))}
+        assert freed["Chair 2"].start == local(day, 10, 30) and freed["Chair 2"].end == late.ends_at
+        assert freed["Chair 2"].matches == []  # a whole session no longer fits in what is left
+
+    def test_by_sms_without_an_e_mail_address_and_a_failed_delivery_is_recorded(
+        self, carol: Any, main_st: Any, scene: Scene, settings: Any
+    ) -> None:
+        from ketaclinic.outcomes import sms
+        from ketaclinic.patients.models import Patient
+
+        Patient.objects.filter(pk__in=[scene.first.patient_id, scene.second.patient_id]).update(email="")
+        settings.KETACLINIC_SMS_BACKEND = "ketaclinic.outcomes.sms.LocmemSmsBackend"
+        sms.LocmemSmsBackend.outbox.clear()
+        c = scene.cancelled
+        waiting.offer(
+            by=carol,
+            location=main_st,
+            chair=scene.chair,
+            start=c.starts_at,
+            end=c.ends_at,
+            entries=[scene.first],
+            base_url=BASE_URL,
+        )
+        (text,) = sms.LocmemSmsBackend.outbox
+        assert text.to == "(217) 555-0144" and text.body.startswith("Hello Sam,") and "/a/o/" in text.body
+        assert "treatment visit" in text.body and "infusion" not in text.body
+        settings.KETACLINIC_SMS_BACKEND = "ketaclinic.outcomes.sms.NoSmsBackend"
+        waiting.offer(
+            by=carol,
+            location=main_st,
+            chair=scene.chair,
+            start=c.starts_at,
+            end=c.ends_at,
+            entries=[scene.second],
+            base_url=BASE_URL,
+        )
+        failed = WaitingOffer.objects.get(entry=scene.second)
+        assert failed.sent_at is None and failed.last_error == "Delivery failed (SmsNotConfigured)."
+        sms.LocmemSmsBackend.outbox.clear()
