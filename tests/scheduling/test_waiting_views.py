@@ -134,6 +134,8 @@ class TestFreedChairOnTheDayView:
         opened = patient.get(kim_link)
         assert opened.status_code == 200 and "Hello Kim" in opened.content.decode()
         assert "treatment visit" in opened.content.decode() and "Novak" not in opened.content.decode()
+        assert patient.post(kim_link, {"answer": "maybe"}).status_code == 422  # neither button: nothing changes
+        assert WaitingOffer.objects.filter(used_at__isnull=False).count() == 0
         booked = patient.post(kim_link, {"answer": "accept"})
         assert "You are booked, Kim" in booked.content.decode()
         assert patient.get(kim_link).status_code == 410  # used

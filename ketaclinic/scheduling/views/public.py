@@ -82,13 +82,14 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
         "visit": service.visit_words(found.entry.kind),
         "taken": slot.status != SlotOffer.Status.OPEN,
     }
-    if request.method == "POST":
+    answer = request.POST.get("answer", "")
+    if request.method == "POST" and answer in ("accept", "decline"):
         try:
-            if request.POST.get("answer") == "decline":
+            if answer == "decline":
                 waiting.decline(token=token, client=client)
                 return _page(request, "offer_done.html", {**context, "declined": True})
             outcome = waiting.accept(token=token, client=client)
         except service.LinkUnavailable:
             return _page(request, "unavailable.html", {}, status=410)
         return _page(request, "offer_done.html", {**context, "booked": outcome.booked is not None})
-    return _page(request, "offer.html", context)
+    return _page(request, "offer.html", context, status=422 if request.method == "POST" else 200)
