@@ -5,7 +5,8 @@ What a log line may not carry (knowledge/security.md H4: "never write passwords,
 
 - **query strings**: staff searches carry names and dates of birth (``/patients/?q=Smith``), other filters carry ids
   and dates. The query string is replaced by ``?[redacted]``, in the request line, the path and the referrer alike.
-- **questionnaire tokens**: ``/q/<token>/`` is a patient's live link; the token becomes ``[token]``.
+- **patient link tokens**: ``/q/<token>/`` (questionnaires), ``/a/<token>/`` (appointments) and ``/a/o/<token>/``
+  (waiting-list offers) are live links; the token becomes ``[token]``.
 - **tracebacks of refused requests**: Django logs a ``PermissionDenied`` (403) or a ``SuspiciousOperation`` (400)
   with the whole traceback. A client error is one line: the status and the redacted path.
 
@@ -22,8 +23,9 @@ from urllib.parse import urlsplit, urlunsplit
 REDACTED = "[redacted]"
 LINK_PLACEHOLDER = "[token]"
 
-# A questionnaire link's path segment (ketaclinic/outcomes/public_urls.py), except the fixed "thanks" page.
-_TOKEN_PATH = re.compile(r"(?P<prefix>(?:^|/)q/)(?!thanks/|\[token\])[^/?#\s\"']+")
+# A questionnaire link's path segment (ketaclinic/outcomes/public_urls.py), except the fixed "thanks" page; an
+# appointment link's (``/a/<token>/``) and a waiting-list offer's (``/a/o/<token>/``, tried first).
+_TOKEN_PATH = re.compile(r"(?P<prefix>(?:^|/)(?:q|a/o|a)/)(?!thanks/|\[token\])[^/?#\s\"']+")
 # A query string inside free text: "?" followed by anything up to white space or a quote.
 _QUERY_IN_TEXT = re.compile(r"\?(?!\[redacted\])[^\s\"']+")
 

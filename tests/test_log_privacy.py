@@ -33,6 +33,9 @@ PRODUCTION = {"KETACLINIC_SECRET_KEY": GOOD_KEY, "KETACLINIC_CHAIN_KEY": "c" * 5
         (f"/q/{TOKEN}/", "/q/[token]/"),
         (f"https://clinic.example.org/q/{TOKEN}/?x=1#top", "https://clinic.example.org/q/[token]/?[redacted]"),
         ("/q/thanks/", "/q/thanks/"),
+        (f"/a/{TOKEN}/", "/a/[token]/"),  # an appointment's confirm link
+        (f"https://clinic.example.org/a/o/{TOKEN}/", "https://clinic.example.org/a/o/[token]/"),  # a waiting-list offer
+        ("/api/v1/schedule/slots", "/api/v1/schedule/slots"),
         ("/patients/12/", "/patients/12/"),
         ("-", "-"),
     ],

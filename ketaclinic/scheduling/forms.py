@@ -95,6 +95,7 @@ class SettingsForm(forms.ModelForm[SchedulingSettings]):
             "late_cancel_notice_h",
             "reminder_early_hours",
             "reminder_day_before_hours",
+            "waitlist_offer_hours",
         ]
         labels = {
             "patients_per_nurse": "Patients per nurse",
@@ -102,6 +103,7 @@ class SettingsForm(forms.ModelForm[SchedulingSettings]):
             "late_cancel_notice_h": "Late-cancellation notice (hours)",
             "reminder_early_hours": "First reminder (hours before)",
             "reminder_day_before_hours": "Day-before reminder (hours before)",
+            "waitlist_offer_hours": "Waiting-list offers stay open (hours)",
         }
         help_texts = {
             "reminder_early_hours": f"CLINIC POLICY, default {DEFAULT_EARLY_HOURS} h. Whole hours, more than the "
@@ -172,3 +174,58 @@ class ShiftForm(forms.Form):
 
     def clean_ends_at(self) -> dt.datetime | None:
         return self._local("ends_at")
+
+
+class PlanChoice(forms.ModelChoiceField[PlanVersion]):
+    def label_from_instance(self, obj: PlanVersion) -> str:
+        return f"{obj.plan.patient.full_name} — plan version {obj.version} ({obj.route})"
+
+
+class WaitingForm(forms.Form):
+    """Put a patient on the waiting list. The service checks the plan and the dates (ARCHITECTURE.md: forms collect)."""
+
+    patient = forms.ModelChoiceField(queryset=Patient.objects.none())
+    kind = forms.ChoiceField(choices=KIND_CHOICES, label="Waiting for")
+    plan_version = PlanChoice(
+        queryset=PlanVersion.objects.none(),
+        required=False,
+        label="Signed plan",
+        help_text="For IV, IM and esketamine sessions: the plan's next open session is booked.",
+    )
+    earliest_date = forms.DateField(widget=DATE, label="Earliest date")
+    latest_date = forms.DateField(widget=DATE, label="Latest date")
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Preferred weekdays",
+        help_text="Leave all unticked for any day.",
+    )
+    not_before = forms.TimeField(widget=TIME, required=False, label="Not starting before")
+    not_after = forms.TimeField(widget=TIME, required=False, label="Over by")
+    note = forms.CharField(max_length=300, required=False, widget=forms.TextInput)
+
+    def __init__(self, *args: Any, location: Location, patients: QuerySet[Patient], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        at_location = patients.filter(location=location)
+        patient_field, plan_field = self.fields["patient"], self.fields["plan_version"]
+        assert isinstance(patient_field, forms.ModelChoiceField) and isinstance(plan_field, forms.ModelChoiceField)
+        patient_field.queryset = at_location.order_by("family_name", "given_name")
+        plan_field.queryset = (
+            PlanVersion.objects.filter(
+                status=PlanVersion.Status.SIGNED,
+                plan__status=TreatmentPlan.Status.ACTIVE,
+                plan__patient__in=at_location,
+                orders__status=SessionOrder.Status.OPEN,
+            )
+            .distinct()
+            .select_related("plan__patient")
+            .order_by("plan__patient__family_name", "pk")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") in CHAIR_KINDS and not data.get("plan_version") and "plan_version" not in self.errors:
+            self.add_error("plan_version", "Choose the signed plan this session is for.")
+        return data

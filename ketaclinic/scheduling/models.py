@@ -63,6 +63,13 @@ class SchedulingSettings(models.Model):
     reminder_day_before_hours = models.PositiveSmallIntegerField(
         default=24, help_text="The day-before reminder, hours before the appointment (clinic policy default: 24 h)."
     )
+    waitlist_offer_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="CLINIC POLICY: how many hours an offer of a freed time to the waiting list stays open. No "
+        "published standard exists: empty until the clinic enters its own, and until then an offer lasts until the "
+        "offered time starts.",
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -284,3 +291,136 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user} ({'revoked' if self.revoked_at else 'live'})"
+
+
+class WaitingListEntry(models.Model):
+    """A patient waiting for an earlier time at one location (issue 17 "waiting list").
+
+    ``kind`` says what they wait for; a treatment session also names the signed plan version whose next open session
+    order is booked when a chair is offered and accepted. The entry is never deleted: ``waiting`` until ``offered`` a
+    freed time, then ``booked`` (``appointment``) or back to ``waiting`` when someone else took the time; ``withdrawn``
+    with a reason."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered a time"
+        BOOKED = "booked", "Booked"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    OPEN = (Status.WAITING, Status.OFFERED)  # still on the list
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="waiting_list")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waiting_list_entries")
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    plan_version = models.ForeignKey(
+        "plans.PlanVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="For a treatment session: the signed plan whose next open session order is booked.",
+    )
+    earliest_date = models.DateField()
+    latest_date = models.DateField()
+    preferred_weekdays = models.CharField(
+        max_length=13, blank=True, help_text="Weekdays that suit (Monday = 0), comma-separated; empty = any."
+    )
+    not_before = models.TimeField(null=True, blank=True, help_text="Not starting before (local time).")
+    not_after = models.TimeField(null=True, blank=True, help_text="Over by (local time).")
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="When booked."
+    )
+    withdraw_reason = models.CharField(max_length=300, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["location", "status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(earliest_date__lte=models.F("latest_date")), name="waiting_dates_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Waiting-list entry {self.pk} ({self.get_kind_display()}) for patient {self.patient_id}"
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        return frozenset(int(d) for d in self.preferred_weekdays.split(",") if d.strip().isdigit())
+
+    @property
+    def weekday_names(self) -> str:
+        names = dict(WEEKDAY_CHOICES)
+        return ", ".join(names[d][:3] for d in sorted(self.weekdays)) or "any day"
+
+
+class SlotOffer(models.Model):
+    """A freed chair time offered to one or more waiting patients; the first to accept is booked (``appointment``)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        TAKEN = "taken", "Taken"
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    chair = models.ForeignKey(Chair, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    freed_by = models.ForeignKey(
+        Appointment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The cancelled or missed appointment whose chair this is, if any.",
+    )
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(starts_at__lt=models.F("ends_at")), name="slot_offer_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer of {self.chair_id} at {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+
+class WaitingOffer(models.Model):
+    """The message offering one ``SlotOffer`` to one waiting patient, with its one-time link (only the SHA-256 of the
+    token is stored, like appointment messages)."""
+
+    class Outcome(models.TextChoices):
+        BOOKED = "booked", "Accepted and booked"
+        TAKEN = "taken", "Too late: taken"
+        DECLINED = "declined", "Declined"
+
+    slot = models.ForeignKey(SlotOffer, on_delete=models.PROTECT, related_name="offers")
+    entry = models.ForeignKey(WaitingListEntry, on_delete=models.PROTECT, related_name="offers")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    channel = models.CharField(max_length=8, blank=True, help_text="email, sms or none")
+    sent_to = models.CharField(max_length=60, blank=True, help_text="Masked address.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["slot", "pk"]
+        constraints = [models.UniqueConstraint(fields=["slot", "entry"], name="waiting_offer_once")]
+
+    def __str__(self) -> str:
+        return f"Offer of slot {self.slot_id} to waiting-list entry {self.entry_id}"

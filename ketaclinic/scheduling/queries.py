@@ -20,6 +20,7 @@ from ketaclinic.scheduling.models import (
     OpeningHours,
     RosterShift,
     SchedulingSettings,
+    WaitingListEntry,
 )
 
 LIVE = [str(status) for status in Appointment.LIVE]
@@ -175,4 +176,18 @@ def get_reschedule_request_for_user(user: User, message_id: int) -> AppointmentM
     )
     if found is None:
         raise Http404("No such request.")
+    return found
+
+
+def waiting_entries_visible_to(user: User) -> QuerySet[WaitingListEntry]:
+    """Waiting-list entries at the user's locations, of patients the user may see."""
+    return WaitingListEntry.objects.filter(
+        location__in=locations_of(user), patient__in=patients_visible_to(user)
+    ).select_related("patient", "location__clinic", "plan_version", "appointment")
+
+
+def get_waiting_entry_for_user(user: User, entry_id: int) -> WaitingListEntry:
+    found = waiting_entries_visible_to(user).filter(pk=entry_id).first()
+    if found is None:
+        raise Http404("No such waiting-list entry.")
     return found

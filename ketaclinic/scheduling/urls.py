@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.scheduling.views import day, feed, measures, public, series, setup
+from ketaclinic.scheduling.views import day, feed, measures, public, series, setup, waiting
 
 app_name = "schedule"
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/no-show/", day.no_show, name="no_show"),
     path("appointments/<int:appointment_id>/complete/", day.complete, name="complete"),
     path("requests/<int:message_id>/done/", day.request_done, name="request_done"),
+    path("waiting/", waiting.waiting_list, name="waiting"),
+    path("waiting/add/", waiting.add, name="waiting_add"),
+    path("waiting/<int:entry_id>/withdraw/", waiting.withdraw, name="waiting_withdraw"),
+    path("waiting/match/", waiting.match, name="waiting_match"),
+    path("waiting/offer/", waiting.offer, name="waiting_offer"),
     path("series/<int:version_id>/", series.series, name="series"),
     path("feed/", feed.feed_page, name="feed"),
     path("feed/new/", feed.feed_create, name="feed_create"),
@@ -33,5 +38,6 @@ urlpatterns = [
 
 #: The patient's confirm/reschedule link, mounted at /a/ (namespace ``visit``; no login).
 public_patterns = [
+    path("o/<str:token>/", public.offer, name="offer"),
     path("<str:token>/", public.respond, name="respond"),
 ]

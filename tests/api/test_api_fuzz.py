@@ -83,4 +83,9 @@ RULES_BEYOND_THE_SCHEMA = {
     ("POST", "/api/v1/schedule/appointments"),
     ("POST", "/api/v1/schedule/appointments/{appointment_id}/cancel"),
     ("POST", "/api/v1/schedule/series"),
+    # A no-show only after the start; a waiting-list entry of your clinic's patient with a signed plan of theirs and
+    # dates that have not passed; withdrawing an entry still open: tests/scheduling/test_waiting_views.py.
+    ("POST", "/api/v1/schedule/appointments/{appointment_id}/no-show"),
+    ("POST", "/api/v1/schedule/waiting-list"),
+    ("POST", "/api/v1/schedule/waiting-list/{entry_id}/withdraw"),
 }

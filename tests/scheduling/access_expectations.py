@@ -36,6 +36,15 @@ EXPECTED: dict[str, dict[str, int]] = {
     "schedule:setup_shift": POST_ONLY,
     "schedule:setup_shift_remove": POST_ONLY,
     "schedule:request_done": POST_ONLY,
+    # The waiting list: everyone at a location sees it (like the day view); those who book add, withdraw and offer.
+    "schedule:waiting": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    "schedule:waiting_add": POST_ONLY,
+    "schedule:waiting_withdraw": POST_ONLY,
+    "schedule:waiting_offer": POST_ONLY,
+    # Who fits a chosen free time: those who book; walked without a chair (404: no such chair).
+    "schedule:waiting_match": {ANON: LOGIN, FD: 404, NURSE: 404, PRESC: 404, ADMIN: 403},
+    # A waiting patient's offer link is public too; an invalid token gets the same 410 page.
+    "visit:offer": dict.fromkeys((ANON, FD, NURSE, PRESC, ADMIN), 410),
     # The patient's confirm/reschedule link is public; walked with a token that is not valid (410, same words).
     "visit:respond": dict.fromkeys((ANON, FD, NURSE, PRESC, ADMIN), 410),
 }
@@ -62,8 +71,10 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
     objects = world["schedule"]
     if name == "schedule:request_done":
         return {"message_id": 1}
-    if name == "visit:respond":
+    if name in ("visit:respond", "visit:offer"):
         return {"token": "not-a-real-token"}
+    if name == "schedule:waiting_withdraw":
+        return {"entry_id": 1}
     if name in ("schedule:cancel", "schedule:no_show", "schedule:complete"):
         return {"appointment_id": objects["appt"].pk}
     if name == "schedule:feed_ics":

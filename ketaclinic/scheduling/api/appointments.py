@@ -208,6 +208,20 @@ def cancel_appointment(  # type: ignore[no-untyped-def]
     return Status(200, services.cancel(by=request.user, appointment=appointment, reason=payload.reason))
 
 
+@router.post(
+    "/appointments/{appointment_id}/no-show",
+    response={200: AppointmentOut, 400: ErrorOut, 409: ErrorOut, **UNPROCESSABLE},
+    summary="Record that the patient did not come, once the appointment has started (Idempotency-Key required)",
+)
+@idempotent(AppointmentOut)
+def no_show_appointment(  # type: ignore[no-untyped-def]
+    request: AuthedRequest, appointment_id: Id, payload: AppointmentCancelIn, idempotency_key: IdempotencyKey
+):
+    _require(request.user, "schedule.book")
+    appointment = get_appointment_for_user(request.user, appointment_id)
+    return Status(200, services.mark_no_show(by=request.user, appointment=appointment, reason=payload.reason))
+
+
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 

@@ -29,6 +29,7 @@ SETTING_FIELDS = (
     "late_cancel_notice_h",
     "reminder_early_hours",
     "reminder_day_before_hours",
+    "waitlist_offer_hours",
 )
 #: CLINIC POLICY: the latest a reminder may go out, in hours before the visit (14 days). The published reminder
 #: schedules are days, not weeks, before the visit (Sims et al., Psychiatr Serv 2012: SMS 7 and 5 or 7 and 3 days).
@@ -53,6 +54,8 @@ def save_settings(*, by: User, clinic: Clinic, **values: Any) -> SchedulingSetti
         raise ServiceError(f"Unknown settings: {', '.join(sorted(unknown))}.")
     if values.get("patients_per_nurse") == 0:
         raise ServiceError("A nurse looks after at least one patient.", field="patients_per_nurse")
+    if values.get("waitlist_offer_hours") == 0:
+        raise ServiceError("An offer stays open at least 1 hour (or leave it empty).", field="waitlist_offer_hours")
     if "slot_step_min" in values and not 5 <= values["slot_step_min"] <= 120:
         raise ServiceError("Offer start times every 5 to 120 minutes.", field="slot_step_min")
     current, _ = SchedulingSettings.objects.select_for_update().get_or_create(clinic=clinic)

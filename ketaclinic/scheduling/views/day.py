@@ -35,7 +35,7 @@ from ketaclinic.scheduling.queries import (
     locations_of,
     series_candidates,
 )
-from ketaclinic.scheduling.services import reminders
+from ketaclinic.scheduling.services import reminders, waiting
 from ketaclinic.scheduling.views.common import chosen_day, chosen_location
 
 
@@ -150,6 +150,7 @@ def _render(request: AuthedRequest, location: Location, day: dt.date, form: Book
         "confirmed": confirmed,
         "grid_body": _grid_body(request, grid, zone=zone, can_book=can_book, now=now, confirmed=confirmed),
         "series": series_candidates(request.user, location) if can_book else [],
+        "waiting": waiting.for_day(location, midnight, midnight + dt.timedelta(days=1)) if can_book else None,
     }
     return render(request, "scheduling/day.html", context)
 

@@ -17,7 +17,9 @@ from django.views.decorators.http import require_http_methods
 from ketaclinic.accounts.errors import ServiceError
 from ketaclinic.audit import refusals
 from ketaclinic.audit.middleware import client_ip
+from ketaclinic.scheduling.models import SlotOffer
 from ketaclinic.scheduling.services import reminders as service
+from ketaclinic.scheduling.services import waiting
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -59,3 +61,35 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
             return _page(request, "respond.html", context, status=422)
         return _page(request, "done.html", {**context, "answer": done.response})
     return _page(request, "respond.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def offer(request: HttpRequest, token: str) -> HttpResponse:
+    """A waiting patient's offer of a freed time: take it (the first to accept is booked) or keep waiting."""
+    client = refusals.client_key(client_ip(request))
+    try:
+        found = waiting.find_offer(token, client=client)
+    except service.LinkUnavailable:
+        return _page(request, "unavailable.html", {}, status=410)
+    slot, location = found.slot, found.slot.location
+    context: dict[str, Any] = {
+        "first_name": found.entry.patient.given_name,
+        "clinic": location.clinic,
+        "location": location,
+        "when": waiting.when_words(slot.starts_at, location),
+        "closes": waiting.when_words(slot.expires_at, location),
+        "visit": service.visit_words(found.entry.kind),
+        "taken": slot.status != SlotOffer.Status.OPEN,
+    }
+    answer = request.POST.get("answer", "")
+    if request.method == "POST" and answer in ("accept", "decline"):
+        try:
+            if answer == "decline":
+                waiting.decline(token=token, client=client)
+                return _page(request, "offer_done.html", {**context, "declined": True})
+            outcome = waiting.accept(token=token, client=client)
+        except service.LinkUnavailable:
+            return _page(request, "unavailable.html", {}, status=410)
+        return _page(request, "offer_done.html", {**context, "booked": outcome.booked is not None})
+    return _page(request, "offer.html", context, status=422 if request.method == "POST" else 200)
