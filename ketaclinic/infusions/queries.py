@@ -29,9 +29,7 @@ ACTIVE = ("check_in", "infusing", "observation")
 def sessions_for_appointments(appointment_ids: Sequence[int]) -> dict[int, int]:
     """``{appointment id: session id}`` for the sessions checked in from these appointments (the calendar's "My day"
     links them; registered in ``scheduling.hooks``). The caller has already scoped the appointments to the user."""
-    return dict(
-        TreatmentSession.objects.filter(appointment_id__in=appointment_ids).values_list("appointment_id", "pk")
-    )
+    return dict(TreatmentSession.objects.filter(appointment_id__in=appointment_ids).values_list("appointment_id", "pk"))
 
 
 def sessions_visible_to(user: User) -> QuerySet[TreatmentSession]:

@@ -128,7 +128,9 @@ def week(location: Location, monday: dt.date) -> list[Day]:
     _, end = local_day_bounds(days[-1], location.clinic.timezone)
     appointments = list(_location_appointments(location, start, end))
     shifts = _shifts([location.pk], start, end)
-    hours = [rules.OpenHours(h.weekday, h.opens_at, h.closes_at) for h in OpeningHours.objects.filter(location=location)]
+    hours = [
+        rules.OpenHours(h.weekday, h.opens_at, h.closes_at) for h in OpeningHours.objects.filter(location=location)
+    ]
     closures = [
         rules.Closure(c.first_day, c.last_day, c.reason)
         for c in Closure.objects.filter(location=location, last_day__gte=days[0], first_day__lte=days[-1])

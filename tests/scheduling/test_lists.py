@@ -37,7 +37,12 @@ def book_many(carol: Any, main_st: Any, floor: dict[str, Any], day: dt.date) -> 
     for hour in range(8, 12):
         patient = make_patient(main_st, given_name=f"P{hour}", family_name="Many", email=f"p{hour}@example.org")
         services.book(
-            by=carol, patient=patient, kind="consultation", location=main_st, start=local(day, hour), chair=floor["room"]
+            by=carol,
+            patient=patient,
+            kind="consultation",
+            location=main_st,
+            start=local(day, hour),
+            chair=floor["room"],
         )
         services.book(by=carol, patient=patient, kind="follow_up", location=main_st, start=local(day, hour + 5))
 
@@ -133,7 +138,9 @@ class TestWeek:
     ) -> None:
         sign_in(client, carol)
         same_queries(
-            client, url("week", location=main_st.pk, week=f"{day:%Y-%m-%d}"), lambda: book_many(carol, main_st, floor, day)
+            client,
+            url("week", location=main_st.pk, week=f"{day:%Y-%m-%d}"),
+            lambda: book_many(carol, main_st, floor, day),
         )
 
 
@@ -165,7 +172,9 @@ class TestPrint:
     ) -> None:
         sign_in(client, carol)
         same_queries(
-            client, url("print", location=main_st.pk, date=f"{day:%Y-%m-%d}"), lambda: book_many(carol, main_st, floor, day)
+            client,
+            url("print", location=main_st.pk, date=f"{day:%Y-%m-%d}"),
+            lambda: book_many(carol, main_st, floor, day),
         )
 
 

@@ -130,7 +130,7 @@ def _render(request: AuthedRequest, location: Location, day: dt.date, form: Book
         "next": day_url(location, day + dt.timedelta(days=1)),
         "zone": zone,
         "form": form,
-        "book_form_url": f"{reverse('schedule:book_form')}?{urlencode({'date': day.isoformat(), 'location': location.pk})}",
+        "book_form_url": day_url(location, day).replace(reverse("schedule:day"), reverse("schedule:book_form"), 1),
         "can_book": can_book,
         "now": now,
         "requests": reminders.reschedule_requests(location.pk),
@@ -160,7 +160,9 @@ def book_form(request: AuthedRequest) -> HttpResponse:
     when = chosen_day(request, location)
     start = dt.datetime.combine(when, dt.time(9))
     form = BookForm(location=location, patients=patients_visible_to(request.user), initial={"start": start})
-    audit.record(actor=request.user, action="schedule.book_form_viewed", obj=location, detail={"date": when.isoformat()})
+    audit.record(
+        actor=request.user, action="schedule.book_form_viewed", obj=location, detail={"date": when.isoformat()}
+    )
     context = {"form": form, "location": location, "day": day_url(location, when), "date": when}
     template = "scheduling/_book_form.html" if request.headers.get("HX-Request") else "scheduling/book.html"
     return render(request, template, context)

@@ -80,7 +80,13 @@ def print_day(request: AuthedRequest) -> HttpResponse:
     day = chosen_day(request, location)
     entries = agenda.day_list(location, day)
     _audit(request, "schedule.print_viewed", entries, location=location.pk, date=day.isoformat())
-    context = {"location": location, "day": day, "entries": entries, "back": day_url(location, day)}
+    context = {
+        "location": location,
+        "day": day,
+        "entries": entries,
+        "back": day_url(location, day),
+        "listed_at": timezone.now().astimezone(ZoneInfo(location.clinic.timezone)).replace(tzinfo=None),
+    }
     return render(request, "scheduling/print.html", context)
 
 
