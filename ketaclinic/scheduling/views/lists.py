@@ -43,10 +43,14 @@ def _chosen_week(request: AuthedRequest, location: Location) -> dt.date:
     return rules.week_start(day)
 
 
-def _audit(request: AuthedRequest, action: str, entries: list[agenda.Entry], **detail: object) -> None:
+def _audit(
+    request: AuthedRequest, action: str, entries: list[agenda.Entry], location: Location | None, **detail: object
+) -> None:
+    """Who saw which patients' appointments (the day view's ``schedule.day_viewed`` record, for these lists)."""
     audit.record(
         actor=request.user,
         action=action,
+        obj=location,
         detail={**detail, "patients": sorted({e.appointment.patient_id for e in entries})},
     )
 
@@ -58,7 +62,7 @@ def week(request: AuthedRequest) -> HttpResponse:
     monday = _chosen_week(request, location)
     days = agenda.week(location, monday)
     entries = [e for d in days for e in d.entries]
-    _audit(request, "schedule.week_viewed", entries, location=location.pk, week=monday.isoformat())
+    _audit(request, "schedule.week_viewed", entries, location, week=monday.isoformat())
     context = {
         "location": location,
         "locations": locations_of(request.user),
@@ -79,7 +83,7 @@ def print_day(request: AuthedRequest) -> HttpResponse:
     location = chosen_location(request)
     day = chosen_day(request, location)
     entries = agenda.day_list(location, day)
-    _audit(request, "schedule.print_viewed", entries, location=location.pk, date=day.isoformat())
+    _audit(request, "schedule.print_viewed", entries, location, date=day.isoformat())
     context = {
         "location": location,
         "day": day,
@@ -120,7 +124,7 @@ def mine(request: AuthedRequest) -> HttpResponse:
     except ValueError:
         day = today
     found = agenda.my_day(request.user, day, time_zone)
-    _audit(request, "schedule.my_day_viewed", found.entries, date=day.isoformat())
+    _audit(request, "schedule.my_day_viewed", found.entries, None, date=day.isoformat())
     here = reverse("schedule:mine")
     context = {
         "day": day,
