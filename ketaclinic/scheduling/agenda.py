@@ -87,11 +87,15 @@ def _nurses(appointment: Appointment, shifts: Sequence[RosterShift]) -> list[str
 
 
 def _entries(
-    appointments: Iterable[Appointment], shifts: Sequence[RosterShift], sessions: dict[int, int] | None = None
+    appointments: Iterable[Appointment],
+    shifts: Sequence[RosterShift],
+    sessions: dict[int, int] | None = None,
+    time_zone: str | None = None,
 ) -> list[Entry]:
+    """``time_zone``: the one location's zone; without it each appointment's own (its location and clinic loaded)."""
     out = []
     for a in appointments:
-        zone = ZoneInfo(a.location.clinic.timezone)
+        zone = ZoneInfo(time_zone or a.location.clinic.timezone)
         out.append(
             Entry(
                 appointment=a,
@@ -108,7 +112,7 @@ def _entries(
 def _location_appointments(location: Location, start: dt.datetime, end: dt.datetime) -> QuerySet[Appointment]:
     return with_session_totals(
         Appointment.objects.filter(location=location, starts_at__lt=end, ends_at__gt=start)
-        .select_related("patient", "chair", "order", "location__clinic")
+        .select_related("patient", "chair", "order")
         .order_by("starts_at", "chair__label", "pk")
     )
 
@@ -158,14 +162,15 @@ def week(location: Location, monday: dt.date) -> list[Day]:
             on_chairs=on_chairs,
             holidays_closed=holidays_closed,
         )
-        out.append(Day(day, closed, _entries(by_day[day], shifts), utilisation))
+        out.append(Day(day, closed, _entries(by_day[day], shifts, time_zone=location.clinic.timezone), utilisation))
     return out
 
 
 def day_list(location: Location, day: dt.date) -> list[Entry]:
     """One location's day by time, cancelled and no-shows included (the list on the wall says what happened)."""
     start, end = local_day_bounds(day, location.clinic.timezone)
-    return _entries(_location_appointments(location, start, end), _shifts([location.pk], start, end))
+    appointments = _location_appointments(location, start, end)
+    return _entries(appointments, _shifts([location.pk], start, end), time_zone=location.clinic.timezone)
 
 
 @dataclass(frozen=True)
