@@ -12,6 +12,8 @@ For each database (SQLite in a data directory of its own, and PostgreSQL at ``--
      over 3 weeks at Main Street (the proposal the series page and ``POST /api/v1/schedule/series`` compute);
    - ``slots``: ``scheduling.services.slots.free_slots`` — every free IV slot of Main Street over 3 weeks;
    - ``day view``: ``GET /schedule/`` for Main Street on a busy day, through Django's test client as front desk;
+   - ``week view``: ``GET /schedule/week/`` for Main Street's week of that day, the same way (no target of its own:
+     reported beside the day view);
 3. prints p50 and p95 in ms, the queries of one call, and the ratio of p95 to the 100 ms target (≤ 1 meets it).
 
 Each database runs in its own process. Always exits 0 (a report, not a gate) unless a page fails.
@@ -232,6 +234,12 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
         response = client.get(day_url)
         assert response.status_code == 200, response.status_code
 
+    week_url = f"{reverse('schedule:week')}?location={main.pk}&week={busy:%Y-%m-%d}"
+
+    def week_view() -> None:
+        response = client.get(week_url)
+        assert response.status_code == 200, response.status_code
+
     def propose() -> None:
         placed = series.propose(by=desk, version=version, location=main, start_date=tomorrow)
         assert len(placed) == 6, len(placed)
@@ -247,7 +255,7 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
         )
 
     counts = {"appointments": Appointment.objects.count(), "locations": Location.objects.count()}
-    pages = {"series (6 IV, 3 weeks)": propose, "slots (3 weeks)": free, "day view": day_view}
+    pages = {"series (6 IV, 3 weeks)": propose, "slots (3 weeks)": free, "day view": day_view, "week view": week_view}
     return {
         "vendor": connection.vendor,
         "counts": counts,

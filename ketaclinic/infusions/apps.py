@@ -12,6 +12,8 @@ class InfusionsConfig(AppConfig):
         # Imported here, not at module level: Django loads models only after every app config (app loading rules).
         from ketaclinic.infusions import queries
         from ketaclinic.outcomes import hooks
+        from ketaclinic.scheduling import hooks as calendar_hooks
 
         hooks.register_session_counter(queries.sessions_started_before)
         hooks.register_cssrs_place("infusions", queries.cssrs_place, priority=10)
+        calendar_hooks.register_sessions_for_appointments("infusions", queries.sessions_for_appointments)

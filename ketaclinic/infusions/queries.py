@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -23,6 +24,12 @@ from ketaclinic.plans.models import SessionOrder
 from ketaclinic.scheduling.models import Appointment
 
 ACTIVE = ("check_in", "infusing", "observation")
+
+
+def sessions_for_appointments(appointment_ids: Sequence[int]) -> dict[int, int]:
+    """``{appointment id: session id}`` for the sessions checked in from these appointments (the calendar's "My day"
+    links them; registered in ``scheduling.hooks``). The caller has already scoped the appointments to the user."""
+    return dict(TreatmentSession.objects.filter(appointment_id__in=appointment_ids).values_list("appointment_id", "pk"))
 
 
 def sessions_visible_to(user: User) -> QuerySet[TreatmentSession]:

@@ -50,9 +50,10 @@ def scope_is_rostered(user: User) -> bool:
     return user.role in ROSTERED_ROLES
 
 
-def feed_appointments(user: User, now: dt.datetime | None = None) -> QuerySet[Appointment]:
-    now = now or timezone.now()
-    start, end = now - PAST, now + AHEAD
+def appointments_worked_by(user: User, start: dt.datetime, end: dt.datetime) -> QuerySet[Appointment]:
+    """The appointments overlapping ``start``–``end`` that ``user`` works (the feed's and "My day"'s one rule): a
+    nurse or a prescriber, those at their locations overlapping their own roster shifts there; front desk and clinic
+    admins, every appointment at their locations."""
     found = Appointment.objects.filter(
         location__in=locations_of(user), starts_at__lt=end, ends_at__gt=start
     ).select_related("patient", "chair", "location__clinic", "order")
@@ -63,6 +64,11 @@ def feed_appointments(user: User, now: dt.datetime | None = None) -> QuerySet[Ap
             worked |= Q(location_id=shift[0], starts_at__lt=shift[2], ends_at__gt=shift[1])
         found = found.filter(worked)
     return found.order_by("starts_at", "pk")
+
+
+def feed_appointments(user: User, now: dt.datetime | None = None) -> QuerySet[Appointment]:
+    now = now or timezone.now()
+    return appointments_worked_by(user, now - PAST, now + AHEAD)
 
 
 def initials(given: str, family: str) -> str:

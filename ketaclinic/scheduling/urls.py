@@ -2,13 +2,17 @@
 
 from django.urls import path
 
-from ketaclinic.scheduling.views import day, feed, measures, public, series, setup, waiting
+from ketaclinic.scheduling.views import day, feed, lists, measures, public, series, setup, waiting
 
 app_name = "schedule"
 
 urlpatterns = [
     path("", day.day, name="day"),
     path("book/", day.book, name="book"),
+    path("book/form/", day.book_form, name="book_form"),
+    path("week/", lists.week, name="week"),
+    path("mine/", lists.mine, name="mine"),
+    path("print/", lists.print_day, name="print"),
     path("appointments/<int:appointment_id>/cancel/", day.cancel, name="cancel"),
     path("appointments/<int:appointment_id>/no-show/", day.no_show, name="no_show"),
     path("appointments/<int:appointment_id>/complete/", day.complete, name="complete"),

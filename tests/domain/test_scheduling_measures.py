@@ -100,3 +100,26 @@ def test_daylight_saving_day_counts_wall_clock_hours() -> None:
 
 def test_the_definition_cites_its_source() -> None:
     assert "LeanTaaS" in UTILISATION_SOURCE and ".md" not in UTILISATION_SOURCE
+
+
+def test_why_a_day_is_closed() -> None:
+    from ketaclinic.domain.scheduling import closed_because
+
+    training = [Closure(MONDAY, MONDAY + dt.timedelta(days=1), "Staff training")]
+    assert closed_because(MONDAY, WEEKDAYS_9_TO_5, training) == "Staff training"
+    assert closed_because(MONDAY + dt.timedelta(days=2), WEEKDAYS_9_TO_5, training) == ""
+    assert closed_because(MONDAY + dt.timedelta(days=5), WEEKDAYS_9_TO_5, training) == "closed"  # no Saturday hours
+    presidents_day = dt.date(2026, 2, 16)  # third Monday of February
+    assert closed_because(presidents_day, WEEKDAYS_9_TO_5, []) == "federal holiday"
+    assert closed_because(presidents_day, WEEKDAYS_9_TO_5, [], holidays_closed=False) == ""
+
+
+def test_one_days_utilisation_is_booked_over_open_chair_minutes() -> None:
+    from ketaclinic.domain.scheduling import day_utilisation
+
+    # 09:00–17:00 CST is 15:00–23:00 UTC: 480 min × 2 chairs = 960 open chair-minutes.
+    booked = [Interval(utc(MONDAY, 15), utc(MONDAY, 17)), Interval(utc(MONDAY, 22), utc(MONDAY, 23, 30))]
+    value = day_utilisation(MONDAY, hours=WEEKDAYS_9_TO_5, closures=[], chairs=2, time_zone=CHI, on_chairs=booked)
+    assert value == (120 + 60) / 960  # the second session counts up to closing time
+    saturday = MONDAY + dt.timedelta(days=5)
+    assert day_utilisation(saturday, hours=WEEKDAYS_9_TO_5, closures=[], chairs=2, time_zone=CHI, on_chairs=[]) is None

@@ -56,6 +56,7 @@ def test_booking_then_check_in_from_the_appointment_on_the_floor_board(
         sign_in(page, live_server.url, carol, PASSWORD, give_authenticator(carol) if carol.needs_mfa else None)
         page.set_viewport_size({"width": 1024, "height": 768})
         page.goto(f"{live_server.url}{reverse('schedule:day')}?date={day:%Y-%m-%d}&location={main_st.pk}")
+        page.locator("summary", has_text="Book an appointment").click()  # the form is fetched when opened
         page.locator("#id_patient").select_option(str(pat.pk))
         page.locator("#id_kind").select_option("infusion_iv")
         page.locator("#id_start").fill(f"{day:%Y-%m-%d}T10:00")

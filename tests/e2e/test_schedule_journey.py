@@ -43,6 +43,7 @@ def test_front_desk_books_an_iv_session_and_admin_sets_up(
     expect(page.get_by_role("columnheader", name="Chair 1")).to_be_visible()
 
     # Outside opening hours: refused, the rule named, nothing booked.
+    page.locator("summary", has_text="Book an appointment").click()  # the form is fetched when opened
     page.locator("#id_patient").select_option(str(pat.pk))
     page.locator("#id_kind").select_option("infusion_iv")
     page.locator("#id_start").fill(f"{day:%Y-%m-%d}T18:30")

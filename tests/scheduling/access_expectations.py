@@ -20,6 +20,12 @@ EXPECTED: dict[str, dict[str, int]] = {
     "schedule:feed_revoke": POST_ONLY,
     "schedule:feed_ics": dict.fromkeys((ANON, FD, NURSE, PRESC, ADMIN), 404),
     "schedule:book": POST_ONLY,
+    # The booking form, fetched when "Book an appointment" is opened: those who book.
+    "schedule:book_form": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 403},
+    # The week, one's own day and the printable day list: everyone at a location, like the day view.
+    "schedule:week": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    "schedule:mine": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
+    "schedule:print": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 200},
     "schedule:cancel": POST_ONLY,
     "schedule:no_show": POST_ONLY,
     "schedule:complete": POST_ONLY,

@@ -15,7 +15,14 @@ from ketaclinic.domain.scheduling.kinds import (
     SessionTiming,
     booked_duration,
 )
-from ketaclinic.domain.scheduling.measures import UTILISATION_SOURCE, WeekMeasures, week_measures, week_start
+from ketaclinic.domain.scheduling.measures import (
+    UTILISATION_SOURCE,
+    WeekMeasures,
+    closed_because,
+    day_utilisation,
+    week_measures,
+    week_start,
+)
 from ketaclinic.domain.scheduling.rules import (
     RULES,
     BookingFacts,
@@ -54,7 +61,9 @@ __all__ = [
     "candidate_days",
     "candidate_starts",
     "check",
+    "closed_because",
     "covered",
+    "day_utilisation",
     "local_day_bounds",
     "min_gap_days",
     "overlaps",

@@ -22,6 +22,8 @@ __all__ = [
     "UTILISATION_SOURCE",
     "WeekMeasures",
     "booked_chair_minutes",
+    "closed_because",
+    "day_utilisation",
     "open_chair_minutes",
     "open_windows",
     "ratio",
@@ -141,3 +143,34 @@ def week_measures(
         cancelled=sum(1 for status, _, _ in appointments if status == "cancelled"),
         no_shows=sum(1 for status, _, _ in appointments if status == "no_show"),
     )
+
+
+def closed_because(
+    day: dt.date, hours: Sequence[OpenHours], closures: Sequence[Closure], *, holidays_closed: bool = True
+) -> str:
+    """Why a location is closed on ``day`` ("" when it opens): a closure's reason, "federal holiday" (when the clinic
+    closes on them), or "closed" (no opening hours that weekday)."""
+    closure = next((c for c in closures if c.first_day <= day <= c.last_day), None)
+    if closure is not None:
+        return closure.reason or "closed"
+    if holidays_closed and day in federal_holidays(day.year):
+        return "federal holiday"
+    if not any(h.weekday == day.weekday() for h in hours):
+        return "closed"
+    return ""
+
+
+def day_utilisation(
+    day: dt.date,
+    *,
+    hours: Sequence[OpenHours],
+    closures: Sequence[Closure],
+    chairs: int,
+    time_zone: str,
+    on_chairs: Iterable[Interval],
+    holidays_closed: bool = True,
+) -> float | None:
+    """One local day's scheduled chair utilisation (booked ÷ open chair-minutes, scheduling.md §6); None when the
+    location does not open that day or has no chair. ``on_chairs``: the live appointments on a chair."""
+    windows = open_windows([day], hours, closures, time_zone, holidays_closed=holidays_closed)
+    return ratio(booked_chair_minutes(on_chairs, windows), open_chair_minutes(windows, chairs))

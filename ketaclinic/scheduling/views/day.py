@@ -144,6 +144,7 @@ def _render(request: AuthedRequest, location: Location, day: dt.date, form: Book
         "next": day_url(location, day + dt.timedelta(days=1)),
         "zone": zone,
         "form": form,
+        "book_form_url": day_url(location, day).replace(reverse("schedule:day"), reverse("schedule:book_form"), 1),
         "can_book": can_book,
         "now": now,
         "requests": reminders.reschedule_requests(location.pk),
@@ -158,13 +159,28 @@ def _render(request: AuthedRequest, location: Location, day: dt.date, form: Book
 @require_GET
 @staff_view("schedule.view")
 def day(request: AuthedRequest) -> HttpResponse:
+    """The day itself. The booking form (a select of every patient and open session order of the location: most of
+    the page's time when it was built on every view) is fetched by ``book_form`` when staff open "Book an
+    appointment"; after a refused booking it comes back filled in, on this page."""
+    location = chosen_location(request)
+    return _render(request, location, chosen_day(request, location), None)
+
+
+@require_GET
+@staff_view("schedule.book")
+def book_form(request: AuthedRequest) -> HttpResponse:
+    """The empty booking form for a location and day: an htmx fragment for the day view's "Book an appointment", or
+    a page of its own when asked without JavaScript."""
     location = chosen_location(request)
     when = chosen_day(request, location)
-    form = None
-    if role_can(request.user.role, "schedule.book"):
-        start = dt.datetime.combine(when, dt.time(9))
-        form = BookForm(location=location, patients=patients_visible_to(request.user), initial={"start": start})
-    return _render(request, location, when, form)
+    start = dt.datetime.combine(when, dt.time(9))
+    form = BookForm(location=location, patients=patients_visible_to(request.user), initial={"start": start})
+    audit.record(
+        actor=request.user, action="schedule.book_form_viewed", obj=location, detail={"date": when.isoformat()}
+    )
+    context = {"form": form, "location": location, "day": day_url(location, when), "date": when}
+    template = "scheduling/_book_form.html" if request.headers.get("HX-Request") else "scheduling/book.html"
+    return render(request, template, context)
 
 
 @require_POST
