@@ -34,7 +34,9 @@ class ConfirmForm(forms.Form):
     """The pre-visit checklist's answers: only the questions its topics ask."""
 
     fasting = forms.BooleanField(label="I will not eat or drink before my visit as the checklist says.", required=False)
-    medicines = forms.BooleanField(label="I will take my nasal medicine at least 1 hour before, as it says.", required=False)
+    medicines = forms.BooleanField(
+        label="I will take my nasal medicine at least 1 hour before, as it says.", required=False
+    )
     ride_home_name = forms.CharField(label="Name of the person taking you home", max_length=100, required=False)
     ride_home_phone = forms.CharField(
         label="Their phone number",

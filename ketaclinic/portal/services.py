@@ -216,8 +216,12 @@ def _wrong_date(link: SignInLink, moment: dt.datetime, client: str) -> WrongDate
         obj=link,
         patient_id=link.patient_id,
         outcome="failure",
-        detail={"reason": "date of birth", "failures": link.dob_failures, "closed": link.closed_at is not None,
-                "client": client},
+        detail={
+            "reason": "date of birth",
+            "failures": link.dob_failures,
+            "closed": link.closed_at is not None,
+            "client": client,
+        },
     )
     return WrongDateOfBirth(max(limit - link.dob_failures, 0))
 
@@ -238,9 +242,9 @@ def sign_in(*, token: str, date_of_birth: dt.date, client: str, now: dt.datetime
             else:
                 link.used_at = moment
                 link.save(update_fields=["used_at"])
-                SignInLink.objects.filter(
-                    patient_id=patient.pk, used_at__isnull=True, closed_at__isnull=True
-                ).exclude(pk=link.pk).update(closed_at=moment)
+                SignInLink.objects.filter(patient_id=patient.pk, used_at__isnull=True, closed_at__isnull=True).exclude(
+                    pk=link.pk
+                ).update(closed_at=moment)
                 audit.record(
                     actor=None, action="portal.sign_in", obj=link, patient_id=patient.pk, detail={"client": client}
                 )

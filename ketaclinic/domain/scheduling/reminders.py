@@ -67,9 +67,7 @@ def checklist(kind: str, medications: Iterable[str] = ()) -> tuple[ChecklistItem
     if kind == "esketamine":
         items += [
             ChecklistItem("Do not eat anything for 2 hours before your visit.", "Label, spravato.com [S32]", FASTING),
-            ChecklistItem(
-                "Do not drink anything, water included, for 30 minutes before your visit.", "[S32]", FASTING
-            ),
+            ChecklistItem("Do not drink anything, water included, for 30 minutes before your visit.", "[S32]", FASTING),
         ]
         nasal = sorted({name.strip().lower() for name in medications} & NASAL_MEDICINES)
         if nasal:

@@ -203,6 +203,4 @@ def questionnaire(request: HttpRequest, patient: Patient, link_id: int) -> HttpR
     if request.method == "GET":
         services.record_view(patient_id=patient.pk, page="questionnaire", obj=link)
     status = 422 if request.method == "POST" else 200
-    return page(
-        request, "questionnaire.html", {"patient": patient, "form": form, "section": "questionnaires"}, status
-    )
+    return page(request, "questionnaire.html", {"patient": patient, "form": form, "section": "questionnaires"}, status)
