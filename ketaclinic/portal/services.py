@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -185,8 +186,7 @@ def request_link(*, address: Address, client_ip: str | None, base_url: str, now:
                 patient_id=patient.pk,
                 detail={"channel": address.kind, "sent_to": link.sent_to, "client": client},
             )
-            url = sign_in_url(base_url, token)
-            transaction.on_commit(lambda a=address, p=patient, u=url: _deliver(a, p, u, minutes))
+            transaction.on_commit(functools.partial(_deliver, address, patient, sign_in_url(base_url, token), minutes))
     if not found:
         refusals.note(action=UNKNOWN_ACTION, client=client, outcome="failure", detail={"client": client})
     return len(found)

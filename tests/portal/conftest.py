@@ -34,7 +34,12 @@ def visit(carol: Any, pat: Any, main_st: Any, floor: dict[str, Any], esk_order: 
     main_st.phone = "(217) 555-0100"
     main_st.save()
     return services.book(
-        by=carol, patient=pat, kind="esketamine", location=main_st, start=local(day, 9), chair=floor["chair1"],
+        by=carol,
+        patient=pat,
+        kind="esketamine",
+        location=main_st,
+        start=local(day, 9),
+        chair=floor["chair1"],
         order=esk_order,
     )
 
@@ -42,7 +47,11 @@ def visit(carol: Any, pat: Any, main_st: Any, floor: dict[str, Any], esk_order: 
 @pytest.fixture
 def other(main_st: Any) -> Any:
     return make_patient(
-        main_st, given_name="Olive", family_name="Other", email="olive@example.org", phone="(217) 555-0188",
+        main_st,
+        given_name="Olive",
+        family_name="Other",
+        email="olive@example.org",
+        phone="(217) 555-0188",
         date_of_birth=dt.date(1970, 1, 15),
     )
 
@@ -58,8 +67,13 @@ def questionnaire_for(patient: Any, key: str) -> Any:
     from ketaclinic.followup.services import questionnaires
 
     return questionnaires.issue_link(
-        by=None, patient=patient, purpose="follow_up", scales=["phq9"], schedule_key=key,
-        due_on=timezone.localdate(), expires_at=timezone.now() + dt.timedelta(days=2),
+        by=None,
+        patient=patient,
+        purpose="follow_up",
+        scales=["phq9"],
+        schedule_key=key,
+        due_on=timezone.localdate(),
+        expires_at=timezone.now() + dt.timedelta(days=2),
     ).link
 
 

@@ -91,9 +91,7 @@ class TestConfirming:
         assert not PreVisitConfirmation.objects.exists() and not AppointmentMessage.objects.filter(kind="portal")
         assert AuditEvent.objects.exclude(action="portal.view").count() == before
 
-    def test_the_chair_check_in_shows_it(
-        self, client: Client, pat: Any, visit: Any, alice: Any, day: dt.date
-    ) -> None:
+    def test_the_chair_check_in_shows_it(self, client: Client, pat: Any, visit: Any, alice: Any, day: dt.date) -> None:
         sign_in_as(client, pat)
         client.post(f"/portal/appointments/{visit.pk}/confirm/", GOOD)
         with time_machine.travel(local(day, 8), tick=False):
@@ -188,15 +186,16 @@ class TestAnotherPatientsIds:
     ) -> None:
         hers = questionnaire_for(other, "hers")
         sign_in_as(client, pat)
-        counts = (
-            lambda: (  # noqa: E731
+
+        def counts() -> tuple[int, ...]:
+            return (
                 PreVisitConfirmation.objects.count(),
                 AppointmentMessage.objects.count(),
                 Measurement.objects.count(),
                 AuditEvent.objects.filter(patient_id=other.pk).count(),
                 QuestionnaireLink.objects.filter(opened_at__isnull=False).count(),
             )
-        )
+
         before = counts()
         walks = [
             ("get", f"/portal/appointments/{other_visit.pk}/", {}),
