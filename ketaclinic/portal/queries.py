@@ -18,12 +18,12 @@ from ketaclinic.scheduling.models import Appointment
 SELF_REPORTED = ("phq9", "gad7", "qids_sr16", "pain_nrs", "peg", "bpi")
 #: What each scale asks about, in plain words.
 ABOUT = {
-    "phq9": "mood (depression)",
+    "phq9": "depression",
     "gad7": "anxiety",
-    "qids_sr16": "mood (depression)",
+    "qids_sr16": "depression",
     "pain_nrs": "pain",
-    "peg": "pain and how it gets in the way",
-    "bpi": "pain and how it gets in the way",
+    "peg": "pain and daily life",
+    "bpi": "pain and daily life",
 }
 
 
