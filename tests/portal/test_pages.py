@@ -37,6 +37,7 @@ class TestPages:
         assert "1 questionnaire to fill in" in body
         assert "988" in body  # crisis resources on every page
         assert views_of(pat, "home") == 1
+        assert "no-store" in client.get("/portal/")["Cache-Control"]
 
     def test_appointments_upcoming_in_the_locations_zone(self, client: Client, pat: Any, visit: Any) -> None:
         sign_in_as(client, pat)
