@@ -109,13 +109,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from ketaclinic.config import create_private_file
 
         create_private_file(credentials_file)  # 0600 before any password is written into it
-        credentials_file.write_text(json.dumps({"url": url, "users": users}, indent=2) + "\n")
+        patients = clinic.portal_patients()
+        credentials_file.write_text(json.dumps({"url": url, "users": users, "patients": patients}, indent=2) + "\n")
     elif not credentials_file.exists():
         raise CommandError(f"the demo database in {data_dir} has no credentials file; start over with --reset")
     stored = json.loads(credentials_file.read_text())
     stored["url"] = url
+    stored.setdefault("patients", clinic.portal_patients())  # a demo loaded before the patient portal existed
     credentials_file.write_text(json.dumps(stored, indent=2) + "\n")
     _print_logins(url, stored["users"], credentials_file)
+    _print_portal_patients(url, stored["patients"])
     if args.no_serve:
         return 0
     # The demo has no cron: the scheduled jobs (questionnaires, alert escalation) run beside the server.
@@ -156,6 +159,20 @@ def _print_logins(url: str, users: list[dict[str, Any]], path: Path) -> None:
     console.print(table)
     console.print(f"Credentials saved in {path}.")
     console.print("Add a TOTP secret to an authenticator app, or print the current code: oathtool --totp -b SECRET")
+
+
+def _print_portal_patients(url: str, patients: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Patient portal — {url}portal/login/", title_justify="left")
+    for column in ("patient", "e-mail (ask for a sign-in link)", "date of birth"):
+        table.add_column(column)
+    for patient in patients:
+        table.add_row(patient["name"], patient["email"], patient["date_of_birth"])
+    console = Console(width=140)
+    console.print(table)
+    console.print("The sign-in link is printed in this server's output (the demo's console e-mail backend).")
 
 
 # --- serve ------------------------------------------------------------------------------------------------------------

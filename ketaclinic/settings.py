@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "ketaclinic.scheduling",
     "ketaclinic.infusions",
     "ketaclinic.followup",
+    "ketaclinic.portal",
     "ketaclinic.ledger",
     "ketaclinic.web",
     "ketaclinic.api",
@@ -293,6 +294,18 @@ KETACLINIC_QUESTIONNAIRE_RATE_WINDOW_MIN = env_int(
 # The public address patients reach the site at, used in the links the scheduler sends (staff "send now" uses the
 # address of the request). Set it in production, e.g. https://clinic.example.org.
 KETACLINIC_PUBLIC_URL = os.environ.get("KETACLINIC_PUBLIC_URL", "http://127.0.0.1:8000")
+# --- Patient portal (issue 18) ---------------------------------------------------------------------------------------
+# Sign-in by a one-time link (no password). The portal session's idle timeout is security.md H2's 15 minutes; its
+# absolute lifetime, the link's lifetime, the date-of-birth attempts and the link-request limits are clinic policy
+# (no published figure), kept short: a patient can always ask for a new link.
+KETACLINIC_PORTAL_IDLE_TIMEOUT_S = env_int("KETACLINIC_PORTAL_IDLE_TIMEOUT_MIN", default=15, low=1, high=60) * 60
+KETACLINIC_PORTAL_SESSION_MAX_S = env_int("KETACLINIC_PORTAL_SESSION_MAX_MIN", default=60, low=5, high=12 * 60) * 60
+KETACLINIC_PORTAL_LINK_MINUTES = env_int("KETACLINIC_PORTAL_LINK_MINUTES", default=15, low=5, high=24 * 60)
+KETACLINIC_PORTAL_DOB_ATTEMPTS = env_int("KETACLINIC_PORTAL_DOB_ATTEMPTS", default=3, low=1, high=10)
+KETACLINIC_PORTAL_LINKS_PER_ADDRESS = env_int("KETACLINIC_PORTAL_LINKS_PER_ADDRESS", default=3, low=1, high=100)
+KETACLINIC_PORTAL_LINKS_PER_CLIENT = env_int("KETACLINIC_PORTAL_LINKS_PER_CLIENT", default=10, low=1, high=1000)
+KETACLINIC_PORTAL_LINK_WINDOW_MIN = env_int("KETACLINIC_PORTAL_LINK_WINDOW_MIN", default=60, low=1, high=24 * 60)
+
 # Clinic policy: an open safety alert nobody has acknowledged after this many minutes is escalated to the clinic
 # admins of the patient's location (in-app and e-mail). No published figure; 60 minutes is the shipped default.
 KETACLINIC_ALERT_ESCALATION_MINUTES = env_int(

@@ -39,6 +39,7 @@ urlpatterns = [
     path("plans/", include((plans_urls.urlpatterns + followup_urls.plan_patterns, "plans"))),
     path("schedule/", include("ketaclinic.scheduling.urls")),
     path("a/", include((scheduling_urls.public_patterns, "visit"))),
+    path("portal/", include("ketaclinic.portal.urls")),
     path("sessions/", include("ketaclinic.infusions.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

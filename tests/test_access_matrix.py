@@ -81,6 +81,7 @@ for _module_name in (
     "followup.access_dashboard",
     "ledger.access_expectations",
     "scheduling.access_expectations",
+    "portal.access_expectations",
 ):
     try:
         APP_MODULES.append(importlib.import_module(f"tests.{_module_name}"))
@@ -194,7 +195,9 @@ class TestEveryRoleOnEveryUrl:
             and EXPECTED[name][role] == LOGIN
             and name not in ("accounts:login_verify", "accounts:mfa_enrol")
         ):
-            assert response["Location"].startswith(reverse("accounts:login"))
+            # The patient portal has its own sign-in page: a staff login is not a portal session.
+            login = reverse("portal:login") if name.startswith("portal:") else reverse("accounts:login")
+            assert response["Location"].startswith(login)
 
 
 PATIENT_SCOPED = [

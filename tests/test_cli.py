@@ -43,6 +43,10 @@ def test_demo_sets_up_once_and_writes_the_credentials(tmp_path: Path) -> None:
     assert by_role["front_desk"]["totp_secret"] is None  # the demo relaxes MFA for front desk only
     assert all(len(user["totp_secret"]) >= 32 for user in credentials["users"] if user["role"] != "front_desk")
     assert "frontdesk" in result.stdout and "prescriber" in result.stdout
+    # Two demo patients with upcoming appointments sign in to the patient portal (CONTRACTS.md §7).
+    patients = credentials["patients"]
+    assert len(patients) == 2 and {"mrn", "name", "email", "date_of_birth"} <= set(patients[0])
+    assert all("@" in p["email"] for p in patients) and "Patient portal" in result.stdout
 
     again = run("demo", "--data-dir", str(tmp_path), "--no-serve", "--port", "8123")
     assert again.returncode == 0, again.stderr

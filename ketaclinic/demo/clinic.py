@@ -25,6 +25,7 @@ from ketaclinic.demo import outcomes as outcomes_demo
 from ketaclinic.demo import plans as plans_demo
 from ketaclinic.demo import schedule as schedule_demo
 from ketaclinic.patients import services as patients
+from ketaclinic.scheduling.models import Appointment
 
 CLINIC_NAME = "Riverside Ketamine Clinic (demo)"
 RANDOM_SEED = 20261124
@@ -338,4 +339,33 @@ def load() -> list[DemoLogin]:
     return logins
 
 
-__all__ = ["DemoLogin", "Location", "is_loaded", "load"]
+def portal_patients(count: int = 2) -> list[dict[str, str]]:
+    """Demo patients to sign in to the patient portal as (CONTRACTS.md §7): each has an e-mail address and an upcoming
+    booked appointment, treatment visits first (they have a pre-visit checklist). Their sign-in links are printed by
+    the demo's console e-mail backend."""
+    upcoming = (
+        Appointment.objects.filter(status=Appointment.Status.BOOKED, starts_at__gt=timezone.now())
+        .exclude(patient__email="")
+        .select_related("patient")
+        .order_by("starts_at", "pk")
+    )
+    ranked = sorted(upcoming, key=lambda a: (a.chair_id is None, a.starts_at, a.pk))
+    chosen: list[dict[str, str]] = []
+    for appointment in ranked:
+        patient = appointment.patient
+        if any(row["mrn"] == patient.mrn for row in chosen):
+            continue
+        chosen.append(
+            {
+                "mrn": patient.mrn,
+                "name": f"{patient.given_name} {patient.family_name}",
+                "email": patient.email,
+                "date_of_birth": patient.date_of_birth.isoformat(),
+            }
+        )
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+__all__ = ["DemoLogin", "Location", "is_loaded", "load", "portal_patients"]

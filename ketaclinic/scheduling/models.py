@@ -237,10 +237,15 @@ class AppointmentMessage(models.Model):
         CONFIRMATION = "confirmation", "Booking confirmation"
         EARLY = "early", "First reminder"
         DAY_BEFORE = "day_before", "Day-before reminder"
+        PORTAL = "portal", "Answered in the patient portal"
 
     class Response(models.TextChoices):
         CONFIRMED = "confirmed", "Confirmed"
         RESCHEDULE = "reschedule", "Asked to reschedule"
+        CANCEL = "cancel", "Asked to cancel"
+
+    #: The answers that put the patient in the front desk's queue ("Patients asking for another time").
+    REQUESTS = (Response.RESCHEDULE, Response.CANCEL)
 
     appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="messages")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -424,3 +429,23 @@ class WaitingOffer(models.Model):
 
     def __str__(self) -> str:
         return f"Offer of slot {self.slot_id} to waiting-list entry {self.entry_id}"
+
+
+class PreVisitConfirmation(models.Model):
+    """The patient's answers to the pre-visit checklist (domain/scheduling/reminders.py), given in the patient portal
+    and shown at the chair's check-in as "confirmed by the patient at …".
+
+    One per appointment; an answer that does not apply (no fasting rule for this kind of visit, no nasal medicine) is
+    empty. ``checklist`` keeps the words the patient was shown, so the record says what was confirmed even if the
+    checklist's wording changes later."""
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="previsit")
+    confirmed_at = models.DateTimeField(default=timezone.now)
+    checklist = models.JSONField(default=list, help_text="The checklist items the patient was shown.")
+    fasting_as_instructed = models.BooleanField(null=True, blank=True)
+    medicines_held = models.BooleanField(null=True, blank=True)
+    ride_home_name = models.CharField(max_length=100, blank=True)
+    ride_home_phone = models.CharField(max_length=30, blank=True)
+
+    def __str__(self) -> str:
+        return f"Pre-visit checklist confirmed for appointment {self.appointment_id}"

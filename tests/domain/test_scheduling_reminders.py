@@ -38,6 +38,14 @@ def test_consultation_has_no_checklist() -> None:
     assert r.checklist("consultation") == ()
 
 
+def test_topics_say_what_the_patient_confirms() -> None:
+    """The patient portal asks for one answer per topic the checklist holds."""
+    assert r.topics(r.checklist("esketamine", ["fluticasone"])) == {r.FASTING, r.MEDICINES, r.RIDE_HOME}
+    assert r.topics(r.checklist("esketamine")) == {r.FASTING, r.RIDE_HOME}
+    assert r.topics(r.checklist("infusion_iv")) == {r.RIDE_HOME}  # no invented fasting rule for IV ketamine
+    assert r.topics(r.checklist("consultation")) == frozenset()
+
+
 def test_confirmation_due_at_once_and_only_once() -> None:
     assert due(BOOKED) == (r.CONFIRMATION,)
     assert due(BOOKED, (r.CONFIRMATION,)) == ()

@@ -46,3 +46,8 @@ def test_the_demo_week(db: Any) -> None:
             starts_at__lte=appointment.starts_at,
             ends_at__gte=appointment.ends_at,
         ).exists()
+    # Two demo patients sign in to the patient portal (CONTRACTS.md §7): an e-mail and an upcoming booked chair visit.
+    portal = clinic.portal_patients()
+    assert len(portal) == 2 and len({p["mrn"] for p in portal}) == 2
+    first = Appointment.objects.filter(patient__mrn=portal[0]["mrn"], status="booked", starts_at__gt=timezone.now())
+    assert first.exclude(chair=None).exists() and all(p["email"] and p["date_of_birth"] for p in portal)

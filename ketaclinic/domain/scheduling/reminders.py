@@ -42,10 +42,20 @@ NASAL_MEDICINES = frozenset(
 )
 
 
+#: What a checklist item asks of the patient: the patient portal asks them to confirm each topic that applies.
+FASTING, MEDICINES, RIDE_HOME = "fasting", "medicines", "ride_home"
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     text: str
     source: str
+    topic: str = ""
+
+
+def topics(items: Iterable[ChecklistItem]) -> frozenset[str]:
+    """The topics (``FASTING``, ``MEDICINES``, ``RIDE_HOME``) a checklist asks the patient to confirm."""
+    return frozenset(item.topic for item in items if item.topic)
 
 
 #: Where a medicine hold comes from: the prescriber writes it on the plan (no published hold times exist).
@@ -85,14 +95,16 @@ def checklist(
         ]
     if kind == "esketamine":
         items += [
-            ChecklistItem("Do not eat anything for 2 hours before your visit.", "Label, spravato.com [S32]"),
-            ChecklistItem("Do not drink anything, water included, for 30 minutes before your visit.", "[S32]"),
+            ChecklistItem("Do not eat anything for 2 hours before your visit.", "Label, spravato.com [S32]", FASTING),
+            ChecklistItem("Do not drink anything, water included, for 30 minutes before your visit.", "[S32]", FASTING),
         ]
         nasal = sorted({name.strip().lower() for name in medications} & NASAL_MEDICINES)
         if nasal:
             items.append(
                 ChecklistItem(
-                    f"If you use {', '.join(nasal)}, take it at least 1 hour before your treatment, not later.", "[S32]"
+                    f"If you use {', '.join(nasal)}, take it at least 1 hour before your treatment, not later.",
+                    "[S32]",
+                    MEDICINES,
                 )
             )
         items.append(
@@ -100,6 +112,7 @@ def checklist(
                 "Bring someone to drive you home. Do not drive or use machines until the next day, after a night's "
                 "sleep.",
                 "Esketamine label §17 [S33], [S32]",
+                RIDE_HOME,
             )
         )
     elif kind in SEDATING_KINDS:
@@ -107,6 +120,7 @@ def checklist(
             ChecklistItem(
                 "Bring someone to take you home. Do not drive or use machines for the rest of the day.",
                 "Clinic policy [S34]",
+                RIDE_HOME,
             )
         )
     return tuple(items)

@@ -419,7 +419,11 @@ def score_answers(scales: Sequence[str], answers: Mapping[str, Sequence[object]]
 
 @transaction.atomic
 def _submit(token: str, answers: Mapping[str, Sequence[object]], client: str) -> Submitted:
-    link = find_usable(token, lock=True)
+    return _store(find_usable(token, lock=True), answers, client)
+
+
+def _store(link: QuestionnaireLink, answers: Mapping[str, Sequence[object]], client: str) -> Submitted:
+    """Score and store the answers of a usable link the caller has locked (inside the caller's transaction)."""
     scores = score_answers(link.instruments, answers)
     patient = Patient.objects.get(pk=link.patient_id)
     now = timezone.now()
@@ -462,3 +466,34 @@ def submit_answers(*, token: str, answers: Mapping[str, Sequence[object]], clien
     except ValidationError:
         note_public("invalid", client=client, outcome="denied")
         raise
+
+
+# --- the same questionnaires from the patient portal (signed in: the link is found by id, never by token) ------------
+
+
+def due_for_patient(patient_id: int, *, now: dt.datetime | None = None) -> list[QuestionnaireLink]:
+    """The patient's questionnaires open for answers now (sent, not completed, revoked or expired), soonest due first.
+    The e-mailed links keep working; the portal opens the same link by id for the signed-in patient."""
+    moment = now or timezone.now()
+    links = QuestionnaireLink.objects.filter(
+        patient_id=patient_id, completed_at__isnull=True, revoked_at__isnull=True, expires_at__gt=moment
+    ).select_related("session_order")
+    return sorted((link for link in links if _order_still_open(link)), key=lambda link: (link.due_on, link.pk))
+
+
+def find_for_patient(*, link_id: int, patient_id: int, lock: bool = False) -> QuestionnaireLink:
+    """One of the patient's own usable links; another patient's link is unknown (``LinkUnavailable(gone=False)``)."""
+    rows = lock_rows(QuestionnaireLink) if lock else QuestionnaireLink.objects.all()
+    link = rows.filter(pk=link_id, patient_id=patient_id).first()
+    if link is None:
+        raise LinkUnavailable(gone=False)
+    if not link.usable(timezone.now()) or not _order_still_open(link):
+        raise LinkUnavailable(gone=True)
+    return link
+
+
+@transaction.atomic
+def submit_for_patient(*, link_id: int, patient_id: int, answers: Mapping[str, Sequence[object]]) -> Submitted:
+    """``submit_answers`` for the signed-in patient of the portal: the same scoring, storage, safety alert and audit
+    (``client`` "portal"), all or nothing."""
+    return _store(find_for_patient(link_id=link_id, patient_id=patient_id, lock=True), answers, "portal")

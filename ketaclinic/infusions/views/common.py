@@ -21,6 +21,7 @@ from ketaclinic.infusions import forms
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.infusions.services import StaleSession, checklist, discharge, events, monitoring, rems
 from ketaclinic.infusions.services.common import protocol_for
+from ketaclinic.scheduling.models import PreVisitConfirmation
 
 
 def session_url(session: TreatmentSession, anchor: str = "") -> str:
@@ -70,6 +71,11 @@ def chair_context(request: AuthedRequest, session: TreatmentSession, **overrides
             risk_form=forms.RiskAckForm(initial=version),
             allergy=checklist.allergy_check(session),
             consents=list(session.patient.consents.filter(entered_in_error=False).order_by("kind", "-signed_at")),
+            previsit=(
+                PreVisitConfirmation.objects.filter(appointment_id=session.appointment_id).first()
+                if session.appointment_id is not None
+                else None
+            ),
             allergy_form=forms.AllergyOverrideForm(initial=version),
             r1=checklist.r1_alert(session),
             scales=[

@@ -330,10 +330,11 @@ def respond(*, token: str, answer: str, note: str = "", client: str) -> Appointm
 
 
 def reschedule_requests(location_id: int) -> list[AppointmentMessage]:
-    """Open requests to reschedule at one location, oldest first (shown on the day view)."""
+    """Open requests to reschedule or cancel at one location (from a reminder link or the patient portal), oldest
+    first (shown on the day view)."""
     return list(
         AppointmentMessage.objects.filter(
-            response=Response.RESCHEDULE,
+            response__in=AppointmentMessage.REQUESTS,
             handled_at__isnull=True,
             appointment__location_id=location_id,
         )
@@ -362,7 +363,7 @@ def mark_handled(*, by: User, message: AppointmentMessage) -> AppointmentMessage
         raise PermissionDenied("You do not work at that location.")
     with transaction.atomic():
         current = lock(AppointmentMessage.objects.filter(pk=message.pk)).get()
-        if current.response != Response.RESCHEDULE or current.handled_at is not None:
+        if current.response not in AppointmentMessage.REQUESTS or current.handled_at is not None:
             raise ServiceError("This request is already dealt with.")
         current.handled_at, current.handled_by = timezone.now(), by
         current.save(update_fields=["handled_at", "handled_by"])

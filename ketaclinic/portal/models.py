@@ -1,0 +1,66 @@
+"""The patient portal's own rows: one-time sign-in links and the link requests its rate limits count.
+
+security.md "Input": patient links are single-purpose, unguessable, expiring tokens. A sign-in link's token is 256
+random bits (``secrets.token_urlsafe(32)``) that exists only in the message sent to the patient; the row keeps its
+SHA-256, like the questionnaire and appointment links. A link works once, dies after too many wrong dates of birth,
+and expires after ``KETACLINIC_PORTAL_LINK_MINUTES``.
+
+``SignInRequest`` records every request for a link, known address or not, as salted hashes of the address asked for and
+of the client's network address: the rate limits count these rows in the database (every app server sees them), and
+neither the address nor the IP is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils import timezone
+
+from ketaclinic.patients.models import Patient
+
+
+class SignInLink(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "Text message"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="portal_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    sent_to = models.CharField(max_length=60, blank=True, help_text="Masked address, e.g. j***@example.org.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    dob_failures = models.PositiveSmallIntegerField(default=0)
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Closed after too many wrong dates of birth (or a newer link was used)."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Portal sign-in link for patient {self.patient_id} ({self.created_at:%Y-%m-%d %H:%M} UTC)"
+
+    def usable(self, now: dt.datetime | None = None) -> bool:
+        moment = now or timezone.now()
+        return self.used_at is None and self.closed_at is None and self.expires_at > moment
+
+
+class SignInRequest(models.Model):
+    address_hash = models.CharField(max_length=64, help_text="Salted hash of the e-mail address or phone number.")
+    client_hash = models.CharField(max_length=64, help_text="Salted hash of the client's network address.")
+    requested_at = models.DateTimeField(default=timezone.now)
+    matched = models.BooleanField(default=False, help_text="A link was sent (never shown to the requester).")
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["address_hash", "requested_at"]),
+            models.Index(fields=["client_hash", "requested_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Portal link request at {self.requested_at:%Y-%m-%d %H:%M} UTC"

@@ -1,0 +1,20 @@
+"""The patient portal, mounted at /portal/ (CONTRACTS.md §7) in the ``portal`` namespace."""
+
+from django.urls import path
+
+from ketaclinic.portal.views import pages, signin
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("login/", signin.login, name="login"),
+    path("login/<str:token>/", signin.open_link, name="open_link"),
+    path("logout/", signin.logout, name="logout"),
+    path("appointments/", pages.appointments, name="appointments"),
+    path("appointments/<int:appointment_id>/", pages.appointment, name="appointment"),
+    path("appointments/<int:appointment_id>/confirm/", pages.confirm, name="confirm"),
+    path("appointments/<int:appointment_id>/request/", pages.ask, name="ask"),
+    path("questionnaires/", pages.questionnaire_list, name="questionnaires"),
+    path("questionnaires/<int:link_id>/", pages.questionnaire, name="questionnaire"),
+]

@@ -1,0 +1,36 @@
+"""Access matrix rows for the patient portal (read by tests/test_access_matrix.py).
+
+A staff login is not a portal session: every patient page sends staff and anonymous visitors alike to the portal's
+sign-in page (302). The patient-against-patient walk is in tests/portal/test_pages.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ANON, FD, NURSE, PRESC, ADMIN = "anonymous", "front_desk", "nurse", "prescriber", "clinic_admin"
+EVERYONE = (ANON, FD, NURSE, PRESC, ADMIN)
+TO_PORTAL_LOGIN = dict.fromkeys(EVERYONE, 302)
+POST_ONLY = dict.fromkeys(EVERYONE, 405)
+
+EXPECTED: dict[str, dict[str, int]] = {
+    "portal:login": dict.fromkeys(EVERYONE, 200),
+    "portal:open_link": dict.fromkeys(EVERYONE, 410),  # walked with a token that is not valid
+    "portal:logout": POST_ONLY,
+    "portal:home": TO_PORTAL_LOGIN,
+    "portal:appointments": TO_PORTAL_LOGIN,
+    "portal:appointment": TO_PORTAL_LOGIN,
+    "portal:confirm": POST_ONLY,
+    "portal:ask": POST_ONLY,
+    "portal:questionnaires": TO_PORTAL_LOGIN,
+    "portal:questionnaire": TO_PORTAL_LOGIN,
+}
+
+
+def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
+    if name == "portal:open_link":
+        return {"token": "not-a-real-token"}
+    if name in ("portal:appointment", "portal:confirm", "portal:ask"):
+        return {"appointment_id": world["schedule"]["appt"].pk}
+    if name == "portal:questionnaire":
+        return {"link_id": 1}
+    return None
