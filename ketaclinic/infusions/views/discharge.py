@@ -108,6 +108,22 @@ def note(request: AuthedRequest, session_id: int) -> HttpResponse:
     return render(request, "infusions/note.html", {"session": session, "patient": session.patient, "text": text})
 
 
+@require_GET
+@staff_view("sessions.view")
+def note_pdf(request: AuthedRequest, session_id: int) -> HttpResponse:
+    """The signed note as a PDF download (only once signed: a draft is never filed as a document)."""
+    session = get_session_for_user(request.user, session_id)
+    if session.status != "signed":
+        raise Http404("The note is printed to PDF once it is signed.")
+    content = notes.note_pdf(session, by=request.user)
+    audit.record(actor=request.user, action="session.note.pdf", obj=session, patient_id=session.patient_id)
+    response = HttpResponse(content, content_type="application/pdf")
+    filename = f"session-note-{session.patient.mrn}-{timezone.localtime(session.note_signed_at):%Y-%m-%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view("sessions.view")
 def rems_form(request: AuthedRequest, session_id: int) -> HttpResponse:
