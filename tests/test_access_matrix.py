@@ -81,6 +81,7 @@ for _module_name in (
     "followup.access_dashboard",
     "ledger.access_expectations",
     "scheduling.access_expectations",
+    "consents.access_expectations",
 ):
     try:
         APP_MODULES.append(importlib.import_module(f"tests.{_module_name}"))

@@ -60,7 +60,7 @@ def document_create(request: AuthedRequest) -> HttpResponse:
 @staff_view("consents.manage")
 def document_detail(request: AuthedRequest, document_id: int) -> HttpResponse:
     document = get_object_or_404(_documents_for(request), pk=document_id)
-    form = forms.PublishForm(request.POST or None)
+    form = forms.PublishForm(request.POST if request.method == "POST" else None)
 
     def act(data: dict[str, Any]) -> Done:
         services.publish_document(by=request.user, document=document)

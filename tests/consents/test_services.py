@@ -21,8 +21,8 @@ from ketaclinic.consents import services
 from ketaclinic.consents.models import ConsentDocument, ElectronicSignature, PaperConsentScan
 from ketaclinic.infusions.services.checklist import _consent
 from ketaclinic.patients.models import Consent
+from tests.conftest import make_location, make_user
 from tests.consents.conftest import TREATMENT_TEXT, pdf_pages, publish, sign
-from tests.conftest import make_clinic, make_location, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -151,10 +151,10 @@ def test_signing_records_the_esign_elements_the_chart_consent_and_the_pdf(
 def test_a_portal_signature_has_no_staff_witness(pat: Any, treatment_doc: Any) -> None:
     signature = sign(pat, treatment_doc, None)
     assert signature.channel == "portal" and signature.consent.recorded_by is None
-    assert "(patient portal)" in " ".join(pdf_pages(Path_of(signature).read_bytes()))
+    assert "(patient portal)" in " ".join(pdf_pages(signed_file(signature).read_bytes()))
 
 
-def Path_of(signature: Any) -> Path:  # noqa: N802  (reads like the path it returns)
+def signed_file(signature: Any) -> Path:
     from ketaclinic.consents import files
 
     return files.documents_dir() / signature.pdf_name
@@ -238,7 +238,7 @@ def test_a_drawn_signature_is_kept_and_printed(pat: Any, alice: Any, treatment_d
     drawing = "data:image/png;base64," + base64.b64encode(TINY_PNG).decode()
     signature = sign(pat, treatment_doc, alice, drawn_signature=drawing)
     assert signature.drawn_signature == drawing
-    assert "Drawn signature" in " ".join(pdf_pages(Path_of(signature).read_bytes()))
+    assert "Drawn signature" in " ".join(pdf_pages(signed_file(signature).read_bytes()))
 
 
 # --- Paper consent with a scan ----------------------------------------------------------------------------------
