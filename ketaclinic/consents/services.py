@@ -48,7 +48,7 @@ PNG_DATA_URL = "data:image/png;base64,"
 ESIGN_STATEMENT = (
     "Signed electronically under the Electronic Signatures in Global and National Commerce Act (ESIGN, 15 U.S.C. "
     "§7001 et seq.) and the Uniform Electronic Transactions Act (UETA §§7, 9): the signer typed their name and ticked "
-    "the box to agree; the exact text shown is identified by its SHA-256 digest below."
+    "the box to agree; the exact text shown is identified by its SHA-256 digest in the table above."
 )
 
 
@@ -318,7 +318,8 @@ def signed_pdf(signature: ElectronicSignature, *, produced_by: User | None) -> b
             "document": document,
             "signature": signature,
             "signed_local": produced.label,
-            "signed_utc": signature.signed_at.astimezone(dt.UTC),
+            # Formatted here: the template's date filter would convert it to the active (clinic) zone.
+            "signed_utc": f"{signature.signed_at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC",
             "statement": ESIGN_STATEMENT,
         },
     )

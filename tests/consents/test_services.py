@@ -144,6 +144,8 @@ def test_signing_records_the_esign_elements_the_chart_consent_and_the_pdf(
     ):
         assert expected in text.replace("\n", " "), expected
     assert signature.text_sha256 in "".join(text.split())  # the digest wraps across lines in its table cell
+    utc = signature.signed_at.astimezone(dt.UTC)
+    assert f"{utc:%Y-%m-%d %H:%M:%S} UTC" in text  # the UTC time, not the clinic's time labelled UTC
     event = AuditEvent.objects.get(action="consent.sign_electronically")
     assert event.patient_id == pat.pk and event.detail["text_sha256"] == signature.text_sha256
 
