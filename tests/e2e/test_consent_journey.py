@@ -96,6 +96,12 @@ def test_admin_publishes_patient_signs_on_the_tablet_check_in_reads_it(
     both_sizes(tablet, "tablet-wrong-name")
     tablet.get_by_label("Type your full name to sign").fill("Pat Rivera")
     tablet.get_by_label(re.compile("I have read this document")).check()
+    box = tablet.get_by_test_id("signature-canvas").bounding_box()  # the optional drawn signature
+    tablet.mouse.move(box["x"] + 20, box["y"] + 90)
+    tablet.mouse.down()
+    for step in range(1, 12):
+        tablet.mouse.move(box["x"] + 20 + step * 18, box["y"] + 90 - (step % 3) * 25)
+    tablet.mouse.up()
     tablet.get_by_role("button", name="Sign this document").click()
     expect(tablet.get_by_role("heading", name="Thank you, Pat")).to_be_visible()
     expect(tablet.get_by_test_id("signed-summary")).to_contain_text("(version 1) was signed electronically")
@@ -118,6 +124,7 @@ def test_admin_publishes_patient_signs_on_the_tablet_check_in_reads_it(
         "You must not drive",
         "Pat Rivera",
         "witnessed by Alice Test, RN",
+        "Drawn signature",
         "UETA",
     ):
         assert expected in text, expected
