@@ -96,7 +96,9 @@ def test_admin_publishes_patient_signs_on_the_tablet_check_in_reads_it(
     both_sizes(tablet, "tablet-wrong-name")
     tablet.get_by_label("Type your full name to sign").fill("Pat Rivera")
     tablet.get_by_label(re.compile("I have read this document")).check()
-    box = tablet.get_by_test_id("signature-canvas").bounding_box()  # the optional drawn signature
+    canvas = tablet.get_by_test_id("signature-canvas")  # the optional drawn signature
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
     tablet.mouse.move(box["x"] + 20, box["y"] + 90)
     tablet.mouse.down()
     for step in range(1, 12):

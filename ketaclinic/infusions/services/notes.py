@@ -195,3 +195,18 @@ def note_pdf(session: TreatmentSession, *, by: User) -> bytes:
         patient=chart_documents.identifiers(patient),
         produced=chart_documents.produced(patient, by=by),
     )
+
+
+def rems_pdf(session: TreatmentSession, *, by: User) -> bytes:
+    """The copy of the REMS Patient Monitoring Form as submitted (the stored form, not the record now)."""
+    if session.rems_submitted_at is None:
+        raise ValueError("only a submitted REMS form is printed to PDF")
+    patient = session.patient
+    body = render_to_string("infusions/rems_pdf.html", {"session": session, "data": session.rems_form})
+    return render_pdf(
+        title="Spravato REMS Patient Monitoring Form (copy)",
+        body_html=body,
+        letterhead=chart_documents.letterhead(session.location),
+        patient=chart_documents.identifiers(patient),
+        produced=chart_documents.produced(patient, by=by),
+    )
