@@ -129,6 +129,7 @@ def signed(request: AuthedRequest, patient_id: int, signature_id: int) -> HttpRe
     signature = get_object_or_404(
         ElectronicSignature.objects.select_related("document"), pk=signature_id, patient=patient
     )
+    audit.record(actor=request.user, action="consent.signed.view", obj=signature, patient_id=patient.pk)
     return render(request, "consents/signed.html", {"patient": patient, "signature": signature})
 
 
