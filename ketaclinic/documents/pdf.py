@@ -74,7 +74,12 @@ def local_only(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 def page_html(
-    *, title: str, body_html: SafeString | str, letterhead: Letterhead, patient: PatientIdentifiers, produced: Produced
+    *,
+    title: str,
+    body_html: SafeString | str,
+    letterhead: Letterhead,
+    patient: PatientIdentifiers | None,
+    produced: Produced,
 ) -> str:
     """The whole HTML document handed to WeasyPrint (exposed for tests and for a print preview)."""
     context = Context(
@@ -90,10 +95,16 @@ def page_html(
 
 
 def render_pdf(
-    *, title: str, body_html: SafeString | str, letterhead: Letterhead, patient: PatientIdentifiers, produced: Produced
+    *,
+    title: str,
+    body_html: SafeString | str,
+    letterhead: Letterhead,
+    patient: PatientIdentifiers | None,
+    produced: Produced,
 ) -> bytes:
     """The document as PDF bytes. ``body_html`` must be a SafeString rendered by an autoescaping template (a plain
-    str is escaped and printed as text)."""
+    str is escaped and printed as text). ``patient`` is None only for a document about no one patient (a ledger
+    report, the inspection export)."""
     import weasyprint  # see local_only: loads pango, only when a PDF is rendered
 
     html = page_html(title=title, body_html=body_html, letterhead=letterhead, patient=patient, produced=produced)

@@ -86,3 +86,11 @@ def test_nothing_outside_the_document_is_fetched() -> None:
     body = mark_safe('<img src="file:///etc/hostname" alt="x"><p>After the image.</p>')
     content = render_pdf(title="T", body_html=body, letterhead=LETTERHEAD, patient=PATIENT, produced=PRODUCED)
     assert "After the image." in pages_of(content)[0]
+
+
+def test_a_document_about_no_one_patient_has_no_patient_strip() -> None:
+    content = render_pdf(
+        title="Ledger report", body_html=long_body(5), letterhead=LETTERHEAD, patient=None, produced=PRODUCED
+    )
+    (text,) = pages_of(content)
+    assert "Prairie Ketamine Clinic" in text and "Page 1 of 1" in text and "Patient:" not in text
