@@ -80,6 +80,7 @@ def page_html(
     letterhead: Letterhead,
     patient: PatientIdentifiers | None,
     produced: Produced,
+    landscape: bool = False,
 ) -> str:
     """The whole HTML document handed to WeasyPrint (exposed for tests and for a print preview)."""
     context = Context(
@@ -89,6 +90,7 @@ def page_html(
             "letterhead": letterhead,
             "patient": patient,
             "produced": produced,
+            "landscape": landscape,
         }
     )
     return _ENGINE.get_template("documents/page.html").render(context)
@@ -101,12 +103,20 @@ def render_pdf(
     letterhead: Letterhead,
     patient: PatientIdentifiers | None,
     produced: Produced,
+    landscape: bool = False,
 ) -> bytes:
     """The document as PDF bytes. ``body_html`` must be a SafeString rendered by an autoescaping template (a plain
     str is escaped and printed as text). ``patient`` is None only for a document about no one patient (a ledger
-    report, the inspection export)."""
+    report, the inspection export). ``landscape``: for wide tables (the ledger's reports)."""
     import weasyprint  # see local_only: loads pango, only when a PDF is rendered
 
-    html = page_html(title=title, body_html=body_html, letterhead=letterhead, patient=patient, produced=produced)
+    html = page_html(
+        title=title,
+        body_html=body_html,
+        letterhead=letterhead,
+        patient=patient,
+        produced=produced,
+        landscape=landscape,
+    )
     document = weasyprint.HTML(string=html, url_fetcher=local_only, base_url=None)
     return document.write_pdf()  # type: ignore[no-any-return]
