@@ -77,6 +77,7 @@ test-postgres: $(VENV)/.installed-dev
 
 test-browser-deps:
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-pdf-tools.sh
 
 ## bench: performance benchmarks (print ratios; not part of the test run)
 ## OUTCOMES_BENCH_ARGS: e.g. "--patients 1000 --databases sqlite" for a quick run (default: 10,000 patients, both DBs)

@@ -9,6 +9,7 @@ cookies, HTTPS and HSTS are strict. Unknown or malformed values stop start-up wi
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "ketaclinic.accounts",
     "ketaclinic.audit",
     "ketaclinic.patients",
+    "ketaclinic.consents",
     "ketaclinic.outcomes",
     "ketaclinic.intake",
     "ketaclinic.plans",
@@ -283,6 +285,14 @@ if IS_PRODUCTION and KETACLINIC_CONSOLE_DELIVERY and not KETACLINIC_ALLOW_CONSOL
     )
 # Crisis resources shown on every questionnaire page (instruments.md § phq9: crisis resources shown to the patient).
 # US defaults; a clinic elsewhere sets its own numbers.
+# Signed consent PDFs and scanned paper consents: files in the data directory, outside the web root (never under
+# STATIC_ROOT), under random names, served only through the access-checked, audited download views.
+KETACLINIC_DOCUMENTS_DIR = DATA_DIR / "documents"
+if ENVIRONMENT == "test":  # the suite never writes into a working copy's data folder (tests also pick their own)
+    KETACLINIC_DOCUMENTS_DIR = Path(tempfile.gettempdir()) / f"ketaclinic-test-documents-{os.getpid()}"
+# The largest scan of a paper consent accepted (a technical limit, not a clinical rule).
+KETACLINIC_SCAN_MAX_MB = env_int("KETACLINIC_SCAN_MAX_MB", default=10, low=1, high=50)
+
 KETACLINIC_CRISIS_LINE = os.environ.get("KETACLINIC_CRISIS_LINE", "988")
 KETACLINIC_CRISIS_LINE_NAME = os.environ.get("KETACLINIC_CRISIS_LINE_NAME", "Suicide & Crisis Lifeline")
 KETACLINIC_EMERGENCY_NUMBER = os.environ.get("KETACLINIC_EMERGENCY_NUMBER", "911")

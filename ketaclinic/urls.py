@@ -25,6 +25,7 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("accounts/", include("ketaclinic.accounts.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
+    path("consents/", include("ketaclinic.consents.urls")),
     path("audit/", include((web_urls.audit_patterns, "audit"))),
     path("consultation/", include((intake_urls.public_patterns, "consultation"))),
     path("intake/", include("ketaclinic.intake.urls")),

@@ -82,6 +82,7 @@ for _module_name in (
     "ledger.access_expectations",
     "scheduling.access_expectations",
     "portal.access_expectations",
+    "consents.access_expectations",
 ):
     try:
         APP_MODULES.append(importlib.import_module(f"tests.{_module_name}"))

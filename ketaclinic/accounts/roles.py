@@ -42,6 +42,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "clinical.view": CLINICAL_ROLES,
     "clinical.record": CLINICAL_ROLES,
     "consent.record": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
+    # The consent documents patients sign (versions, publishing): clinic admins, like the other clinic settings.
+    "consents.manage": frozenset({Role.CLINIC_ADMIN}),
     # Intake (issue 5): front desk triages requests; nurses and prescribers assess; only prescribers sign decisions
     # (the service also checks a current prescribing licence).
     "consultation.triage": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),

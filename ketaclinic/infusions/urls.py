@@ -40,5 +40,7 @@ urlpatterns = [
     path("<int:session_id>/discharge/", discharge.discharge, name="discharge"),
     path("<int:session_id>/sign/", discharge.sign, name="sign"),
     path("<int:session_id>/note/", discharge.note, name="note"),
+    path("<int:session_id>/note.pdf", discharge.note_pdf, name="note_pdf"),
+    path("<int:session_id>/rems.pdf", discharge.rems_pdf, name="rems_pdf"),
     path("<int:session_id>/rems/", discharge.rems_form, name="rems"),
 ]

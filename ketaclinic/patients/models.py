@@ -254,9 +254,22 @@ class Consent(EnteredInError, Recorded):
         TELEHEALTH = "telehealth", "Telehealth consent"
         COMMUNICATION = "communication", "Consent to e-mail / SMS contact"
         RECORDS_RELEASE = "records_release", "Release of information"
+        HOME_PROGRAMME = "home_programme", "At-home programme agreement"
+        FINANCIAL_POLICY = "financial_policy", "Financial policy acknowledgement"
 
+    class Method(models.TextChoices):
+        # How the signature reached the chart: check-in says which ("signed electronically on … (version 3)").
+        RECORDED = "recorded", "Recorded by staff"
+        ELECTRONIC = "electronic", "Signed electronically"
+        PAPER_SCAN = "paper_scan", "Paper, scanned"
+
+    # A consent the patient signs electronically on the portal has no staff member recording it.
+    recorded_by = models.ForeignKey(  # type: ignore[assignment]  # nullable here only
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
     kind = models.CharField(max_length=30, choices=Kind.choices)
+    method = models.CharField(max_length=12, choices=Method.choices, default=Method.RECORDED, editable=False)
     version = models.CharField(max_length=20, help_text="Version of the consent document signed, e.g. 2026-01.")
     signed_at = models.DateTimeField()
     signed_by_name = models.CharField(
@@ -284,3 +297,14 @@ class Consent(EnteredInError, Recorded):
     def is_current(self, on: object = None) -> bool:
         today = on or timezone.localdate()
         return not self.entered_in_error and (self.expires_on is None or self.expires_on >= today)  # type: ignore[operator]
+
+    @property
+    def how_signed(self) -> str:
+        """What check-in and the chart say about how this consent is on file, e.g. "signed electronically on
+        2026-12-07 (version 3)"; the day is on the clinic's calendar."""
+        day = clinic_date(self.patient, self.signed_at)
+        if self.method == self.Method.ELECTRONIC:
+            return f"signed electronically on {day:%Y-%m-%d} (version {self.version})"
+        if self.method == self.Method.PAPER_SCAN:
+            return f"signed on paper on {day:%Y-%m-%d} (version {self.version}, scan on file)"
+        return f"signed on {day:%Y-%m-%d} (version {self.version}, recorded by staff)"

@@ -101,7 +101,10 @@ def patient_chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "patient": patient,
         "clinical": clinical,
-        "consents": patient.consents.select_related("recorded_by", "entered_in_error_by"),
+        # The signed PDF or the scan behind each consent (reverse one-to-one names from the consents app above).
+        "consents": patient.consents.select_related(
+            "recorded_by", "entered_in_error_by", "electronic_signature", "paper_scan"
+        ),
     }
     if clinical:
         measurements = list(patient.measurements.select_related("recorded_by", "entered_in_error_by"))

@@ -49,6 +49,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "infusions:discharge": clinical(302),
     "infusions:sign": POST_ONLY,
     "infusions:note": clinical(404),
+    "infusions:note_pdf": clinical(404),
+    "infusions:rems_pdf": clinical(404),
     "infusions:rems": clinical(404),
 }
 

@@ -114,10 +114,12 @@ def _consent(session: TreatmentSession, today: dt.date) -> CheckItem:
     needed = [("treatment", "ketamine treatment consent")]
     if session.is_esketamine:
         needed.append(("esketamine_rems", "Spravato REMS enrolment"))
-    missing, expired = [], []
+    missing, expired, on_file = [], [], []
     for kind, label in needed:
-        rows = list(consents.filter(kind=kind))
-        if any(c.is_current(today) for c in rows):
+        rows = list(consents.filter(kind=kind))  # newest signature first (Consent.Meta.ordering)
+        current = next((c for c in rows if c.is_current(today)), None)
+        if current is not None:
+            on_file.append(f"{label[0].upper()}{label[1:]} {current.how_signed}")
             continue
         lapsed = [c.expires_on for c in rows if c.expires_on is not None and c.expires_on < today]
         if lapsed:
@@ -128,7 +130,10 @@ def _consent(session: TreatmentSession, today: dt.date) -> CheckItem:
         *(["Expired: " + ", ".join(expired)] if expired else []),
         *(["Missing: " + ", ".join(missing)] if missing else []),
     ]
-    detail = "Current." if not problems else "; ".join(problems) + " (record a new one on the chart)."
+    if problems:
+        detail = "; ".join(problems) + " (the patient signs it on the chart's tablet page, or record a paper one)."
+    else:
+        detail = "Current: " + "; ".join(on_file) + "."
     missing += expired
     return CheckItem("consent", "Consent current", not missing, detail, source=CONSENT_SOURCE)
 

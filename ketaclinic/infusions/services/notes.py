@@ -7,10 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from ketaclinic.accounts.models import User
+from ketaclinic.documents import render_pdf
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.infusions.services.checklist import LABELS, checklist
+from ketaclinic.patients import documents as chart_documents
 
 
 def _t(moment: dt.datetime | None) -> str:
@@ -174,3 +178,35 @@ def _yes_no(value: object) -> str:
     if value is True:
         return "present"
     return "absent" if value is False else "not assessed"
+
+
+def note_pdf(session: TreatmentSession, *, by: User) -> bytes:
+    """The signed note as a PDF through the one document path (letterhead, the patient's identifiers and "page X of
+    Y" on every page, who produced it and when). Only a signed note: its text is locked, so every copy says the
+    same."""
+    if session.status != "signed":
+        raise ValueError("only a signed note is printed to PDF")
+    patient = session.patient
+    body = render_to_string("infusions/note_pdf.html", {"session": session, "text": session.note_text})
+    return render_pdf(
+        title="Treatment session note",
+        body_html=body,
+        letterhead=chart_documents.letterhead(session.location),
+        patient=chart_documents.identifiers(patient),
+        produced=chart_documents.produced(patient, by=by),
+    )
+
+
+def rems_pdf(session: TreatmentSession, *, by: User) -> bytes:
+    """The copy of the REMS Patient Monitoring Form as submitted (the stored form, not the record now)."""
+    if session.rems_submitted_at is None:
+        raise ValueError("only a submitted REMS form is printed to PDF")
+    patient = session.patient
+    body = render_to_string("infusions/rems_pdf.html", {"session": session, "data": session.rems_form})
+    return render_pdf(
+        title="Spravato REMS Patient Monitoring Form (copy)",
+        body_html=body,
+        letterhead=chart_documents.letterhead(session.location),
+        patient=chart_documents.identifiers(patient),
+        produced=chart_documents.produced(patient, by=by),
+    )

@@ -108,6 +108,37 @@ def note(request: AuthedRequest, session_id: int) -> HttpResponse:
     return render(request, "infusions/note.html", {"session": session, "patient": session.patient, "text": text})
 
 
+@require_GET
+@staff_view("sessions.view")
+def note_pdf(request: AuthedRequest, session_id: int) -> HttpResponse:
+    """The signed note as a PDF download (only once signed: a draft is never filed as a document)."""
+    session = get_session_for_user(request.user, session_id)
+    if session.status != "signed":
+        raise Http404("The note is printed to PDF once it is signed.")
+    content = notes.note_pdf(session, by=request.user)
+    audit.record(actor=request.user, action="session.note.pdf", obj=session, patient_id=session.patient_id)
+    return _pdf(content, f"session-note-{session.patient.mrn}-{timezone.localtime(session.note_signed_at):%Y-%m-%d}")
+
+
+@require_GET
+@staff_view("sessions.view")
+def rems_pdf(request: AuthedRequest, session_id: int) -> HttpResponse:
+    """The copy of the REMS form as submitted (only once submitted)."""
+    session = get_session_for_user(request.user, session_id)
+    if not session.is_esketamine or session.rems_submitted_at is None:
+        raise Http404("The REMS form is printed to PDF once it is recorded as submitted.")
+    content = notes.rems_pdf(session, by=request.user)
+    audit.record(actor=request.user, action="session.rems.pdf", obj=session, patient_id=session.patient_id)
+    return _pdf(content, f"rems-form-{session.patient.mrn}-{timezone.localtime(session.rems_submitted_at):%Y-%m-%d}")
+
+
+def _pdf(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view("sessions.view")
 def rems_form(request: AuthedRequest, session_id: int) -> HttpResponse:

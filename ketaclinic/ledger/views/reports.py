@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -16,8 +17,10 @@ from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.csv_safe import SafeCsvWriter
+from ketaclinic.documents import Produced, render_pdf
 from ketaclinic.ledger import forms, queries, reports
 from ketaclinic.ledger.models import Inventory
+from ketaclinic.patients import documents as chart_documents
 
 NEEDS = {
     "inventory": "inventory",
@@ -91,6 +94,25 @@ def _build(kind: str, form: forms.ReportFilterForm, request: AuthedRequest) -> r
     return reports.inspection(location, period)
 
 
+def _pdf(report: reports.Report, kind: str, request: AuthedRequest) -> HttpResponse:
+    """The report through the one document path: the letterhead of the report's location, "Page X of Y", who
+    produced it and when; no patient strip (a report concerns the location's records, not one patient)."""
+    location = report.location
+    body = render_to_string("ledger/report_pdf.html", {"report": report})
+    content = render_pdf(
+        title=f"{report.title} — {location.name}",
+        body_html=body,
+        letterhead=chart_documents.letterhead(location),
+        patient=None,
+        produced=Produced(by=request.user.display_name, at=timezone.now(), timezone=location.clinic.timezone),
+        landscape=True,  # the journal has thirteen columns
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="ledger-{kind}-{timezone.localdate():%Y-%m-%d}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @require_GET
 @staff_view("ledger.report")
 def report(request: AuthedRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
@@ -112,12 +134,14 @@ def report(request: AuthedRequest, kind: str) -> HttpResponse | StreamingHttpRes
         detail["patients"] = sorted(built.patient_ids)
     audit.record(
         actor=request.user,
-        action="ledger.report.export" if output in ("csv", "print") else "ledger.report.view",
+        action="ledger.report.export" if output in ("csv", "print", "pdf") else "ledger.report.view",
         patient_id=next(iter(built.patient_ids)) if built is not None and len(built.patient_ids) == 1 else None,
         detail=detail,
     )
     if built is not None and output == "csv":
         return _csv(built)
+    if built is not None and output == "pdf":
+        return _pdf(built, kind, request)
     template = "ledger/report_print.html" if output == "print" and built is not None else "ledger/report.html"
     query = request.GET.copy()
     query.pop("format", None)
