@@ -4,6 +4,12 @@ SQLite: ``VACUUM INTO`` writes a consistent copy while the clinic keeps working 
 mode); restore copies it into an empty database with the sqlite3 backup API. PostgreSQL: ``pg_dump -Fc`` and
 ``pg_restore`` into an empty database. Both are audited, and a restore is refused unless the target is empty and the
 restored audit chain verifies.
+
+Stored files (signed consent PDFs, scans, uploaded documents) live outside the database, in
+``KETACLINIC_DOCUMENTS_DIR``: the backup copies them into a folder beside the database copy, ``<PATH>.documents/``,
+after the database copy is taken. Those files are written before the row that names them commits and are never changed
+or deleted, so every file the database copy names is already there to copy. Restore copies them back (a file already
+present with the same name is left alone: names are random and files never change).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 from ketaclinic.audit import services as audit
@@ -55,7 +62,31 @@ def backup(path: Path) -> Path:
         path.unlink(missing_ok=True)
         raise
     path.chmod(PRIVATE_FILE_MODE)
+    copied = _copy_files(Path(settings.KETACLINIC_DOCUMENTS_DIR), documents_backup(path))
+    audit.record(actor=None, action="backup.files", detail={"path": str(documents_backup(path)), "files": copied})
     return path
+
+
+def documents_backup(path: Path) -> Path:
+    """Where the backup at ``path`` keeps its copy of the stored files."""
+    return path.with_name(path.name + ".documents")
+
+
+def _copy_files(source: Path, target: Path) -> int:
+    """Copy every stored file from ``source`` into ``target`` (created 0700, files 0600); existing names are kept."""
+    if not source.is_dir():
+        return 0
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    copied = 0
+    for item in sorted(source.iterdir()):
+        destination = target / item.name
+        if not item.is_file() or destination.exists():
+            continue
+        create_private_file(destination)
+        shutil.copyfile(item, destination)
+        destination.chmod(PRIVATE_FILE_MODE)
+        copied += 1
+    return copied
 
 
 def _write_backup(path: Path) -> None:
@@ -144,4 +175,5 @@ def restore(path: Path) -> None:
     broken = audit.verify()
     if broken is not None:
         raise BackupError(f"restored, but the audit chain does not verify: {broken}")
-    audit.record(actor=None, action="backup.restore", detail={"path": str(path)})
+    files = _copy_files(documents_backup(path), Path(settings.KETACLINIC_DOCUMENTS_DIR))
+    audit.record(actor=None, action="backup.restore", detail={"path": str(path), "files": files})

@@ -96,6 +96,37 @@ def test_a_backup_is_created_0600(tmp_path: Path, no_chmod_afterwards: None) -> 
     assert path.stat().st_size > 0 and mode(path) == 0o600
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_copies_the_stored_files_and_a_restore_puts_back_the_missing_ones(
+    tmp_path: Path, settings: Any, no_chmod_afterwards: None
+) -> None:
+    """Signed consent PDFs and scans live outside the database: a backup without them is not a backup."""
+    import shutil
+
+    from django.db import connection
+
+    from ketaclinic import backups
+
+    if connection.vendor == "postgresql" and shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    stored = tmp_path / "documents"
+    stored.mkdir()
+    (stored / "a1b2.pdf").write_bytes(b"%PDF-1.7 signed consent")
+    (stored / "c3d4.png").write_bytes(b"\x89PNG\r\n\x1a\n scan")
+    settings.KETACLINIC_DOCUMENTS_DIR = stored
+    path = backups.backup(tmp_path / "clinic.backup")
+    copy = backups.documents_backup(path)
+    assert sorted(p.name for p in copy.iterdir()) == ["a1b2.pdf", "c3d4.png"]
+    assert (copy / "a1b2.pdf").read_bytes() == b"%PDF-1.7 signed consent" and mode(copy / "a1b2.pdf") == 0o600
+    assert mode(copy) == 0o700
+    # Restoring onto a machine that lost one file brings it back and leaves the other untouched.
+    (stored / "c3d4.png").unlink()
+    (stored / "a1b2.pdf").write_bytes(b"%PDF-1.7 signed consent")
+    assert backups._copy_files(copy, stored) == 1
+    assert (stored / "c3d4.png").read_bytes() == b"\x89PNG\r\n\x1a\n scan"
+    assert backups._copy_files(tmp_path / "no-such-folder", stored) == 0
+
+
 @pytest.mark.django_db
 def test_a_failed_backup_leaves_no_file(tmp_path: Path) -> None:
     from ketaclinic import backups
