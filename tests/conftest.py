@@ -80,6 +80,21 @@ def _postgres_flush_by_delete() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _remove_stored_files_after_the_run() -> Iterator[None]:
+    """The test settings keep signed PDFs and scans in a per-process temporary folder: remove it when the run ends."""
+    yield
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.KETACLINIC_DOCUMENTS_DIR)
+    if folder.name.startswith("ketaclinic-test-documents-") and folder.parent == Path(tempfile.gettempdir()):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def _append_only_guards(request: pytest.FixtureRequest) -> Iterator[None]:
     """Keep the audit table's append-only triggers in place, except while pytest-django flushes the database
