@@ -162,6 +162,9 @@ def test_a_nurse_runs_the_intake_through_the_api(alice: Any, pat: Any) -> None:
     assert out_of_range.status_code == 422
     assert {"audit_c_frequency", "programme"} <= {entry["loc"][-1] for entry in out_of_range.json()["detail"]}
     assert patch(f"{BASE}/assessments/{intake_id}", {}, **headers).json()["audit_c_frequency"] == 2
+    cleared = patch(f"{BASE}/assessments/{intake_id}", {"audit_c_frequency": None, "liver_tests_on": None}, **headers)
+    assert cleared.status_code == 200 and cleared.json()["audit_c_frequency"] is None
+    assert cleared.json()["liver_tests_on"] is None
     trial = {"drug": "sertraline", "dose": "150 mg", "weeks_at_dose": 8, "outcome": "no_response"}
     for drug in ("sertraline", "bupropion"):
         assert post(f"{BASE}/assessments/{intake_id}/trials", {**trial, "drug": drug}, **headers).status_code == 201
