@@ -47,7 +47,9 @@ def staff_upload(by: Any, patient: Any, content: bytes = PDF, **extra: Any) -> C
 
 
 class TestServices:
-    def test_staff_upload_is_filed_stored_privately_and_audited(self, alice: Any, pat: Any, documents_dir: Path) -> None:
+    def test_staff_upload_is_filed_stored_privately_and_audited(
+        self, alice: Any, pat: Any, documents_dir: Path
+    ) -> None:
         document = staff_upload(alice, pat)
         assert document.kind == "referral_letter" and document.content_type == "application/pdf"
         assert document.filed_by == alice and document.source == "staff" and document.size_bytes == len(PDF)
