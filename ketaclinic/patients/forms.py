@@ -212,7 +212,9 @@ STAFF_KINDS = [(value, label) for value, label in ChartDocument.Kind.choices if 
 
 
 class ChartDocumentForm(OnceForm, forms.Form):
-    file = forms.FileField(label="File", help_text=FILE_HELP, widget=FILE_INPUT)
+    file = forms.FileField(
+        label="File", help_text=FILE_HELP, widget=FILE_INPUT, error_messages={"required": "Choose the file to upload."}
+    )
     kind = forms.ChoiceField(label="Kind of document", choices=[("", "Choose…"), *STAFF_KINDS])
     title = forms.CharField(
         max_length=200, help_text="What it is and who wrote it, e.g. “Referral from Dr Lee, psychiatry”."
@@ -240,8 +242,17 @@ class DocumentErrorForm(forms.Form):
 class PatientUploadForm(OnceForm, forms.Form):
     """The portal's upload form: the file, what it is, an optional note."""
 
-    file = forms.FileField(label="Choose the file", help_text=FILE_HELP, widget=FILE_INPUT)
-    patient_says = forms.ChoiceField(label="What is it?", choices=[("", "Choose…"), *STAFF_KINDS])
+    file = forms.FileField(
+        label="Choose the file",
+        help_text=FILE_HELP,
+        widget=FILE_INPUT,
+        error_messages={"required": "Choose the file to send: a PDF, or a photo (JPEG or PNG)."},
+    )
+    patient_says = forms.ChoiceField(
+        label="What is it?",
+        choices=[("", "Choose…"), *STAFF_KINDS],
+        error_messages={"required": "Choose what the document is from the list (or “Other”)."},
+    )
     note = forms.CharField(
         label="Note for the clinic (optional)",
         required=False,
