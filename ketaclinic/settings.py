@@ -285,8 +285,9 @@ if IS_PRODUCTION and KETACLINIC_CONSOLE_DELIVERY and not KETACLINIC_ALLOW_CONSOL
     )
 # Crisis resources shown on every questionnaire page (instruments.md § phq9: crisis resources shown to the patient).
 # US defaults; a clinic elsewhere sets its own numbers.
-# Signed consent PDFs, scanned paper consents and the chart's documents: files in the data directory, outside the web root (never under
-# STATIC_ROOT), under random names, served only through the access-checked, audited download views.
+# Signed consent PDFs, scanned paper consents and the chart's documents: files in the data directory, outside the
+# web root (never under STATIC_ROOT), under random names, served only through the access-checked, audited download
+# views.
 KETACLINIC_DOCUMENTS_DIR = DATA_DIR / "documents"
 if ENVIRONMENT == "test":  # the suite never writes into a working copy's data folder (tests also pick their own)
     KETACLINIC_DOCUMENTS_DIR = Path(tempfile.gettempdir()) / f"ketaclinic-test-documents-{os.getpid()}"

@@ -98,3 +98,11 @@ class TestPortalDocuments:
         assert send(client, patient_says="unfiled").status_code == 422
         assert send(client, patient_says="").status_code == 422
         assert not ChartDocument.objects.exists()
+
+    def test_a_double_tap_uploads_once(self, client: Client, pat: Any) -> None:
+        sign_in_as(client, pat)
+        token = "0b6f2f4e-8a54-4c1e-9d0e-3a1c5b7d9e11"
+        first = send(client, token=token)
+        second = send(client, token=token)
+        assert first.status_code == 302 and second.status_code == 302
+        assert ChartDocument.objects.count() == 1
