@@ -4,11 +4,13 @@ another patient's document is 404."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -106,3 +108,9 @@ class TestPortalDocuments:
         second = send(client, token=token)
         assert first.status_code == 302 and second.status_code == 302
         assert ChartDocument.objects.count() == 1
+
+    def test_dates_are_the_clinics_calendar_day(self, client: Client, pat: Any) -> None:
+        with time_machine.travel(dt.datetime(2026, 3, 3, 3, 0, tzinfo=dt.UTC)):  # 2 March, evening, in Chicago
+            uploads.upload_by_patient(patient=pat, content=PDF, patient_says="labs")
+        sign_in_as(client, pat)
+        assert "you sent it on 2 March 2026" in client.get("/portal/documents/").content.decode()
