@@ -285,12 +285,14 @@ if IS_PRODUCTION and KETACLINIC_CONSOLE_DELIVERY and not KETACLINIC_ALLOW_CONSOL
     )
 # Crisis resources shown on every questionnaire page (instruments.md § phq9: crisis resources shown to the patient).
 # US defaults; a clinic elsewhere sets its own numbers.
-# Signed consent PDFs and scanned paper consents: files in the data directory, outside the web root (never under
-# STATIC_ROOT), under random names, served only through the access-checked, audited download views.
+# Signed consent PDFs, scanned paper consents and the chart's documents: files in the data directory, outside the
+# web root (never under STATIC_ROOT), under random names, served only through the access-checked, audited download
+# views.
 KETACLINIC_DOCUMENTS_DIR = DATA_DIR / "documents"
 if ENVIRONMENT == "test":  # the suite never writes into a working copy's data folder (tests also pick their own)
     KETACLINIC_DOCUMENTS_DIR = Path(tempfile.gettempdir()) / f"ketaclinic-test-documents-{os.getpid()}"
-# The largest scan of a paper consent accepted (a technical limit, not a clinical rule).
+# The largest file accepted (a technical limit, not a clinical rule): a scan of a paper consent, a document uploaded on
+# the chart by staff or in the portal by a patient.
 KETACLINIC_SCAN_MAX_MB = env_int("KETACLINIC_SCAN_MAX_MB", default=10, low=1, high=50)
 
 KETACLINIC_CRISIS_LINE = os.environ.get("KETACLINIC_CRISIS_LINE", "988")

@@ -83,6 +83,7 @@ for _module_name in (
     "scheduling.access_expectations",
     "portal.access_expectations",
     "consents.access_expectations",
+    "patients.access_expectations",
 ):
     try:
         APP_MODULES.append(importlib.import_module(f"tests.{_module_name}"))
@@ -126,7 +127,13 @@ def url_for(name: str, pat: Any, condition: Any, world: dict[str, Any] | None = 
         app_kwargs = build(name, world) if build and world is not None else None
         if app_kwargs is not None:
             return reverse(name, kwargs=app_kwargs)
-    for kwargs in (None, {"patient_id": pat.pk}, {"patient_id": pat.pk, "kind": "condition", "row_id": condition.pk}):
+    fallbacks = (
+        None,
+        {"patient_id": pat.pk},
+        {"patient_id": pat.pk, "kind": "condition", "row_id": condition.pk},
+        {"patient_id": pat.pk, "document_id": condition.pk},  # the patient is checked first: 404 before the document
+    )
+    for kwargs in fallbacks:
         try:
             return reverse(name, kwargs=kwargs)
         except NoReverseMatch:

@@ -1,56 +1,16 @@
-"""The files consents keep (signed PDFs, scans of paper consents): in the data directory, outside the web root,
-under random names, created readable by the owner only (security.md H10), read back only through the access-checked
-download views. The database row holds the name and the SHA-256; the file is never overwritten or deleted."""
+"""Kept so ``ketaclinic.consents.files`` still works: the file store now lives in ``ketaclinic.documents.files`` (the
+lowest layer) so the chart's documents use the same one."""
 
-from __future__ import annotations
-
-import hashlib
-import os
-import secrets
-from pathlib import Path
-
-from django.conf import settings
-
-PRIVATE_FILE_MODE = 0o600
-
-# The first bytes of each accepted scan type: the content is checked, never the file's name.
-MAGIC = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
+from ketaclinic.documents.files import (
+    EXTENSIONS,
+    MAGIC,
+    PRIVATE_FILE_MODE,
+    discard,
+    documents_dir,
+    read,
+    sha256,
+    sniff,
+    store,
 )
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
-
-def documents_dir() -> Path:
-    folder = Path(settings.KETACLINIC_DOCUMENTS_DIR)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def sniff(content: bytes) -> str | None:
-    """The content type the bytes start with (PDF, JPEG or PNG), or None for anything else."""
-    return next((kind for magic, kind in MAGIC if content.startswith(magic)), None)
-
-
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
-def store(content: bytes, *, extension: str) -> str:
-    """Write ``content`` to a new file with a random 192-bit name; returns the name (no folder)."""
-    name = f"{secrets.token_urlsafe(24)}.{extension}"
-    path = documents_dir() / name
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-    return name
-
-
-def discard(name: str) -> None:
-    """Remove a file written for a write that was then refused (nothing was recorded that points at it)."""
-    (documents_dir() / name).unlink(missing_ok=True)
-
-
-def read(name: str) -> bytes:
-    return (documents_dir() / Path(name).name).read_bytes()
+__all__ = ["EXTENSIONS", "MAGIC", "PRIVATE_FILE_MODE", "discard", "documents_dir", "read", "sha256", "sniff", "store"]

@@ -26,9 +26,8 @@ from ketaclinic.accounts.errors import PermissionDenied
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
-from ketaclinic.consents import files
 from ketaclinic.consents.models import CHART_KIND, ConsentDocument, ElectronicSignature, PaperConsentScan
-from ketaclinic.documents import render_pdf
+from ketaclinic.documents import files, render_pdf
 from ketaclinic.locking import lock
 from ketaclinic.patients import documents as chart_documents
 from ketaclinic.patients import services as chart

@@ -19,8 +19,9 @@ from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.errors import Done, PermissionDenied, submitted
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
-from ketaclinic.consents import files, forms, services
+from ketaclinic.consents import forms, services
 from ketaclinic.consents.models import ConsentDocument, ElectronicSignature, PaperConsentScan
+from ketaclinic.documents import files
 from ketaclinic.patients.queries import get_patient_for_user
 
 

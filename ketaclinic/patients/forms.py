@@ -10,7 +10,7 @@ from django import forms
 from ketaclinic.accounts.forms import OnceForm
 from ketaclinic.accounts.models import Location, User
 from ketaclinic.domain import body, eligibility, units
-from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Consent, Medication, Patient
+from ketaclinic.patients.models import Allergy, BodyMeasurement, ChartDocument, Condition, Consent, Medication, Patient
 from ketaclinic.patients.services import PATIENT_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -201,4 +201,61 @@ class EnteredInErrorForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=500,
         help_text="Why is this entry wrong? The entry stays in the chart, struck through.",
+    )
+
+
+# --- Documents on the chart (the rules, type and size checks live in ``patients.uploads``) ---------------------------
+
+FILE_HELP = "PDF, JPEG or PNG. The file's content is checked, not its name."
+FILE_INPUT = forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"})
+STAFF_KINDS = [(value, label) for value, label in ChartDocument.Kind.choices if value != ChartDocument.Kind.UNFILED]
+
+
+class ChartDocumentForm(OnceForm, forms.Form):
+    file = forms.FileField(
+        label="File", help_text=FILE_HELP, widget=FILE_INPUT, error_messages={"required": "Choose the file to upload."}
+    )
+    kind = forms.ChoiceField(label="Kind of document", choices=[("", "Choose…"), *STAFF_KINDS])
+    title = forms.CharField(
+        max_length=200, help_text="What it is and who wrote it, e.g. “Referral from Dr Lee, psychiatry”."
+    )
+    document_date = forms.DateField(
+        label="Date of the document", widget=DATE, required=False, help_text="The date written on it, if any."
+    )
+
+
+class FileDocumentForm(forms.Form):
+    kind = forms.ChoiceField(label="File under", choices=[("", "Choose…"), *STAFF_KINDS])
+    title = forms.CharField(max_length=200)
+    document_date = forms.DateField(label="Date of the document", widget=DATE, required=False)
+
+
+class DocumentErrorForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Why is this document wrong (e.g. another patient's letter)? It stays on the chart, struck through "
+        "and hidden by default.",
+    )
+
+
+class PatientUploadForm(OnceForm, forms.Form):
+    """The portal's upload form: the file, what it is, an optional note."""
+
+    file = forms.FileField(
+        label="Choose the file",
+        help_text=FILE_HELP,
+        widget=FILE_INPUT,
+        error_messages={"required": "Choose the file to send: a PDF, or a photo (JPEG or PNG)."},
+    )
+    patient_says = forms.ChoiceField(
+        label="What is it?",
+        choices=[("", "Choose…"), *STAFF_KINDS],
+        error_messages={"required": "Choose what the document is from the list (or “Other”)."},
+    )
+    note = forms.CharField(
+        label="Note for the clinic (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -1,4 +1,4 @@
-"""The patient chart: demographics, conditions, medications, allergies, body measurements and consents.
+"""The patient chart: demographics, conditions, medications, allergies, body measurements, consents and documents.
 
 Nothing clinical is deleted (ARCHITECTURE.md "Data rules"): a wrong row is marked entered-in-error with a reason and
 who did it; lists hide it and the chart shows it struck through.
@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Location
+from ketaclinic.documents.files import EXTENSIONS
 from ketaclinic.domain import body
 
 
@@ -308,3 +309,60 @@ class Consent(EnteredInError, Recorded):
         if self.method == self.Method.PAPER_SCAN:
             return f"signed on paper on {day:%Y-%m-%d} (version {self.version}, scan on file)"
         return f"signed on {day:%Y-%m-%d} (version {self.version}, recorded by staff)"
+
+
+class ChartDocument(EnteredInError):
+    """A file on the chart (referral letter, prior records, ECG, labs, ID, insurance card), uploaded by staff or by
+    the patient in the portal. The file lives outside the web root under a random name (``ketaclinic.documents.files``);
+    this row holds its name, SHA-256, content type and size. A patient's upload arrives "unfiled" until staff file it
+    under a kind. Never deleted: a wrong upload is marked entered in error."""
+
+    class Kind(models.TextChoices):
+        UNFILED = "unfiled", "Unfiled (uploaded by the patient)"
+        REFERRAL_LETTER = "referral_letter", "Referral letter"
+        PRIOR_RECORDS = "prior_records", "Prior records"
+        ECG = "ecg", "ECG"
+        LABS = "labs", "Labs"
+        ID = "id", "ID"
+        INSURANCE_CARD = "insurance_card", "Insurance card"
+        OTHER = "other", "Other"
+
+    class Source(models.TextChoices):
+        STAFF = "staff", "Staff"
+        PORTAL = "portal", "The patient, in the portal"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="chart_documents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # What the patient said it is when uploading in the portal (one of Kind other than "unfiled"); blank for staff.
+    patient_says = models.CharField(max_length=20, choices=Kind.choices, blank=True)
+    title = models.CharField(max_length=200)
+    note = models.TextField(blank=True)
+    document_date = models.DateField(null=True, blank=True)
+    file_name = models.CharField(max_length=100, unique=True, editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    content_type = models.CharField(max_length=40, editable=False)
+    size_bytes = models.PositiveIntegerField(editable=False)
+    source = models.CharField(max_length=10, choices=Source.choices, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    filed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "entered_in_error", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS.get(self.content_type, "bin")
+
+    @property
+    def uploaded_by_name(self) -> str:
+        return self.uploaded_by.display_name if self.uploaded_by is not None else "the patient (portal)"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketaclinic.patients import views
+from ketaclinic.patients import document_views, views
 
 app_name = "patients"
 
@@ -15,6 +15,15 @@ urlpatterns = [
     path("<int:patient_id>/allergies/new/", views.allergy_create, name="allergy_create"),
     path("<int:patient_id>/allergies/none-known/", views.nkda_create, name="nkda_create"),
     path("<int:patient_id>/consents/new/", views.consent_create, name="consent_create"),
+    path("<int:patient_id>/documents/", document_views.document_list, name="documents"),
+    path("<int:patient_id>/documents/upload/", document_views.document_upload, name="document_upload"),
+    path("<int:patient_id>/documents/<int:document_id>/", document_views.document_download, name="document_download"),
+    path("<int:patient_id>/documents/<int:document_id>/file/", document_views.document_file, name="document_file"),
+    path(
+        "<int:patient_id>/documents/<int:document_id>/entered-in-error/",
+        document_views.document_entered_in_error,
+        name="document_entered_in_error",
+    ),
     path(
         "<int:patient_id>/entries/<str:kind>/<int:row_id>/entered-in-error/",
         views.entered_in_error,

@@ -18,6 +18,7 @@ from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import body
 from ketaclinic.patients import forms, services
+from ketaclinic.patients.models import ChartDocument
 from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to, search
 
 
@@ -106,6 +107,11 @@ def patient_chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
             "recorded_by", "entered_in_error_by", "electronic_signature", "paper_scan"
         ),
     }
+    documents = patient.chart_documents.filter(entered_in_error=False)
+    context.update(
+        recent_documents=documents[:5],
+        unfiled_documents=documents.filter(kind=ChartDocument.Kind.UNFILED).count(),
+    )
     if clinical:
         measurements = list(patient.measurements.select_related("recorded_by", "entered_in_error_by"))
         latest = next((m for m in measurements if not m.entered_in_error), None)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.portal.views import pages, signin
+from ketaclinic.portal.views import documents, pages, signin
 
 app_name = "portal"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/request/", pages.ask, name="ask"),
     path("questionnaires/", pages.questionnaire_list, name="questionnaires"),
     path("questionnaires/<int:link_id>/", pages.questionnaire, name="questionnaire"),
+    path("documents/", documents.documents, name="documents"),
+    path("documents/<int:document_id>/", documents.document, name="document"),
 ]

@@ -157,7 +157,7 @@ def test_a_portal_signature_has_no_staff_witness(pat: Any, treatment_doc: Any) -
 
 
 def signed_file(signature: Any) -> Path:
-    from ketaclinic.consents import files
+    from ketaclinic.documents import files
 
     return files.documents_dir() / signature.pdf_name
 

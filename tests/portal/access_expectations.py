@@ -23,6 +23,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "portal:ask": POST_ONLY,
     "portal:questionnaires": TO_PORTAL_LOGIN,
     "portal:questionnaire": TO_PORTAL_LOGIN,
+    "portal:documents": TO_PORTAL_LOGIN,
+    "portal:document": TO_PORTAL_LOGIN,
 }
 
 
@@ -33,4 +35,6 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"appointment_id": world["schedule"]["appt"].pk}
     if name == "portal:questionnaire":
         return {"link_id": 1}
+    if name == "portal:document":
+        return {"document_id": 1}
     return None

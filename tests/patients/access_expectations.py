@@ -1,0 +1,49 @@
+"""Access matrix rows for the chart's documents (read by tests/test_access_matrix.py).
+
+The chart's rules: everyone who sees the chart sees its documents and downloads them; those who edit the chart (front
+desk, nurses, prescribers) upload, file and mark entered in error. The world adds one staff upload for Pat."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+ANON, FD, NURSE, PRESC, ADMIN = "anonymous", "front_desk", "nurse", "prescriber", "clinic_admin"
+LOGIN = 302
+
+
+def allowed(*roles: str) -> dict[str, int]:
+    return {ANON: LOGIN, **{role: 200 if role in roles else 403 for role in (FD, NURSE, PRESC, ADMIN)}}
+
+
+EDITORS = (FD, NURSE, PRESC)
+EVERYONE = (FD, NURSE, PRESC, ADMIN)
+PDF = b"%PDF-1.7\n% a referral letter\n"
+
+EXPECTED: dict[str, dict[str, int]] = {
+    "patients:documents": allowed(*EVERYONE),
+    "patients:document_upload": allowed(*EDITORS),
+    "patients:document_download": allowed(*EVERYONE),
+    "patients:document_file": allowed(*EDITORS),
+    "patients:document_entered_in_error": allowed(*EDITORS),
+}
+
+
+def make_world(world: dict[str, Any]) -> dict[str, Any]:
+    from ketaclinic.patients import uploads
+
+    document = uploads.upload_by_staff(
+        by=world["cast"][NURSE],
+        patient=world["pat"],
+        content=PDF,
+        kind="referral_letter",
+        title="Referral from Dr Lee",
+        document_date=dt.date(2026, 1, 5),
+    )
+    return {**world, "chart_document": document}
+
+
+def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
+    if name in ("patients:document_download", "patients:document_file", "patients:document_entered_in_error"):
+        return {"patient_id": world["pat"].pk, "document_id": world["chart_document"].pk}
+    return None
