@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.portal.views import pages, signin
+from ketaclinic.portal.views import consents, pages, signin
 
 app_name = "portal"
 
@@ -17,4 +17,8 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/request/", pages.ask, name="ask"),
     path("questionnaires/", pages.questionnaire_list, name="questionnaires"),
     path("questionnaires/<int:link_id>/", pages.questionnaire, name="questionnaire"),
+    path("consents/", consents.consent_list, name="consents"),
+    path("consents/<int:document_id>/", consents.consent_sign, name="consent_sign"),
+    path("consents/signed/<int:signature_id>/", consents.consent_signed, name="consent_signed"),
+    path("consents/signed/<int:signature_id>/pdf/", consents.consent_pdf, name="consent_pdf"),
 ]
