@@ -35,7 +35,8 @@ ESKETAMINE = (
     "After each dose you stay in the clinic and are watched for at least two hours and until the sleepiness, the "
     "feeling of being detached and any breathing problems have passed (SPRAVATO REMS). Your blood pressure is "
     "checked before and after the dose.\n\n"
-    "You do not drive or operate machinery until the day after a dose, and you arrange for someone to take you home.\n\n"
+    "You do not drive or operate machinery until the day after a dose, and you arrange for someone to take you "
+    "home.\n\n"
     "I have been told about these risks and requirements and I have been able to ask questions.",
 )
 
