@@ -23,6 +23,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "portal:ask": POST_ONLY,
     "portal:questionnaires": TO_PORTAL_LOGIN,
     "portal:questionnaire": TO_PORTAL_LOGIN,
+    "portal:consents": TO_PORTAL_LOGIN,
+    "portal:consent_sign": TO_PORTAL_LOGIN,
+    "portal:consent_signed": TO_PORTAL_LOGIN,
+    "portal:consent_pdf": TO_PORTAL_LOGIN,
 }
 
 
@@ -33,4 +37,8 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"appointment_id": world["schedule"]["appt"].pk}
     if name == "portal:questionnaire":
         return {"link_id": 1}
+    if name == "portal:consent_sign":
+        return {"document_id": 1}
+    if name in ("portal:consent_signed", "portal:consent_pdf"):
+        return {"signature_id": 1}
     return None
