@@ -19,6 +19,7 @@ from django.utils import timezone
 from ketaclinic.accounts import services as accounts
 from ketaclinic.accounts.models import Clinic, Licence, Location, User
 from ketaclinic.accounts.roles import Role
+from ketaclinic.demo import consents as consents_demo
 from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
 from ketaclinic.demo import outcomes as outcomes_demo
@@ -336,6 +337,7 @@ def load() -> list[DemoLogin]:
     plans_demo.load(users=users)
     schedule_demo.load(locations=locations, users=users)
     outcomes_demo.load(users=users, indications=INDICATIONS)
+    consents_demo.load(users=users)
     return logins
 
 

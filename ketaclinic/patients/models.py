@@ -305,6 +305,10 @@ class Consent(EnteredInError, Recorded):
         2026-12-07 (version 3)"; the day is on the clinic's calendar."""
         day = clinic_date(self.patient, self.signed_at)
         if self.method == self.Method.ELECTRONIC:
+            # The e-signature row (consents app, a layer above) says where: the patient's own portal session.
+            signature = getattr(self, "electronic_signature", None)
+            if signature is not None and signature.channel == "portal":
+                return f"signed electronically on {day:%Y-%m-%d}, version {self.version} (patient portal)"
             return f"signed electronically on {day:%Y-%m-%d} (version {self.version})"
         if self.method == self.Method.PAPER_SCAN:
             return f"signed on paper on {day:%Y-%m-%d} (version {self.version}, scan on file)"

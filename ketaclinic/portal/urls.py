@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.portal.views import documents, pages, signin
+from ketaclinic.portal.views import consents, documents, pages, signin
 
 app_name = "portal"
 
@@ -19,4 +19,8 @@ urlpatterns = [
     path("questionnaires/<int:link_id>/", pages.questionnaire, name="questionnaire"),
     path("documents/", documents.documents, name="documents"),
     path("documents/<int:document_id>/", documents.document, name="document"),
+    path("consents/", consents.consent_list, name="consents"),
+    path("consents/<int:document_id>/", consents.consent_sign, name="consent_sign"),
+    path("consents/signed/<int:signature_id>/", consents.consent_signed, name="consent_signed"),
+    path("consents/signed/<int:signature_id>/pdf/", consents.consent_pdf, name="consent_pdf"),
 ]

@@ -1,11 +1,13 @@
 """The patient portal in a real browser (issue 18): a keyboard-only journey on a phone (sign in by link and date of
 birth, confirm an appointment with the pre-visit checklist), and axe-core (WCAG 2.2 AA) on every portal page, the
 public home page and a questionnaire page at phone (390×844) and tablet (1024×768) width: no serious or critical
-violation. Screenshots: test-artifacts/screenshots/portal-*.png."""
+violation; the consent pages (list, read and sign, refusal, signed) are among them. Screenshots:
+test-artifacts/screenshots/portal-*.png."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.consents.conftest import publish
 from tests.e2e.conftest import PHONE, TABLET, assert_fits_width, screenshot, watch_errors
 from tests.scheduling.conftest import a_future_day, local, roster, set_up_location
 
@@ -126,6 +129,7 @@ def test_every_portal_page_passes_axe(
     main_st: Any,
     size: str,
     viewport: dict[str, int],
+    tmp_path: Path,
 ) -> None:
     from django.utils import timezone
 
@@ -133,7 +137,9 @@ def test_every_portal_page_passes_axe(
     from tests.portal.conftest import questionnaire_for
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.KETACLINIC_DOCUMENTS_DIR = tmp_path / "documents"
     visit = book_visit(pat, carol, dave, alice, bob, main_st)
+    publish(dave, main_st.clinic)
     scored = questionnaire_for(pat, "scored")
     questionnaires.submit_for_patient(
         link_id=scored.pk, patient_id=pat.pk, answers={"phq9": [1, 1, 2, 1, 0, 1, 1, 0, 0]}
@@ -204,6 +210,21 @@ def test_every_portal_page_passes_axe(
     page.get_by_role("button", name="Send it to the clinic").click()
     expect(page.locator(".error").first).to_be_visible()
     check("documents-errors")
+    page.goto(f"{live_server.url}/portal/consents/")
+    check("consents")
+    page.get_by_role("link", name=re.compile("Consent to ketamine treatment")).click()
+    check("consent-read")
+    page.get_by_role("button", name="Sign this document").click()
+    expect(page.locator("#id_typed_name_error")).to_be_visible()
+    check("consent-errors")
+    page.get_by_label("Type your full name to sign").fill("Pat Rivera")
+    page.get_by_label(re.compile("I have read this document")).check()
+    page.get_by_role("button", name="Sign this document").click()
+    expect(page.locator("#signed-summary")).to_be_visible()
+    check("consent-signed")
+    page.goto(f"{live_server.url}/portal/consents/")
+    expect(page.locator("#signed")).to_contain_text("version 1")
+    check("consents-signed")
     page.goto(link)
     check("link-used")
     page.goto(f"{live_server.url}/portal/")

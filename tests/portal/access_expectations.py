@@ -25,6 +25,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "portal:questionnaire": TO_PORTAL_LOGIN,
     "portal:documents": TO_PORTAL_LOGIN,
     "portal:document": TO_PORTAL_LOGIN,
+    "portal:consents": TO_PORTAL_LOGIN,
+    "portal:consent_sign": TO_PORTAL_LOGIN,
+    "portal:consent_signed": TO_PORTAL_LOGIN,
+    "portal:consent_pdf": TO_PORTAL_LOGIN,
 }
 
 
@@ -37,4 +41,8 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"link_id": 1}
     if name == "portal:document":
         return {"document_id": 1}
+    if name == "portal:consent_sign":
+        return {"document_id": 1}
+    if name in ("portal:consent_signed", "portal:consent_pdf"):
+        return {"signature_id": 1}
     return None

@@ -12,6 +12,8 @@ import time_machine
 from django.test import Client
 
 from ketaclinic.audit.models import AuditEvent
+from ketaclinic.consents import services as consent_documents
+from ketaclinic.consents.models import ElectronicSignature
 from ketaclinic.followup.models import QuestionnaireLink
 from ketaclinic.infusions import services as infusions
 from ketaclinic.outcomes.models import Measurement
@@ -19,6 +21,8 @@ from ketaclinic.patients import uploads
 from ketaclinic.patients.models import ChartDocument
 from ketaclinic.scheduling.models import AppointmentMessage, PreVisitConfirmation, SchedulingSettings
 from tests.conftest import sign_in
+from tests.consents.conftest import publish, sign
+from tests.consents.test_services import make_clinic_with_admin
 from tests.portal.conftest import questionnaire_for, sign_in_as
 from tests.scheduling.conftest import local
 
@@ -185,10 +189,30 @@ class TestQuestionnaires:
 
 class TestAnotherPatientsIds:
     def test_every_portal_url_with_another_patients_ids_is_404_and_writes_nothing(
-        self, client: Client, pat: Any, visit: Any, other: Any, other_visit: Any
+        self,
+        client: Client,
+        pat: Any,
+        visit: Any,
+        other: Any,
+        other_visit: Any,
+        dave: Any,
+        settings: Any,
+        tmp_path: Any,
     ) -> None:
+        settings.KETACLINIC_DOCUMENTS_DIR = tmp_path / "documents"
         hers = questionnaire_for(other, "hers")
         her_file = uploads.upload_by_patient(patient=other, content=b"%PDF-1.7\n", patient_says="labs")
+        her_signature = sign(other, publish(dave, other.location.clinic), typed_name="Olive Other")
+        draft = consent_documents.create_document(
+            by=dave,
+            clinic=other.location.clinic,
+            kind="telehealth",
+            title="T",
+            body="B",
+            effective_on=dt.date(2026, 1, 1),
+        )
+        foreign_admin = make_clinic_with_admin()
+        foreign = publish(foreign_admin, foreign_admin.clinic)
         sign_in_as(client, pat)
 
         def counts() -> tuple[int, ...]:
@@ -199,6 +223,8 @@ class TestAnotherPatientsIds:
                 AuditEvent.objects.filter(patient_id=other.pk).count(),
                 QuestionnaireLink.objects.filter(opened_at__isnull=False).count(),
                 ChartDocument.objects.count(),
+                ElectronicSignature.objects.count(),
+                AuditEvent.objects.exclude(action="portal.view").count(),
             )
 
         before = counts()
@@ -209,6 +235,12 @@ class TestAnotherPatientsIds:
             ("get", f"/portal/questionnaires/{hers.pk}/", {}),
             ("post", f"/portal/questionnaires/{hers.pk}/", {f"phq9_{n}": "0" for n in range(1, 10)}),
             ("get", f"/portal/documents/{her_file.pk}/", {}),
+            ("get", f"/portal/consents/signed/{her_signature.pk}/", {}),
+            ("get", f"/portal/consents/signed/{her_signature.pk}/pdf/", {}),
+            ("get", f"/portal/consents/{draft.pk}/", {}),
+            ("post", f"/portal/consents/{draft.pk}/", {"typed_name": "Pat Rivera", "agreed": "on"}),
+            ("get", f"/portal/consents/{foreign.pk}/", {}),
+            ("post", f"/portal/consents/{foreign.pk}/", {"typed_name": "Pat Rivera", "agreed": "on"}),
         ]
         for method, path, data in walks:
             response = getattr(client, method)(path, data)

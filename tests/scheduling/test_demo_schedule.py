@@ -10,6 +10,8 @@ import pytest
 from django.utils import timezone
 
 from ketaclinic.audit.models import AuditEvent
+from ketaclinic.patients.models import Patient
+from ketaclinic.portal import consent_queries
 from ketaclinic.scheduling.models import Appointment, Chair, OpeningHours, RosterShift, SchedulingSettings
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +53,7 @@ def test_the_demo_week(db: Any) -> None:
     assert len(portal) == 2 and len({p["mrn"] for p in portal}) == 2
     first = Appointment.objects.filter(patient__mrn=portal[0]["mrn"], status="booked", starts_at__gt=timezone.now())
     assert first.exclude(chair=None).exists() and all(p["email"] and p["date_of_birth"] for p in portal)
+    # Both have consents to sign in the portal: the demo publishes a treatment consent and an esketamine one.
+    for row in portal:
+        kinds = [d.kind for d in consent_queries.to_sign(Patient.objects.get(mrn=row["mrn"]))]
+        assert "treatment" in kinds, row

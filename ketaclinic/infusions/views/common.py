@@ -70,7 +70,11 @@ def chair_context(request: AuthedRequest, session: TreatmentSession, **overrides
             checkin_form=forms.CheckInForm(session=session, pregnancy=pregnancy),
             risk_form=forms.RiskAckForm(initial=version),
             allergy=checklist.allergy_check(session),
-            consents=list(session.patient.consents.filter(entered_in_error=False).order_by("kind", "-signed_at")),
+            consents=list(
+                session.patient.consents.filter(entered_in_error=False)
+                .select_related("electronic_signature")
+                .order_by("kind", "-signed_at")
+            ),
             previsit=(
                 PreVisitConfirmation.objects.filter(appointment_id=session.appointment_id).first()
                 if session.appointment_id is not None

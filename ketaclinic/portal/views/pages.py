@@ -21,7 +21,7 @@ from ketaclinic.domain.scheduling import reminders as plan
 from ketaclinic.followup.forms import AnswersForm
 from ketaclinic.followup.services import questionnaires
 from ketaclinic.patients.models import Patient
-from ketaclinic.portal import queries, services
+from ketaclinic.portal import consent_queries, queries, services
 from ketaclinic.portal.access import patient_view
 from ketaclinic.portal.forms import ConfirmForm, RequestForm
 from ketaclinic.portal.views.signin import page
@@ -47,6 +47,7 @@ def home(request: HttpRequest, patient: Patient) -> HttpResponse:
             "next": nxt,
             "next_when": reminders.when_words(nxt) if nxt else "",
             "due": due,
+            "consents_to_sign": consent_queries.to_sign(patient),
             "section": "home",
         },
     )
