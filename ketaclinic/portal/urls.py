@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.portal.views import pages, signin
+from ketaclinic.portal.views import inbox, messages, pages, signin
 
 app_name = "portal"
 
@@ -17,4 +17,11 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/request/", pages.ask, name="ask"),
     path("questionnaires/", pages.questionnaire_list, name="questionnaires"),
     path("questionnaires/<int:link_id>/", pages.questionnaire, name="questionnaire"),
+    path("messages/", messages.threads, name="messages"),
+    path("messages/<int:thread_id>/", messages.thread, name="thread"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:thread_id>/", inbox.thread, name="inbox_thread"),
+    path("inbox/<int:thread_id>/assign/", inbox.assign, name="inbox_assign"),
+    path("inbox/<int:thread_id>/status/", inbox.status, name="inbox_status"),
+    path("inbox/messages/<int:message_id>/error/", inbox.in_error, name="inbox_in_error"),
 ]
