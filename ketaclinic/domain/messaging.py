@@ -27,7 +27,7 @@ REASON_MAX_CHARS = 500
 #: The window of the response-time measure, in days (clinic policy).
 RESPONSE_WINDOW_DAYS = 30
 
-_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
+_TAG = re.compile(r"</?[a-zA-Z!?]")
 
 
 def looks_like_markup(text: str) -> bool:
