@@ -162,6 +162,8 @@ def in_error(request: AuthedRequest, message_id: int) -> HttpResponse:
         try:
             messaging.mark_in_error(by=request.user, message=found, reason=form.cleaned_data["reason"])
         except ServiceError as refused:
+            if refused.field is None:  # not the author, or already marked: said at the top of the thread
+                return _refused(request, queries.thread_for_user(request.user, found.thread_id), refused)
             apply_errors(form, refused)
         else:
             flash.success(request, "Marked as sent in error: the patient no longer sees it.")
