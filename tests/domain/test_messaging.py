@@ -24,7 +24,9 @@ class TestText:
     def test_the_limit_itself_is_fine(self) -> None:
         assert rules.text_problem("x" * rules.TEXT_MAX_CHARS, label="M", limit=rules.TEXT_MAX_CHARS) == ""
 
-    @pytest.mark.parametrize("text", ["<script>alert(1)</script>", "hi <b>there</b>", "</p>", "<!-- x -->", "<img src=x>"])
+    @pytest.mark.parametrize(
+        "text", ["<script>alert(1)</script>", "hi <b>there</b>", "</p>", "<!-- x -->", "<img src=x>"]
+    )
     def test_markup_is_refused(self, text: str) -> None:
         assert "plain text" in rules.text_problem(text, label="M", limit=100)
 
@@ -58,7 +60,15 @@ class TestPercentiles:
 
 @pytest.mark.parametrize(
     ("minutes", "words"),
-    [(None, "–"), (0.4, "0 min"), (59, "59 min"), (60, "1 h"), (95, "1 h 35 min"), (48 * 60, "2 d"), (50 * 60, "2 d 2 h")],
+    [
+        (None, "–"),
+        (0.4, "0 min"),
+        (59, "59 min"),
+        (60, "1 h"),
+        (95, "1 h 35 min"),
+        (48 * 60, "2 d"),
+        (50 * 60, "2 d 2 h"),
+    ],
 )
 def test_duration_words(minutes: float | None, words: str) -> None:
     assert rules.duration_words(minutes) == words

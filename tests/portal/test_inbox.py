@@ -131,7 +131,7 @@ class TestInbox:
         assert old.first_reply_at is None
         sign_in(client, alice)
         body = client.get(f"/portal/inbox/?location={pat.location_id}").content.decode()
-        assert "Median <strong id=\"median\">1 h 30 min</strong>" in body and "10 h" in body
+        assert 'Median <strong id="median">1 h 30 min</strong>' in body and "10 h" in body
 
 
 class TestAccess:

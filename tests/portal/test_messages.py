@@ -55,7 +55,10 @@ class TestServices:
         assert sent.to == ["pat@example.org"]
         assert "potassium" not in sent.body and "potassium" not in sent.subject
         assert "Question about my visit" not in sent.body + sent.subject
-        assert sent.body.strip() == "You have a new message from Test Clinic. Sign in to read it: " + BASE + "portal/login/"
+        assert (
+            sent.body.strip()
+            == "You have a new message from Test Clinic. Sign in to read it: " + BASE + "portal/login/"
+        )
         assert AuditEvent.objects.filter(action="portal.message_replied", actor=alice, patient_id=pat.pk).exists()
 
     def test_without_an_email_the_notice_is_a_text_without_content(self, main_st: Any, alice: Any) -> None:

@@ -15,6 +15,8 @@ from ketaclinic.audit.models import AuditEvent
 from ketaclinic.followup.models import QuestionnaireLink
 from ketaclinic.infusions import services as infusions
 from ketaclinic.outcomes.models import Measurement
+from ketaclinic.portal.messaging import services as messaging
+from ketaclinic.portal.models import Message
 from ketaclinic.scheduling.models import AppointmentMessage, PreVisitConfirmation, SchedulingSettings
 from tests.conftest import sign_in
 from tests.portal.conftest import questionnaire_for, sign_in_as
@@ -186,6 +188,7 @@ class TestAnotherPatientsIds:
         self, client: Client, pat: Any, visit: Any, other: Any, other_visit: Any
     ) -> None:
         hers = questionnaire_for(other, "hers")
+        her_thread = messaging.start_thread(patient=other, subject="Olive's question", text="Olive's words")
         sign_in_as(client, pat)
 
         def counts() -> tuple[int, ...]:
@@ -195,6 +198,8 @@ class TestAnotherPatientsIds:
                 Measurement.objects.count(),
                 AuditEvent.objects.filter(patient_id=other.pk).count(),
                 QuestionnaireLink.objects.filter(opened_at__isnull=False).count(),
+                Message.objects.count(),
+                Message.objects.filter(read_at__isnull=False).count(),
             )
 
         before = counts()
@@ -204,6 +209,8 @@ class TestAnotherPatientsIds:
             ("post", f"/portal/appointments/{other_visit.pk}/request/", {"answer": "cancel"}),
             ("get", f"/portal/questionnaires/{hers.pk}/", {}),
             ("post", f"/portal/questionnaires/{hers.pk}/", {f"phq9_{n}": "0" for n in range(1, 10)}),
+            ("get", f"/portal/messages/{her_thread.pk}/", {}),
+            ("post", f"/portal/messages/{her_thread.pk}/", {"text": "Hello"}),
         ]
         for method, path, data in walks:
             response = getattr(client, method)(path, data)
