@@ -338,9 +338,9 @@ def load() -> list[DemoLogin]:
     plans_demo.load(users=users)
     schedule_demo.load(locations=locations, users=users)
     outcomes_demo.load(users=users, indications=INDICATIONS)
-    first = portal_patients(1)
-    if first:
-        patient = Patient.objects.select_related("location").get(mrn=first[0]["mrn"])
+    writer = portal_patients(1)
+    if writer:
+        patient = Patient.objects.select_related("location").get(mrn=writer[0]["mrn"])
         nurse = users["nurse"] if patient.location.name == "Main Street" else users["nurse.lakeside"]
         messages_demo.load(patient=patient, nurse=nurse)
     return logins
