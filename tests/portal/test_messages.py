@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client, TestCase
 
 from ketaclinic.accounts.errors import ServiceError
@@ -86,10 +87,16 @@ class TestServices:
         ],
     )
     def test_bad_input_is_refused_whole(self, pat: Any, subject: str, text: str, says: str) -> None:
-        with pytest.raises(ServiceError, match=says.replace("(", r"\(")):
+        with pytest.raises(ValidationError, match=says.replace("(", r"\(")):
             start(pat, subject, text)
         assert counts() == (0, 0)
         assert not AuditEvent.objects.filter(action="portal.message_sent").exists()
+
+    def test_both_fields_problems_are_said_at_once(self, client: Client, pat: Any) -> None:
+        sign_in_as(client, pat)
+        body = client.post("/portal/messages/", {"subject": "", "text": ""}).content.decode()
+        assert "Subject: please write something" in body and "Your message: please write something" in body
+        assert counts() == (0, 0)
 
     def test_the_limit_itself_is_accepted_uncut(self, pat: Any) -> None:
         assert len(start(pat, text="y" * 5000).messages.get().text) == 5000

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -57,9 +58,15 @@ def _locked(thread_id: int) -> Thread:
 
 
 def start_thread(*, patient: Patient, subject: str, text: str) -> Thread:
-    """A new conversation with the care team of the patient's location; it joins that location's inbox."""
-    clean_subject = _clean(subject, label="Subject", limit=rules.SUBJECT_MAX_CHARS, field="subject")
-    clean_text = _clean(text, label="Your message", limit=rules.TEXT_MAX_CHARS, field="text")
+    """A new conversation with the care team of the patient's location; it joins that location's inbox. Bad input
+    raises ``ValidationError`` naming each field at fault."""
+    clean_subject, clean_text = (subject or "").strip(), (text or "").strip()
+    problems = {
+        "subject": rules.text_problem(clean_subject, label="Subject", limit=rules.SUBJECT_MAX_CHARS),
+        "text": rules.text_problem(clean_text, label="Your message", limit=rules.TEXT_MAX_CHARS),
+    }
+    if any(problems.values()):  # both fields' problems at once, so the patient fixes them in one go
+        raise ValidationError({field: said for field, said in problems.items() if said})
     now = timezone.now()
     with transaction.atomic():
         thread = Thread.objects.create(

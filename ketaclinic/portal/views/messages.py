@@ -6,6 +6,7 @@ patient's id (another patient's thread is a 404 and nothing is written) and is a
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
@@ -33,7 +34,7 @@ def threads(request: HttpRequest, patient: Patient) -> HttpResponse:
             thread = messaging.start_thread(
                 patient=patient, subject=form.cleaned_data["subject"], text=form.cleaned_data["text"]
             )
-        except ServiceError as refused:
+        except ValidationError as refused:
             apply_errors(form, refused)
         else:
             request.session[SENT_KEY] = thread.pk
