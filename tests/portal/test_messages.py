@@ -132,7 +132,8 @@ class TestPages:
         listing = client.get("/portal/messages/").content.decode()
         assert "1 new" in listing
         shown = client.get(f"/portal/messages/{thread.pk}/").content.decode()
-        assert "Call us if it lasts more than a day." in shown and "Alice Test, RN" in shown
+        assert "Call us if it lasts more than a day." in shown
+        assert "Alice Test, RN</strong>" in shown and "RN, RN" not in shown
         assert thread.messages.get(author=alice).read_at is not None
         response = client.post(f"/portal/messages/{thread.pk}/", {"text": "Thanks!"})
         assert response.status_code == 302 and thread.messages.count() == 3
