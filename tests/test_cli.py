@@ -58,6 +58,12 @@ def test_demo_sets_up_once_and_writes_the_credentials(tmp_path: Path) -> None:
         done = run("--data-dir", str(tmp_path), *command)
         assert done.returncode == 0, (command, done.stderr)
     assert "audit chain intact" in run("--data-dir", str(tmp_path), "audit", "verify").stdout
+    # One secure-message thread for the first demo portal patient (CONTRACTS.md §7).
+    count = (
+        "from ketaclinic.portal.models import Message; print(Message.objects.filter(thread__patient__mrn='{}').count())"
+    )
+    shown = run("--data-dir", str(tmp_path), "manage", "shell", "-c", count.format(patients[0]["mrn"]))
+    assert shown.returncode == 0 and shown.stdout.split()[-1] == "3", (shown.stdout, shown.stderr)
     jobs = run("--data-dir", str(tmp_path), "jobs", "--once", "--base-url", "http://127.0.0.1:8123/")
     assert jobs.returncode == 0, jobs.stderr
     assert "alerts escalated" in jobs.stdout or "alert escalated" in jobs.stdout

@@ -88,6 +88,10 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "schedule.view": ALL_ROLES,
     "schedule.book": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
     "schedule.manage": frozenset({Role.CLINIC_ADMIN}),
+    # Secure messages from the patient portal (issue 18): the location's shared inbox is read and answered by front
+    # desk, nurses and prescribers. Clinic admins do not read it: patients write about symptoms and medicines there,
+    # and admins do not see clinical notes (knowledge/security.md "Authorisation").
+    "messages.handle": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),

@@ -22,10 +22,12 @@ from ketaclinic.accounts.roles import Role
 from ketaclinic.demo import consents as consents_demo
 from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
+from ketaclinic.demo import messages as messages_demo
 from ketaclinic.demo import outcomes as outcomes_demo
 from ketaclinic.demo import plans as plans_demo
 from ketaclinic.demo import schedule as schedule_demo
 from ketaclinic.patients import services as patients
+from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.models import Appointment
 
 CLINIC_NAME = "Riverside Ketamine Clinic (demo)"
@@ -338,6 +340,11 @@ def load() -> list[DemoLogin]:
     schedule_demo.load(locations=locations, users=users)
     outcomes_demo.load(users=users, indications=INDICATIONS)
     consents_demo.load(users=users)
+    writer = portal_patients(1)
+    if writer:
+        patient = Patient.objects.select_related("location").get(mrn=writer[0]["mrn"])
+        nurse = users["nurse"] if patient.location.name == "Main Street" else users["nurse.lakeside"]
+        messages_demo.load(patient=patient, nurse=nurse)
     return logins
 
 

@@ -17,6 +17,7 @@ import datetime as dt
 from django.db import models
 from django.utils import timezone
 
+from ketaclinic.accounts.models import Location, User
 from ketaclinic.patients.models import Patient
 
 
@@ -64,3 +65,63 @@ class SignInRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Portal link request at {self.requested_at:%Y-%m-%d %H:%M} UTC"
+
+
+# --- secure messages with the care team (ketaclinic/portal/messaging/) -----------------------------------------------
+
+
+class Thread(models.Model):
+    """A conversation between one patient and the care team of their location. Nothing is deleted: a thread is
+    closed (and may be reopened); ``waiting_since`` is the patient's oldest message no staff reply has followed yet
+    (None when nobody is waiting), and ``first_reply_at`` the care team's first reply (the response-time measure)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        WAITING = "waiting", "Waiting for the patient"
+        CLOSED = "closed", "Closed"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="message_threads")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="message_threads")
+    subject = models.CharField(max_length=120)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    assignee = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_threads")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_message_at = models.DateTimeField(default=timezone.now)
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_message_at", "-pk"]
+        indexes = [
+            models.Index(fields=["location", "status", "last_message_at"]),
+            models.Index(fields=["patient", "last_message_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message thread {self.pk} of patient {self.patient_id}"
+
+
+class Message(models.Model):
+    """One message: from the patient (``author`` None) or from a staff user. Never edited or deleted; one sent in
+    error is marked so with a reason, hidden from the patient and shown struck through to staff."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    text = models.TextField()
+    sent_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True, help_text="When the other side first read it.")
+    entered_in_error = models.BooleanField(default=False)
+    error_reason = models.CharField(max_length=500, blank=True)
+    error_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        indexes = [models.Index(fields=["thread", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} in thread {self.thread_id}"
+
+    @property
+    def from_patient(self) -> bool:
+        return self.author_id is None

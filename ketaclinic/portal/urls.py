@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.portal.views import consents, documents, pages, signin
+from ketaclinic.portal.views import consents, documents, inbox, messages, pages, signin
 
 app_name = "portal"
 
@@ -23,4 +23,11 @@ urlpatterns = [
     path("consents/<int:document_id>/", consents.consent_sign, name="consent_sign"),
     path("consents/signed/<int:signature_id>/", consents.consent_signed, name="consent_signed"),
     path("consents/signed/<int:signature_id>/pdf/", consents.consent_pdf, name="consent_pdf"),
+    path("messages/", messages.threads, name="messages"),
+    path("messages/<int:thread_id>/", messages.thread, name="thread"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:thread_id>/", inbox.thread, name="inbox_thread"),
+    path("inbox/<int:thread_id>/assign/", inbox.assign, name="inbox_assign"),
+    path("inbox/<int:thread_id>/status/", inbox.status, name="inbox_status"),
+    path("inbox/messages/<int:message_id>/error/", inbox.in_error, name="inbox_in_error"),
 ]

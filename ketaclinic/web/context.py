@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from ketaclinic.accounts.roles import CAPABILITIES
+from ketaclinic.portal.messaging.queries import unread_count
 from ketaclinic.web.pages import PUBLIC_PAGES
 
 
@@ -22,6 +23,7 @@ def clinic_context(request: HttpRequest) -> dict[str, Any]:
         "public_pages": PUBLIC_PAGES,
         "crisis": crisis_resources(),
         "console_delivery_warning": console_delivery_warning(role),
+        "inbox_unread": unread_count(user) if can.get("messages_handle") and user is not None else 0,
     }
 
 

@@ -11,6 +11,9 @@ ANON, FD, NURSE, PRESC, ADMIN = "anonymous", "front_desk", "nurse", "prescriber"
 EVERYONE = (ANON, FD, NURSE, PRESC, ADMIN)
 TO_PORTAL_LOGIN = dict.fromkeys(EVERYONE, 302)
 POST_ONLY = dict.fromkeys(EVERYONE, 405)
+STAFF_INBOX = {ANON: 302, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 403}
+#: URL names that are staff pages (their sign-in is the staff one, not the portal's).
+STAFF_PAGES = ("portal:inbox", "portal:inbox_thread")
 
 EXPECTED: dict[str, dict[str, int]] = {
     "portal:login": dict.fromkeys(EVERYONE, 200),
@@ -29,7 +32,22 @@ EXPECTED: dict[str, dict[str, int]] = {
     "portal:consent_sign": TO_PORTAL_LOGIN,
     "portal:consent_signed": TO_PORTAL_LOGIN,
     "portal:consent_pdf": TO_PORTAL_LOGIN,
+    "portal:messages": TO_PORTAL_LOGIN,
+    "portal:thread": TO_PORTAL_LOGIN,
+    # The care team's shared inbox is a staff page (staff sign-in); clinic admins do not read patients' messages.
+    "portal:inbox": STAFF_INBOX,
+    "portal:inbox_thread": STAFF_INBOX,
+    "portal:inbox_assign": POST_ONLY,
+    "portal:inbox_status": POST_ONLY,
+    "portal:inbox_in_error": POST_ONLY,
 }
+
+
+def make_world(world: dict[str, Any]) -> dict[str, Any]:
+    from ketaclinic.portal.messaging import services as messaging
+
+    thread = messaging.start_thread(patient=world["pat"], subject="Question", text="Can I drive after?")
+    return {**world, "portal_thread": thread}
 
 
 def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
@@ -45,4 +63,8 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"document_id": 1}
     if name in ("portal:consent_signed", "portal:consent_pdf"):
         return {"signature_id": 1}
+    if name in ("portal:thread", "portal:inbox_thread", "portal:inbox_assign", "portal:inbox_status"):
+        return {"thread_id": world["portal_thread"].pk}
+    if name == "portal:inbox_in_error":
+        return {"message_id": world["portal_thread"].messages.get().pk}
     return None

@@ -19,6 +19,8 @@ from ketaclinic.infusions import services as infusions
 from ketaclinic.outcomes.models import Measurement
 from ketaclinic.patients import uploads
 from ketaclinic.patients.models import ChartDocument
+from ketaclinic.portal.messaging import services as messaging
+from ketaclinic.portal.models import Message
 from ketaclinic.scheduling.models import AppointmentMessage, PreVisitConfirmation, SchedulingSettings
 from tests.conftest import sign_in
 from tests.consents.conftest import publish, sign
@@ -213,6 +215,7 @@ class TestAnotherPatientsIds:
         )
         foreign_admin = make_clinic_with_admin()
         foreign = publish(foreign_admin, foreign_admin.clinic)
+        her_thread = messaging.start_thread(patient=other, subject="Olive's question", text="Olive's words")
         sign_in_as(client, pat)
 
         def counts() -> tuple[int, ...]:
@@ -225,6 +228,8 @@ class TestAnotherPatientsIds:
                 ChartDocument.objects.count(),
                 ElectronicSignature.objects.count(),
                 AuditEvent.objects.exclude(action="portal.view").count(),
+                Message.objects.count(),
+                Message.objects.filter(read_at__isnull=False).count(),
             )
 
         before = counts()
@@ -241,6 +246,8 @@ class TestAnotherPatientsIds:
             ("post", f"/portal/consents/{draft.pk}/", {"typed_name": "Pat Rivera", "agreed": "on"}),
             ("get", f"/portal/consents/{foreign.pk}/", {}),
             ("post", f"/portal/consents/{foreign.pk}/", {"typed_name": "Pat Rivera", "agreed": "on"}),
+            ("get", f"/portal/messages/{her_thread.pk}/", {}),
+            ("post", f"/portal/messages/{her_thread.pk}/", {"text": "Hello"}),
         ]
         for method, path, data in walks:
             response = getattr(client, method)(path, data)
