@@ -22,29 +22,17 @@ from ketaclinic.domain import scheduling as rules
 from ketaclinic.locking import lock
 from ketaclinic.plans.models import PlanVersion, SessionOrder
 from ketaclinic.scheduling.models import Appointment
-from ketaclinic.scheduling.services.booking import Proposal, facts_for, order_problem, timing_for
+from ketaclinic.scheduling.services.booking import (
+    Proposal,
+    cancel_for_plan_change,
+    facts_for,
+    order_problem,
+    timing_for,
+)
 
 __all__ = ["move_to_amendment"]
 
 KIND_FOR_ROUTE = {route: kind for kind, route in rules.ROUTE_FOR_KIND.items()}
-
-
-def _cancel(appointment: Appointment, *, by: User | None, reason: str, rule: str) -> None:
-    now = timezone.now()
-    Appointment.objects.filter(pk=appointment.pk).update(
-        status=Appointment.Status.CANCELLED,
-        cancel_reason=reason[:300],
-        cancelled_at=now,
-        cancelled_by=by,
-        version=appointment.version + 1,
-    )
-    audit.record(
-        actor=by,
-        action="schedule.cancel",
-        obj=appointment,
-        patient_id=appointment.patient_id,
-        detail={"reason": reason, "rule": rule, "automatic": "plan change"},
-    )
 
 
 def _refusal(
@@ -105,7 +93,7 @@ def move_to_amendment(*, by: User | None, old_order_ids: Sequence[int], new_vers
             rule, message = refusal or ("order_missing", "")
             # On screen the rule's own sentence; its code stays in the audit detail.
             reason = f"Not moved to plan version {new_version.version}: {message}"
-            _cancel(appointment, by=by, reason=reason, rule=rule)
+            cancel_for_plan_change(appointment, by=by, reason=reason, rule=rule)
             cancelled.append(f"{when} ({message})")
             continue
         kind = KIND_FOR_ROUTE[new.route]

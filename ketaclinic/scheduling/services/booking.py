@@ -401,19 +401,20 @@ def release_orders(*, by: User | None, order_ids: list[int], reason: str) -> int
     for appointment in lock(
         Appointment.objects.filter(order_id__in=order_ids, status=Appointment.Status.BOOKED, starts_at__gte=now)
     ).order_by("pk"):
-        Appointment.objects.filter(pk=appointment.pk).update(
-            status=Appointment.Status.CANCELLED,
-            cancel_reason=reason[:300],
-            cancelled_at=now,
-            cancelled_by=by,
-            version=appointment.version + 1,
-        )
-        audit.record(
-            actor=by,
-            action="schedule.cancel",
-            obj=appointment,
-            patient_id=appointment.patient_id,
-            detail={"reason": reason, "automatic": "plan change"},
-        )
+        cancel_for_plan_change(appointment, by=by, reason=reason)
         released += 1
     return released
+
+
+def cancel_for_plan_change(appointment: Appointment, *, by: User | None, reason: str, rule: str = "") -> None:
+    """Cancel one locked, booked appointment because its plan changed (inside the plan change's transaction),
+    audited ``schedule.cancel`` with ``automatic: plan change`` and, when a booking rule refused a move, that rule."""
+    Appointment.objects.filter(pk=appointment.pk).update(
+        status=Appointment.Status.CANCELLED,
+        cancel_reason=reason[:300],
+        cancelled_at=timezone.now(),
+        cancelled_by=by,
+        version=appointment.version + 1,
+    )
+    detail = {"reason": reason, "automatic": "plan change"} | ({"rule": rule} if rule else {})
+    audit.record(actor=by, action="schedule.cancel", obj=appointment, patient_id=appointment.patient_id, detail=detail)
