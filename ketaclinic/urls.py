@@ -41,6 +41,7 @@ urlpatterns = [
     path("schedule/", include("ketaclinic.scheduling.urls")),
     path("a/", include((scheduling_urls.public_patterns, "visit"))),
     path("portal/", include("ketaclinic.portal.urls")),
+    path("billing/", include("ketaclinic.billing.urls")),
     path("sessions/", include("ketaclinic.infusions.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

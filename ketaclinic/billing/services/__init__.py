@@ -1,0 +1,1 @@
+"""Every billing write: atomic, audited (ARCHITECTURE.md); one module per concept."""

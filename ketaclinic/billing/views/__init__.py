@@ -1,0 +1,1 @@
+"""Billing pages: thin views over the services; one module per concept."""
