@@ -1,1 +1,5 @@
 """Billing tables, one module per concept; every model is re-exported here so Django finds it."""
+
+from ketaclinic.billing.models.profile import BillingProfile, ProviderIdentity
+
+__all__ = ["BillingProfile", "ProviderIdentity"]
