@@ -111,7 +111,8 @@ def _entries(
 
 def _location_appointments(location: Location, start: dt.datetime, end: dt.datetime) -> QuerySet[Appointment]:
     return with_session_totals(
-        Appointment.objects.filter(location=location, starts_at__lt=end, ends_at__gt=start)
+        Appointment.objects.overlapping(start, end)
+        .filter(location=location)
         .select_related("patient", "chair", "order")
         .order_by("starts_at", "chair__label", "pk")
     )
@@ -119,7 +120,8 @@ def _location_appointments(location: Location, start: dt.datetime, end: dt.datet
 
 def _shifts(locations: Iterable[int], start: dt.datetime, end: dt.datetime) -> list[RosterShift]:
     return list(
-        RosterShift.objects.filter(location_id__in=list(locations), starts_at__lt=end, ends_at__gt=start)
+        RosterShift.objects.overlapping(start, end)
+        .filter(location_id__in=list(locations))
         .select_related("user", "location__clinic")
         .order_by("starts_at", "pk")
     )

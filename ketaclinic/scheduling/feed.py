@@ -54,11 +54,13 @@ def appointments_worked_by(user: User, start: dt.datetime, end: dt.datetime) -> 
     """The appointments overlapping ``start``–``end`` that ``user`` works (the feed's and "My day"'s one rule): a
     nurse or a prescriber, those at their locations overlapping their own roster shifts there; front desk and clinic
     admins, every appointment at their locations."""
-    found = Appointment.objects.filter(
-        location__in=locations_of(user), starts_at__lt=end, ends_at__gt=start
-    ).select_related("patient", "chair", "location__clinic", "order")
+    found = (
+        Appointment.objects.overlapping(start, end)
+        .filter(location__in=locations_of(user))
+        .select_related("patient", "chair", "location__clinic", "order")
+    )
     if scope_is_rostered(user):
-        shifts = RosterShift.objects.filter(user=user, starts_at__lt=end, ends_at__gt=start)
+        shifts = RosterShift.objects.overlapping(start, end).filter(user=user)
         worked = Q(pk__in=[])
         for shift in shifts.values_list("location_id", "starts_at", "ends_at"):
             worked |= Q(location_id=shift[0], starts_at__lt=shift[2], ends_at__gt=shift[1])

@@ -16,6 +16,7 @@ from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
 from ketaclinic.scheduling.models import (
     Appointment,
     AppointmentMessage,
+    AppointmentQuerySet,
     Chair,
     OpeningHours,
     RosterShift,
@@ -45,7 +46,7 @@ def get_location_for_user(user: User, location_id: int) -> Location:
     return location
 
 
-def appointments_visible_to(user: User) -> QuerySet[Appointment]:
+def appointments_visible_to(user: User) -> AppointmentQuerySet:
     return Appointment.objects.filter(location__in=locations_of(user)).select_related("patient", "chair", "location")
 
 
@@ -98,12 +99,15 @@ def day_grid(location: Location, day: dt.date) -> DayGrid:
     hours = list(OpeningHours.objects.filter(location=location, weekday=day.weekday()))
     start_utc, end_utc = local_day_bounds(day, location.clinic.timezone)
     appointments = list(
-        Appointment.objects.filter(location=location, starts_at__lt=end_utc, ends_at__gt=start_utc)
+        Appointment.objects.overlapping(start_utc, end_utc)
+        .filter(location=location)
         .select_related("patient", "chair", "order")
         .order_by("starts_at", "pk")
     )
     chairs = list(
-        Chair.objects.filter(location=location).filter(Q(is_active=True) | Q(appointments__in=appointments)).distinct()
+        Chair.objects.filter(location=location).filter(
+            Q(is_active=True) | Q(pk__in={a.chair_id for a in appointments if a.chair_id})
+        )
     )
     live = [a for a in appointments if a.status in LIVE]
 
@@ -133,7 +137,8 @@ def day_grid(location: Location, day: dt.date) -> DayGrid:
         for index in range(steps)
     ]
     shifts = list(
-        RosterShift.objects.filter(location=location, starts_at__lt=end_utc, ends_at__gt=start_utc)
+        RosterShift.objects.overlapping(start_utc, end_utc)
+        .filter(location=location)
         .select_related("user")
         .order_by("starts_at")
     )

@@ -293,3 +293,12 @@ class TestSeries:
             day,
             dt.date(2026, 12, 11),
         ]
+
+
+def test_no_appointment_is_longer_than_a_day() -> None:
+    """The calendar's overlap reads rely on this bound (LONGEST_APPOINTMENT_MIN)."""
+    from ketaclinic.domain.scheduling.kinds import LONGEST_APPOINTMENT_MIN, Duration
+
+    assert Duration(LONGEST_APPOINTMENT_MIN, "a full day").minutes == 24 * 60
+    with pytest.raises(ValueError, match="at most 24 hours"):
+        Duration(LONGEST_APPOINTMENT_MIN + 1, "dosing 1441 min")

@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_VISIT_MIN",
     "ESKETAMINE_MIN_MONITORING_MIN",
     "KINDS",
+    "LONGEST_APPOINTMENT_MIN",
     "REQUIRED_EQUIPMENT",
     "ROUTE_FOR_KIND",
     "VIRTUAL_KINDS",
@@ -29,6 +30,12 @@ __all__ = [
     "SessionTiming",
     "booked_duration",
 ]
+
+#: No appointment holds its chair, room or staff longer than a day: the calendar is drawn a day at a time, and the
+#: bound lets every "what overlaps this window" read use the (location, start) index from the window's start less this
+#: much, instead of scanning every earlier appointment (issue 17's speed target). Protocols' hard limits keep real
+#: sessions far shorter (the longest, a CRPS infusion, is about 4 h; pain.md).
+LONGEST_APPOINTMENT_MIN = 24 * 60
 
 KINDS = (
     "consultation",
@@ -90,6 +97,13 @@ class SessionTiming:
 class Duration:
     minutes: int
     basis: str  # how the number was made, shown next to the booking
+
+    def __post_init__(self) -> None:
+        if self.minutes > LONGEST_APPOINTMENT_MIN:
+            raise ValueError(
+                f"An appointment holds its chair or staff at most {LONGEST_APPOINTMENT_MIN // 60} hours; this one would "
+                f"take {self.minutes} minutes ({self.basis}). Check the protocol's and the order's minutes."
+            )
 
     @property
     def delta(self) -> dt.timedelta:

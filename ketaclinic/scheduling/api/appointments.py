@@ -139,7 +139,7 @@ def list_appointments(request: AuthedRequest, filters: Query[AppointmentFilter])
     _require(request.user, "schedule.view")
     location = get_location_for_user(request.user, filters.location_id)
     start, end = local_day_bounds(filters.date, location.clinic.timezone)
-    found = appointments_visible_to(request.user).filter(location=location, starts_at__lt=end, ends_at__gt=start)
+    found = appointments_visible_to(request.user).overlapping(start, end).filter(location=location)
     audit.record(
         actor=request.user,
         action="api.schedule.list",

@@ -122,10 +122,10 @@ def facts_for(proposal: Proposal, *, exclude: int | None = None) -> rules.Bookin
     """Load everything the rules need about one proposed appointment (a handful of queries, none per row)."""
     location, start, end = proposal.location, proposal.start, proposal.end
     policy = settings_for(location)
-    live = Appointment.objects.filter(status__in=LIVE, starts_at__lt=end, ends_at__gt=start)
+    live = Appointment.objects.overlapping(start, end).filter(status__in=LIVE)
     if exclude is not None:
         live = live.exclude(pk=exclude)
-    day_shifts = RosterShift.objects.filter(location=location, starts_at__lt=end, ends_at__gt=start)
+    day_shifts = RosterShift.objects.overlapping(start, end).filter(location=location)
     chair = proposal.chair
     consents = proposal.patient.consents.filter(kind=Consent.Kind.ESKETAMINE_REMS) if proposal.patient else None
     return rules.BookingFacts(

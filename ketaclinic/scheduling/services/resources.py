@@ -16,7 +16,7 @@ from ketaclinic.accounts.errors import PermissionDenied, ServiceError
 from ketaclinic.accounts.models import Clinic, Location, User
 from ketaclinic.accounts.roles import Role, role_can
 from ketaclinic.audit import services as audit
-from ketaclinic.scheduling.models import Chair, Closure, OpeningHours, RosterShift, SchedulingSettings
+from ketaclinic.scheduling.models import LONGEST_SHIFT, Chair, Closure, OpeningHours, RosterShift, SchedulingSettings
 
 __all__ = ["add_closure", "add_hours", "add_shift", "remove_hours", "remove_shift", "save_chair", "save_settings"]
 
@@ -164,9 +164,9 @@ def add_shift(*, by: User, user: User, location: Location, starts_at: dt.datetim
         raise ServiceError("That user has no workforce role.", field="user")  # pragma: no cover - roles are closed
     if starts_at >= ends_at:
         raise ServiceError("The shift ends before it starts.", field="ends_at")
-    if ends_at - starts_at > dt.timedelta(hours=16):
+    if ends_at - starts_at > LONGEST_SHIFT:
         raise ServiceError("A shift is at most 16 hours; enter two shifts.", field="ends_at")
-    overlapping = RosterShift.objects.filter(user=user, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    overlapping = RosterShift.objects.overlapping(starts_at, ends_at).filter(user=user)
     if overlapping.exists():
         raise ServiceError(f"{user.display_name} is already rostered then.", field="starts_at")
     shift = RosterShift.objects.create(

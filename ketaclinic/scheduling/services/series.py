@@ -106,9 +106,11 @@ def propose(
     )
     chairs = list(Chair.objects.filter(location=location, kind=Chair.Kind.CHAIR, is_active=True))
     busy: dict[int, list[rules.Interval]] = {chair.pk: [] for chair in chairs}
-    for chair_id, starts_at, ends_at in Appointment.objects.filter(
-        chair__in=chairs, status__in=LIVE, starts_at__lt=last, ends_at__gt=first
-    ).values_list("chair_id", "starts_at", "ends_at"):
+    for chair_id, starts_at, ends_at in (
+        Appointment.objects.overlapping(first, last)
+        .filter(chair__in=chairs, status__in=LIVE)
+        .values_list("chair_id", "starts_at", "ends_at")
+    ):
         busy[chair_id].append(rules.Interval(starts_at, ends_at))
     times = preferred_times or DEFAULT_TIMES
     placements: list[Placement] = []

@@ -140,9 +140,11 @@ def _chair_facts(chair: Chair) -> rules.ChairFacts:
 
 def _chair_busy(location: Location, start: dt.datetime, end: dt.datetime) -> dict[int, list[rules.Interval]]:
     busy: dict[int, list[rules.Interval]] = {}
-    rows = Appointment.objects.filter(
-        location=location, chair__isnull=False, status__in=LIVE, starts_at__lt=end, ends_at__gt=start
-    ).values_list("chair_id", "starts_at", "ends_at")
+    rows = (
+        Appointment.objects.overlapping(start, end)
+        .filter(location=location, chair__isnull=False, status__in=LIVE)
+        .values_list("chair_id", "starts_at", "ends_at")
+    )
     for chair_id, starts_at, ends_at in rows:
         busy.setdefault(chair_id, []).append(rules.Interval(starts_at, ends_at))
     return busy

@@ -303,12 +303,11 @@ def freed_slots(location: Location, day_start: dt.datetime, day_end: dt.datetime
     now = timezone.now()
     step = settings_for(location).slot_step_min
     freed = (
-        Appointment.objects.filter(
+        Appointment.objects.overlapping(max(day_start, now), day_end)
+        .filter(
             location=location,
             chair__isnull=False,
             status__in=[Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW],
-            starts_at__lt=day_end,
-            ends_at__gt=max(day_start, now),
         )
         .select_related("chair", "patient")
         .order_by("starts_at", "pk")
@@ -322,8 +321,8 @@ def freed_slots(location: Location, day_start: dt.datetime, day_end: dt.datetime
         window = wishes_rules.freed_window(start=appointment.starts_at, end=appointment.ends_at, now=now, step_min=step)
         if window is None:
             continue
-        taken = Appointment.objects.filter(
-            chair=appointment.chair, status__in=LIVE, starts_at__lt=window.end, ends_at__gt=window.start
+        taken = Appointment.objects.overlapping(window.start, window.end).filter(
+            chair=appointment.chair, status__in=LIVE
         )
         offers = list(
             SlotOffer.objects.filter(freed_by=appointment)
