@@ -319,7 +319,8 @@ def _staff_prolonged_lines(
             _Draft(
                 "99416",
                 further,
-                f"{beyond} min past the visit time: after the first hour, each full 30 min counts, so {further} unit(s).",
+                f"{beyond} min past the visit time: after the first hour each full 30 min counts,"
+                f" so {further} unit(s).",
                 source,
                 unconfirmed=unconfirmed,
             )

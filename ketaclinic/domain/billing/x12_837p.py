@@ -36,7 +36,33 @@ __all__ = [
 
 MAX_LINES: Final = 50
 MAX_DIAGNOSES: Final = 12
-FILING_INDICATORS: Final = frozenset("11 12 13 14 15 16 17 AM BL CH CI DS FI HM LM MA MB MC OF TV VA WC ZZ".split())
+FILING_INDICATORS: Final = frozenset(
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "AM",
+        "BL",
+        "CH",
+        "CI",
+        "DS",
+        "FI",
+        "HM",
+        "LM",
+        "MA",
+        "MB",
+        "MC",
+        "OF",
+        "TV",
+        "VA",
+        "WC",
+        "ZZ",
+    ]
+)
 """SBR09 claim filing indicator codes allowed by the pyx12 map (e.g. CI commercial, MB Medicare Part B, MC Medicaid)."""
 NDC_UNITS: Final = frozenset({"F2", "GR", "ME", "ML", "UN"})
 _RESERVED: Final = ("*", "~", ":", "^")
@@ -254,8 +280,8 @@ def render_837p(interchange: Interchange) -> str:
         "HL*2*1*22*0",
         f"SBR*P*18*{_text(member.group_number, 'group number') if member.group_number else ''}******"
         f"{member.filing_indicator}",
-        f"NM1*IL*1*{_text(member.last_name, 'subscriber last name')}*{_text(member.first_name, 'subscriber first name')}"
-        f"****MI*{_text(member.member_id, 'member id')}",
+        f"NM1*IL*1*{_text(member.last_name, 'subscriber last name')}"
+        f"*{_text(member.first_name, 'subscriber first name')}****MI*{_text(member.member_id, 'member id')}",
         f"N3*{_text(member.street, 'subscriber street')}",
         f"N4*{_text(member.city, 'subscriber city')}*{_text(member.state, 'subscriber state')}"
         f"*{_digits(member.postal_code, 'subscriber ZIP code')}",
