@@ -32,6 +32,7 @@ from ketaclinic.domain.billing.times import (
     iv_infusion_codes,
     prolonged_units,
 )
+from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE, IV_ROUTE
 
 __all__ = [
     "DRUG_SUPPLIES",
@@ -61,9 +62,10 @@ KETAMINE_MULTI_DOSE_NDCS: Final = frozenset({"00409205105", "55150043810"})
 """Ketamine NDCs whose container is "VIAL, MULTI-DOSE" in the openFDA NDC directory (Hospira, Eugia)."""
 DRUG_SUPPLIES: Final = ("buy_and_bill", "specialty_pharmacy")
 TELEHEALTH: Final = (None, "home", "other")
-IV_ROUTES: Final = ("iv",)
+IV_ROUTES: Final = (IV_ROUTE,)
 IM_ROUTES: Final = ("im",)
-ESKETAMINE_ROUTES: Final = ("intranasal_esketamine", "esketamine")
+ESKETAMINE_ROUTES: Final = (ESKETAMINE_ROUTE, "esketamine")
+"""The vocabulary's esketamine route; "esketamine" is accepted as a short alias."""
 VISIT_ONLY_ROUTES: Final = ("oral", "sublingual", "intranasal")
 """Routes whose drug the patient takes at home from a pharmacy: the clinic bills the visit only."""
 

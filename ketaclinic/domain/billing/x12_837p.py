@@ -208,6 +208,10 @@ def _check(interchange: Interchange) -> None:
     for number, line in enumerate(claim.lines, start=1):
         if line.charge is None:
             raise X12Error(f"Line {number} ({line.code}) has no charge: set the clinic's fee for {line.code}.")
+        if line.charge < 0:
+            raise X12Error(f"Line {number} ({line.code}) has a negative charge.")
+        if len(line.modifiers) > 4:
+            raise X12Error(f"Line {number} ({line.code}) has more than the 4 modifiers a service line can carry.")
         if line.units <= 0:
             raise X12Error(f"Line {number} ({line.code}) must have at least one unit.")
         if not line.diagnosis_pointers or len(line.diagnosis_pointers) > 4:

@@ -180,6 +180,8 @@ def test_bad_input_says_why(changes: dict[str, Any], words: str) -> None:
         ((_line(),), tuple(f"F33.{i}" for i in range(13)), "at most 12 diagnoses"),
         ((_line(charge=None),), ("F33.2",), "no charge"),
         ((_line(units=Decimal(0)),), ("F33.2",), "at least one unit"),
+        ((_line(charge=Decimal(-1)),), ("F33.2",), "negative charge"),
+        ((_line(modifiers=("25", "59", "XE", "XS", "XU")),), ("F33.2",), "4 modifiers"),
         ((_line(diagnosis_pointers=()),), ("F33.2",), "1 to 4"),
         ((_line(diagnosis_pointers=(1, 2, 3, 4, 5)),), tuple("ABCDE"), "1 to 4"),
         ((_line(diagnosis_pointers=(2,)),), ("F33.2",), "does not have"),
