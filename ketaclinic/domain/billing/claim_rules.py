@@ -37,6 +37,7 @@ from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE, IV_ROUTE
 __all__ = [
     "DRUG_SUPPLIES",
     "ESKETAMINE_DEVICE_MG",
+    "G_CODE_SPLIT_MG",
     "KETAMINE_MULTI_DOSE_NDCS",
     "MAX_DIAGNOSES",
     "MAX_POINTERS_PER_LINE",

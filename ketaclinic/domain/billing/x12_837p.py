@@ -181,6 +181,13 @@ def _check(interchange: Interchange) -> None:
     ):
         if len(value) > 15:
             raise X12Error(f"The {what} is longer than the 15 characters X12 allows.")
+    numbers = (
+        interchange.interchange_control_number,
+        interchange.group_control_number,
+        interchange.transaction_control_number,
+    )
+    if any(not 1 <= n <= 999_999_999 for n in numbers):
+        raise X12Error("Control numbers must be between 1 and 999999999.")
     if not provider.npi:
         raise X12Error("The billing provider has no NPI: an 837P needs the billing NPI (loop 2010AA).")
     for who, npi in (("billing provider", provider.npi), ("rendering provider", claim.rendering_npi)):

@@ -94,11 +94,24 @@ def iv_lines() -> tuple[ClaimLine, ...]:
     return build_claim_lines(iv_facts(), PayerRules("commercial"), FEES).lines
 
 
+def telehealth_lines() -> tuple[ClaimLine, ...]:
+    facts = spravato_facts(route="oral", telehealth="home", esketamine_dose_mg=None, ndc11=None)
+    return build_claim_lines(facts, PayerRules("medicaid"), FEES).lines
+
+
 @pytest.mark.parametrize(
-    ("lines", "filing"), [(medicare_lines, "MB"), (commercial_lines, "CI"), (iv_lines, "CI")], ids=["g2083", "em", "iv"]
+    ("lines", "filing", "pos"),
+    [
+        (medicare_lines, "MB", "11"),
+        (commercial_lines, "CI", "11"),
+        (iv_lines, "CI", "11"),
+        (telehealth_lines, "MC", "10"),
+    ],
+    ids=["g2083", "em", "iv", "telehealth"],
 )
-def test_pyx12_accepts_our_claims(lines: Any, filing: str) -> None:
-    text = render_837p(interchange(lines(), filing))
+def test_pyx12_accepts_our_claims(lines: Any, filing: str, pos: str) -> None:
+    text = render_837p(interchange(lines(), filing, place_of_service=pos))
+    assert f"***{pos}:B:1*" in text
     verdict = validate_837p(text)
     assert verdict.accepted, verdict.ack_999 + text
 
@@ -160,12 +173,13 @@ def _line(**changes: Any) -> ClaimLine:
         ({"claim": "diagnoses="}, "no diagnosis"),
         ({"claim": "lines="}, "no service line"),
         ({"claim": "total_charge=1"}, "not the sum"),
+        ({"interchange_control_number": 1_000_000_000}, "Control numbers"),
     ],
 )
 def test_bad_input_says_why(changes: dict[str, Any], words: str) -> None:
     base = interchange(commercial_lines())
     ((part, change),) = changes.items()
-    if isinstance(change, str):
+    if isinstance(change, str) and "=" in change:
         field, value = change.split("=", 1)
         parsed: Any = () if field in ("diagnoses", "lines") else Decimal(value) if field == "total_charge" else value
         change = dataclasses.replace(getattr(base, part), **{field: parsed})
