@@ -410,7 +410,7 @@ def _ketamine_lines(facts: SessionBillingFacts, payer: PayerRules, notes: list[s
             1,
             f"Ketamine has no drug code of its own, so {code} with the NDC; {dose:f} mg given, reported as the NDC"
             " quantity in mg (ME). No JW/JZ: ketamine comes in multi-dose vials.",
-            "Blue Cross Blue Shield of Massachusetts (2023); X12 005010X222A1 loop 2410 (pyx12 map);"
+            "Blue Cross Blue Shield of Massachusetts (2023); X12 005010X222A1 implementation guide, loop 2410;"
             " First Coast Service Options JW/JZ (2024)",
             ndc11=facts.ndc11,
             ndc_quantity=facts.ketamine_dose_mg,
@@ -477,6 +477,10 @@ def build_claim_lines(
     else:
         procedure = _ketamine_lines(facts, payer, notes)
         drafts = _visit_lines(facts, payer, notes, with_procedure=True, staff_prolonged=False) + procedure
+    overridden = set(payer.overrides.values())
+    for draft in drafts:
+        if draft.code not in overridden and not code_in_effect(draft.code, facts.service_date):
+            raise ClaimRuleError(f"{draft.code} is not a valid code on {facts.service_date:%d %b %Y}.")
     if payer.payer_kind == "self_pay":
         notes.append("Self-pay: these lines make the superbill the patient can send to their insurer.")
     pointers = tuple(range(1, min(len(facts.diagnoses), MAX_POINTERS_PER_LINE) + 1))
