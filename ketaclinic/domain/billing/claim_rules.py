@@ -299,6 +299,9 @@ def _visit_lines(
 def _staff_prolonged_lines(
     facts: SessionBillingFacts, payer: PayerRules, notes: list[str], em: str, visit_min: int
 ) -> list[_Draft]:
+    """99415 once clinical staff time runs 30 min or more past the visit's minimum time, then 99416 for each full
+    30 min after that first hour (iframe.ai 99415, a secondary source; the 2024 CPT threshold table was not found,
+    so these lines stay unconfirmed until the clinic confirms "clinical_staff_prolonged")."""
     beyond = facts.clinical_staff_min - visit_min
     if beyond < 30:
         return []
