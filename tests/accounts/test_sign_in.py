@@ -11,6 +11,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 
 from ketaclinic.accounts import services
+from ketaclinic.accounts.middleware import LAST_SEEN, LAST_SEEN_RESOLUTION_S
 from ketaclinic.audit.models import AuditEvent
 from tests.conftest import PASSWORD, sign_in
 
@@ -119,6 +120,26 @@ def test_idle_for_longer_than_the_timeout_ends_the_session(alice: Any, client: A
     assert client.get(reverse("web:dashboard")).status_code == 302
     event = AuditEvent.objects.filter(action="auth.timeout").get()
     assert event.detail == {"reason": "idle timeout"}
+
+
+def test_activity_is_stored_at_most_every_twenty_seconds_and_never_lets_a_session_outlive_the_timeout(
+    alice: Any, client: Any
+) -> None:
+    """Clicks within LAST_SEEN_RESOLUTION_S of the stored activity do not rewrite the session row (a write and a disk
+    flush per page); the idle timeout then counts from the stored click, so it can only end a session early."""
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        sign_in(client, alice)
+        stored = client.session[LAST_SEEN]
+        traveller.shift(LAST_SEEN_RESOLUTION_S - 1)
+        assert client.get(reverse("web:dashboard")).status_code == 200
+        assert client.session[LAST_SEEN] == stored
+        traveller.shift(1)
+        assert client.get(reverse("web:dashboard")).status_code == 200
+        assert client.session[LAST_SEEN] == stored + LAST_SEEN_RESOLUTION_S
+        traveller.shift(10)  # a click 10 s after the stored one is not stored ...
+        assert client.get(reverse("web:dashboard")).status_code == 200
+        traveller.shift(15 * 60 - 10 + 1)  # ... so the idle timeout counts from the stored click: early, never late
+        assert client.get(reverse("web:dashboard")).status_code == 302
 
 
 def test_the_absolute_lifetime_ends_even_an_active_session(alice: Any, client: Any) -> None:
