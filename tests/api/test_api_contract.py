@@ -318,3 +318,18 @@ def test_a_nul_character_in_the_session_status_filter_is_refused_on_both_databas
     response = Client().get("/api/v1/sessions/?status=check%00_in", **bearer(alice))
     assert response.status_code == 422
     assert Client().get("/api/v1/sessions/?status=check_in", **bearer(alice)).status_code == 200
+
+
+def test_a_query_parameter_given_twice_is_422_unless_the_operation_takes_a_list(
+    alice: Any, pat: Any, main_st: Any
+) -> None:
+    """Django Ninja kept the last of repeated values silently; a client that sent two filters got the answer to one."""
+    twice = Client().get("/api/v1/outcomes/measurements?instrument=phq9&instrument=gad7", **bearer(alice))
+    assert twice.status_code == 422
+    assert twice.json()["detail"] == [
+        {"loc": ["query", "instrument"], "msg": "Give this parameter once.", "type": "value_error"}
+    ]
+    once = Client().get("/api/v1/outcomes/measurements?instrument=phq9", **bearer(alice))
+    assert once.status_code == 200
+    routes = Client().get(f"/api/v1/intake/patients/{pat.pk}/eligibility?routes=iv&routes=im", **bearer(alice))
+    assert routes.status_code != 422 or "routes" not in str(routes.json()["detail"])
