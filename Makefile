@@ -64,11 +64,15 @@ test-domain: $(VENV)/.installed-dev
 test-sqlite: $(VENV)/.installed-dev
 	$(PYTEST) tests --ignore=tests/domain -q -n $(PYTEST_WORKERS) --maxschedchunk=2
 
-## test-postgres: the same suite on PostgreSQL (required in CI; skipped loudly elsewhere when unreachable)
+## test-postgres: the same suite on PostgreSQL (required in CI; skipped loudly elsewhere when unreachable), except the
+## browser journeys: they click through pages whose database work the rest of the suite already runs on PostgreSQL
+## (row locks, concurrency with real threads, the API fuzz, every service and view), and they were a quarter of each
+## pass. They run once, in the SQLite pass. PG_BROWSER=1 runs them here too.
+PG_MARKERS := $(if $(PG_BROWSER),,-m "not browser")
 test-postgres: $(VENV)/.installed-dev
 	@status=0; scripts/ensure-postgres.sh "$(PG_URL)" || status=$$?; \
 	if [ $$status -eq 0 ]; then \
-	  DATABASE_URL=$(PG_URL) $(PYTEST) tests --ignore=tests/domain -q -n $(PYTEST_WORKERS) --maxschedchunk=2; \
+	  DATABASE_URL=$(PG_URL) $(PYTEST) tests --ignore=tests/domain -q -n $(PYTEST_WORKERS) --maxschedchunk=2 $(PG_MARKERS); \
 	elif [ $$status -eq 2 ]; then \
 	  exit 1; \
 	else \

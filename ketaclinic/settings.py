@@ -132,6 +132,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and (ENVIRONME
     # The database file (and so its -wal/-shm) is created 0600 before Django connects (ketaclinic.config; H10). The
     # test suite's own default file is left alone (its test database lives in memory).
     private_sqlite_files(Path(DATABASES["default"]["NAME"]))
+if ENVIRONMENT == "test" and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The suite's commits (live-server journeys, concurrency tests) need not wait for the disk: a crash loses at most
+    # the last moments of a throw-away test database. Never outside the test mode.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication (knowledge/security.md: passwords, H2, H7, H8) ------------------------------------------------
