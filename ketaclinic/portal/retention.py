@@ -22,9 +22,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
-from django.db.models import CharField
 from django.utils import timezone
 
 from ketaclinic.accounts.models import FormSubmission as StaffFormSubmission

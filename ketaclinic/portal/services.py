@@ -156,7 +156,7 @@ def _over_limit(address_hash: str, client_hash: str, since: dt.datetime) -> bool
     )
 
 
-def _in_background(work: Callable[[], None]) -> None:
+def _in_background(work: Callable[[], object]) -> None:
     """Run ``work`` off the request path (``KETACLINIC_PORTAL_LINK_DELIVERY``): "background" starts a daemon thread
     with its own database connection, closed when it ends; "inline" runs it at once (the test suite, which runs
     on-commit callbacks by hand)."""
