@@ -260,3 +260,20 @@ class TestNoTimingLeak:
         (work,) = threads
         work()
         assert "could not be prepared or sent" in caplog.text and pat.email not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_background_thread_really_sends_the_link(client: Client, pat: Any, settings: Any) -> None:
+    """The production path end to end: a real thread, its own database connection, the link in the outbox."""
+    import threading
+
+    settings.KETACLINIC_PORTAL_LINK_DELIVERY = "background"
+    before = set(threading.enumerate())
+    response = client.post("/portal/login/", {"address": pat.email})
+    assert response.status_code == 200 and SAME_WORDS in response.content.decode()
+    for thread in set(threading.enumerate()) - before:
+        if thread.name == "portal-sign-in-link":
+            thread.join(timeout=30)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [pat.email]
+    assert SignInLink.objects.filter(patient=pat).count() == 1
+    assert SignInRequest.objects.get().matched is True
