@@ -1,6 +1,7 @@
 """Documents in a real browser: the patient, on a phone, uploads a referral letter in the portal; a nurse, on a
 tablet, finds it unfiled on the chart's Documents page, files it as "Referral letter" and downloads it (the bytes
-are the patient's). A referral letter is clinical: the front desk does not see it (patients/uploads.py). Screenshots: test-artifacts/screenshots/documents-*.png."""
+are the patient's). A referral letter is clinical: the front desk does not see it (patients/uploads.py).
+Screenshots: test-artifacts/screenshots/documents-*.png."""
 
 from __future__ import annotations
 
