@@ -32,6 +32,7 @@ class TestStaffWriteFirst:
         sign_in(client, alice)
         chart = client.get(f"/patients/{pat.pk}/").content.decode()
         assert f"/portal/inbox/new/{pat.pk}/" in chart
+        assert "Write to the patient" in client.get(f"/portal/inbox/?location={pat.location_id}").content.decode()
         with TestCase.captureOnCommitCallbacks(execute=True):
             response = client.post(
                 f"/portal/inbox/new/{pat.pk}/", {"subject": "Your lab results", "text": "All normal, see you Friday."}
