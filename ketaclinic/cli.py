@@ -348,7 +348,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 # --- jobs -------------------------------------------------------------------------------------------------------------
 
 #: The jobs a clinic runs on a timer (README "Measurement-based care"), as management command arguments.
-SCHEDULED_JOBS: tuple[tuple[str, ...], ...] = (("send_questionnaires",), ("escalate_alerts",), ("send_reminders",))
+SCHEDULED_JOBS: tuple[tuple[str, ...], ...] = (
+    ("send_questionnaires",),
+    ("escalate_alerts",),
+    ("send_reminders",),
+    ("purge_tokens",),
+)
 #: The jobs whose messages carry links to the clinic's public site.
 LINK_JOBS = frozenset({"send_questionnaires", "send_reminders"})
 

@@ -322,6 +322,13 @@ KETACLINIC_PORTAL_DOB_ATTEMPTS = env_int("KETACLINIC_PORTAL_DOB_ATTEMPTS", defau
 KETACLINIC_PORTAL_LINKS_PER_ADDRESS = env_int("KETACLINIC_PORTAL_LINKS_PER_ADDRESS", default=3, low=1, high=100)
 KETACLINIC_PORTAL_LINKS_PER_CLIENT = env_int("KETACLINIC_PORTAL_LINKS_PER_CLIENT", default=10, low=1, high=1000)
 KETACLINIC_PORTAL_LINK_WINDOW_MIN = env_int("KETACLINIC_PORTAL_LINK_WINDOW_MIN", default=60, low=1, high=24 * 60)
+# Where the sign-in link is looked up and sent: "background" (a thread after the request's commit, so the answer takes
+# the same time for a known and an unknown address) or "inline" (the test suite, which runs on-commit callbacks itself).
+KETACLINIC_PORTAL_LINK_DELIVERY = "inline" if ENVIRONMENT == "test" else "background"
+# One-time token rows (portal sign-in links and requests, visit and waiting-list offer links, the form double-submit
+# guards) are removed or closed this many days after they expire (portal/retention.py). Clinic policy, no published
+# figure: the audit log (45 CFR 164.316(b)(2)) keeps every use; 30 days keeps the rows at hand for a patient's query.
+KETACLINIC_TOKEN_RETENTION_DAYS = env_int("KETACLINIC_TOKEN_RETENTION_DAYS", default=30, low=1, high=3650)
 
 # Clinic policy: an open safety alert nobody has acknowledged after this many minutes is escalated to the clinic
 # admins of the patient's location (in-app and e-mail). No published figure; 60 minutes is the shipped default.

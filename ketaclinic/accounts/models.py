@@ -80,6 +80,12 @@ class Location(models.Model):
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     is_active = models.BooleanField(default=True)
+    inbox_email = models.EmailField(
+        "inbox notification e-mail",
+        blank=True,
+        help_text="A new patient message in the portal sends a notice without its content to this address (for "
+        "example the front desk's shared mailbox). Blank: no e-mail.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["clinic", "name"], name="location_name_unique_per_clinic")]

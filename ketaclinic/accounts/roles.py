@@ -92,6 +92,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # desk, nurses and prescribers. Clinic admins do not read it: patients write about symptoms and medicines there,
     # and admins do not see clinical notes (knowledge/security.md "Authorisation").
     "messages.handle": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
+    # Where each location's inbox sends its content-free notice of a new patient message: a setting, clinic admins.
+    "inbox.settings": frozenset({Role.CLINIC_ADMIN}),
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),

@@ -19,6 +19,7 @@ from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.errors import Done, PermissionDenied, submitted
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
+from ketaclinic.audit.middleware import client_ip
 from ketaclinic.consents import forms, services
 from ketaclinic.consents.models import ConsentDocument, ElectronicSignature, PaperConsentScan
 from ketaclinic.documents import files
@@ -102,7 +103,7 @@ def tablet_sign(request: AuthedRequest, patient_id: int, document_id: int) -> Ht
         signature = services.sign_electronically(
             patient=patient,
             document_version=document,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),  # behind the clinic's proxies, as every audit row (ESIGN record)
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             witnessed_by=request.user,
             **form.service_arguments(),

@@ -53,10 +53,11 @@ def grouped(documents: list[ChartDocument]) -> list[tuple[str, list[ChartDocumen
     ]
 
 
-def _document(patient: Patient, document_id: int) -> ChartDocument:
-    return get_object_or_404(
-        ChartDocument.objects.select_related("patient", "uploaded_by", "filed_by"), pk=document_id, patient=patient
-    )
+def _document(request: AuthedRequest, patient: Patient, document_id: int) -> ChartDocument:
+    """One of the patient's documents this user may see; another patient's, or a clinical one for a role without
+    clinical sight, is 404 (found in the query, never fetched then refused)."""
+    documents = uploads.visible_to(request.user, ChartDocument.objects.filter(patient=patient))
+    return get_object_or_404(documents.select_related("patient", "uploaded_by", "filed_by"), pk=document_id)
 
 
 @require_GET
@@ -65,7 +66,11 @@ def document_list(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     can_upload = role_can(request.user.role, uploads.UPLOAD)
     show_all = request.GET.get("show") == "all"
-    rows = list(patient.chart_documents.select_related("uploaded_by", "filed_by", "entered_in_error_by"))
+    everything = patient.chart_documents.all()
+    rows = list(
+        uploads.visible_to(request.user, everything).select_related("uploaded_by", "filed_by", "entered_in_error_by")
+    )
+    clinical_hidden = 0 if uploads.sees_clinical(request.user) else everything.count() - len(rows)
     hidden = sum(1 for d in rows if d.entered_in_error)
     shown = rows if show_all else [d for d in rows if not d.entered_in_error]
     audit.record(
@@ -73,12 +78,13 @@ def document_list(request: AuthedRequest, patient_id: int) -> HttpResponse:
         action="chart_document.list",
         obj=patient,
         patient_id=patient.pk,
-        detail={"shown": len(shown), "entered_in_error_shown": show_all},
+        detail={"shown": len(shown), "entered_in_error_shown": show_all, "clinical_withheld": clinical_hidden},
     )
     context = {
         "patient": patient,
         "groups": grouped(shown),
         "hidden": hidden,
+        "clinical_hidden": clinical_hidden,
         "show_all": show_all,
         "form": forms.ChartDocumentForm() if can_upload else None,
         "can_upload": can_upload,
@@ -117,7 +123,7 @@ def document_upload(request: AuthedRequest, patient_id: int) -> HttpResponse:
 @staff_view("patient.view")
 def document_download(request: AuthedRequest, patient_id: int, document_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
-    document = _document(patient, document_id)
+    document = _document(request, patient, document_id)
     content = files.read(document.file_name)
     audit.record(
         actor=request.user,
@@ -133,7 +139,7 @@ def document_download(request: AuthedRequest, patient_id: int, document_id: int)
 @staff_view(uploads.UPLOAD)
 def document_file(request: AuthedRequest, patient_id: int, document_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
-    document = _document(patient, document_id)
+    document = _document(request, patient, document_id)
     initial = {
         "kind": document.patient_says if document.kind == ChartDocument.Kind.UNFILED else document.kind,
         "title": document.title,
@@ -164,7 +170,7 @@ def document_file(request: AuthedRequest, patient_id: int, document_id: int) -> 
 @staff_view(uploads.UPLOAD)
 def document_entered_in_error(request: AuthedRequest, patient_id: int, document_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
-    document = _document(patient, document_id)
+    document = _document(request, patient, document_id)
     form = forms.DocumentErrorForm(request.POST or None)
 
     def act(data: dict[str, Any]) -> Done:

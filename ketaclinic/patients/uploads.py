@@ -5,6 +5,8 @@
 - ``upload_by_patient``: the patient uploads a file in the portal, saying what it is; it arrives "unfiled".
 - ``file_document``: staff file (or refile) a document under a kind, title and date.
 - ``mark_entered_in_error``: a wrong upload is withdrawn with a reason, never deleted.
+- ``visible_to`` / ``can_see``: clinical kinds (referral letter, prior records, ECG, labs, other) are for nurses and
+  prescribers; ID and insurance card for everyone who sees the chart (see ``EVERYONE_KINDS``).
 
 The file (PDF, JPEG or PNG, judged by its first bytes, never its name; at most ``KETACLINIC_SCAN_MAX_MB``) is written
 outside the web root under a random name (``ketaclinic.documents.files``); a refused upload writes nothing.
@@ -14,10 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.errors import PermissionDenied
@@ -28,11 +31,50 @@ from ketaclinic.documents import files
 from ketaclinic.locking import lock
 from ketaclinic.patients.models import ChartDocument, Patient, clinic_date
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
 UPLOAD = "patient.edit"  # the chart's rule: those who edit the chart (front desk, nurses, prescribers) add to it
 TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^>]*>")
 PLAIN_TEXT = "Plain text only: remove the HTML tags ({tag})."
 FILED_KINDS = [kind for kind in ChartDocument.Kind.values if kind != ChartDocument.Kind.UNFILED]
 KIND_MESSAGE = "Choose one of the listed kinds of document."
+
+#: Who sees which kind of document (knowledge/security.md "Authorisation": front desk sees demographics and schedule,
+#: not clinical notes; HIPAA's minimum necessary standard, 45 CFR 164.502(b) and 164.514(d)). The ID and the insurance
+#: card are what the front desk checks at registration and for billing: everyone who sees the chart sees them. A
+#: referral letter, prior records, an ECG and labs carry diagnoses, history and results, and "other" may carry anything:
+#: those are clinical, for the roles with ``CLINICAL_SIGHT`` (nurses, prescribers). A patient's upload not yet filed
+#: counts as what the patient says it is.
+EVERYONE_KINDS = frozenset({ChartDocument.Kind.ID.value, ChartDocument.Kind.INSURANCE_CARD.value})
+CLINICAL_SIGHT = "clinical.view"
+NOT_YOURS = "This document is for the clinical team (nurses and prescribers) only."
+
+
+def is_clinical(document: ChartDocument) -> bool:
+    kind = document.patient_says if document.kind == ChartDocument.Kind.UNFILED else document.kind
+    return kind not in EVERYONE_KINDS
+
+
+def sees_clinical(user: User) -> bool:
+    return bool(user.is_superuser or role_can(user.role, CLINICAL_SIGHT))
+
+
+def can_see(user: User, document: ChartDocument) -> bool:
+    return sees_clinical(user) or not is_clinical(document)
+
+
+def visible_to(user: User, documents: QuerySet[ChartDocument]) -> QuerySet[ChartDocument]:
+    """The documents of ``documents`` this user may see (the filter runs in the query, like every object check)."""
+    if sees_clinical(user):
+        return documents
+    unfiled = ChartDocument.Kind.UNFILED
+    return documents.filter(models.Q(kind__in=EVERYONE_KINDS) | models.Q(kind=unfiled, patient_says__in=EVERYONE_KINDS))
+
+
+def _require_sight(actor: User, document: ChartDocument) -> None:
+    if not can_see(actor, document):
+        raise PermissionDenied(NOT_YOURS)
 
 
 def _require(actor: User, patient: Patient) -> None:
@@ -179,6 +221,7 @@ def file_document(
     """File (or refile) a document under a kind, with its title and date; the earlier values stay in the audit log."""
     locked = lock(ChartDocument).select_related("patient__location__clinic").get(pk=document.pk)
     _require(by, locked.patient)
+    _require_sight(by, locked)
     if locked.entered_in_error:
         raise ValidationError({"__all__": "This document is marked entered in error: it cannot be filed."})
     if kind == ChartDocument.Kind.UNFILED:
@@ -206,6 +249,7 @@ def mark_entered_in_error(*, by: User, document: ChartDocument, reason: str) -> 
     """Withdraw a wrong upload: kept (file and row), struck through and hidden by default, with who, when and why."""
     locked = lock(ChartDocument).select_related("patient").get(pk=document.pk)
     _require(by, locked.patient)
+    _require_sight(by, locked)
     clean = _text("reason", reason, limit=1000, required=False)
     if not clean:
         raise ValidationError({"reason": "Say why this document is wrong (for example: another patient's letter)."})

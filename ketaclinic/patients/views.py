@@ -17,7 +17,7 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import body
-from ketaclinic.patients import forms, services
+from ketaclinic.patients import forms, services, uploads
 from ketaclinic.patients.models import ChartDocument
 from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to, search
 
@@ -107,7 +107,8 @@ def patient_chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
             "recorded_by", "entered_in_error_by", "electronic_signature", "paper_scan"
         ),
     }
-    documents = patient.chart_documents.filter(entered_in_error=False)
+    # Clinical kinds only for nurses and prescribers (patients/uploads.py EVERYONE_KINDS).
+    documents = uploads.visible_to(request.user, patient.chart_documents.filter(entered_in_error=False))
     context.update(
         recent_documents=documents[:5],
         unfiled_documents=documents.filter(kind=ChartDocument.Kind.UNFILED).count(),

@@ -11,7 +11,7 @@ from django.http import Http404
 from ketaclinic.consents.models import ConsentDocument, ElectronicSignature
 from ketaclinic.consents.services import current_documents
 from ketaclinic.domain import consent_requests
-from ketaclinic.patients.models import Patient
+from ketaclinic.patients.models import Consent, Patient, clinic_date
 from ketaclinic.plans.models import PlanVersion
 from ketaclinic.scheduling.models import Appointment
 
@@ -36,16 +36,24 @@ def has_esketamine(patient_id: int) -> bool:
     )
 
 
+def held(patient: Patient) -> list[tuple[str, str]]:
+    """(kind, version) of every current consent on the patient's chart, however it was signed (portal, tablet, paper
+    with its scan, or recorded by staff): not entered in error and not past its expiry date on the clinic's calendar."""
+    rows = Consent.objects.filter(patient_id=patient.pk, entered_in_error=False).only(
+        "kind", "version", "expires_on", "patient_id"
+    )
+    today = clinic_date(patient)
+    return [(row.kind, row.version) for row in rows if not row.is_expired(today)]
+
+
 def to_sign(patient: Patient) -> list[ConsentDocument]:
-    """The current published version of each kind the portal asks this patient for, not yet signed by them."""
+    """The current published version of each kind the portal asks this patient for, that no current consent of the
+    same kind and version on the chart covers yet (``domain.consent_requests.not_yet_held``)."""
     published = current_documents(patient.location.clinic_id)
     kinds = consent_requests.kinds_to_ask([d.kind for d in published], esketamine=has_esketamine(patient.pk))
-    signed = set(
-        ElectronicSignature.objects.filter(patient_id=patient.pk, document__in=published).values_list(
-            "document_id", flat=True
-        )
-    )
-    return [d for d in published if d.kind in kinds and d.pk not in signed]
+    asked = [d for d in published if d.kind in kinds]
+    missing = set(consent_requests.not_yet_held([(d.kind, d.version) for d in asked], held(patient)))
+    return [d for d in asked if (d.kind, d.version) in missing]
 
 
 def consents(patient: Patient) -> Consents:

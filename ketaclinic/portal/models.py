@@ -89,6 +89,15 @@ class Thread(models.Model):
     last_message_at = models.DateTimeField(default=timezone.now)
     waiting_since = models.DateTimeField(null=True, blank=True)
     first_reply_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who wrote first (None: the patient did); such a thread is left out of the "
+        "response-time measure, which times the care team's answer to a patient.",
+    )
 
     class Meta:
         ordering = ["-last_message_at", "-pk"]

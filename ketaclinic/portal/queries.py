@@ -9,9 +9,13 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.utils import timezone
 
+from ketaclinic.audit.models import AuditEvent
 from ketaclinic.domain import instruments
 from ketaclinic.followup.queries.trajectory import scale_label
 from ketaclinic.outcomes.models import Measurement
+from ketaclinic.patients.models import ChartDocument, Patient
+from ketaclinic.portal import consent_queries
+from ketaclinic.portal.models import Message
 from ketaclinic.scheduling.models import Appointment
 
 #: The scales a patient fills in themselves; clinician-rated scores (MADRS, sedation, discharge) are not shown here.
@@ -85,3 +89,30 @@ def score_history(patient_id: int, *, limit: int = 50) -> list[ScoreLine]:
             )
         )
     return lines
+
+
+# --- the menu's counts ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MenuCounts:
+    consents: int  # published consents the portal asks for, not yet signed (consent_queries.to_sign)
+    messages: int  # the care team's messages the patient has not opened
+    documents: int  # documents the clinic put on the chart since the patient last opened their documents
+
+
+def menu_counts(patient: Patient) -> MenuCounts:
+    """The badges on the portal's menu, read for the signed-in patient only (filtered in each query)."""
+    unread = Message.objects.filter(
+        thread__patient_id=patient.pk, author__isnull=False, read_at__isnull=True, entered_in_error=False
+    ).count()
+    last_seen = (
+        AuditEvent.objects.filter(patient_id=patient.pk, action="portal.view", detail__page="documents")
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    new = ChartDocument.objects.filter(patient_id=patient.pk, entered_in_error=False, source=ChartDocument.Source.STAFF)
+    if last_seen is not None:
+        new = new.filter(uploaded_at__gt=last_seen)
+    return MenuCounts(consents=len(consent_queries.to_sign(patient)), messages=unread, documents=new.count())

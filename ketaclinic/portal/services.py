@@ -3,7 +3,8 @@
 - ``request_link``: the patient gives an e-mail address or mobile number. Every request is recorded as salted hashes
   (``SignInRequest``) and counted per address and per client (``KETACLINIC_PORTAL_LINKS_PER_ADDRESS`` /
   ``_PER_CLIENT`` in ``_LINK_WINDOW_MIN``, clinic policy). The caller shows the same page whatever happens: a known
-  address, an unknown one, or a refused request look alike, so the page tells nobody who is a patient here.
+  address, an unknown one, or a refused request look alike, so the page tells nobody who is a patient here; and the
+  request takes the same time, since the look-up and the sending (``send_links``) run after it, in the background.
 - ``sign_in``: the link's first use asks the date of birth. A wrong one is counted; after
   ``KETACLINIC_PORTAL_DOB_ATTEMPTS`` the link is closed. A used, closed or expired link opens nothing.
 - Every page that shows the patient's data writes ``portal.view`` with the patient as subject and no actor (the
@@ -16,14 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import logging
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -40,6 +44,7 @@ RATE_LIMITED_ACTION = "portal.link_rate_limited"
 UNKNOWN_ACTION = "portal.link_unknown_address"
 REFUSED_ACTION = "portal.link_refused"
 IDENTIFIER_MAX_CHARS = 254
+logger = logging.getLogger(__name__)
 
 
 class LinkUnavailable(ServiceError):
@@ -151,10 +156,35 @@ def _over_limit(address_hash: str, client_hash: str, since: dt.datetime) -> bool
     )
 
 
-def request_link(*, address: Address, client_ip: str | None, base_url: str, now: dt.datetime | None = None) -> int:
-    """Send a one-time sign-in link to each patient the address reaches, unless a rate limit says no.
+def _in_background(work: Callable[[], object]) -> None:
+    """Run ``work`` off the request path (``KETACLINIC_PORTAL_LINK_DELIVERY``): "background" starts a daemon thread
+    with its own database connection, closed when it ends; "inline" runs it at once (the test suite, which runs
+    on-commit callbacks by hand)."""
+    if settings.KETACLINIC_PORTAL_LINK_DELIVERY == "inline":
+        work()
+        return
 
-    Returns how many links were sent, for tests and logs only: the caller must answer the same page whatever it is.
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # the patient asks again; never log the address or a token
+            logger.exception("portal: a sign-in link could not be prepared or sent")
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name="portal-sign-in-link", daemon=True).start()
+
+
+def request_link(*, address: Address, client_ip: str | None, base_url: str, now: dt.datetime | None = None) -> None:
+    """Record the request and, unless a rate limit says no, hand the address to ``send_links`` off the request path.
+
+    The request does the same work whether or not the address is a patient's (security.md "Input"; issue 18: "no way
+    to tell whether an address is registered"): two counts and one ``SignInRequest`` row; looking the address up,
+    making the link and sending it (SMTP or the SMS provider, the slow part) happen after the commit in a background
+    thread (``_in_background``). The address lives only in that thread's memory: no row keeps it. The house pattern
+    for mail after a write is ``transaction.on_commit`` (accounts' password reset, intake's confirmation); the thread
+    is added here because only here the time the answer takes must not depend on the outcome. The scheduled jobs are
+    no fit: a link lives 15 minutes and the jobs run every 5.
     """
     moment = now or timezone.now()
     address_hash, client_hash = _hash("address", address.value), _hash("client", client_ip or "unknown")
@@ -162,13 +192,21 @@ def request_link(*, address: Address, client_ip: str | None, base_url: str, now:
     since = moment - dt.timedelta(minutes=settings.KETACLINIC_PORTAL_LINK_WINDOW_MIN)
     if _over_limit(address_hash, client_hash, since):
         refusals.note(action=RATE_LIMITED_ACTION, client=client, detail={"client": client})
-        return 0
+        return
+    with transaction.atomic():
+        row = SignInRequest.objects.create(address_hash=address_hash, client_hash=client_hash, requested_at=moment)
+        work = functools.partial(send_links, request_id=row.pk, address=address, client=client, base_url=base_url)
+        transaction.on_commit(functools.partial(_in_background, work))
+
+
+def send_links(*, request_id: int, address: Address, client: str, base_url: str) -> int:
+    """The sender: a one-time sign-in link to each current patient the address reaches, made and audited in one
+    transaction and sent after it commits; an unknown address is counted as a refusal. Returns how many were sent."""
+    moment = timezone.now()
     minutes = settings.KETACLINIC_PORTAL_LINK_MINUTES
     with transaction.atomic():
         found = patients_at(address)
-        SignInRequest.objects.create(
-            address_hash=address_hash, client_hash=client_hash, requested_at=moment, matched=bool(found)
-        )
+        SignInRequest.objects.filter(pk=request_id).update(matched=bool(found))
         for patient in found:
             token = secrets.token_urlsafe(32)  # 256 bits; only its hash is stored
             link = SignInLink.objects.create(

@@ -30,4 +30,6 @@ urlpatterns = [
     path("inbox/<int:thread_id>/assign/", inbox.assign, name="inbox_assign"),
     path("inbox/<int:thread_id>/status/", inbox.status, name="inbox_status"),
     path("inbox/messages/<int:message_id>/error/", inbox.in_error, name="inbox_in_error"),
+    path("inbox/new/<int:patient_id>/", inbox.start, name="inbox_start"),
+    path("inbox/settings/", inbox.settings_page, name="inbox_settings"),
 ]

@@ -80,6 +80,20 @@ def test_the_patient_signs_on_the_tablet(client_as: Any, alice: Any, pat: Any, t
     assert "Signed" in listing
 
 
+def test_behind_a_proxy_the_tablet_signature_keeps_the_clients_address(
+    client_as: Any, alice: Any, pat: Any, treatment_doc: Any, settings: Any
+) -> None:
+    """The ESIGN record takes the proxy-aware client address (audit.middleware.client_ip), not the proxy's."""
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    client_as(alice).post(
+        reverse("consents:tablet_sign", args=[pat.pk, treatment_doc.pk]),
+        {"text_sha256": treatment_doc.text_sha256, "typed_name": "Pat Rivera", "agreed": "on"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    assert ElectronicSignature.objects.get().ip_address == "203.0.113.9"
+
+
 def test_an_unticked_box_is_refused_with_the_reason(client_as: Any, alice: Any, pat: Any, treatment_doc: Any) -> None:
     response = client_as(alice).post(
         reverse("consents:tablet_sign", args=[pat.pk, treatment_doc.pk]),

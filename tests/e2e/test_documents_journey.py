@@ -1,6 +1,7 @@
-"""Documents in a real browser: the patient, on a phone, uploads a referral letter in the portal; the front desk, on
-a tablet, finds it unfiled on the chart's Documents page, files it as "Referral letter" and downloads it (the bytes
-are the patient's). Screenshots: test-artifacts/screenshots/documents-*.png."""
+"""Documents in a real browser: the patient, on a phone, uploads a referral letter in the portal; a nurse, on a
+tablet, finds it unfiled on the chart's Documents page, files it as "Referral letter" and downloads it (the bytes
+are the patient's). A referral letter is clinical: the front desk does not see it (patients/uploads.py).
+Screenshots: test-artifacts/screenshots/documents-*.png."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% Referral letter from Dr
 
 
 def test_patient_uploads_a_referral_on_a_phone_staff_file_and_download_it(
-    live_server: Any, browser: Any, settings: Any, pat: Any, carol: Any
+    live_server: Any, browser: Any, settings: Any, pat: Any, alice: Any
 ) -> None:
     from ketaclinic.patients.models import ChartDocument
 
@@ -63,7 +64,7 @@ def test_patient_uploads_a_referral_on_a_phone_staff_file_and_download_it(
     tablet = browser.new_context(viewport=TABLET, locale="en-US")
     staff = tablet.new_page()
     problems = watch_errors(staff)
-    sign_in(staff, live_server.url, carol, PASSWORD, give_authenticator(carol) if carol.needs_mfa else None)
+    sign_in(staff, live_server.url, alice, PASSWORD, give_authenticator(alice) if alice.needs_mfa else None)
     staff.goto(f"{live_server.url}/patients/{pat.pk}/")
     expect(staff.get_by_test_id("unfiled-count")).to_contain_text("1 to file")
     screenshot(staff, "documents-chart-tablet")
@@ -87,7 +88,7 @@ def test_patient_uploads_a_referral_on_a_phone_staff_file_and_download_it(
         filed.get_by_test_id("document-download").click()
     assert Path(info.value.path()).read_bytes() == PDF
     document = ChartDocument.objects.get()
-    assert document.kind == "referral_letter" and document.filed_by == carol and document.uploaded_by is None
+    assert document.kind == "referral_letter" and document.filed_by == alice and document.uploaded_by is None
     staff.set_viewport_size(PHONE)
     staff.reload()
     assert_fits_width(staff)

@@ -1,7 +1,8 @@
 """Access matrix rows for the chart's documents (read by tests/test_access_matrix.py).
 
-The chart's rules: everyone who sees the chart sees its documents and downloads them; those who edit the chart (front
-desk, nurses, prescribers) upload, file and mark entered in error. The world adds one staff upload for Pat."""
+The chart's rules: everyone who sees the chart sees its ID and insurance cards; only nurses and prescribers see the
+clinical kinds (referral letters, prior records, ECGs, labs, other); those who edit the chart (front desk, nurses,
+prescribers) upload, and file and mark entered in error what they can see. The world adds one staff upload for Pat."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ EDITORS = (FD, NURSE, PRESC)
 EVERYONE = (FD, NURSE, PRESC, ADMIN)
 PDF = b"%PDF-1.7\n% a referral letter\n"
 
+NOT_FOUND = 404
+# The world's document is a referral letter, a clinical kind: front desk and clinic admins may open the list (they
+# see ID and insurance cards) but the letter itself is not found for them (patients/uploads.py EVERYONE_KINDS).
 EXPECTED: dict[str, dict[str, int]] = {
     "patients:documents": allowed(*EVERYONE),
     "patients:document_upload": allowed(*EDITORS),
-    "patients:document_download": allowed(*EVERYONE),
-    "patients:document_file": allowed(*EDITORS),
-    "patients:document_entered_in_error": allowed(*EDITORS),
+    "patients:document_download": {**allowed(NURSE, PRESC), FD: NOT_FOUND, ADMIN: NOT_FOUND},
+    "patients:document_file": {**allowed(NURSE, PRESC), FD: NOT_FOUND},
+    "patients:document_entered_in_error": {**allowed(NURSE, PRESC), FD: NOT_FOUND},
 }
 
 

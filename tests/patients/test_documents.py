@@ -155,12 +155,12 @@ def post_upload(client: Any, patient: Any, content: bytes = PDF, name: str = "le
 
 class TestStaffPages:
     def test_upload_list_download(self, client_as: Any, carol: Any, dave: Any, pat: Any) -> None:
-        response = post_upload(client_as(carol), pat)
+        response = post_upload(client_as(carol), pat, kind="insurance_card", title="Referral from Dr Lee")
         assert response.status_code == 302
         document = ChartDocument.objects.get()
         listing = client_as(dave).get(reverse("patients:documents", args=[pat.pk]))
         text = listing.content.decode()
-        assert "Referral letter" in text and "Referral from Dr Lee" in text and "Upload a document" not in text
+        assert "Insurance card" in text and "Referral from Dr Lee" in text and "Upload a document" not in text
         assert AuditEvent.objects.filter(action="chart_document.list", actor=dave, patient_id=pat.pk).exists()
         download = client_as(dave).get(reverse("patients:document_download", args=[pat.pk, document.pk]))
         assert download.status_code == 200 and download.content == PDF
@@ -192,9 +192,9 @@ class TestStaffPages:
         assert response.status_code == 422 and "Plain text only" in text and "<script>alert(1)" not in text
         assert not ChartDocument.objects.exists()
 
-    def test_file_an_unfiled_upload_and_mark_one_entered_in_error(self, client_as: Any, carol: Any, pat: Any) -> None:
+    def test_file_an_unfiled_upload_and_mark_one_entered_in_error(self, client_as: Any, alice: Any, pat: Any) -> None:
         document = uploads.upload_by_patient(patient=pat, content=PDF, patient_says="referral_letter", note="From GP")
-        client = client_as(carol)
+        client = client_as(alice)
         listing = client.get(reverse("patients:documents", args=[pat.pk])).content.decode()
         assert "Unfiled" in listing and "The patient says: Referral letter" in listing and "From GP" in listing
         form = client.get(reverse("patients:document_file", args=[pat.pk, document.pk])).content.decode()
@@ -209,7 +209,7 @@ class TestStaffPages:
         )
         assert done.status_code == 302
         document.refresh_from_db()
-        assert document.kind == "referral_letter" and document.filed_by == carol
+        assert document.kind == "referral_letter" and document.filed_by == alice
         client.post(
             reverse("patients:document_entered_in_error", args=[pat.pk, document.pk]), {"reason": "Wrong patient"}
         )
@@ -246,3 +246,53 @@ class TestStaffPages:
         assert hers.kind == "unfiled" and not hers.entered_in_error and not lakes.entered_in_error
         assert ChartDocument.objects.filter(patient=lake).count() == 1
         assert (ChartDocument.objects.filter(kind="unfiled").count(), AuditEvent.objects.count()) == before
+
+
+class TestClinicalKinds:
+    """Front desk and clinic admins see ID and insurance cards; referral letters, prior records, ECGs, labs and
+    "other" only nurses and prescribers (security.md "Authorisation"; HIPAA minimum necessary, 45 CFR 164.502(b))."""
+
+    def test_each_kind_by_role(self, carol: Any, alice: Any, bob: Any, dave: Any, pat: Any) -> None:
+        for kind in ("referral_letter", "prior_records", "ecg", "labs", "other", "id", "insurance_card"):
+            document = staff_upload(alice, pat, kind=kind)
+            assert uploads.can_see(alice, document) and uploads.can_see(bob, document)
+            assert uploads.can_see(carol, document) is (kind in ("id", "insurance_card")), kind
+            assert uploads.can_see(dave, document) is (kind in ("id", "insurance_card")), kind
+        says_id = uploads.upload_by_patient(patient=pat, content=PDF, patient_says="id")
+        says_labs = uploads.upload_by_patient(patient=pat, content=PDF, patient_says="labs")
+        assert uploads.can_see(carol, says_id) and not uploads.can_see(carol, says_labs)
+        visible = uploads.visible_to(carol, ChartDocument.objects.filter(patient=pat))
+        assert sorted(d.kind for d in visible) == ["id", "insurance_card", "unfiled"]
+        assert visible.get(kind="unfiled") == says_id
+        assert uploads.visible_to(bob, ChartDocument.objects.all()).count() == 9
+
+    def test_front_desk_cannot_file_or_withdraw_a_clinical_document(self, carol: Any, alice: Any, pat: Any) -> None:
+        labs = uploads.upload_by_patient(patient=pat, content=PDF, patient_says="labs")
+        with pytest.raises(PermissionDenied):
+            uploads.file_document(by=carol, document=labs, kind="labs", title="Labs", document_date=None)
+        with pytest.raises(PermissionDenied):
+            uploads.mark_entered_in_error(by=carol, document=labs, reason="wrong")
+        card = uploads.upload_by_patient(patient=pat, content=PDF, patient_says="insurance_card")
+        filed = uploads.file_document(by=carol, document=card, kind="insurance_card", title="Card", document_date=None)
+        assert filed.filed_by == carol
+        labs.refresh_from_db()
+        assert labs.kind == "unfiled" and not labs.entered_in_error
+
+    def test_pages_list_and_serve_only_what_the_role_may_see(
+        self, client_as: Any, carol: Any, alice: Any, pat: Any
+    ) -> None:
+        letter = staff_upload(alice, pat, kind="referral_letter", title="Letter from Dr Lee")
+        card = staff_upload(alice, pat, kind="insurance_card", title="Insurance card front")
+        front = client_as(carol)
+        listing = front.get(reverse("patients:documents", args=[pat.pk])).content.decode()
+        assert "Insurance card front" in listing and "Letter from Dr Lee" not in listing
+        assert "1 clinical document (referral letters" in listing
+        chart = front.get(reverse("patients:chart", args=[pat.pk])).content.decode()
+        assert "Insurance card front" in chart and "Letter from Dr Lee" not in chart
+        assert front.get(reverse("patients:document_download", args=[pat.pk, card.pk])).status_code == 200
+        before = AuditEvent.objects.count()
+        for name in ("patients:document_download", "patients:document_file", "patients:document_entered_in_error"):
+            assert front.get(reverse(name, args=[pat.pk, letter.pk])).status_code == 404, name
+        assert AuditEvent.objects.count() == before
+        nurse = client_as(alice).get(reverse("patients:documents", args=[pat.pk])).content.decode()
+        assert "Letter from Dr Lee" in nurse and "clinical-withheld" not in nurse

@@ -13,7 +13,7 @@ TO_PORTAL_LOGIN = dict.fromkeys(EVERYONE, 302)
 POST_ONLY = dict.fromkeys(EVERYONE, 405)
 STAFF_INBOX = {ANON: 302, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 403}
 #: URL names that are staff pages (their sign-in is the staff one, not the portal's).
-STAFF_PAGES = ("portal:inbox", "portal:inbox_thread")
+STAFF_PAGES = ("portal:inbox", "portal:inbox_thread", "portal:inbox_start", "portal:inbox_settings")
 
 EXPECTED: dict[str, dict[str, int]] = {
     "portal:login": dict.fromkeys(EVERYONE, 200),
@@ -40,6 +40,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "portal:inbox_assign": POST_ONLY,
     "portal:inbox_status": POST_ONLY,
     "portal:inbox_in_error": POST_ONLY,
+    # Staff write first from the chart (the care team); clinic admins set each location's inbox notification e-mail.
+    "portal:inbox_start": STAFF_INBOX,
+    "portal:inbox_settings": {ANON: 302, FD: 403, NURSE: 403, PRESC: 403, ADMIN: 200},
 }
 
 
@@ -65,6 +68,8 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"signature_id": 1}
     if name in ("portal:thread", "portal:inbox_thread", "portal:inbox_assign", "portal:inbox_status"):
         return {"thread_id": world["portal_thread"].pk}
+    if name == "portal:inbox_start":
+        return {"patient_id": world["pat"].pk}
     if name == "portal:inbox_in_error":
         return {"message_id": world["portal_thread"].messages.get().pk}
     return None

@@ -106,6 +106,55 @@ class TestWhatToSign:
         publish(dave, clinic, title="Consent to ketamine treatment", body="A changed text.")
         assert "Consent to ketamine treatment (version 2)" in client.get("/portal/consents/").content.decode()
 
+    def test_a_paper_or_staff_recorded_consent_of_that_version_counts(
+        self, client: Client, pat: Any, treatment: Any, dave: Any, clinic: Any, alice: Any
+    ) -> None:
+        from ketaclinic.consents.services import record_paper_consent
+        from ketaclinic.patients import services as chart
+
+        telehealth = publish(dave, clinic, "telehealth", title="Telehealth consent", body="By video.")
+        financial = publish(dave, clinic, "financial_policy", title="Financial policy", body="Fees.")
+        signed_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        record_paper_consent(  # on paper, with its scan, the version typed by hand
+            by=alice,
+            patient=pat,
+            kind="treatment",
+            version="Version 1",
+            signed_at=signed_at,
+            signed_by_name="Pat Rivera",
+            expires_on=None,
+            scan=b"%PDF-1.4\n%scan\n",
+        )
+        chart.record_consent(  # recorded by staff
+            by=alice, patient=pat, kind="telehealth", version="1", signed_at=signed_at, signed_by_name="Pat Rivera"
+        )
+        withdrawn = chart.record_consent(
+            by=alice, patient=pat, kind="financial_policy", version="1", signed_at=signed_at, signed_by_name="Pat"
+        )
+        chart.mark_entered_in_error(by=alice, row=withdrawn, reason="Wrong patient.")
+        sign_in_as(client, pat)
+        page = client.get("/portal/consents/").content.decode()
+        assert "Financial policy (version 1)" in page  # the withdrawn one does not count
+        assert "Consent to ketamine treatment" not in page and "Telehealth consent" not in page
+        publish(dave, clinic, "telehealth", title="Telehealth consent", body="By video, changed.")
+        assert "Telehealth consent (version 2)" in client.get("/portal/consents/").content.decode()
+        assert telehealth.version == 1 and financial.version == 1
+
+    def test_an_expired_consent_is_asked_again(self, client: Client, pat: Any, treatment: Any, alice: Any) -> None:
+        from ketaclinic.patients import services as chart
+
+        chart.record_consent(
+            by=alice,
+            patient=pat,
+            kind="treatment",
+            version="1",
+            signed_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=400),
+            signed_by_name="Pat Rivera",
+            expires_on=dt.date.today() - dt.timedelta(days=30),
+        )
+        sign_in_as(client, pat)
+        assert "Consent to ketamine treatment (version 1)" in client.get("/portal/consents/").content.decode()
+
 
 class TestSigning:
     def test_read_and_sign_records_the_portal_channel(

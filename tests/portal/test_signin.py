@@ -184,3 +184,96 @@ class TestThePortalSession:
     def test_a_staff_login_is_not_a_portal_session(self, client: Client, carol: Any) -> None:
         sign_in(client, carol)
         assert client.get("/portal/").status_code == 302
+
+
+class TestNoTimingLeak:
+    """The request does the same work for a known and an unknown address; the look-up and the sending run after it,
+    in a background thread (``KETACLINIC_PORTAL_LINK_DELIVERY = "background"``, the production setting)."""
+
+    @pytest.fixture
+    def threads(self, settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+        """Threads the request starts, held back until the test runs them (the request must not wait for them)."""
+        from ketaclinic.portal import services
+
+        settings.KETACLINIC_PORTAL_LINK_DELIVERY = "background"
+        started: list[Any] = []
+
+        class HeldThread:
+            def __init__(self, *, target: Any, name: str, daemon: bool) -> None:
+                assert daemon and name == "portal-sign-in-link"
+                self.target = target
+
+            def start(self) -> None:
+                started.append(self.target)
+
+        monkeypatch.setattr(services.threading, "Thread", HeldThread)
+        monkeypatch.setattr(services.connection, "close", lambda: None)  # the test's own connection stays open
+        return started
+
+    @staticmethod
+    def shape(queries: list[dict[str, Any]]) -> list[str]:
+        import re
+
+        savepoint = re.compile(r'"s\d+_x\d+"')
+        return [savepoint.sub("SP", q["sql"].split(" WHERE ")[0].split(" VALUES ")[0]) for q in queries]
+
+    def test_known_and_unknown_addresses_do_the_same_work_and_get_the_same_answer(
+        self, client: Client, pat: Any, threads: list[Any]
+    ) -> None:
+        import re
+
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        answers, shapes = [], []
+        for address in (pat.email, "nobody@example.org"):
+            with CaptureQueriesContext(connection) as queries:
+                answers.append(ask(client, address))
+            shapes.append(self.shape(queries.captured_queries))
+        assert not mail.outbox and not SignInLink.objects.exists()  # nothing looked up or sent in the request
+        assert shapes[0] == shapes[1] and not any("portal_signinlink" in sql for sql in shapes[0])
+        token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+        pages = [token.sub("", a.content.decode()) for a in answers]
+        assert answers[0].status_code == answers[1].status_code == 200 and pages[0] == pages[1]
+        assert len(threads) == 2
+        for work in threads:
+            from django.test import TestCase
+
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                work()
+        assert len(mail.outbox) == 1 and mail.outbox[0].to == ["pat@example.org"]
+        assert list(SignInRequest.objects.order_by("pk").values_list("matched", flat=True)) == [True, False]
+        assert AuditEvent.objects.filter(action="portal.link_unknown_address").count() == 1
+        response = client.post(link_from_outbox(), {"date_of_birth": PAT_DOB.isoformat()})
+        assert response.status_code == 302
+
+    def test_a_failing_sender_is_logged_without_the_address(
+        self, pat: Any, threads: list[Any], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from ketaclinic.portal import services
+
+        def broken(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("provider down")
+
+        monkeypatch.setattr(services, "send_links", broken)
+        ask(Client(), pat.email)
+        (work,) = threads
+        work()
+        assert "could not be prepared or sent" in caplog.text and pat.email not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_background_thread_really_sends_the_link(client: Client, pat: Any, settings: Any) -> None:
+    """The production path end to end: a real thread, its own database connection, the link in the outbox."""
+    import threading
+
+    settings.KETACLINIC_PORTAL_LINK_DELIVERY = "background"
+    before = set(threading.enumerate())
+    response = client.post("/portal/login/", {"address": pat.email})
+    assert response.status_code == 200 and SAME_WORDS in response.content.decode()
+    for thread in set(threading.enumerate()) - before:
+        if thread.name == "portal-sign-in-link":
+            thread.join(timeout=30)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [pat.email]
+    assert SignInLink.objects.filter(patient=pat).count() == 1
+    assert SignInRequest.objects.get().matched is True

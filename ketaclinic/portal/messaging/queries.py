@@ -112,7 +112,10 @@ def response_times(location: Location, *, now: dt.datetime | None = None) -> rul
     """Time to the first staff reply of the threads the location received in the last ``RESPONSE_WINDOW_DAYS``."""
     moment = now or timezone.now()
     since = moment - dt.timedelta(days=rules.RESPONSE_WINDOW_DAYS)
-    pairs = Thread.objects.filter(location=location, created_at__gte=since).values_list("created_at", "first_reply_at")
+    threads = Thread.objects.filter(
+        location=location, created_at__gte=since, started_by__isnull=True
+    )  # staff wrote first
+    pairs = threads.values_list("created_at", "first_reply_at")
     return rules.response_times(list(pairs))
 
 

@@ -18,6 +18,7 @@ import functools
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -85,6 +86,7 @@ def start_thread(*, patient: Patient, subject: str, text: str) -> Thread:
             patient_id=patient.pk,
             detail={"thread": thread.pk, "new_thread": True, "chars": len(clean_text)},
         )
+        transaction.on_commit(functools.partial(_notify_location, thread.location_id))
     return thread
 
 
@@ -109,6 +111,7 @@ def patient_reply(*, patient: Patient, thread_id: int, text: str) -> Message:
             patient_id=patient.pk,
             detail={"thread": thread.pk, "reopened": reopened, "chars": len(clean_text)},
         )
+        transaction.on_commit(functools.partial(_notify_location, thread.location_id))
     return message
 
 
@@ -120,7 +123,81 @@ def mark_read_by_patient(*, patient: Patient, thread: Thread) -> int:
         ).update(read_at=timezone.now())
 
 
+def location_notice_words(location: Location) -> tuple[str, str]:
+    """(subject, body) of the notice to the location's inbox e-mail: that a patient wrote, and where to read it;
+    never who, about what, or any of the words (an e-mail box is not the record, and may be shared)."""
+    url = settings.KETACLINIC_PUBLIC_URL.rstrip("/") + reverse("portal:inbox") + f"?location={location.pk}"
+    body = f"A patient has sent a new message in the patient portal. Sign in to read it in the inbox: {url}"
+    return f"New patient message at {location.name}", body
+
+
+def _notify_location(location_id: int) -> None:
+    """The location's "inbox notification e-mail" (``Location.inbox_email``; blank: none) hears of a new message."""
+    location = Location.objects.get(pk=location_id)
+    if location.inbox_email:
+        subject, body = location_notice_words(location)
+        send_mail(subject, body + "\n", settings.DEFAULT_FROM_EMAIL, [location.inbox_email])
+
+
+def set_inbox_email(*, by: User, location: Location, email: str) -> Location:
+    """A clinic admin sets (or blanks) where the location's inbox sends its notice; the change is audited."""
+    if not (by.is_active and role_can(by.role, "inbox.settings") and location.clinic_id == by.clinic_id):
+        raise ServiceError("Only a clinic admin of this clinic can change this setting.")
+    value = (email or "").strip()
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ServiceError(
+                "Enter an e-mail address such as frontdesk@example.org, or leave it blank.", field="email"
+            ) from None
+    with transaction.atomic():
+        locked = lock(Location.objects.filter(pk=location.pk)).get()
+        before = locked.inbox_email
+        locked.inbox_email = value
+        locked.save(update_fields=["inbox_email"])
+        audit.record(actor=by, action="location.inbox_email", obj=locked, detail={"before": before, "after": value})
+    return locked
+
+
 # --- the care team --------------------------------------------------------------------------------------------------
+
+
+def staff_start_thread(*, by: User, patient: Patient, subject: str, text: str, base_url: str) -> Thread:
+    """The care team writes first: a new conversation with the patient at the patient's location, waiting for the
+    patient. The patient is told a message is there (after commit, without its content), as for a reply. Refused
+    (nothing written) for anyone but the care team at the patient's location, or with bad subject or text."""
+    clean_subject, clean_text = (subject or "").strip(), (text or "").strip()
+    problems = {
+        "subject": rules.text_problem(clean_subject, label="Subject", limit=rules.SUBJECT_MAX_CHARS),
+        "text": rules.text_problem(clean_text, label="Message", limit=rules.TEXT_MAX_CHARS),
+    }
+    if any(problems.values()):
+        raise ValidationError({field: said for field, said in problems.items() if said})
+    at_location = by.locations.filter(pk=patient.location_id).exists()
+    if not (by.is_active and role_can(by.role, CAPABILITY) and at_location) or patient.entered_in_error:
+        raise ServiceError("Only the care team at the patient's location can do this.")
+    now = timezone.now()
+    with transaction.atomic():
+        thread = Thread.objects.create(
+            patient=patient,
+            location_id=patient.location_id,
+            subject=clean_subject,
+            status=Thread.Status.WAITING,
+            created_at=now,
+            last_message_at=now,
+            started_by=by,
+        )
+        message = Message.objects.create(thread=thread, author=by, text=clean_text, sent_at=now)
+        audit.record(
+            actor=by,
+            action="portal.thread_started",
+            obj=message,
+            patient_id=patient.pk,
+            detail={"thread": thread.pk, "chars": len(clean_text)},
+        )
+        transaction.on_commit(functools.partial(_notify, patient.pk, base_url))
+    return thread
 
 
 def portal_login_url(base_url: str) -> str:

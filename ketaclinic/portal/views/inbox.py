@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,11 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.errors import ServiceError, apply_errors
+from ketaclinic.accounts.models import Location
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.domain import messaging as rules
+from ketaclinic.patients.queries import get_patient_for_user
 from ketaclinic.portal.messaging import queries
 from ketaclinic.portal.messaging import services as messaging
-from ketaclinic.portal.messaging.forms import ErrorForm, StaffReplyForm
+from ketaclinic.portal.messaging.forms import ErrorForm, InboxEmailForm, StaffNewThreadForm, StaffReplyForm
 from ketaclinic.portal.models import Message, Thread
 from ketaclinic.scheduling.queries import locations_of
 from ketaclinic.scheduling.views.common import chosen_location
@@ -170,3 +173,56 @@ def in_error(request: AuthedRequest, message_id: int) -> HttpResponse:
             return redirect("portal:inbox_thread", thread_id=found.thread_id)
     thread = queries.thread_for_user(request.user, found.thread_id)
     return _thread_page(request, thread, error_form=form, error_for=found.pk, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(CAPABILITY)
+def start(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    """Write first to a patient of the user's locations (from the chart); another location's patient is a 404."""
+    patient = get_patient_for_user(request.user, patient_id)
+    form = StaffNewThreadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            started = messaging.staff_start_thread(
+                by=request.user,
+                patient=patient,
+                subject=form.cleaned_data["subject"],
+                text=form.cleaned_data["text"],
+                base_url=request.build_absolute_uri("/"),
+            )
+        except (ServiceError, ValidationError) as refused:
+            apply_errors(form, refused)
+        else:
+            flash.success(
+                request, "Message sent. The patient has been told a message is waiting (without its content)."
+            )
+            return redirect("portal:inbox_thread", thread_id=started.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "portal/inbox/start.html", {"patient": patient, "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("inbox.settings")
+def settings_page(request: AuthedRequest) -> HttpResponse:
+    """Clinic admins: each location's inbox notification e-mail (blank: none)."""
+    locations = list(Location.objects.filter(clinic_id=request.user.clinic_id or 0).order_by("name"))
+    forms = {loc.pk: InboxEmailForm(initial={"email": loc.inbox_email}, prefix=f"loc{loc.pk}") for loc in locations}
+    status = 200
+    if request.method == "POST":
+        raw = request.POST.get("location", "")
+        chosen = next((loc for loc in locations if raw.isdigit() and loc.pk == int(raw)), None)
+        if chosen is None:
+            raise Http404("No such location.")
+        form = InboxEmailForm(request.POST, prefix=f"loc{chosen.pk}")
+        forms[chosen.pk] = form
+        if form.is_valid():
+            try:
+                messaging.set_inbox_email(by=request.user, location=chosen, email=form.cleaned_data["email"])
+            except ServiceError as refused:
+                apply_errors(form, refused)
+            else:
+                flash.success(request, f"Saved for {chosen.name}.")
+                return redirect("portal:inbox_settings")
+        status = 422
+    rows = [(loc, forms[loc.pk]) for loc in locations]
+    return render(request, "portal/inbox/settings.html", {"rows": rows}, status=status)

@@ -17,11 +17,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ketaclinic.accounts.errors import ServiceError, apply_errors
 from ketaclinic.audit import refusals
 from ketaclinic.audit.middleware import client_ip
-from ketaclinic.portal import access, services
+from ketaclinic.patients.models import Patient
+from ketaclinic.portal import access, queries, services
 from ketaclinic.portal.forms import AddressForm, DateOfBirthForm
 
 
 def page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """A portal page; a signed-in patient's page carries the menu's counts (``queries.menu_counts``)."""
+    patient = context.get("patient")
+    if isinstance(patient, Patient) and access.signed_in_patient_id(request) == patient.pk:
+        context = {**context, "menu": queries.menu_counts(patient)}
     response = render(request, f"portal/{template}", context, status=status)
     response["Referrer-Policy"] = "same-origin"  # a sign-in token may be in the address
     response["X-Robots-Tag"] = "noindex, nofollow"
