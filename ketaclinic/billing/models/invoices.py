@@ -26,6 +26,9 @@ class InvoiceCounter(models.Model):
     clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, related_name="invoice_counter")
     last_number = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.clinic}: last invoice {self.last_number}"
+
 
 class Invoice(models.Model):
     class Status(models.TextChoices):
@@ -88,6 +91,9 @@ class InvoiceLine(models.Model):
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="invoice_line_amount_not_negative"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount}"
+
 
 class Payment(models.Model):
     class Method(models.TextChoices):
@@ -110,6 +116,9 @@ class Payment(models.Model):
         ordering = ["received_at", "pk"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive")]
 
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.amount}"
+
 
 class Refund(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
@@ -122,6 +131,9 @@ class Refund(models.Model):
         ordering = ["refunded_at", "pk"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")]
 
+    def __str__(self) -> str:
+        return f"Refund {self.amount}"
+
 
 class CreditNote(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
@@ -133,3 +145,6 @@ class CreditNote(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_note_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Credit note {self.amount}"

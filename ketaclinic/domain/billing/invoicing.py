@@ -36,7 +36,7 @@ class MoneyError(ValueError):
 def money(value: object, *, what: str = "amount", allow_zero: bool = True) -> Decimal:
     """``value`` (a Decimal, an int or a decimal string) as exact cents; refuses floats, more than two decimal places,
     negatives, NaN, infinity and amounts beyond the columns, each with a sentence naming ``what``."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise MoneyError(f"The {what} must be an exact decimal amount (e.g. 450.00), not {value!r}.")
     try:
         amount = Decimal(str(value).strip().replace(",", "")) if not isinstance(value, Decimal) else value
