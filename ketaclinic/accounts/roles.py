@@ -92,10 +92,12 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # desk, nurses and prescribers. Clinic admins do not read it: patients write about symptoms and medicines there,
     # and admins do not see clinical notes (knowledge/security.md "Authorisation").
     "messages.handle": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
-    # Self-pay billing (issue 19): clinic admins and front desk issue invoices, record payments, set fees and give
-    # good-faith estimates; nurses and prescribers see what is billed for their patients, not the payments.
+    # Self-pay billing (issue 19): clinic admins and front desk issue invoices, record payments and give good-faith
+    # estimates; nurses and prescribers see what is billed for their patients, not the payments; clinic admins set
+    # the fee schedule (front desk reads it).
     "billing.manage": frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
     "billing.view": ALL_ROLES,
+    "billing.fees": frozenset({Role.CLINIC_ADMIN}),
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),
