@@ -27,6 +27,7 @@ from ketaclinic.billing.services import payments as payment_services
 from ketaclinic.billing.views import loading
 from ketaclinic.billing.views.selfpay_forms import CreditNoteForm, PackageForm, PaymentForm, RefundForm, VoidForm
 from ketaclinic.documents import render_pdf
+from ketaclinic.domain.billing.invoicing import looks_like_card_number
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.patients import documents as chart_documents
 from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to
@@ -158,7 +159,13 @@ def _invoice_write(request: AuthedRequest, invoice: Invoice, form: Any, act: Any
         "void_form": VoidForm(),
         "refund_form": RefundForm(),
     }
-    forms[which] = form
+    if which == "refund_form":  # one refund form per payment: the refusal goes above the payments
+        context["refund_errors"] = [error for errors in form.errors.values() for error in errors]
+    else:
+        forms[which] = form
+    if which == "payment_form" and looks_like_card_number(str(form.data.get("reference", ""))):
+        form.data = form.data.copy()
+        form.data["reference"] = ""  # a card number is never echoed back into the page
     context.update(forms)
     return render(request, "billing/invoices_detail.html", context, status=400)
 
