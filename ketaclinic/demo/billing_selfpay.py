@@ -4,6 +4,7 @@ series patient with a 6-infusion package invoice, two payments and a balance, an
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from ketaclinic.plans.models import PlanVersion, SessionOrder
 
 IV = fees.protocol_key("depression_iv")
 
-FEES = [
+FEES: list[dict[str, Any]] = [
     {"service": IV, "label": "IV ketamine infusion", "code": "96365", "amount": "450.00"},
     {
         "service": fees.protocol_key("crps_outpatient"),

@@ -17,8 +17,6 @@ from ketaclinic.billing.models.fees import Fee
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.patients.models import Patient
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
-
 
 class InvoiceCounter(models.Model):
     """The last invoice number a clinic gave out (one row per clinic, locked while a number is taken)."""
@@ -82,8 +80,8 @@ class InvoiceLine(models.Model):
     description = models.CharField(max_length=200)
     code = models.CharField("CPT/HCPCS", max_length=5, blank=True)
     quantity = models.PositiveIntegerField(default=1)
-    unit_price = models.DecimalField(**MONEY)
-    amount = models.DecimalField(**MONEY)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
 
     class Meta:
         ordering = ["invoice", "pk"]
@@ -107,7 +105,7 @@ class Payment(models.Model):
     reference = models.CharField(
         max_length=60, blank=True, help_text="The card terminal's reference or the cheque number; never a card number."
     )
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
     received_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -122,7 +120,7 @@ class Payment(models.Model):
 
 class Refund(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
     reason = models.TextField()
     refunded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -137,7 +135,7 @@ class Refund(models.Model):
 
 class CreditNote(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
     reason = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

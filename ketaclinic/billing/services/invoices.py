@@ -78,7 +78,7 @@ def open_package_line(patient: Patient, service: str) -> InvoiceLine | None:
         .order_by("pk")
     )
     for line in lines:
-        if line.used < line.package_sessions:  # type: ignore[attr-defined]  # the annotation
+        if line.used < line.package_sessions:
             return line
     return None
 

@@ -106,11 +106,17 @@ def fee_schedule_create(request: AuthedRequest) -> HttpResponse:
         text = f"Version {schedule.version} saved: it takes effect on {schedule.effective_from:%Y-%m-%d}."
         return text, redirect("billing:fee_schedule", schedule_id=schedule.pk)
 
-    if request.method == "POST":
-        rows = _starting_rows(location) if not rows else rows
-    return submitted(request, form, act) or render(
+    answer = submitted(request, form, act)
+    if answer is not None:
+        return answer
+    return render(
         request,
         "billing/fees_form.html",
-        {"form": form, "rows": rows, "location": location, "latest": services.latest_schedule(location)},
+        {
+            "form": form,
+            "rows": rows or _starting_rows(location),
+            "location": location,
+            "latest": services.latest_schedule(location) if location else None,
+        },
         status=400 if request.method == "POST" else 200,
     )
