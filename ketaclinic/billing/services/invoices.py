@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from ketaclinic.accounts.errors import PermissionDenied, ServiceError
@@ -18,9 +20,11 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.billing.models import CreditNote, Fee, Invoice, InvoiceCounter, InvoiceLine, Payment, Refund
 from ketaclinic.billing.services import fees as fee_services
+from ketaclinic.documents import render_pdf
 from ketaclinic.domain.billing import invoicing
 from ketaclinic.domain.billing.invoicing import MoneyError, Totals
 from ketaclinic.infusions.models import TreatmentSession
+from ketaclinic.patients import documents as chart_documents
 from ketaclinic.patients.models import Patient
 
 ZERO = Decimal("0.00")
@@ -237,3 +241,46 @@ def void_invoice(*, by: User, invoice: Invoice, reason: str) -> Invoice:
         actor=by, action="billing.invoice.void", obj=invoice, patient_id=invoice.patient_id, detail={"reason": reason}
     )
     return invoice
+
+
+# --- What is printed ------------------------------------------------------------------------------------------------
+
+
+def invoice_context(invoice: Invoice) -> dict[str, Any]:
+    """What the invoice page and PDFs show: lines, credit notes, payments (each with what is left to refund), totals."""
+    payments = list(invoice.payments.prefetch_related("refunds"))
+    for payment in payments:
+        payment.left = payment.amount - sum(r.amount for r in payment.refunds.all())  # type: ignore[attr-defined]
+    return {
+        "invoice": invoice,
+        "lines": invoice.lines.select_related("session"),
+        "payments": payments,
+        "credit_notes": invoice.credit_notes.all(),
+        "totals": totals_for(invoice),
+    }
+
+
+def invoice_pdf(invoice: Invoice, *, by: Any = None, by_name: str = "") -> bytes:
+    """The invoice (lines, credit notes, payments, balance) through the one document path."""
+    body = render_to_string("billing/invoices_pdf.html", invoice_context(invoice))
+    return render_pdf(
+        title=f"Invoice {invoice.display_number}",
+        body_html=body,
+        letterhead=chart_documents.letterhead(invoice.location),
+        patient=chart_documents.identifiers(invoice.patient),
+        produced=chart_documents.produced(invoice.patient, by=by, by_name=by_name),
+    )
+
+
+def receipt_pdf(payment: Payment, *, by: Any = None, by_name: str = "") -> bytes:
+    invoice = payment.invoice
+    context = invoice_context(invoice)
+    context["payment"] = payment
+    body = render_to_string("billing/invoices_receipt_pdf.html", context)
+    return render_pdf(
+        title=f"Receipt for invoice {invoice.display_number}",
+        body_html=body,
+        letterhead=chart_documents.letterhead(invoice.location),
+        patient=chart_documents.identifiers(invoice.patient),
+        produced=chart_documents.produced(invoice.patient, by=by, by_name=by_name),
+    )

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,10 +25,8 @@ from ketaclinic.billing.services import invoices as services
 from ketaclinic.billing.services import payments as payment_services
 from ketaclinic.billing.views import loading
 from ketaclinic.billing.views.selfpay_forms import CreditNoteForm, PackageForm, PaymentForm, RefundForm, VoidForm
-from ketaclinic.documents import render_pdf
 from ketaclinic.domain.billing.invoicing import looks_like_card_number
 from ketaclinic.infusions.models import TreatmentSession
-from ketaclinic.patients import documents as chart_documents
 from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to
 
 
@@ -123,25 +120,12 @@ def _patient_with_errors(request: AuthedRequest, patient_id: int, form: Any) -> 
     return redirect("billing:patient", patient_id=patient_id)
 
 
-def _invoice_context(invoice: Invoice) -> dict[str, Any]:
-    payments = list(invoice.payments.prefetch_related("refunds"))
-    for payment in payments:
-        payment.left = payment.amount - sum(r.amount for r in payment.refunds.all())  # type: ignore[attr-defined]
-    return {
-        "invoice": invoice,
-        "lines": invoice.lines.select_related("session"),
-        "payments": payments,
-        "credit_notes": invoice.credit_notes.all(),
-        "totals": services.totals_for(invoice),
-    }
-
-
 @require_GET
 @staff_view("billing.manage")
 def invoice_detail(request: AuthedRequest, invoice_id: int) -> HttpResponse:
     invoice = loading.get_invoice(request.user, invoice_id)
     audit.record(actor=request.user, action="billing.invoice.view", obj=invoice, patient_id=invoice.patient_id)
-    context = _invoice_context(invoice)
+    context = services.invoice_context(invoice)
     context.update(
         payment_form=PaymentForm(), credit_form=CreditNoteForm(), void_form=VoidForm(), refund_form=RefundForm()
     )
@@ -152,7 +136,7 @@ def _invoice_write(request: AuthedRequest, invoice: Invoice, form: Any, act: Any
     answer = submitted(request, form, act)
     if answer is not None:
         return answer
-    context = _invoice_context(invoice)
+    context = services.invoice_context(invoice)
     forms = {
         "payment_form": PaymentForm(),
         "credit_form": CreditNoteForm(),
@@ -222,38 +206,12 @@ def refund_create(request: AuthedRequest, payment_id: int) -> HttpResponse:
     return _invoice_write(request, payment.invoice, form, act, "refund_form")
 
 
-def invoice_pdf_bytes(invoice: Invoice, *, by: Any = None, by_name: str = "") -> bytes:
-    """The invoice (lines, credit notes, payments, balance) through the one document path."""
-    body = render_to_string("billing/invoices_pdf.html", _invoice_context(invoice))
-    return render_pdf(
-        title=f"Invoice {invoice.display_number}",
-        body_html=body,
-        letterhead=chart_documents.letterhead(invoice.location),
-        patient=chart_documents.identifiers(invoice.patient),
-        produced=chart_documents.produced(invoice.patient, by=by, by_name=by_name),
-    )
-
-
-def receipt_pdf_bytes(payment: Payment, *, by: Any = None, by_name: str = "") -> bytes:
-    invoice = payment.invoice
-    context = _invoice_context(invoice)
-    context["payment"] = payment
-    body = render_to_string("billing/invoices_receipt_pdf.html", context)
-    return render_pdf(
-        title=f"Receipt for invoice {invoice.display_number}",
-        body_html=body,
-        letterhead=chart_documents.letterhead(invoice.location),
-        patient=chart_documents.identifiers(invoice.patient),
-        produced=chart_documents.produced(invoice.patient, by=by, by_name=by_name),
-    )
-
-
 @require_GET
 @staff_view("billing.manage")
 def invoice_pdf(request: AuthedRequest, invoice_id: int) -> HttpResponse:
     invoice = loading.get_invoice(request.user, invoice_id)
     audit.record(actor=request.user, action="billing.invoice.pdf", obj=invoice, patient_id=invoice.patient_id)
-    return loading.pdf_response(invoice_pdf_bytes(invoice, by=request.user), f"invoice-{invoice.display_number}.pdf")
+    return loading.pdf_response(services.invoice_pdf(invoice, by=request.user), f"invoice-{invoice.display_number}.pdf")
 
 
 @require_GET
@@ -261,4 +219,4 @@ def invoice_pdf(request: AuthedRequest, invoice_id: int) -> HttpResponse:
 def receipt_pdf(request: AuthedRequest, payment_id: int) -> HttpResponse:
     payment = loading.get_payment(request.user, payment_id)
     audit.record(actor=request.user, action="billing.receipt.pdf", obj=payment, patient_id=payment.invoice.patient_id)
-    return loading.pdf_response(receipt_pdf_bytes(payment, by=request.user), f"receipt-{payment.pk}.pdf")
+    return loading.pdf_response(services.receipt_pdf(payment, by=request.user), f"receipt-{payment.pk}.pdf")
