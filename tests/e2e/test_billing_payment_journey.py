@@ -6,6 +6,7 @@ PNG (pdftoppm)."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,16 +21,20 @@ from tests.e2e.conftest import PHONE, TABLET, assert_fits_width, give_authentica
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/shots-bapp")
+# Also copied to $KETACLINIC_SHOTS_DIR when set (to look at them outside the repository).
+SHOTS = Path(os.environ.get("KETACLINIC_SHOTS_DIR", "")) if os.environ.get("KETACLINIC_SHOTS_DIR") else None
+PDF_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "pdf"
 
 
 def both_sizes(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in (("tablet", TABLET), ("phone", PHONE)):
         page.set_viewport_size(size)
         page.wait_for_timeout(50)
         assert_fits_width(page)
-        shutil.copy(screenshot(page, f"billing-{name}-{label}"), SHOTS / f"billing-{name}-{label}.png")
+        shot = screenshot(page, f"billing-{name}-{label}")
+        if SHOTS is not None:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(shot, SHOTS / shot.name)
     page.set_viewport_size(TABLET)
 
 
@@ -72,11 +77,13 @@ def test_front_desk_records_a_payment(live_server: Any, page: Any, carol: Any, d
 
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.body())).pages)
     assert "$2400.00" in text and "$1400.00" in text and "TRM-0417-2231" in text
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pdf = SHOTS / "billing-invoice.pdf"
-    pdf.write_bytes(answer.body())
-    if shutil.which("pdftoppm"):
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf), str(SHOTS / "billing-invoice-pdf")],
-            check=True,
-        )
+    folders = [PDF_DIR] + ([SHOTS] if SHOTS is not None else [])
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        pdf = folder / "billing-invoice.pdf"
+        pdf.write_bytes(answer.body())
+        if (pdftoppm := shutil.which("pdftoppm")) is not None:
+            subprocess.run(  # noqa: S603  (fixed arguments, our own file)
+                [pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf), str(folder / "billing-invoice-pdf")],
+                check=True,
+            )
