@@ -133,3 +133,33 @@ def test_home_lists_balances_and_ageing(client_as: Any, carol: Any, package_invo
     csv = b"".join(client.get(reverse("billing:ageing_csv")).streaming_content)
     assert csv.splitlines()[0] == b"invoice,patient,mrn,issued,days,bucket,balance"
     assert b"000001,Pat Rivera" in csv and b",0-30,2000.00" in csv
+
+
+def test_invoice_a_signed_session_from_the_patient_page(
+    client_as: Any, carol: Any, schedule: Any, signed_session: Any, pat: Any, iv_order: Any, alice: Any
+) -> None:
+    from tests.billing.selfpay_scene import make_signed_session
+
+    client = client_as(carol)
+    page = client.get(reverse("billing:patient", args=[pat.pk]))
+    assert b"Invoice this session" in page.content
+    answer = client.post(reverse("billing:invoice_session", args=[signed_session.pk]))
+    invoice = Invoice.objects.get()
+    assert answer["Location"] == reverse("billing:invoice", args=[invoice.pk])
+    assert b"Invoice this session" not in client.get(reverse("billing:patient", args=[pat.pk])).content
+    unsigned = make_signed_session(
+        iv_order.plan_version.orders.order_by("session_number")[1], alice, status="discharged"
+    )
+    refused = client.post(reverse("billing:invoice_session", args=[unsigned.pk]), follow=True)
+    assert b"Only a signed session is invoiced" in refused.content and Invoice.objects.count() == 1
+
+
+def test_package_sold_from_the_patient_page(client_as: Any, carol: Any, schedule: Any, pat: Any) -> None:
+    client = client_as(carol)
+    page = client.get(reverse("billing:patient", args=[pat.pk]))
+    assert b"Issue the package invoice" in page.content
+    fee = schedule.fees.get(service="package:protocol:depression_iv")
+    answer = client.post(reverse("billing:invoice_package", args=[pat.pk]), {"fee": fee.pk})
+    assert answer.status_code == 302 and Invoice.objects.get().lines.get().package_sessions == 6
+    bad = client.post(reverse("billing:invoice_package", args=[pat.pk]), {"fee": 999999}, follow=True)
+    assert b"Select a valid choice" in bad.content and Invoice.objects.count() == 1
