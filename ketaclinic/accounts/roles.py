@@ -94,6 +94,12 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "messages.handle": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
     # Where each location's inbox sends its content-free notice of a new patient message: a setting, clinic admins.
     "inbox.settings": frozenset({Role.CLINIC_ADMIN}),
+    # Self-pay billing (issue 19): clinic admins and front desk issue invoices, record payments and give good-faith
+    # estimates; nurses and prescribers see what is billed for their patients, not the payments; clinic admins set
+    # the fee schedule (front desk reads it).
+    "billing.manage": frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    "billing.view": ALL_ROLES,
+    "billing.fees": frozenset({Role.CLINIC_ADMIN}),
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),

@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from ketaclinic.billing.views import ageing as ageing_views
+from ketaclinic.billing.views import estimates as estimate_views
+from ketaclinic.billing.views import fees as fee_views
+from ketaclinic.billing.views import invoices as invoice_views
 
 app_name = "billing"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns += [
+    path("", invoice_views.home, name="home"),
+    path("patients/<int:patient_id>/", invoice_views.patient_billing, name="patient"),
+    path("patients/<int:patient_id>/package", invoice_views.invoice_package, name="invoice_package"),
+    path("sessions/<int:session_id>/invoice", invoice_views.invoice_session, name="invoice_session"),
+    path("invoices/<int:invoice_id>/", invoice_views.invoice_detail, name="invoice"),
+    path("invoices/<int:invoice_id>.pdf", invoice_views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:invoice_id>/payments", invoice_views.payment_create, name="payment_create"),
+    path("invoices/<int:invoice_id>/credit", invoice_views.credit_create, name="credit_create"),
+    path("invoices/<int:invoice_id>/void", invoice_views.invoice_void, name="invoice_void"),
+    path("payments/<int:payment_id>/refund", invoice_views.refund_create, name="refund_create"),
+    path("payments/<int:payment_id>/receipt.pdf", invoice_views.receipt_pdf, name="receipt_pdf"),
+    path("fees/", fee_views.fee_schedules, name="fee_schedules"),
+    path("fees/new", fee_views.fee_schedule_create, name="fee_schedule_create"),
+    path("fees/<int:schedule_id>/", fee_views.fee_schedule_detail, name="fee_schedule"),
+    path("ageing/", ageing_views.ageing, name="ageing"),
+    path("ageing.csv", ageing_views.ageing_csv, name="ageing_csv"),
+    path("patients/<int:patient_id>/estimates/new", estimate_views.estimate_create, name="estimate_create"),
+    path("estimates/<int:estimate_id>/", estimate_views.estimate_detail, name="estimate"),
+    path("estimates/<int:estimate_id>.pdf", estimate_views.estimate_pdf, name="estimate_pdf"),
+]

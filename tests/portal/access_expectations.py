@@ -33,6 +33,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "portal:consent_signed": TO_PORTAL_LOGIN,
     "portal:consent_pdf": TO_PORTAL_LOGIN,
     "portal:messages": TO_PORTAL_LOGIN,
+    "portal:bills": TO_PORTAL_LOGIN,
+    "portal:bill_pdf": TO_PORTAL_LOGIN,
+    "portal:receipt_pdf": TO_PORTAL_LOGIN,
     "portal:thread": TO_PORTAL_LOGIN,
     # The care team's shared inbox is a staff page (staff sign-in); clinic admins do not read patients' messages.
     "portal:inbox": STAFF_INBOX,
@@ -54,6 +57,10 @@ def make_world(world: dict[str, Any]) -> dict[str, Any]:
 
 
 def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
+    if name == "portal:bill_pdf":
+        return {"invoice_id": 1}
+    if name == "portal:receipt_pdf":
+        return {"payment_id": 1}
     if name == "portal:open_link":
         return {"token": "not-a-real-token"}
     if name in ("portal:appointment", "portal:confirm", "portal:ask"):

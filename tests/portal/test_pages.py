@@ -189,6 +189,18 @@ class TestQuestionnaires:
         assert not Measurement.objects.exists()
 
 
+def olives_paid_bill(admin: Any, other: Any) -> tuple[Any, Any]:
+    """Olive's package invoice with one payment (self-pay billing)."""
+    from ketaclinic.billing.services import invoices, payments
+    from tests.billing.selfpay_scene import make_fees
+
+    schedule = make_fees(admin, other.location)
+    bill = invoices.invoice_package(
+        by=admin, patient=other, fee=schedule.fees.get(service="package:protocol:depression_iv")
+    )
+    return bill, payments.record_payment(by=admin, invoice=bill, method="cash", amount="100.00")
+
+
 class TestAnotherPatientsIds:
     def test_every_portal_url_with_another_patients_ids_is_404_and_writes_nothing(
         self,
@@ -216,6 +228,7 @@ class TestAnotherPatientsIds:
         foreign_admin = make_clinic_with_admin()
         foreign = publish(foreign_admin, foreign_admin.clinic)
         her_thread = messaging.start_thread(patient=other, subject="Olive's question", text="Olive's words")
+        her_bill, her_payment = olives_paid_bill(dave, other)
         sign_in_as(client, pat)
 
         def counts() -> tuple[int, ...]:
@@ -248,6 +261,8 @@ class TestAnotherPatientsIds:
             ("post", f"/portal/consents/{foreign.pk}/", {"typed_name": "Pat Rivera", "agreed": "on"}),
             ("get", f"/portal/messages/{her_thread.pk}/", {}),
             ("post", f"/portal/messages/{her_thread.pk}/", {"text": "Hello"}),
+            ("get", f"/portal/bills/{her_bill.pk}/pdf/", {}),
+            ("get", f"/portal/bills/receipts/{her_payment.pk}/pdf/", {}),
         ]
         for method, path, data in walks:
             response = getattr(client, method)(path, data)
