@@ -101,8 +101,8 @@ class Duration:
     def __post_init__(self) -> None:
         if self.minutes > LONGEST_APPOINTMENT_MIN:
             raise ValueError(
-                f"An appointment holds its chair or staff at most {LONGEST_APPOINTMENT_MIN // 60} hours; this one would "
-                f"take {self.minutes} minutes ({self.basis}). Check the protocol's and the order's minutes."
+                f"An appointment holds its chair or staff at most {LONGEST_APPOINTMENT_MIN // 60} hours; this one "
+                f"would take {self.minutes} minutes ({self.basis}). Check the protocol's and the order's minutes."
             )
 
     @property
