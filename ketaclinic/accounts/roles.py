@@ -92,6 +92,11 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # desk, nurses and prescribers. Clinic admins do not read it: patients write about symptoms and medicines there,
     # and admins do not see clinical notes (knowledge/security.md "Authorisation").
     "messages.handle": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
+    # Billing (issue 19): front desk and clinic admins bill (claims, payments); clinicians see what is billed for their
+    # patients; clinic admins set up the billing identity and the payers.
+    "billing.manage": frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    "billing.view": CLINICAL_ROLES,
+    "billing.setup": frozenset({Role.CLINIC_ADMIN}),
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),
