@@ -139,7 +139,7 @@ def create_claim(request: AuthedRequest, payload: ClaimIn) -> Status[ClaimOut]:
     missing = [i for i in payload.session_ids if i not in found]
     if missing:
         raise HttpError(422, f"session_ids: no such session {missing[0]}.")
-    payer = Payer.objects.filter(clinic_id=request.user.clinic_id, pk=payload.payer_id).first()
+    payer = Payer.objects.filter(clinic_id=request.user.clinic_id or 0, pk=payload.payer_id).first()
     if payer is None:
         raise HttpError(422, "payer_id: no such payer at your clinic.")
     claim = claim_services.create_claim(

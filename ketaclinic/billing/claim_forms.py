@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from ketaclinic.accounts.forms import OnceForm
+from ketaclinic.accounts.models import User
 from ketaclinic.billing.models import BillingProfile, Claim, Coverage, Payer
 from ketaclinic.billing.services.payers import FILING_INDICATORS, VERIFY_RULES
 
@@ -33,7 +34,7 @@ class ProfileForm(forms.ModelForm[BillingProfile]):
 
 
 class ProviderNpiForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=None, label="Clinician")  # type: ignore[arg-type]
+    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=User.objects.none(), label="Clinician")
     npi = forms.CharField(label="NPI", max_length=10)
     taxonomy_code = forms.CharField(max_length=10, required=False, help_text="e.g. 2084P0800X (psychiatry).")
 
@@ -83,7 +84,7 @@ class CoverageForm(OnceForm, forms.ModelForm[Coverage]):
 
 
 class ClaimForm(OnceForm, forms.Form):
-    payer = forms.ModelChoiceField(queryset=None)  # type: ignore[arg-type]
+    payer: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=Payer.objects.none())
     supply = forms.ChoiceField(
         label="Who supplied the drug",
         choices=[("buy_and_bill", "The clinic (buy and bill)"), ("specialty_pharmacy", "A specialty pharmacy")],

@@ -33,6 +33,7 @@ from ketaclinic.domain.billing.claim_rules import (
 )
 from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE
 from ketaclinic.infusions.models import TreatmentSession
+from ketaclinic.ledger.models import Product
 from ketaclinic.patients.models import Condition
 from ketaclinic.patients.queries import patients_visible_to
 
@@ -117,6 +118,18 @@ def is_new_patient(session: TreatmentSession) -> bool:
     )
 
 
+def _product_ndc(session: TreatmentSession, route: str) -> str | None:
+    """No administration recorded (a session entered after the fact): the clinic's ledger product for the substance,
+    for esketamine the kit whose device count matches the order when there is one."""
+    substance = Product.Substance.ESKETAMINE if route == "esketamine" else Product.Substance.KETAMINE
+    products = list(
+        Product.objects.filter(clinic_id=session.location.clinic_id, substance=substance, is_active=True).order_by("pk")
+    )
+    if route == "esketamine" and session.order.devices:
+        products.sort(key=lambda p: p.containers_per_package != session.order.devices)
+    return next((ndc11(p.ndc) for p in products if ndc11(p.ndc)), None)
+
+
 def facts_for_session(
     session: TreatmentSession,
     *,
@@ -148,7 +161,7 @@ def facts_for_session(
         if ketamine is None:
             given = [a.given_mg for a in administrations if a.given_mg is not None]
             ketamine = sum(given, Decimal(0)) if given else None
-    code = next((ndc11(a.ndc) for a in administrations if ndc11(a.ndc)), None)
+    code = next((ndc11(a.ndc) for a in administrations if ndc11(a.ndc)), None) or _product_ndc(session, route)
     return SessionBillingFacts(
         service_date=service_date(session),
         route=route,

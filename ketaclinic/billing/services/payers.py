@@ -88,7 +88,11 @@ def save_payer(*, by: User, payer: Payer | None = None, **values: Any) -> Payer:
     rules = list(merged.get("confirmed_rules") or [])
     if set(rules) - VERIFY_NAMES:
         raise ServiceError("Unknown rule to confirm.", field="confirmed_rules")
-    clash = Payer.objects.filter(clinic_id=by.clinic_id, name=name).exclude(pk=payer.pk if payer else None)
+    if by.clinic_id is None:
+        raise PermissionDenied("You belong to no clinic.")
+    clash = Payer.objects.filter(clinic_id=by.clinic_id, name=name)
+    if payer is not None:
+        clash = clash.exclude(pk=payer.pk)
     if clash.exists():
         raise ServiceError("Your clinic already has a payer of that name.", field="name")
     if payer is None:

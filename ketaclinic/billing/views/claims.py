@@ -60,7 +60,7 @@ def _session(request: AuthedRequest, session_id: int) -> TreatmentSession:
 @staff_view("billing.manage")
 def claim_new(request: AuthedRequest, session_id: int) -> HttpResponse:
     session = _session(request, session_id)
-    payers = Payer.objects.filter(clinic_id=request.user.clinic_id, is_active=True)
+    payers = Payer.objects.filter(clinic_id=request.user.clinic_id or 0, is_active=True)
     form = ClaimForm(request.POST or None, payers=payers)
 
     def act(data: dict[str, Any]) -> Done:

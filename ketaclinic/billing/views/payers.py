@@ -30,7 +30,7 @@ def payer_list(request: AuthedRequest) -> HttpResponse:
     response = submitted(request, form, act)
     if response is not None:
         return response
-    payers = Payer.objects.filter(clinic_id=request.user.clinic_id)
+    payers = Payer.objects.filter(clinic_id=request.user.clinic_id or 0)
     context = {"payers": payers, "form": form, "rules": services.VERIFY_RULES}
     return render(request, "billing/payers.html", context, status=422 if request.method == "POST" else 200)
 
@@ -38,7 +38,7 @@ def payer_list(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_view("billing.setup")
 def payer_edit(request: AuthedRequest, payer_id: int) -> HttpResponse:
-    payer = get_object_or_404(Payer, pk=payer_id, clinic_id=request.user.clinic_id)
+    payer = get_object_or_404(Payer, pk=payer_id, clinic_id=request.user.clinic_id or 0)
     form = PayerForm(request.POST or None, instance=payer)
 
     def act(data: dict[str, Any]) -> Done:
@@ -57,7 +57,7 @@ def payer_edit(request: AuthedRequest, payer_id: int) -> HttpResponse:
 @staff_view("billing.manage")
 def coverage(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
-    payers = Payer.objects.filter(clinic_id=request.user.clinic_id, is_active=True)
+    payers = Payer.objects.filter(clinic_id=request.user.clinic_id or 0, is_active=True)
     form = CoverageForm(request.POST or None, payers=payers)
 
     def act(data: dict[str, Any]) -> Done:

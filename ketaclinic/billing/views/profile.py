@@ -20,7 +20,7 @@ from ketaclinic.scheduling.views.common import chosen_location
 
 
 def _clinicians(request: AuthedRequest) -> Any:
-    return User.objects.filter(clinic_id=request.user.clinic_id, role__in=("prescriber", "nurse"), is_active=True)
+    return User.objects.filter(clinic_id=request.user.clinic_id or 0, role__in=("prescriber", "nurse"), is_active=True)
 
 
 def _render(
@@ -32,7 +32,7 @@ def _render(
         "locations": request.user.locations.all(),
         "form": form or ProfileForm(instance=profile),
         "npi_form": npi_form or ProviderNpiForm(clinicians=_clinicians(request)),
-        "identities": ProviderIdentity.objects.filter(user__clinic_id=request.user.clinic_id).select_related("user"),
+        "identities": ProviderIdentity.objects.filter(user__clinic_id=request.user.clinic_id or 0 or 0).select_related("user"),
     }
     return render(request, "billing/profile.html", context, status=422 if (form or npi_form) else 200)
 
