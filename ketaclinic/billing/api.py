@@ -4,7 +4,6 @@ Capability-checked like the other routers: billing staff (``billing.manage``) cr
 (``billing.view``) may read the lines billed for their patients. Bad input answers 422 naming the field.
 """
 
-
 from typing import Literal
 
 from django.http import HttpResponse

@@ -11,7 +11,7 @@ from ketaclinic.accounts.errors import ServiceError
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.billing.models import Claim, Payer
 from ketaclinic.billing.services import claims, export
-from tests.billing.claims_world import FEES, billing, cover, established  # noqa: F401
+from tests.billing.claims_world import FEES, billing_fixture, cover, established  # noqa: F401
 from tests.billing_x12 import validate_837p
 
 pytestmark = pytest.mark.django_db

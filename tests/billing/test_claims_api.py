@@ -9,7 +9,7 @@ import pytest
 
 from ketaclinic.billing.models import Claim
 from ketaclinic.infusions.models import TreatmentSession
-from tests.billing.claims_world import billing, cover, established  # noqa: F401
+from tests.billing.claims_world import billing_fixture, cover, established  # noqa: F401
 from tests.billing_x12 import validate_837p
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,9 @@ def test_post_a_claim_then_download_its_837p(client_as: Any, bob: Any, carol: An
     assert validate_837p(exported.content.decode()).accepted
 
 
-def test_post_a_claim_bad_input_names_the_field(client_as: Any, bob: Any, carol: Any, alice: Any, pat: Any, billing: Any) -> None:
+def test_post_a_claim_bad_input_names_the_field(
+    client_as: Any, bob: Any, carol: Any, alice: Any, pat: Any, billing: Any
+) -> None:
     signed = established(pat, bob)
     client = client_as(carol)
     headers = {"content_type": "application/json"}
@@ -81,7 +83,10 @@ def test_post_a_claim_bad_input_names_the_field(client_as: Any, bob: Any, carol:
     no_key = client.post(f"{BASE}/claims", {"session_ids": [signed.pk], "payer_id": billing["medicare"].pk}, **headers)
     assert no_key.status_code == 400
     nurse = client_as(alice).post(
-        f"{BASE}/claims", {"session_ids": [signed.pk], "payer_id": billing["medicare"].pk}, HTTP_IDEMPOTENCY_KEY="d", **headers
+        f"{BASE}/claims",
+        {"session_ids": [signed.pk], "payer_id": billing["medicare"].pk},
+        HTTP_IDEMPOTENCY_KEY="d",
+        **headers,
     )
     assert nurse.status_code == 403
     assert not Claim.objects.exists()

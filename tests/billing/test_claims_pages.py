@@ -10,12 +10,14 @@ import pytest
 from ketaclinic.billing.models import Claim
 from ketaclinic.billing.services import claims
 from ketaclinic.infusions.models import TreatmentSession
-from tests.billing.claims_world import FEES, billing, cover, established  # noqa: F401
+from tests.billing.claims_world import FEES, billing_fixture, cover, established  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 
-def test_build_a_claim_from_the_form_and_read_it(client_as: Any, carol: Any, bob: Any, alice: Any, pat: Any, billing: Any) -> None:
+def test_build_a_claim_from_the_form_and_read_it(
+    client_as: Any, carol: Any, bob: Any, alice: Any, pat: Any, billing: Any
+) -> None:
     cover(carol, pat, billing["acme"])
     signed = established(pat, bob, "56")
     client = client_as(carol)
@@ -28,14 +30,25 @@ def test_build_a_claim_from_the_form_and_read_it(client_as: Any, carol: Any, bob
     claim = Claim.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/billing/claims/{claim.pk}/")
     page = client.get(f"/billing/claims/{claim.pk}/").content.decode()
-    for expected in ("99213", "J0013", "50458002802", "56 mg", "Source:", "21 Diagnoses", "F33.2", "33 Billing provider"):
+    for expected in (
+        "99213",
+        "J0013",
+        "50458002802",
+        "56 mg",
+        "Source:",
+        "21 Diagnoses",
+        "F33.2",
+        "33 Billing provider",
+    ):
         assert expected in page, expected
     assert "Download 837P" in page
     nurse_view = client_as(alice).get(f"/billing/claims/{claim.pk}/").content.decode()
     assert "J0013" in nurse_view and "Download 837P" not in nurse_view
 
 
-def test_an_unsigned_session_comes_back_with_the_reason(client_as: Any, carol: Any, bob: Any, pat: Any, billing: Any) -> None:
+def test_an_unsigned_session_comes_back_with_the_reason(
+    client_as: Any, carol: Any, bob: Any, pat: Any, billing: Any
+) -> None:
     signed = established(pat, bob)
     TreatmentSession.objects.filter(pk=signed.pk).update(status="discharged")
     client = client_as(carol)

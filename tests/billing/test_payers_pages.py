@@ -64,7 +64,13 @@ def test_coverage_is_added_with_clear_errors(client_as: Any, dave: Any, carol: A
     assert bad.status_code == 422 and "member id" in bad.content.decode()
     backwards = client.post(
         url,
-        {"payer": payer.pk, "member_id": "W1", "priority": "P", "effective_from": "2026-02-01", "effective_to": "2026-01-01"},
+        {
+            "payer": payer.pk,
+            "member_id": "W1",
+            "priority": "P",
+            "effective_from": "2026-02-01",
+            "effective_to": "2026-01-01",
+        },
     )
     assert backwards.status_code == 422 and not Coverage.objects.exists()
     ok = client.post(url, {"payer": payer.pk, "member_id": "W1", "priority": "P", "effective_from": "2026-01-01"})

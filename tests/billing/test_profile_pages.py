@@ -43,7 +43,9 @@ def test_a_clinicians_npi(client_as: Any, dave: Any, bob: Any, carol: Any, main_
     client = client_as(dave)
     bad = client.post("/billing/profile/npi/", {"location": main_st.pk, "user": bob.pk, "npi": "123"})
     assert bad.status_code == 422 and "10 digits" in bad.content.decode()
-    not_clinician = client.post("/billing/profile/npi/", {"location": main_st.pk, "user": carol.pk, "npi": "1234567893"})
+    not_clinician = client.post(
+        "/billing/profile/npi/", {"location": main_st.pk, "user": carol.pk, "npi": "1234567893"}
+    )
     assert not_clinician.status_code == 422
     ok = client.post("/billing/profile/npi/", {"location": main_st.pk, "user": bob.pk, "npi": "1234567893"})
     assert ok.status_code == 302 and ProviderIdentity.objects.get().user == bob

@@ -14,7 +14,7 @@ from ketaclinic.audit.models import AuditEvent
 from ketaclinic.billing.models import BillingProfile, Superbill
 from ketaclinic.billing.services import superbills
 from ketaclinic.infusions.models import TreatmentSession
-from tests.billing.claims_world import FEES, billing, session  # noqa: F401
+from tests.billing.claims_world import FEES, billing_fixture, session  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
