@@ -129,3 +129,7 @@ class StatusForm(forms.Form):
 
 class SuperbillForm(OnceForm, forms.Form):
     practitioner_min = forms.IntegerField(label="Practitioner minutes", min_value=0, max_value=1440, initial=0)
+
+
+class ChargeForm(forms.Form):
+    unit_charge = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2, label="Unit charge ($)")

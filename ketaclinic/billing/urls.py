@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("claims/<int:claim_id>/", claims.claim_detail, name="claim"),
     path("claims/<int:claim_id>/status/", claims.claim_status, name="claim_status"),
     path("claims/<int:claim_id>/837p/", claims.claim_837p, name="claim_837p"),
+    path("claims/<int:claim_id>/lines/<int:position>/charge/", claims.line_charge, name="line_charge"),
     path("profile/", profile.profile, name="profile"),
     path("profile/save/", profile.profile_save, name="profile_save"),
     path("profile/npi/", profile.provider_npi, name="provider_npi"),

@@ -19,6 +19,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "billing:claim_new": BILLERS,
     "billing:claim_status": POST_ONLY,
     "billing:claim_837p": BILLERS,
+    "billing:line_charge": POST_ONLY,
     "billing:profile": SETUP,
     "billing:profile_save": POST_ONLY,
     "billing:provider_npi": POST_ONLY,
@@ -52,6 +53,8 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"session_id": objects["session"].pk}
     if name in ("billing:claim", "billing:claim_status", "billing:claim_837p"):
         return {"claim_id": objects["claim"].pk}
+    if name == "billing:line_charge":
+        return {"claim_id": objects["claim"].pk, "position": 1}
     if name == "billing:payer_edit":
         return {"payer_id": objects["payer"].pk}
     if name == "billing:coverage":

@@ -82,7 +82,7 @@ def test_sessions_of_two_patients_or_no_diagnosis_are_refused(
 def test_iv_session_yields_the_infusion_and_the_ketamine_line(carol: Any, bob: Any, pat: Any, billing: Any) -> None:
     signed = session(pat, bob, "iv", "40", infusion_min=40)
     proposal = claims.build_for_session(signed, claims.payer_rules(None, "self_pay"), fees=FEES)
-    assert [(line.code, line.units) for line in proposal.lines] == [("96365", 1), ("J3490", 1)]
+    assert [(line.code, line.units) for line in proposal.lines] == [("96365", Decimal(1)), ("J3490", Decimal(1))]
     assert proposal.lines[1].ndc11 == "55150043810"
 
 

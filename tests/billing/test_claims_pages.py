@@ -74,3 +74,58 @@ def test_status_and_download(client_as: Any, carol: Any, bob: Any, pat: Any, bil
     billing["medicare"].save()
     again = client.get(f"/billing/claims/{claim.pk}/837p/", follow=True)
     assert "has no payer id" in again.content.decode()
+
+
+def test_a_charge_is_entered_on_a_draft_line_and_the_total_follows(
+    client_as: Any, carol: Any, bob: Any, pat: Any, billing: Any
+) -> None:
+    from decimal import Decimal
+
+    from ketaclinic.accounts.errors import ServiceError
+    from ketaclinic.audit.models import AuditEvent
+
+    cover(carol, pat, billing["acme"])
+    claim = claims.create_claim(
+        by=carol, sessions=[established(pat, bob, "56")], payer=billing["acme"], practitioner_min=25, fees={}
+    )
+    client = client_as(carol)
+    page = client.get(f"/billing/claims/{claim.pk}/").content.decode()
+    assert "no fee set" in page and "per unit" in page
+    drug = claim.lines.get(code="J0013")
+    bad = client.post(f"/billing/claims/{claim.pk}/lines/{drug.position}/charge/", {"unit_charge": "-1"}, follow=True)
+    assert "Enter the unit charge" in bad.content.decode()
+    client.post(f"/billing/claims/{claim.pk}/lines/{drug.position}/charge/", {"unit_charge": "10"})
+    drug.refresh_from_db()
+    claim.refresh_from_db()
+    assert drug.charge == Decimal("560.00") and claim.total_charge == Decimal("560.00")
+    visit = claim.lines.get(code="99213")
+    claims.set_line_charge(by=carol, line=visit, unit_charge=Decimal("140"))
+    claim.refresh_from_db()
+    assert claim.total_charge == Decimal("700.00")
+    assert AuditEvent.objects.filter(action="billing.claim.charge").count() == 2
+    claims.change_status(by=carol, claim=claim, to="ready")
+    with pytest.raises(ServiceError, match="only on a draft"):
+        claims.set_line_charge(by=carol, line=visit, unit_charge=Decimal("1"))
+
+
+def test_fees_come_from_the_fee_schedule_when_the_app_has_one(
+    monkeypatch: pytest.MonkeyPatch, bob: Any, pat: Any, billing: Any, main_st: Any
+) -> None:
+    import types
+    from decimal import Decimal
+
+    class Fee:
+        def __init__(self, code: str, amount: str, sessions: int = 1) -> None:
+            self.code, self.amount, self.sessions = code, Decimal(amount), sessions
+
+    class Fees:
+        def all(self) -> list[Fee]:
+            return [Fee("96365", "450.00"), Fee("96365", "2400.00", sessions=6), Fee("", "100.00")]
+
+    schedule = types.SimpleNamespace(fees=Fees())
+    module = types.ModuleType("ketaclinic.billing.services.fees")
+    module.schedule_in_effect = lambda location, on: schedule  # type: ignore[attr-defined]
+    monkeypatch.setitem(__import__("sys").modules, "ketaclinic.billing.services.fees", module)
+    assert claims.unit_fees(main_st, pat.date_of_birth) == {"96365": Decimal("450.00")}
+    module.unit_fees = lambda location, on: {"J0013": Decimal("10")}  # type: ignore[attr-defined]
+    assert claims.unit_fees(main_st, pat.date_of_birth) == {"J0013": Decimal("10")}

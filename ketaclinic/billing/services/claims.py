@@ -47,6 +47,7 @@ __all__ = [
     "ndc11",
     "payer_rules",
     "sessions_billable_by",
+    "set_line_charge",
     "unit_fees",
 ]
 
@@ -192,14 +193,21 @@ def payer_rules(payer: Payer | None, kind: str | None = None) -> PayerRules:
 
 
 def unit_fees(location: Location, on: dt.date) -> dict[str, Decimal]:
-    """The location's unit charge per code on a date, from the fee schedule when the app has one
-    (``billing.services.fees.unit_fees``); empty otherwise, and lines then carry no charge."""
+    """The location's unit charge per code on a date, from the fee schedule when the app has one: its own
+    ``unit_fees(location, on)`` if it offers one, else the single-session fees in effect that name a code
+    (``schedule_in_effect``). Empty otherwise: lines then carry no charge until one is entered on the claim."""
     try:
         fees = importlib.import_module("ketaclinic.billing.services.fees")
     except ModuleNotFoundError:
         return {}
     lookup = getattr(fees, "unit_fees", None)
-    return dict(lookup(location, on)) if callable(lookup) else {}
+    if callable(lookup):
+        return dict(lookup(location, on))
+    in_effect = getattr(fees, "schedule_in_effect", None)
+    schedule = in_effect(location, on) if callable(in_effect) else None
+    if schedule is None:
+        return {}
+    return {fee.code: fee.amount for fee in schedule.fees.all() if fee.code and getattr(fee, "sessions", 1) == 1}
 
 
 def build_for_session(
@@ -376,12 +384,41 @@ def change_status(
     return claim
 
 
+@transaction.atomic
+def set_line_charge(*, by: User, line: ClaimLine, unit_charge: Decimal) -> ClaimLine:
+    """Enter a line's unit charge on a draft claim (no fee schedule prices the code); the claim total follows."""
+    _require(by)
+    claim = Claim.objects.select_for_update().get(pk=line.claim_id)
+    if claim.status != Claim.Status.DRAFT:
+        raise ServiceError("Charges change only on a draft claim: move it back to draft first.", field="unit_charge")
+    if unit_charge < 0 or unit_charge >= Decimal("100000"):
+        raise ServiceError("A unit charge is 0 or more, below $100,000.", field="unit_charge")
+    line = ClaimLine.objects.get(pk=line.pk)
+    before = line.charge
+    line.unit_charge = unit_charge.quantize(Decimal("0.01"))
+    line.charge = (line.unit_charge * line.units).quantize(Decimal("0.01"))
+    line.save(update_fields=["unit_charge", "charge"])
+    charges = [c for c in claim.lines.values_list("charge", flat=True) if c is not None]
+    claim.total_charge = sum(charges, Decimal("0.00")) if charges else None
+    claim.updated_at = timezone.now()
+    claim.save(update_fields=["total_charge", "updated_at"])
+    audit.record(
+        actor=by,
+        action="billing.claim.charge",
+        obj=claim,
+        patient_id=claim.patient_id,
+        detail={"line": line.position, "code": line.code, "from": str(before), "to": str(line.charge)},
+    )
+    return line
+
+
 def _check_ready(claim: Claim) -> None:
     if not claim.diagnoses:
         raise ServiceError("The claim has no diagnosis: add the patient's coded condition first.", field="status")
     missing = [line.code for line in claim.lines.all() if line.charge is None]
     if missing:
         raise ServiceError(
-            f"No charge on {', '.join(missing)}: set the fee schedule for these codes, then build the claim again.",
+            f"No charge on {', '.join(missing)}: enter the unit charge on the line (or price the code in the fee"
+            " schedule and build the claim again).",
             field="status",
         )

@@ -16,7 +16,7 @@ from ketaclinic.accounts.errors import Done, ServiceError, submitted
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
-from ketaclinic.billing.claim_forms import ClaimForm, StatusForm
+from ketaclinic.billing.claim_forms import ChargeForm, ClaimForm, StatusForm
 from ketaclinic.billing.models import BillingProfile, Claim, Payer, ProviderIdentity
 from ketaclinic.billing.queries import claims_visible_to
 from ketaclinic.billing.services import claims as services
@@ -151,6 +151,26 @@ def claim_status(request: AuthedRequest, claim_id: int) -> HttpResponse:
     if response is not None:
         return response
     return _detail(request, claim, status_form=form)
+
+
+@require_POST
+@staff_view("billing.manage")
+def line_charge(request: AuthedRequest, claim_id: int, position: int) -> HttpResponse:
+    claim = _claim(request, claim_id)
+    line = claim.lines.filter(position=position).first()
+    if line is None:
+        raise Http404("No such line.")
+    form = ChargeForm(request.POST)
+
+    def act(data: dict[str, Any]) -> Done:
+        services.set_line_charge(by=request.user, line=line, unit_charge=data["unit_charge"])
+        return f"Charge entered on {line.code}.", redirect("billing:claim", claim_id=claim.pk)
+
+    response = submitted(request, form, act)
+    if response is not None:
+        return response
+    messages.error(request, "Enter the unit charge in dollars, e.g. 140.00.")
+    return redirect("billing:claim", claim_id=claim.pk)
 
 
 @require_GET
