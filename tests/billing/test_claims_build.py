@@ -128,3 +128,12 @@ def test_a_claim_without_fees_cannot_be_ready(carol: Any, bob: Any, pat: Any, bi
 )
 def test_ndc_to_11_digits(given: str, expected: str | None) -> None:
     assert claims.ndc11(given) == expected
+
+
+def test_the_treated_condition_is_the_principal_diagnosis(bob: Any, pat: Any, billing: Any) -> None:
+    from ketaclinic.patients import services as chart
+
+    chart.add_condition(by=bob, patient=pat, description="Hypothyroidism", icd10_code="E03.9")
+    chart.add_condition(by=bob, patient=pat, description="Chronic pain syndrome", icd10_code="G89.4")
+    facts = claims.facts_for_session(established(pat, bob))
+    assert facts.diagnoses == ("F33.2", "G89.4", "E03.9")

@@ -53,6 +53,7 @@ __all__ = [
 
 PAYER_KINDS = ("medicare", "medicaid", "commercial", "self_pay")
 SUPPLIES = ("buy_and_bill", "specialty_pharmacy")
+INDICATION_PREFIXES = ("F3", "F43", "R45.851", "G89", "G90.5", "G56.4", "G57.7", "M79.7", "M79.2")
 ROUTES = {"iv": "iv", "im": "im", ESKETAMINE_ROUTE: "esketamine"}
 #: Status moves a person may make; "exported" is set by the 837P export, never by hand.
 MOVES: dict[str, tuple[str, ...]] = {
@@ -106,7 +107,9 @@ def _diagnoses(session: TreatmentSession) -> tuple[str, ...]:
     for code in rows.order_by("recorded_at", "pk").values_list("icd10_code", flat=True):
         if code not in codes:
             codes.append(code)
-    return tuple(codes)
+    # The condition treated comes first (the principal diagnosis, CMS-1500 item 21 A): the depression, PTSD, bipolar
+    # and suicidality codes and the pain codes of billing.md §7; other coded conditions follow in recorded order.
+    return tuple(sorted(codes, key=lambda code: not code.startswith(INDICATION_PREFIXES)))
 
 
 def is_new_patient(session: TreatmentSession) -> bool:
