@@ -135,7 +135,9 @@ def export_837p(*, by: User, claim: Claim) -> str:
     """The claim as 837P text; a claim that is void is refused; a draft or ready claim becomes exported."""
     if not role_can(by.role, "billing.manage"):
         raise PermissionDenied("Your role does not allow this (billing.manage).")
-    claim = Claim.objects.select_for_update().select_related("payer", "patient", "coverage").get(pk=claim.pk)
+    claim = (
+        Claim.objects.select_for_update(of=("self",)).select_related("payer", "patient", "coverage").get(pk=claim.pk)
+    )
     if claim.status == Claim.Status.VOID:
         raise ServiceError("This claim is void: build a new one.", field="status")
     control = (Claim.objects.aggregate(top=Max("control_number"))["top"] or 0) + 1
