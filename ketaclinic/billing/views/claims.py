@@ -40,7 +40,7 @@ def claim_list(request: AuthedRequest) -> HttpResponse:
     sessions = (
         services.sessions_billable_by(request.user)
         .filter(status=TreatmentSession.Status.SIGNED)
-        .order_by("-note_signed_at")[:100]
+        .order_by("-note_signed_at")[:30]
     )
     return render(
         request,
