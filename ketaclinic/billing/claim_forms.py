@@ -129,6 +129,23 @@ class StatusForm(forms.Form):
 
 class SuperbillForm(OnceForm, forms.Form):
     practitioner_min = forms.IntegerField(label="Practitioner minutes", min_value=0, max_value=1440, initial=0)
+    first_date = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave both dates empty for this session alone; give both for every signed session of the patient"
+        " in that range.",
+    )
+    last_date = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("first_date"), data.get("last_date")
+        if (first is None) != (last is None):
+            raise forms.ValidationError("Give both dates of the range, or neither.")
+        if first is not None and last is not None and last < first:
+            self.add_error("last_date", "The range ends on or after it starts.")
+        return data
 
 
 class ChargeForm(forms.Form):

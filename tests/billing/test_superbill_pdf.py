@@ -3,6 +3,7 @@ is in the PDF text; refusals write nothing; a superbill is voided, never deleted
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -12,7 +13,7 @@ from pypdf import PdfReader
 from ketaclinic.accounts.errors import ServiceError
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.billing.models import BillingProfile, Superbill
-from ketaclinic.billing.services import superbills
+from ketaclinic.billing.services import claims, superbills
 from ketaclinic.infusions.models import TreatmentSession
 from tests.billing.claims_world import FEES, billing_fixture, session  # noqa: F401
 
@@ -76,3 +77,21 @@ def test_the_superbill_page_generates_one(client_as: Any, carol: Any, bob: Any, 
     response = client.post(f"/billing/superbills/new/{iv.pk}/", {"practitioner_min": "0"})
     bill = Superbill.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/billing/superbills/{bill.pk}.pdf")
+
+
+def test_a_superbill_for_a_date_range(client_as: Any, carol: Any, bob: Any, pat: Any, billing: Any) -> None:
+    first = session(pat, bob, "iv", "40", infusion_min=40, days_ago=10)
+    session(pat, bob, "iv", "40", infusion_min=40, days_ago=5)
+    session(pat, bob, "iv", "40", infusion_min=40, days_ago=40)  # outside the range
+    client = client_as(carol)
+    day = claims.service_date(first)
+    half = client.post(f"/billing/superbills/new/{first.pk}/", {"practitioner_min": "0", "first_date": day.isoformat()})
+    assert half.status_code == 422 and "both dates" in half.content.decode()
+    later = day + dt.timedelta(days=6)
+    response = client.post(
+        f"/billing/superbills/new/{first.pk}/",
+        {"practitioner_min": "0", "first_date": day.isoformat(), "last_date": later.isoformat()},
+    )
+    assert response.status_code == 302
+    bill = Superbill.objects.get()
+    assert bill.sessions.count() == 2 and bill.first_date == day and len(bill.content["lines"]) == 4

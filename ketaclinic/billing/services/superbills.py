@@ -9,6 +9,7 @@ self-pay lines (the same as commercial buy-and-bill). It is never edited or dele
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -28,7 +29,7 @@ from ketaclinic.domain.billing.codes import label_for
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.patients import documents as chart_documents
 
-__all__ = ["generate_superbill", "superbill_pdf", "void_superbill"]
+__all__ = ["generate_superbill", "sessions_in_range", "superbill_pdf", "void_superbill"]
 
 LETTERS = "ABCDEFGHIJKL"
 
@@ -152,6 +153,17 @@ def void_superbill(*, by: User, superbill: Superbill, reason: str) -> Superbill:
     superbill.save(update_fields=["void_reason"])
     audit.record(actor=by, action="billing.superbill.void", obj=superbill, patient_id=superbill.patient_id, detail={})
     return superbill
+
+
+def sessions_in_range(user: User, *, patient_id: int, first: dt.date, last: dt.date) -> list[TreatmentSession]:
+    """The patient's signed sessions with a date of service in [first, last] (the clinic's calendar)."""
+    rows = claims.sessions_billable_by(user).filter(patient_id=patient_id, status=TreatmentSession.Status.SIGNED)
+    chosen = [s for s in rows if first <= claims.service_date(s) <= last]
+    if not chosen:
+        raise ServiceError("No signed session of this patient in that range.", field="first_date")
+    if len(chosen) > 50:
+        raise ServiceError("At most 50 sessions on one superbill: choose a shorter range.", field="first_date")
+    return sorted(chosen, key=claims.service_date)
 
 
 def superbill_pdf(superbill: Superbill, *, by: User) -> bytes:

@@ -28,9 +28,12 @@ def superbill_new(request: AuthedRequest, session_id: int) -> HttpResponse:
     form = SuperbillForm(request.POST or None)
 
     def act(data: dict[str, Any]) -> Done:
-        bill = services.generate_superbill(
-            by=request.user, sessions=[session], practitioner_min=data["practitioner_min"]
-        )
+        chosen = [session]
+        if data.get("first_date") and data.get("last_date"):
+            chosen = services.sessions_in_range(
+                request.user, patient_id=session.patient_id, first=data["first_date"], last=data["last_date"]
+            )
+        bill = services.generate_superbill(by=request.user, sessions=chosen, practitioner_min=data["practitioner_min"])
         return f"Superbill {bill.pk} generated.", redirect("billing:superbill_pdf", superbill_id=bill.pk)
 
     response = submitted(request, form, act, aliases={"session_ids": "__all__"})
