@@ -100,6 +100,9 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "billing.manage": frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
     "billing.view": ALL_ROLES,
     "billing.fees": frozenset({Role.CLINIC_ADMIN}),
+    # Claims (issue 19): clinic admins set up the billing identity and the payers; front desk and clinic admins bill
+    # (billing.manage above); clinicians see what is billed for their patients (billing.view above).
+    "billing.setup": frozenset({Role.CLINIC_ADMIN}),
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from ketaclinic.billing.views import ageing as ageing_views
+from ketaclinic.billing.views import claims, payers, profile, superbills
 from ketaclinic.billing.views import estimates as estimate_views
 from ketaclinic.billing.views import fees as fee_views
 from ketaclinic.billing.views import invoices as invoice_views
@@ -32,4 +33,18 @@ urlpatterns += [
     path("patients/<int:patient_id>/estimates/new", estimate_views.estimate_create, name="estimate_create"),
     path("estimates/<int:estimate_id>/", estimate_views.estimate_detail, name="estimate"),
     path("estimates/<int:estimate_id>.pdf", estimate_views.estimate_pdf, name="estimate_pdf"),
+    path("claims/", claims.claim_list, name="claims"),
+    path("claims/new/<int:session_id>/", claims.claim_new, name="claim_new"),
+    path("claims/<int:claim_id>/", claims.claim_detail, name="claim"),
+    path("claims/<int:claim_id>/status/", claims.claim_status, name="claim_status"),
+    path("claims/<int:claim_id>/837p/", claims.claim_837p, name="claim_837p"),
+    path("claims/<int:claim_id>/lines/<int:position>/charge/", claims.line_charge, name="line_charge"),
+    path("profile/", profile.profile, name="profile"),
+    path("profile/save/", profile.profile_save, name="profile_save"),
+    path("profile/npi/", profile.provider_npi, name="provider_npi"),
+    path("payers/", payers.payer_list, name="payers"),
+    path("payers/<int:payer_id>/", payers.payer_edit, name="payer_edit"),
+    path("patients/<int:patient_id>/coverage/", payers.coverage, name="coverage"),
+    path("superbills/new/<int:session_id>/", superbills.superbill_new, name="superbill_new"),
+    path("superbills/<int:superbill_id>.pdf", superbills.superbill_pdf, name="superbill_pdf"),
 ]
