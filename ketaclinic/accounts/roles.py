@@ -92,6 +92,10 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # desk, nurses and prescribers. Clinic admins do not read it: patients write about symptoms and medicines there,
     # and admins do not see clinical notes (knowledge/security.md "Authorisation").
     "messages.handle": frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER}),
+    # Billing (issue 19): everyone sees what is billed and authorised for the patients of their locations; front desk
+    # and clinic admins record and change it (invoices, payments, claims, prior authorisations).
+    "billing.view": ALL_ROLES,
+    "billing.manage": frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),
