@@ -14,9 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         authorisations.patient_authorisations,
         name="patient_authorisations",
     ),
-    path(
-        "authorisations/<int:authorisation_id>/withdraw/", authorisations.withdraw, name="authorisation_withdraw"
-    ),
+    path("authorisations/<int:authorisation_id>/withdraw/", authorisations.withdraw, name="authorisation_withdraw"),
     path("authorisations/running-out/", authorisations.running_out, name="authorisations_running_out"),
     path("reconciliation/", reconciliation.report, name="reconciliation"),
     path("reconciliation.csv", reconciliation.report_csv, name="reconciliation_csv"),

@@ -31,13 +31,14 @@ from ketaclinic.accounts.models import Clinic, Location, User
 from ketaclinic.accounts.roles import Role, role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.billing.models import Coverage, Payer, PriorAuthorisation, PriorAuthPolicy
+from ketaclinic.domain.billing.claim_rules import ESKETAMINE_DEVICE_MG
 from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE, IV_ROUTE
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.hooks import ProposedBooking
 from ketaclinic.scheduling.models import Appointment
 
-DEVICE_MG = 28
+DEVICE_MG = ESKETAMINE_DEVICE_MG
 """One Spravato nasal spray device holds 28 mg (Janssen, SPRAVATO NDC listing 50458-028; billing.md §3.2)."""
 
 KIND_OF_SERVICE = {
@@ -51,8 +52,11 @@ ROUTE_OF_SERVICE = {
 SERVICE_OF_KIND = {kind: service for service, kind in KIND_OF_SERVICE.items()}
 
 TYPICAL_APPROVALS = (
-    ("Cigna (Spravato policy)", "6 months for treatment-resistant depression; 2 months for MDD with acute suicidal "
-     "ideation or behaviour", "Cigna Spravato policy and change log, as summarised in 2025"),
+    (
+        "Cigna (Spravato policy)",
+        "6 months for treatment-resistant depression; 2 months for MDD with acute suicidal ideation or behaviour",
+        "Cigna Spravato policy and change log, as summarised in 2025",
+    ),
     ("eviCore (medical drug)", "6 months TRD / 2 months suicidality", "eviCore medical drug criteria, 2025 summary"),
     ("UnitedHealthcare (commercial PA 2025 P 2168-10)", "12 months", "UnitedHealthcare commercial PA, 2025"),
     ("QualChoice (BI734)", "3 months, up to 23 nasal spray devices", "QualChoice policy BI734"),
@@ -341,9 +345,9 @@ def warnings_for(patient: Patient, proposals: Sequence[ProposedBooking]) -> list
     said: list[str] = []
     by_service: dict[str, list[tuple[ProposedBooking, dt.date]]] = {}
     for proposal in proposals:
-        service = SERVICE_OF_KIND.get(proposal.kind)
-        if service is not None:
-            by_service.setdefault(service, []).append((proposal, proposal.starts_at.astimezone(zone).date()))
+        wanted = SERVICE_OF_KIND.get(proposal.kind)
+        if wanted is not None:
+            by_service.setdefault(wanted, []).append((proposal, proposal.starts_at.astimezone(zone).date()))
     for service, items in by_service.items():
         on_file = list(
             PriorAuthorisation.objects.filter(patient=patient, service=service)

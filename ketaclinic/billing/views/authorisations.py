@@ -175,8 +175,12 @@ def running_out(request: AuthedRequest) -> HttpResponse:
         detail={"days": days, "left": left, "patients": sorted({r.authorisation.patient_id for r in rows})},
     )
     if policy_form is None and request.user.role == Role.CLINIC_ADMIN:
-        initial = {"running_out_days": policy.running_out_days, "running_out_left": policy.running_out_left}
-        policy_form = PolicyForm(initial=initial if policy else None)
+        initial = (
+            {"running_out_days": policy.running_out_days, "running_out_left": policy.running_out_left}
+            if policy
+            else None
+        )
+        policy_form = PolicyForm(initial=initial)
     context = {
         "location": location,
         "locations": request.user.locations.filter(is_active=True).order_by("name"),

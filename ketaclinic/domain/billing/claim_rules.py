@@ -180,7 +180,9 @@ def _validate(facts: SessionBillingFacts, payer: PayerRules) -> None:
         if key not in OVERRIDE_KEYS:
             raise ClaimRuleError(f"Unknown payer override {key!r}: expected one of {', '.join(OVERRIDE_KEYS)}.")
         if code not in CODES:
-            raise ClaimRuleError(f"The payer override {key} names {code}, which is not a billing code this clinic uses.")
+            raise ClaimRuleError(
+                f"The payer override {key} names {code}, which is not a billing code this clinic uses."
+            )
 
 
 def _place_of_service(telehealth: str | None) -> tuple[str, str | None]:
@@ -254,7 +256,9 @@ def _visit_lines(
         return []
     em = em_code_for_time(facts.practitioner_min, facts.new_patient)
     if em is None:
-        notes.append(f"No visit line: {facts.practitioner_min} min of practitioner time is below the lowest visit level.")
+        notes.append(
+            f"No visit line: {facts.practitioner_min} min of practitioner time is below the lowest visit level."
+        )
         return []
     minimum = dict(EM_MINUTES_NEW + EM_MINUTES_ESTABLISHED)[em]
     kind = "new" if facts.new_patient else "return"

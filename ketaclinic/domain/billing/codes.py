@@ -39,7 +39,9 @@ def _cpt(code: str, label: str, source: str = _CPT_SOURCE) -> BillingCode:
 
 _ALL: Final = (
     _cpt("96365", "IV infusion, first hour", f"{_CPT_SOURCE}; > 15 min rule per Coding Ahead 96365"),
-    _cpt("96366", "IV infusion, each extra hour", f"{_CPT_SOURCE}; 31-minute rule per UW Health IV Infusion Mini Manual"),
+    _cpt(
+        "96366", "IV infusion, each extra hour", f"{_CPT_SOURCE}; 31-minute rule per UW Health IV Infusion Mini Manual"
+    ),
     _cpt("96374", "IV push (infusion of 15 min or less)", f"{_CPT_SOURCE}; as quoted by medcoder.ai 96374"),
     _cpt("96372", "Injection into muscle or under the skin", f"{_CPT_SOURCE}; as quoted by medcoder.ai 96372"),
     _cpt("99202", "New patient visit, 15 min or more", "AAPC Coding Alert 2024 (single minimum times)"),
@@ -50,7 +52,9 @@ _ALL: Final = (
     _cpt("99213", "Return patient visit, 20 min or more", "AAPC Coding Alert 2024 (single minimum times)"),
     _cpt("99214", "Return patient visit, 30 min or more", "AAPC Coding Alert 2024 (single minimum times)"),
     _cpt("99215", "Return patient visit, 40 min or more", "AAPC Coding Alert 2024 (single minimum times)"),
-    _cpt("99417", "Longer visit, each extra 15 min (non-Medicare)", "CPT 99417 as quoted by Coding Ahead; RVUDoc 99417"),
+    _cpt(
+        "99417", "Longer visit, each extra 15 min (non-Medicare)", "CPT 99417 as quoted by Coding Ahead; RVUDoc 99417"
+    ),
     BillingCode(
         "G2212",
         "HCPCS",
@@ -94,7 +98,9 @@ _ALL: Final = (
         "Blue Cross Blue Shield of Massachusetts, How to request and bill for ketamine and esketamine (2023)",
     ),
     _cpt("90791", "Psychiatric intake assessment", "CPT 90791 as quoted by Mindcare Billing; BCBS Illinois policy"),
-    _cpt("90792", "Psychiatric intake with medical care", "CPT 90792 as quoted by Mindcare Billing; BCBS Illinois policy"),
+    _cpt(
+        "90792", "Psychiatric intake with medical care", "CPT 90792 as quoted by Mindcare Billing; BCBS Illinois policy"
+    ),
     _cpt("90833", "Talk therapy with a visit, 16 min or more", "BCBS Illinois psychiatry payment policy; Empr 2013"),
     _cpt("90836", "Talk therapy with a visit, 38 min or more", "BCBS Illinois psychiatry payment policy; Empr 2013"),
     _cpt("90838", "Talk therapy with a visit, 53 min or more", "BCBS Illinois psychiatry payment policy; Empr 2013"),

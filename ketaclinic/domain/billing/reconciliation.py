@@ -97,7 +97,9 @@ def reconcile_spravato(facts: SpravatoSessionFacts) -> tuple[Mismatch, ...]:
         if code == "G2082" and dose > G_CODE_SPLIT_MG:
             found.append(Mismatch(G_CODE_MISMATCH, f"G2082 is for up to 56 mg but {dose} mg was given: bill G2083."))
         elif code == "G2083" and dose <= G_CODE_SPLIT_MG:
-            found.append(Mismatch(G_CODE_MISMATCH, f"G2083 is for more than 56 mg but {dose} mg was given: bill G2082."))
+            found.append(
+                Mismatch(G_CODE_MISMATCH, f"G2083 is for more than 56 mg but {dose} mg was given: bill G2082.")
+            )
         elif code in ("J0013", "S0013") and Decimal(units) != dose:
             found.append(
                 Mismatch(DRUG_UNITS, f"{code} is billed per mg: the claim has {units} units but {dose} mg was given.")

@@ -36,9 +36,7 @@ __all__ = [
 
 MAX_LINES: Final = 50
 MAX_DIAGNOSES: Final = 12
-FILING_INDICATORS: Final = frozenset(
-    "11 12 13 14 15 16 17 AM BL CH CI DS FI HM LM MA MB MC OF TV VA WC ZZ".split()
-)
+FILING_INDICATORS: Final = frozenset("11 12 13 14 15 16 17 AM BL CH CI DS FI HM LM MA MB MC OF TV VA WC ZZ".split())
 """SBR09 claim filing indicator codes allowed by the pyx12 map (e.g. CI commercial, MB Medicare Part B, MC Medicaid)."""
 NDC_UNITS: Final = frozenset({"F2", "GR", "ME", "ML", "UN"})
 _RESERVED: Final = ("*", "~", ":", "^")
@@ -151,7 +149,10 @@ def _check(interchange: Interchange) -> None:
     provider = interchange.billing_provider
     if not interchange.payer.payer_id.strip():
         raise X12Error("The payer id is missing: take it from the payer's or clearinghouse's payer list.")
-    for what, value in (("submitter id", interchange.submitter.submitter_id), ("receiver id", interchange.receiver.receiver_id)):
+    for what, value in (
+        ("submitter id", interchange.submitter.submitter_id),
+        ("receiver id", interchange.receiver.receiver_id),
+    ):
         if len(value) > 15:
             raise X12Error(f"The {what} is longer than the 15 characters X12 allows.")
     if not provider.npi:
