@@ -86,6 +86,7 @@ for _module_name in (
     "portal.access_expectations",
     "consents.access_expectations",
     "patients.access_expectations",
+    "billing.access_authorisations",
 ):
     try:
         APP_MODULES.append(importlib.import_module(f"tests.{_module_name}"))
