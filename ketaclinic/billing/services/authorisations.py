@@ -334,6 +334,10 @@ def _pick(candidates: Sequence[PriorAuthorisation], day: dt.date) -> PriorAuthor
     return max(before, key=lambda a: a.valid_to) if before else min(candidates, key=lambda a: a.valid_from)
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _short(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
@@ -402,14 +406,14 @@ def _count_sentences(authorisation: PriorAuthorisation, proposals: Sequence[Prop
     said = []
     if authorisation.approved_sessions is not None and sessions + len(proposals) > authorisation.approved_sessions:
         said.append(
-            f"{name} allows {authorisation.approved_sessions} sessions until {until}; {sessions} are booked or done, "
-            f"this {what} would make {sessions + len(proposals)}."
+            f"{name} allows {_n(authorisation.approved_sessions, 'session')} until {until}; {sessions} booked or "
+            f"done so far, this {what} would make {sessions + len(proposals)}."
         )
     if authorisation.approved_devices is not None:
         more = sum(devices_for(p.dose_mg, p.devices) for p in proposals)
         if devices + more > authorisation.approved_devices:
             said.append(
-                f"{name} allows {authorisation.approved_devices} devices (28 mg each) until {until}; {devices} are "
-                f"booked or used, this {what} would make {devices + more}."
+                f"{name} allows {_n(authorisation.approved_devices, 'device')} (28 mg each) until {until}; {devices} "
+                f"booked or used so far, this {what} would make {devices + more}."
             )
     return said
