@@ -7,6 +7,7 @@ infrastructure (auth, idempotency, pagination, shared schemas, error answers) an
 from __future__ import annotations
 
 from ketaclinic.api.router import api
+from ketaclinic.billing.api import router as billing_router
 from ketaclinic.followup.api import dashboard_router, questionnaire_router
 from ketaclinic.infusions.api import router as infusions_router
 from ketaclinic.intake.api import router as intake_router
@@ -26,5 +27,6 @@ api.add_router("/sessions", infusions_router, tags=["sessions"])
 api.add_router("/outcomes/questionnaire-links", questionnaire_router, tags=["outcomes"])
 api.add_router("/outcomes/dashboard", dashboard_router, tags=["outcomes"])
 api.add_router("/outcomes", outcomes_router, tags=["outcomes"])
+api.add_router("/billing", billing_router, tags=["billing"])
 
 __all__ = ["api"]

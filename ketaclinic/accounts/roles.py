@@ -96,6 +96,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # and clinic admins record and change it (invoices, payments, claims, prior authorisations).
     "billing.view": ALL_ROLES,
     "billing.manage": frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    # Billing set-up (the billing identity and the payers): clinic admins.
+    "billing.setup": frozenset({Role.CLINIC_ADMIN}),
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),

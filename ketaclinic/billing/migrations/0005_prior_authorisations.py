@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_clinical_settings'),
-        ('billing', '0002_payers'),
+        ('billing', '0004_claims'),
         ('patients', '0005_chart_documents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
