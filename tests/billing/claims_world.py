@@ -117,7 +117,5 @@ def billing(clinic: Any, main_st: Any, dave: Any, bob: Any, pat: Any) -> dict[st
 
     world = set_up_billing(clinic, main_st, dave, bob)
     with_address(pat)
-    chart.add_condition(
-        by=bob, patient=pat, description="Major depressive disorder, recurrent, severe", icd10_code="F33.2"
-    )
+    chart.add_condition(by=bob, patient=pat, description="Major depressive disorder, recurrent, severe", icd10_code="F33.2")
     return world

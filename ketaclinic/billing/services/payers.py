@@ -51,7 +51,9 @@ VERIFY_RULES: tuple[VerifyRule, ...] = tuple(
 )
 VERIFY_NAMES = frozenset(rule.name for rule in VERIFY_RULES)
 #: 837P SBR09 claim filing indicators allowed by the X12 005010X222A1 map (pyx12 transcription).
-FILING_INDICATORS = ["11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI", "HM", "LM", "MA", "MB", "MC", "OF", "TV", "VA", "WC", "ZZ"]
+FILING_INDICATORS = (
+    "11 12 13 14 15 16 17 AM BL CH CI DS FI HM LM MA MB MC OF TV VA WC ZZ"
+).split()
 PAYER_FIELDS = ("name", "payer_id", "kind", "accepts_g_codes", "filing_indicator", "confirmed_rules", "is_active")
 
 
