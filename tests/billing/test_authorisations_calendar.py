@@ -132,7 +132,7 @@ def test_the_series_page_warns_before_booking_and_books_anyway(
         form[f"chair-{placement.order.pk}"] = placement.chair.pk
     booked = client.post(url, form, follow=True)
     assert Appointment.objects.count() == len(rows)  # a warning, not a refusal
-    assert f"Authorisation IV77 (Acme Health) allows 2 sessions" in booked.content.decode()
+    assert "Authorisation IV77 (Acme Health) allows 2 sessions" in booked.content.decode()
 
 
 def test_a_single_booking_past_the_approval_is_booked_with_a_warning(

@@ -14,10 +14,21 @@ from django.utils import timezone
 from ketaclinic.billing.services import reconciliation
 from ketaclinic.infusions.models import TreatmentSession
 from tests.billing.authorisation_helpers import clinic_today
-from tests.billing.claims_world import billing, cover, session  # noqa: F401  (the ``billing`` fixture)
+from tests.billing.claims_world import cover, session, set_up_billing, with_address
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def payers(clinic: Any, main_st: Any, dave: Any, bob: Any, pat: Any) -> dict[str, Any]:
+    """The claims set-up at Main (billing identity, payers) with Pat (F33.2, an address)."""
+    from ketaclinic.patients import services as chart
+
+    world = set_up_billing(clinic, main_st, dave, bob)
+    with_address(pat)
+    chart.add_condition(by=bob, patient=pat, description="Major depressive disorder", icd10_code="F33.2")
+    return world
 
 
 def planted(pat: Any, bob: Any, carol: Any, payer: Any) -> Any:
@@ -33,9 +44,9 @@ def planted(pat: Any, bob: Any, carol: Any, payer: Any) -> Any:
 
 
 def test_84_mg_documented_and_g2082_billed_is_found(
-    carol: Any, bob: Any, pat: Any, main_st: Any, billing: dict[str, Any]
+    carol: Any, bob: Any, pat: Any, main_st: Any, payers: dict[str, Any]
 ) -> None:
-    given = planted(pat, bob, carol, billing["medicare"])
+    given = planted(pat, bob, carol, payers["medicare"])
     today = clinic_today(pat)
     rows = reconciliation.report(main_st, today - dt.timedelta(days=5), today)
     assert [r.session.pk for r in rows] == [given.pk]
@@ -82,9 +93,9 @@ def test_devices_in_the_ledger_without_a_claim_are_found(
 
 
 def test_the_page_lists_the_mismatch_with_a_link_and_the_csv_carries_it(
-    client: Any, carol: Any, bob: Any, pat: Any, main_st: Any, billing: dict[str, Any]
+    client: Any, carol: Any, bob: Any, pat: Any, main_st: Any, payers: dict[str, Any]
 ) -> None:
-    given = planted(pat, bob, carol, billing["medicare"])
+    given = planted(pat, bob, carol, payers["medicare"])
     today = clinic_today(pat)
     query = {"location": main_st.pk, "from": (today - dt.timedelta(days=5)).isoformat(), "to": today.isoformat()}
     sign_in(client, bob)
@@ -115,11 +126,11 @@ def test_bad_dates_are_named_and_the_last_30_days_shown(client: Any, carol: Any,
 
 
 def test_a_csv_cell_that_starts_like_a_formula_is_neutralised(
-    client: Any, carol: Any, bob: Any, pat: Any, main_st: Any, billing: dict[str, Any]
+    client: Any, carol: Any, bob: Any, pat: Any, main_st: Any, payers: dict[str, Any]
 ) -> None:
     pat.given_name = "=HYPERLINK(1)"
     pat.save()
-    planted(pat, bob, carol, billing["medicare"])
+    planted(pat, bob, carol, payers["medicare"])
     sign_in(client, carol)
     today = clinic_today(pat)
     query = {"location": main_st.pk, "from": (today - dt.timedelta(days=5)).isoformat(), "to": today.isoformat()}
