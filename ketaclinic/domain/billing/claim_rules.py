@@ -32,10 +32,12 @@ from ketaclinic.domain.billing.times import (
     iv_infusion_codes,
     prolonged_units,
 )
+from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE, IV_ROUTE
 
 __all__ = [
     "DRUG_SUPPLIES",
     "ESKETAMINE_DEVICE_MG",
+    "G_CODE_SPLIT_MG",
     "KETAMINE_MULTI_DOSE_NDCS",
     "MAX_DIAGNOSES",
     "MAX_POINTERS_PER_LINE",
@@ -61,9 +63,10 @@ KETAMINE_MULTI_DOSE_NDCS: Final = frozenset({"00409205105", "55150043810"})
 """Ketamine NDCs whose container is "VIAL, MULTI-DOSE" in the openFDA NDC directory (Hospira, Eugia)."""
 DRUG_SUPPLIES: Final = ("buy_and_bill", "specialty_pharmacy")
 TELEHEALTH: Final = (None, "home", "other")
-IV_ROUTES: Final = ("iv",)
+IV_ROUTES: Final = (IV_ROUTE,)
 IM_ROUTES: Final = ("im",)
-ESKETAMINE_ROUTES: Final = ("intranasal_esketamine", "esketamine")
+ESKETAMINE_ROUTES: Final = (ESKETAMINE_ROUTE, "esketamine")
+"""The vocabulary's esketamine route; "esketamine" is accepted as a short alias."""
 VISIT_ONLY_ROUTES: Final = ("oral", "sublingual", "intranasal")
 """Routes whose drug the patient takes at home from a pharmacy: the clinic bills the visit only."""
 
@@ -296,6 +299,9 @@ def _visit_lines(
 def _staff_prolonged_lines(
     facts: SessionBillingFacts, payer: PayerRules, notes: list[str], em: str, visit_min: int
 ) -> list[_Draft]:
+    """99415 once clinical staff time runs 30 min or more past the visit's minimum time, then 99416 for each full
+    30 min after that first hour (iframe.ai 99415, a secondary source; the 2024 CPT threshold table was not found,
+    so these lines stay unconfirmed until the clinic confirms "clinical_staff_prolonged")."""
     beyond = facts.clinical_staff_min - visit_min
     if beyond < 30:
         return []
@@ -319,7 +325,8 @@ def _staff_prolonged_lines(
             _Draft(
                 "99416",
                 further,
-                f"{beyond} min past the visit time: after the first hour, each full 30 min counts, so {further} unit(s).",
+                f"{beyond} min past the visit time: after the first hour each full 30 min counts,"
+                f" so {further} unit(s).",
                 source,
                 unconfirmed=unconfirmed,
             )
@@ -406,7 +413,7 @@ def _ketamine_lines(facts: SessionBillingFacts, payer: PayerRules, notes: list[s
             1,
             f"Ketamine has no drug code of its own, so {code} with the NDC; {dose:f} mg given, reported as the NDC"
             " quantity in mg (ME). No JW/JZ: ketamine comes in multi-dose vials.",
-            "Blue Cross Blue Shield of Massachusetts (2023); X12 005010X222A1 loop 2410 (pyx12 map);"
+            "Blue Cross Blue Shield of Massachusetts (2023); X12 005010X222A1 implementation guide, loop 2410;"
             " First Coast Service Options JW/JZ (2024)",
             ndc11=facts.ndc11,
             ndc_quantity=facts.ketamine_dose_mg,
@@ -473,6 +480,10 @@ def build_claim_lines(
     else:
         procedure = _ketamine_lines(facts, payer, notes)
         drafts = _visit_lines(facts, payer, notes, with_procedure=True, staff_prolonged=False) + procedure
+    overridden = set(payer.overrides.values())
+    for draft in drafts:
+        if draft.code not in overridden and not code_in_effect(draft.code, facts.service_date):
+            raise ClaimRuleError(f"{draft.code} is not a valid code on {facts.service_date:%d %b %Y}.")
     if payer.payer_kind == "self_pay":
         notes.append("Self-pay: these lines make the superbill the patient can send to their insurer.")
     pointers = tuple(range(1, min(len(facts.diagnoses), MAX_POINTERS_PER_LINE) + 1))

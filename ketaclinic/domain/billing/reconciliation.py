@@ -4,8 +4,9 @@ claim, and was the REMS Patient Monitoring Form submitted in time?
 * One Spravato device holds 28 mg (openFDA NDC directory, 50458-028: "VIAL, SINGLE-USE" 28 mg/0.2 mL).
 * G2082 covers up to 56 mg, G2083 more than 56 mg (Highmark Wholecare policy HHO-DE-MP-1265, 2024).
 * J0013 (S0013 before 2026) is billed per 1 mg (Osmind, SPRAVATO J Code, 2026).
-* The REMS Patient Monitoring Form is due within 7 calendar days after every session (SPRAVATO REMS program, as
-  recorded in :data:`ketaclinic.domain.sessions.REMS_FORM_WINDOW_DAYS`).
+* "A Patient Monitoring Form is submitted to the SPRAVATO REMS for every patient within 7 days following
+  administration of every dose" (Janssen, SPRAVATO REMS Outpatient Healthcare Setting Enrollment Form, 08/20); the
+  deadline is the shared :func:`ketaclinic.domain.sessions.rems_due_on` (7 calendar days after the session day).
 """
 
 from __future__ import annotations

@@ -36,7 +36,33 @@ __all__ = [
 
 MAX_LINES: Final = 50
 MAX_DIAGNOSES: Final = 12
-FILING_INDICATORS: Final = frozenset("11 12 13 14 15 16 17 AM BL CH CI DS FI HM LM MA MB MC OF TV VA WC ZZ".split())
+FILING_INDICATORS: Final = frozenset(
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "AM",
+        "BL",
+        "CH",
+        "CI",
+        "DS",
+        "FI",
+        "HM",
+        "LM",
+        "MA",
+        "MB",
+        "MC",
+        "OF",
+        "TV",
+        "VA",
+        "WC",
+        "ZZ",
+    ]
+)
 """SBR09 claim filing indicator codes allowed by the pyx12 map (e.g. CI commercial, MB Medicare Part B, MC Medicaid)."""
 NDC_UNITS: Final = frozenset({"F2", "GR", "ME", "ML", "UN"})
 _RESERVED: Final = ("*", "~", ":", "^")
@@ -155,6 +181,13 @@ def _check(interchange: Interchange) -> None:
     ):
         if len(value) > 15:
             raise X12Error(f"The {what} is longer than the 15 characters X12 allows.")
+    numbers = (
+        interchange.interchange_control_number,
+        interchange.group_control_number,
+        interchange.transaction_control_number,
+    )
+    if any(not 1 <= n <= 999_999_999 for n in numbers):
+        raise X12Error("Control numbers must be between 1 and 999999999.")
     if not provider.npi:
         raise X12Error("The billing provider has no NPI: an 837P needs the billing NPI (loop 2010AA).")
     for who, npi in (("billing provider", provider.npi), ("rendering provider", claim.rendering_npi)):
@@ -182,6 +215,10 @@ def _check(interchange: Interchange) -> None:
     for number, line in enumerate(claim.lines, start=1):
         if line.charge is None:
             raise X12Error(f"Line {number} ({line.code}) has no charge: set the clinic's fee for {line.code}.")
+        if line.charge < 0:
+            raise X12Error(f"Line {number} ({line.code}) has a negative charge.")
+        if len(line.modifiers) > 4:
+            raise X12Error(f"Line {number} ({line.code}) has more than the 4 modifiers a service line can carry.")
         if line.units <= 0:
             raise X12Error(f"Line {number} ({line.code}) must have at least one unit.")
         if not line.diagnosis_pointers or len(line.diagnosis_pointers) > 4:
@@ -254,8 +291,8 @@ def render_837p(interchange: Interchange) -> str:
         "HL*2*1*22*0",
         f"SBR*P*18*{_text(member.group_number, 'group number') if member.group_number else ''}******"
         f"{member.filing_indicator}",
-        f"NM1*IL*1*{_text(member.last_name, 'subscriber last name')}*{_text(member.first_name, 'subscriber first name')}"
-        f"****MI*{_text(member.member_id, 'member id')}",
+        f"NM1*IL*1*{_text(member.last_name, 'subscriber last name')}"
+        f"*{_text(member.first_name, 'subscriber first name')}****MI*{_text(member.member_id, 'member id')}",
         f"N3*{_text(member.street, 'subscriber street')}",
         f"N4*{_text(member.city, 'subscriber city')}*{_text(member.state, 'subscriber state')}"
         f"*{_digits(member.postal_code, 'subscriber ZIP code')}",

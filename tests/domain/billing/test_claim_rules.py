@@ -72,6 +72,11 @@ def test_iv_40_min_is_96365_and_j3490() -> None:
 # --- G-codes ---------------------------------------------------------------------------------------------------------
 
 
+def test_g_code_before_it_existed_is_refused() -> None:
+    with pytest.raises(ClaimRuleError, match="G2082 is not a valid code on 01 Jun 2019"):
+        build_claim_lines(spravato_facts(service_date=dt.date(2019, 6, 1)), MEDICARE)
+
+
 def test_g_code_for_a_new_patient_is_refused() -> None:
     with pytest.raises(ClaimRuleError, match="established patients only"):
         build_claim_lines(spravato_facts(new_patient=True), MEDICARE)
