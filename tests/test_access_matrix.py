@@ -86,6 +86,7 @@ for _module_name in (
     "portal.access_expectations",
     "consents.access_expectations",
     "patients.access_expectations",
+    "billing.access_claims",
     "billing.access_authorisations",
 ):
     try:

@@ -4,8 +4,6 @@ Capability-checked like the other routers: billing staff (``billing.manage``) cr
 (``billing.view``) may read the lines billed for their patients. Bad input answers 422 naming the field.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from django.http import HttpResponse
@@ -14,6 +12,7 @@ from ninja.errors import HttpError
 
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.api.idempotency import IdempotencyKey, idempotent
 from ketaclinic.api.schemas import BodyIn, ErrorOut, Id
 from ketaclinic.audit import services as audit
 from ketaclinic.billing.models import Payer
@@ -23,7 +22,7 @@ from ketaclinic.billing.services import export
 
 router = Router()
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _require_any(request: AuthedRequest, *capabilities: str) -> None:
@@ -131,8 +130,11 @@ def claim_out(claim: object) -> ClaimOut:
     )
 
 
-@router.post("/claims", response={201: ClaimOut, **ERRORS})
-def create_claim(request: AuthedRequest, payload: ClaimIn) -> Status[ClaimOut]:
+@router.post("/claims", response={201: ClaimOut, **ERRORS}, summary="A draft claim from signed sessions")
+@idempotent(ClaimOut)
+def create_claim(  # type: ignore[no-untyped-def]
+    request: AuthedRequest, payload: ClaimIn, idempotency_key: IdempotencyKey
+):
     _require_any(request, "billing.manage")
     sessions = list(claim_services.sessions_billable_by(request.user).filter(pk__in=payload.session_ids))
     found = {s.pk for s in sessions}

@@ -120,6 +120,12 @@ class StatusForm(forms.Form):
     denial_codes = forms.CharField(required=False, max_length=200, help_text="e.g. CO-16, CO-197")
     paid_amount = forms.DecimalField(required=False, min_value=0, max_digits=10, decimal_places=2)
 
+    def __init__(self, *args: Any, moves: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(s.value, s.label) for s in Claim.Status if s.value in moves]
+
 
 class SuperbillForm(OnceForm, forms.Form):
     practitioner_min = forms.IntegerField(label="Practitioner minutes", min_value=0, max_value=1440, initial=0)

@@ -144,9 +144,7 @@ def load(*, locations: list[Location], users: dict[str, User]) -> None:
         return
     on_medicare, on_acme, self_pay = patients
     start = timezone.localdate() - dt.timedelta(days=365)
-    payers.add_coverage(
-        by=desk, patient=on_medicare, payer=medicare, member_id="1EG4TE5MK72", effective_from=start
-    )
+    payers.add_coverage(by=desk, patient=on_medicare, payer=medicare, member_id="1EG4TE5MK72", effective_from=start)
     payers.add_coverage(
         by=desk, patient=on_acme, payer=commercial, member_id="W123456789", group_number="GRP123", effective_from=start
     )
@@ -166,9 +164,7 @@ def load(*, locations: list[Location], users: dict[str, User]) -> None:
         patient=on_acme, clinician=prescriber, route="intranasal_esketamine", dose_mg=Decimal("56"), at=day
     )
     claims.create_claim(by=desk, sessions=[medicare_session], payer=medicare, fees=DEMO_FEES)
-    claims.create_claim(
-        by=desk, sessions=[acme_session], payer=commercial, practitioner_min=25, fees=DEMO_FEES
-    )
+    claims.create_claim(by=desk, sessions=[acme_session], payer=commercial, practitioner_min=25, fees=DEMO_FEES)
     iv = signed_session(
         patient=self_pay, clinician=prescriber, route="iv", dose_mg=Decimal("40"), at=day, infusion_min=40
     )

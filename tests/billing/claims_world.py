@@ -110,12 +110,14 @@ def established(patient: Any, prescriber: Any, dose: str = "84") -> Any:
 import pytest  # noqa: E402
 
 
-@pytest.fixture
-def billing(clinic: Any, main_st: Any, dave: Any, bob: Any, pat: Any) -> dict[str, Any]:
+@pytest.fixture(name="billing")
+def billing_fixture(clinic: Any, main_st: Any, dave: Any, bob: Any, pat: Any) -> dict[str, Any]:
     """The billing set-up at Main with Pat (F33.2, an address) covered by Medicare."""
     from ketaclinic.patients import services as chart
 
     world = set_up_billing(clinic, main_st, dave, bob)
     with_address(pat)
-    chart.add_condition(by=bob, patient=pat, description="Major depressive disorder, recurrent, severe", icd10_code="F33.2")
+    chart.add_condition(
+        by=bob, patient=pat, description="Major depressive disorder, recurrent, severe", icd10_code="F33.2"
+    )
     return world

@@ -13,7 +13,7 @@ from ketaclinic.audit.models import AuditEvent
 from ketaclinic.billing.models import Claim
 from ketaclinic.billing.services import claims
 from ketaclinic.infusions.models import TreatmentSession
-from tests.billing.claims_world import FEES, billing, cover, established, session  # noqa: F401
+from tests.billing.claims_world import FEES, billing_fixture, cover, established, session  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,12 @@ def test_medicare_84_mg_established_is_g2083_and_nothing_else(carol: Any, bob: A
     assert event.patient_id == pat.pk and event.detail["codes"] == [["G2083", "1"]]
 
 
-def test_commercial_buy_and_bill_56_mg_is_em_and_j0013_with_the_ndc(carol: Any, bob: Any, pat: Any, billing: Any) -> None:
+def test_commercial_buy_and_bill_56_mg_is_em_and_j0013_with_the_ndc(
+    carol: Any, bob: Any, pat: Any, billing: Any
+) -> None:
     cover(carol, pat, billing["acme"])
     signed = established(pat, bob, "56")
-    claim = claims.create_claim(
-        by=carol, sessions=[signed], payer=billing["acme"], practitioner_min=25, fees=FEES
-    )
+    claim = claims.create_claim(by=carol, sessions=[signed], payer=billing["acme"], practitioner_min=25, fees=FEES)
     codes = {line.code: line for line in claim.lines.all()}
     assert set(codes) == {"99213", "J0013"}
     drug = codes["J0013"]
@@ -117,8 +117,14 @@ def test_a_claim_without_fees_cannot_be_ready(carol: Any, bob: Any, pat: Any, bi
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("50458-028-02", "50458002802"), ("0409-2051-05", "00409205105"), ("55150-438-10", "55150043810"),
-     ("50458002802", "50458002802"), ("12-34", None), ("1234567-1-1", None)],
+    [
+        ("50458-028-02", "50458002802"),
+        ("0409-2051-05", "00409205105"),
+        ("55150-438-10", "55150043810"),
+        ("50458002802", "50458002802"),
+        ("12-34", None),
+        ("1234567-1-1", None),
+    ],
 )
 def test_ndc_to_11_digits(given: str, expected: str | None) -> None:
     assert claims.ndc11(given) == expected

@@ -120,5 +120,8 @@ class ClaimEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status}"
+
 
 ZERO = Decimal("0.00")

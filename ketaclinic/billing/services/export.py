@@ -65,7 +65,8 @@ def interchange_for(claim: Claim, *, control_number: int) -> x12.Interchange:
     coverage = claim.coverage
     if coverage is None:
         raise ServiceError(
-            f"The patient has no {claim.payer.name} coverage on {claim.service_date:%Y-%m-%d}: add the member id first.",
+            f"The patient has no {claim.payer.name} coverage on {claim.service_date:%Y-%m-%d}:"
+            " add the member id first.",
             field="coverage",
         )
     patient = claim.patient

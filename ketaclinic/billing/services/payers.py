@@ -19,6 +19,7 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.billing.models import Coverage, Payer
 from ketaclinic.domain.billing.claim_rules import VERIFY_RULES as DOMAIN_VERIFY_RULES
+from ketaclinic.domain.billing.x12_837p import FILING_INDICATORS as X12_FILING_INDICATORS
 from ketaclinic.patients.models import Patient
 
 __all__ = ["FILING_INDICATORS", "VERIFY_RULES", "VerifyRule", "add_coverage", "end_coverage", "save_payer"]
@@ -51,9 +52,7 @@ VERIFY_RULES: tuple[VerifyRule, ...] = tuple(
 )
 VERIFY_NAMES = frozenset(rule.name for rule in VERIFY_RULES)
 #: 837P SBR09 claim filing indicators allowed by the X12 005010X222A1 map (pyx12 transcription).
-FILING_INDICATORS = (
-    "11 12 13 14 15 16 17 AM BL CH CI DS FI HM LM MA MB MC OF TV VA WC ZZ"
-).split()
+FILING_INDICATORS = sorted(X12_FILING_INDICATORS)
 PAYER_FIELDS = ("name", "payer_id", "kind", "accepts_g_codes", "filing_indicator", "confirmed_rules", "is_active")
 
 

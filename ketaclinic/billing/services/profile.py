@@ -51,7 +51,9 @@ def _check(values: dict[str, Any]) -> None:
         raise ServiceError("The state is its two capital letters, e.g. IL.", field="state")
     postal = str(values.get("postal_code", ""))
     if len(postal) != 9 or not postal.isdigit():
-        raise ServiceError("Give the ZIP+4 as nine digits without the dash (the 837P needs all nine).", field="postal_code")
+        raise ServiceError(
+            "Give the ZIP+4 as nine digits without the dash (the 837P needs all nine).", field="postal_code"
+        )
     for name in ("legal_name", "street", "city"):
         if not str(values.get(name, "")).strip():
             raise ServiceError("This is printed on every claim: fill it in.", field=name)

@@ -150,9 +150,7 @@ def void_superbill(*, by: User, superbill: Superbill, reason: str) -> Superbill:
         raise ServiceError("Say why the superbill is voided.", field="reason")
     superbill.void_reason = reason.strip()
     superbill.save(update_fields=["void_reason"])
-    audit.record(
-        actor=by, action="billing.superbill.void", obj=superbill, patient_id=superbill.patient_id, detail={}
-    )
+    audit.record(actor=by, action="billing.superbill.void", obj=superbill, patient_id=superbill.patient_id, detail={})
     return superbill
 
 

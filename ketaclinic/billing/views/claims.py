@@ -123,7 +123,7 @@ def _detail(request: AuthedRequest, claim: Claim, status_form: StatusForm | None
             "diagnoses": list(zip("ABCDEFGHIJKL", claim.diagnoses, strict=False)),
             "events": claim.events.select_related("by"),
             "can_bill": role_can(request.user.role, "billing.manage"),
-            "status_form": status_form or StatusForm(),
+            "status_form": status_form or StatusForm(moves=services.MOVES.get(claim.status, ())),
             "moves": services.MOVES.get(claim.status, ()),
         },
         status=422 if status_form is not None else 200,
@@ -134,7 +134,7 @@ def _detail(request: AuthedRequest, claim: Claim, status_form: StatusForm | None
 @staff_view("billing.manage")
 def claim_status(request: AuthedRequest, claim_id: int) -> HttpResponse:
     claim = _claim(request, claim_id)
-    form = StatusForm(request.POST)
+    form = StatusForm(request.POST, moves=services.MOVES.get(claim.status, ()))
 
     def act(data: dict[str, Any]) -> Done:
         services.change_status(

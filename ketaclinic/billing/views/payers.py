@@ -67,5 +67,9 @@ def coverage(request: AuthedRequest, patient_id: int) -> HttpResponse:
     response = submitted(request, form, act)
     if response is not None:
         return response
-    context = {"patient": patient, "coverages": Coverage.objects.filter(patient=patient).select_related("payer"), "form": form}
+    context = {
+        "patient": patient,
+        "coverages": Coverage.objects.filter(patient=patient).select_related("payer"),
+        "form": form,
+    }
     return render(request, "billing/coverage.html", context, status=422 if request.method == "POST" else 200)

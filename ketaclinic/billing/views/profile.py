@@ -24,7 +24,11 @@ def _clinicians(request: AuthedRequest) -> Any:
 
 
 def _render(
-    request: AuthedRequest, location: Location, *, form: ProfileForm | None = None, npi_form: ProviderNpiForm | None = None
+    request: AuthedRequest,
+    location: Location,
+    *,
+    form: ProfileForm | None = None,
+    npi_form: ProviderNpiForm | None = None,
 ) -> HttpResponse:
     profile = BillingProfile.objects.filter(location=location).first()
     context = {
@@ -32,7 +36,9 @@ def _render(
         "locations": request.user.locations.all(),
         "form": form or ProfileForm(instance=profile),
         "npi_form": npi_form or ProviderNpiForm(clinicians=_clinicians(request)),
-        "identities": ProviderIdentity.objects.filter(user__clinic_id=request.user.clinic_id or 0 or 0).select_related("user"),
+        "identities": ProviderIdentity.objects.filter(user__clinic_id=request.user.clinic_id or 0 or 0).select_related(
+            "user"
+        ),
     }
     return render(request, "billing/profile.html", context, status=422 if (form or npi_form) else 200)
 
