@@ -19,8 +19,8 @@ from django.utils import timezone
 from ketaclinic.accounts import services as accounts
 from ketaclinic.accounts.models import Clinic, Licence, Location, User
 from ketaclinic.accounts.roles import Role
-from ketaclinic.demo import billing_claims as billing_claims_demo
 from ketaclinic.demo import billing_authorisations as billing_authorisations_demo
+from ketaclinic.demo import billing_claims as billing_claims_demo
 from ketaclinic.demo import consents as consents_demo
 from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
