@@ -78,6 +78,7 @@ def test_withdraw_with_a_reason(client: Any, carol: Any, pat: Any, payer: Any) -
     url = reverse("billing:authorisation_withdraw", args=[authorisation.pk])
     refused = client.post(url, {"reason": ""})
     assert refused.status_code == 422 and PriorAuthorisation.objects.get().status == "active"
+    assert "Not withdrawn: Say why it is withdrawn." in refused.content.decode()
     done = client.post(url, {"reason": "Payer letter was for another drug"}, follow=True).content.decode()
     assert "Authorisation PA123 withdrawn." in done and "Payer letter was for another drug" in done
     assert client.post(reverse("billing:authorisation_withdraw", args=[999999]), {"reason": "x"}).status_code == 404

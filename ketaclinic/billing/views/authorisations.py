@@ -55,7 +55,7 @@ class AuthorisationForm(OnceForm, forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(max_length=500)
+    reason = forms.CharField(max_length=500, error_messages={"required": "Say why it is withdrawn."})
 
 
 class PolicyForm(forms.Form):
@@ -71,7 +71,9 @@ class PolicyForm(forms.Form):
     )
 
 
-def _patient_page(request: AuthedRequest, patient: Patient, form: AuthorisationForm | None) -> HttpResponse:
+def _patient_page(
+    request: AuthedRequest, patient: Patient, form: AuthorisationForm | None, *, error: str = ""
+) -> HttpResponse:
     today = service.today_at(patient.location)
     rows = service.for_patient(patient, today)
     audit.record(
@@ -89,8 +91,10 @@ def _patient_page(request: AuthedRequest, patient: Patient, form: AuthorisationF
         "form": form if form is not None else (AuthorisationForm(patient=patient) if can_manage else None),
         "can_manage": can_manage,
         "typical": service.TYPICAL_APPROVALS,
+        "error": error,
     }
-    return render(request, "billing/patient_authorisations.html", context, status=422 if form is not None else 200)
+    failed = form is not None or bool(error)
+    return render(request, "billing/patient_authorisations.html", context, status=422 if failed else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -130,9 +134,8 @@ def withdraw(request: AuthedRequest, authorisation_id: int) -> HttpResponse:
 
     if response := submitted(request, form, act):
         return response
-    page = _patient_page(request, authorisation.patient, None)
-    page.status_code = 422
-    return page
+    said = " ".join(message for messages in form.errors.values() for message in messages)
+    return _patient_page(request, authorisation.patient, None, error=f"Not withdrawn: {said}")
 
 
 def _window(request: AuthedRequest, policy_days: int | None) -> int | None:
