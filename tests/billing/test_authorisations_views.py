@@ -42,7 +42,7 @@ def test_front_desk_adds_one_and_sees_it_with_what_payers_typically_approve(
     url = reverse("billing:patient_authorisations", args=[pat.pk])
     page = client.get(url).content.decode()
     assert "No prior authorisation on file." in page and "Record an authorisation" in page
-    assert "QualChoice (BI734)" in page and "up to 23 nasal spray devices" in page
+    assert "QualChoice medical policy Spravato BI734:00" in page and "up to 23 nasal spray devices" in page
     response = client.post(url, form(payer, clinic_today(pat)), follow=True)
     text = response.content.decode()
     assert "Authorisation PA900 recorded." in text and "0 of 8 sessions" in text and "0 of 23 devices" in text

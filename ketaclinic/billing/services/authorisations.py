@@ -3,7 +3,7 @@
 Counting. An authorisation's sessions used are the patient's booked, checked-in or completed appointments of its kind
 (esketamine; IV infusion) whose day, on the clinic's calendar, falls within its dates, plus any session of that
 route given without an appointment (a walk-in from an open order). Esketamine devices: the order's devices, else its
-dose ÷ 28 mg (one Spravato nasal spray device holds 28 mg: Janssen, SPRAVATO NDC listing, billing.md §3.2).
+dose ÷ 28 mg (one Spravato nasal spray device holds 28 mg: FDA NDC directory, 50458-028).
 
 The calendar's warning. A booking warns when the patient has a prior authorisation on file for the payer of a
 coverage in force on the day and the service booked, and the booking would go past its approved sessions or devices,
@@ -39,7 +39,7 @@ from ketaclinic.scheduling.hooks import ProposedBooking
 from ketaclinic.scheduling.models import Appointment
 
 DEVICE_MG = ESKETAMINE_DEVICE_MG
-"""One Spravato nasal spray device holds 28 mg (Janssen, SPRAVATO NDC listing 50458-028; billing.md §3.2)."""
+"""One Spravato nasal spray device holds 28 mg (FDA NDC directory, 50458-028: "VIAL, SINGLE-USE" 28 mg/0.2 mL)."""
 
 KIND_OF_SERVICE = {
     PriorAuthorisation.Service.ESKETAMINE: "esketamine",
@@ -53,14 +53,22 @@ SERVICE_OF_KIND = {kind: service for service, kind in KIND_OF_SERVICE.items()}
 
 TYPICAL_APPROVALS = (
     (
-        "Cigna (Spravato policy)",
+        "Cigna (Spravato)",
         "6 months for treatment-resistant depression; 2 months for MDD with acute suicidal ideation or behaviour",
-        "Cigna Spravato policy and change log, as summarised in 2025",
+        'Cigna Spravato criteria, Policy Vault summary; Cigna "Psychiatry – Spravato" change log, OpenPayer',
     ),
-    ("eviCore (medical drug)", "6 months TRD / 2 months suicidality", "eviCore medical drug criteria, 2025 summary"),
-    ("UnitedHealthcare (commercial PA 2025 P 2168-10)", "12 months", "UnitedHealthcare commercial PA, 2025"),
-    ("QualChoice (BI734)", "3 months, up to 23 nasal spray devices", "QualChoice policy BI734"),
-    ("Western Health Advantage", "initial 3 months; reauthorisation 12 months", "Western Health Advantage policy"),
+    ("eviCore (medical drug)", "6 months TRD / 2 months suicidality", "eviCore esketamine criteria, Verity summary"),
+    (
+        "UnitedHealthcare (commercial PA 2025 P 2168-10)",
+        "12 months",
+        "secondary summaries: Policy Vault; Lumin Health",
+    ),
+    ("QualChoice", "3 months, up to 23 nasal spray devices", "QualChoice medical policy Spravato BI734:00"),
+    (
+        "Western Health Advantage",
+        "initial 3 months; reauthorisation 12 months",
+        "Western Health Advantage Spravato PA criteria GL-145865",
+    ),
 )
 """What payers typically approve (billing.md §8): shown as context beside the form, never used as a default."""
 
