@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from ketaclinic.billing.models import PriorAuthorisation, PriorAuthPolicy
-from tests.billing.authorisation_helpers import authorise, clinic_today, make_payer
+from tests.billing.authorisation_helpers import authorise, clinic_today, cover, make_payer
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +46,9 @@ def test_front_desk_adds_one_and_sees_it_with_what_payers_typically_approve(
     response = client.post(url, form(payer, clinic_today(pat)), follow=True)
     text = response.content.decode()
     assert "Authorisation PA900 recorded." in text and "0 of 8 sessions" in text and "0 of 23 devices" in text
+    assert "no Cigna coverage in force" in text
+    cover(pat, payer)
+    assert "no Cigna coverage in force" not in client.get(url).content.decode()
 
 
 def test_bad_input_shows_the_message_and_writes_nothing(client: Any, carol: Any, pat: Any, payer: Any) -> None:

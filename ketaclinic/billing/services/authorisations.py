@@ -326,7 +326,8 @@ def running_out(
 # The calendar's warning ----------------------------------------------------------------------------------------------
 
 
-def _payers_on(patient: Patient, day: dt.date) -> set[int]:
+def payers_on(patient: Patient, day: dt.date) -> set[int]:
+    """The payers of the patient's coverages in force on ``day``."""
     coverages = Coverage.objects.filter(patient=patient, effective_from__lte=day).filter(
         Q(effective_to__isnull=True) | Q(effective_to__gte=day)
     )
@@ -372,7 +373,7 @@ def warnings_for(patient: Patient, proposals: Sequence[ProposedBooking]) -> list
         groups: dict[int, list[tuple[ProposedBooking, dt.date]]] = {}
         outside: list[tuple[PriorAuthorisation, dt.date]] = []
         for proposal, day in items:
-            payers = _payers_on(patient, day)
+            payers = payers_on(patient, day)
             candidates = [a for a in on_file if a.payer_id in payers]
             if not candidates:
                 continue

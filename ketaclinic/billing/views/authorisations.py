@@ -92,6 +92,7 @@ def _patient_page(
         "can_manage": can_manage,
         "typical": service.TYPICAL_APPROVALS,
         "error": error,
+        "uncovered": {row.authorisation.payer_id for row in rows} - service.payers_on(patient, today),
     }
     failed = form is not None or bool(error)
     return render(request, "billing/patient_authorisations.html", context, status=422 if failed else 200)
