@@ -135,7 +135,7 @@ def withdraw(request: AuthedRequest, authorisation_id: int) -> HttpResponse:
 
     if response := submitted(request, form, act):
         return response
-    said = " ".join(message for messages in form.errors.values() for message in messages)
+    said = " ".join(str(message) for messages in form.errors.values() for message in messages)
     return _patient_page(request, authorisation.patient, None, error=f"Not withdrawn: {said}")
 
 
