@@ -88,6 +88,7 @@ for _module_name in (
     "patients.access_expectations",
     "billing.access_invoices",
     "billing.access_claims",
+    "billing.access_authorisations",
 ):
     try:
         APP_MODULES.append(importlib.import_module(f"tests.{_module_name}"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from ketaclinic.billing.views import ageing as ageing_views
-from ketaclinic.billing.views import claims, payers, profile, superbills
+from ketaclinic.billing.views import authorisations, claims, payers, profile, reconciliation, superbills
 from ketaclinic.billing.views import estimates as estimate_views
 from ketaclinic.billing.views import fees as fee_views
 from ketaclinic.billing.views import invoices as invoice_views
@@ -47,4 +47,13 @@ urlpatterns += [
     path("patients/<int:patient_id>/coverage/", payers.coverage, name="coverage"),
     path("superbills/new/<int:session_id>/", superbills.superbill_new, name="superbill_new"),
     path("superbills/<int:superbill_id>.pdf", superbills.superbill_pdf, name="superbill_pdf"),
+    path(
+        "patients/<int:patient_id>/authorisations/",
+        authorisations.patient_authorisations,
+        name="patient_authorisations",
+    ),
+    path("authorisations/<int:authorisation_id>/withdraw/", authorisations.withdraw, name="authorisation_withdraw"),
+    path("authorisations/running-out/", authorisations.running_out, name="authorisations_running_out"),
+    path("reconciliation/", reconciliation.report, name="reconciliation"),
+    path("reconciliation.csv", reconciliation.report_csv, name="reconciliation_csv"),
 ]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from ketaclinic.accounts import services as accounts
 from ketaclinic.accounts.models import Clinic, Licence, Location, User
 from ketaclinic.accounts.roles import Role
+from ketaclinic.demo import billing_authorisations as billing_authorisations_demo
 from ketaclinic.demo import billing_claims as billing_claims_demo
 from ketaclinic.demo import billing_selfpay as billing_selfpay_demo
 from ketaclinic.demo import consents as consents_demo
@@ -344,6 +345,7 @@ def load() -> list[DemoLogin]:
     consents_demo.load(users=users)
     billing_claims_demo.load(locations=locations, users=users)
     billing_selfpay_demo.load(locations=locations, users=users)
+    billing_authorisations_demo.load(locations=locations, users=users)
     writer = portal_patients(1)
     if writer:
         patient = Patient.objects.select_related("location").get(mrn=writer[0]["mrn"])

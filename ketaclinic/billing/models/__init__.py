@@ -1,5 +1,6 @@
 """Billing tables, one module per concept; every model is re-exported here so Django finds it."""
 
+from ketaclinic.billing.models.authorisations import PriorAuthorisation, PriorAuthPolicy
 from ketaclinic.billing.models.claims import Claim, ClaimEvent, ClaimLine
 from ketaclinic.billing.models.estimates import GoodFaithEstimate
 from ketaclinic.billing.models.fees import Fee, FeeSchedule
@@ -11,3 +12,4 @@ from ketaclinic.billing.models.superbills import Superbill
 __all__ = ["BillingProfile", "Claim", "ClaimEvent", "ClaimLine", "Coverage", "Payer", "ProviderIdentity", "Superbill"]
 __all__ += ["CreditNote", "Fee", "FeeSchedule", "GoodFaithEstimate", "Invoice", "InvoiceCounter", "InvoiceLine"]
 __all__ += ["Payment", "Refund"]
+__all__ += ["PriorAuthPolicy", "PriorAuthorisation"]

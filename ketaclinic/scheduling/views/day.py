@@ -25,7 +25,7 @@ from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.domain.scheduling import CHAIR_KINDS
 from ketaclinic.patients.queries import patients_visible_to
-from ketaclinic.scheduling import services
+from ketaclinic.scheduling import hooks, services
 from ketaclinic.scheduling.forms import BookForm, CancelForm
 from ketaclinic.scheduling.queries import (
     DayGrid,
@@ -190,6 +190,11 @@ def book(request: AuthedRequest) -> HttpResponse:
     form = BookForm(request.POST, location=location, patients=patients_visible_to(request.user))
 
     def act(data: dict[str, Any]) -> Done:
+        order = data["order"]
+        proposal = hooks.ProposedBooking(
+            data["kind"], data["start"], order.dose_mg if order else None, order.devices if order else None
+        )
+        warnings = hooks.booking_warnings(data["patient"], [proposal])  # counted before this booking is made
         appointment = services.book(
             by=request.user,
             patient=data["patient"],
@@ -201,6 +206,8 @@ def book(request: AuthedRequest) -> HttpResponse:
         )
         local = appointment.starts_at.astimezone(ZoneInfo(location.clinic.timezone))
         text = f"Booked {appointment.get_kind_display()} for {appointment.patient.full_name} at {local:%a %d %b %H:%M}."
+        for warning in warnings:
+            messages.warning(request, warning)
         return text, redirect(day_url(location, local.date()))
 
     if done := submitted(request, form, act):

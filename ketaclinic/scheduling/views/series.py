@@ -21,6 +21,7 @@ from ketaclinic.accounts.errors import ServiceError
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.plans.models import PlanVersion
+from ketaclinic.scheduling import hooks
 from ketaclinic.scheduling.models import Chair
 from ketaclinic.scheduling.services import series as service
 from ketaclinic.scheduling.views.day import day_url
@@ -63,9 +64,11 @@ def series(request: AuthedRequest, version_id: int) -> HttpResponse:
     error = ""
     problems: list[str] = []
     placements: list[service.Placement] = []
+    warnings: list[str] = []
     if request.method == "POST":
         try:
             placements = _rows(request, version, zone)
+            warnings = _warnings(version, placements)  # counted before these are booked
             booked = service.book_series(
                 by=request.user, version=version, location=location, start_date=start_date, placements=placements
             )
@@ -73,6 +76,8 @@ def series(request: AuthedRequest, version_id: int) -> HttpResponse:
             error = refused.message
         else:
             messages.success(request, f"Booked {len(booked)} sessions for {version.plan.patient.full_name}.")
+            for warning in warnings:
+                messages.warning(request, warning)
             first = booked[0].starts_at.astimezone(zone).date()
             return redirect(day_url(location, first))
     proposal: list[service.Placement] = placements  # a refused booking shows the rows as the staff left them
@@ -85,6 +90,7 @@ def series(request: AuthedRequest, version_id: int) -> HttpResponse:
     except ServiceError as refused:
         error = error or refused.message
     context: dict[str, Any] = {
+        "warnings": _warnings(version, proposal),
         "version": version,
         "patient": version.plan.patient,
         "location": location,
@@ -116,3 +122,10 @@ def _rows(request: AuthedRequest, version: PlanVersion, zone: ZoneInfo) -> list[
     if not placements:
         raise ServiceError("Nothing to book.")
     return placements
+
+
+def _warnings(version: PlanVersion, placements: list[service.Placement]) -> list[str]:
+    """What the apps above the calendar say about booking these sessions (e.g. a prior authorisation they exceed)."""
+    kind = service.KIND_FOR_ROUTE.get(version.route, "")
+    proposals = [hooks.ProposedBooking(kind, p.start, p.order.dose_mg, p.order.devices) for p in placements]
+    return hooks.booking_warnings(version.plan.patient, proposals)
