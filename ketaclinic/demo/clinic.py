@@ -135,11 +135,12 @@ FAMILY = [
 ]
 STREETS = ["Maple Ave", "Oak St", "River Rd", "Elm St", "Lakeview Dr", "Cedar Ln", "Hillside Ave", "Park Pl"]
 
-# Indication → (description, ICD-10-CM, SNOMED CT). Codes from knowledge/interoperability.md.
+# Indication → (description, ICD-10-CM, SNOMED CT). Billable codes only: CRPS I of the lower limb takes its sixth
+# character (G90.52 is a header, not a code a claim may carry; the FY 2026 code cards, HCC Buddy G90.523).
 INDICATIONS = [
     ("Major depressive disorder, recurrent, severe (treatment-resistant)", "F33.2", "370143000"),
     ("Major depressive disorder, single episode, severe", "F32.2", "370143000"),
-    ("Complex regional pain syndrome type I, lower limb", "G90.52", "128200000"),
+    ("Complex regional pain syndrome type I of unspecified lower limb", "G90.529", "128200000"),
     ("Fibromyalgia", "M79.7", "203082005"),
 ]
 COMORBIDITIES = [
