@@ -56,6 +56,14 @@ class BookForm(forms.Form):
         label="Session order",
         help_text="IV, IM and esketamine sessions are booked against an open order of the signed plan.",
     )
+    override = forms.BooleanField(
+        required=False,
+        label="The renewal is pending — book anyway",
+        help_text="Only when the booking goes past the patient's prior authorisation (its sessions, devices or dates).",
+    )
+    override_reason = forms.CharField(
+        required=False, max_length=500, label="Why book anyway", help_text="Kept in the audit trail."
+    )
 
     def __init__(self, *args: Any, location: Location, patients: QuerySet[Patient], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,6 +84,8 @@ class BookForm(forms.Form):
         data = super().clean() or {}
         if data.get("kind") in CHAIR_KINDS and not data.get("order") and "order" not in self.errors:
             self.add_error("order", "Choose the session order this appointment is for.")
+        if data.get("override") and not (data.get("override_reason") or "").strip():
+            self.add_error("override_reason", "Say why you book past the authorisation.")
         return data
 
 

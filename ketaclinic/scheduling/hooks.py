@@ -36,7 +36,8 @@ def sessions_for_appointments(appointment_ids: Sequence[int]) -> dict[int, int]:
 # Booking warnings (issue 19): before a booking or a whole series is made, apps above the calendar may have something
 # to say that does not stop it, e.g. billing's "Authorisation PA123 allows 8 sessions until 14 Mar; this series would
 # make 10". The calendar cannot import billing, so billing registers a provider here from its ``AppConfig.ready()``.
-# A provider answers sentences; it never refuses (the booking rules in domain/scheduling do that).
+# A warning provider answers sentences that never refuse. A block provider (below) answers reasons that refuse the
+# booking unless staff override them with a reason (``services.booking.book``'s ``override_reason``).
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,46 @@ def register_booking_warnings(name: str, provider: BookingWarnings) -> None:
 
 
 def booking_warnings(patient: Any, proposals: Sequence[ProposedBooking]) -> list[str]:
-    """Every provider's sentences for booking ``proposals`` for ``patient`` (nothing to book: nothing to say)."""
+    """Every provider's sentences for booking ``proposals`` for ``patient`` (nothing to book: nothing to say), the
+    blocks' sentences included: an overridden block is still said beside the booking."""
     said: list[str] = []
     if not proposals:
         return said
     for provider in _warning_providers.values():
         said += list(provider(patient, list(proposals)))
-    return said
+    return said + [block.message for block in booking_blocks(patient, proposals)]
+
+
+# Booking blocks (issue 19, "a prior authorisation caps bookings"): a booking that would go past what a payer approved
+# is refused unless staff tick "the renewal is pending, book anyway" and give a reason; the override is audited with
+# the block's ``detail`` (the authorisation and the numbers). The calendar knows nothing of payers: billing registers
+# the provider, as for the warnings.
+
+
+@dataclass(frozen=True)
+class BookingBlock:
+    """Why a booking should not be made without an override: the sentence shown, and what the audit event keeps."""
+
+    message: str
+    detail: dict[str, Any]
+
+
+BookingBlocks = Callable[[Any, Sequence[ProposedBooking]], Sequence[BookingBlock]]
+"""``provider(patient, proposals)`` → the blocks these bookings meet (none when all is well)."""
+
+_block_providers: dict[str, BookingBlocks] = {}
+
+
+def register_booking_blocks(name: str, provider: BookingBlocks) -> None:
+    """Register (or replace) the block provider called ``name``."""
+    _block_providers[name] = provider
+
+
+def booking_blocks(patient: Any, proposals: Sequence[ProposedBooking]) -> list[BookingBlock]:
+    """Every block provider's blocks for booking ``proposals`` for ``patient``, counted before they are booked."""
+    found: list[BookingBlock] = []
+    if not proposals:
+        return found
+    for provider in _block_providers.values():
+        found += list(provider(patient, list(proposals)))
+    return found

@@ -9,7 +9,9 @@ The calendar's warning. A booking warns when the patient has a prior authorisati
 coverage in force on the day and the service booked, and the booking would go past its approved sessions or devices,
 or falls outside its dates (after ``valid_to``, or before ``valid_from``). Having an authorisation on file is the
 trigger: a payer's requirement is in its policy, which changes every quarter (billing.md §8), so the clinic shows it
-by recording the approval. It is a warning, never a refusal: staff may book while a renewal is pending.
+by recording the approval. A prior authorisation caps bookings (issue 19): the calendar refuses such a booking unless
+staff tick "the renewal is pending, book anyway" with a reason, and audits the override with the authorisation and
+the numbers (``blocks_for``, registered as the calendar's booking block).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from ketaclinic.domain.billing.claim_rules import ESKETAMINE_DEVICE_MG
 from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE, IV_ROUTE
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.patients.models import Patient
-from ketaclinic.scheduling.hooks import ProposedBooking
+from ketaclinic.scheduling.hooks import BookingBlock, ProposedBooking
 from ketaclinic.scheduling.models import Appointment
 
 DEVICE_MG = ESKETAMINE_DEVICE_MG
@@ -352,10 +354,15 @@ def _short(day: dt.date) -> str:
 
 
 def warnings_for(patient: Patient, proposals: Sequence[ProposedBooking]) -> list[str]:
-    """The calendar's hook (``scheduling.hooks.register_booking_warnings``): sentences naming the authorisation and
-    the numbers when these bookings would go past what it approved or outside its dates."""
+    """The sentences of ``blocks_for``: what the calendar says beside the booking."""
+    return [block.message for block in blocks_for(patient, proposals)]
+
+
+def blocks_for(patient: Patient, proposals: Sequence[ProposedBooking]) -> list[BookingBlock]:
+    """The calendar's hook (``scheduling.hooks.register_booking_blocks``): one block per authorisation these bookings
+    would go past (sessions, devices) or outside (its dates), naming it and the numbers."""
     zone = _zone(patient)
-    said: list[str] = []
+    said: list[BookingBlock] = []
     by_service: dict[str, list[tuple[ProposedBooking, dt.date]]] = {}
     for proposal in proposals:
         wanted = SERVICE_OF_KIND.get(proposal.kind)
@@ -382,47 +389,67 @@ def warnings_for(patient: Patient, proposals: Sequence[ProposedBooking]) -> list
                 groups.setdefault(chosen.pk, []).append((proposal, day))
             else:
                 outside.append((chosen, day))
-        said += _outside_sentences(outside)
+        said += _outside_blocks(outside)
         by_pk = {a.pk: a for a in on_file}
         for pk, inside in groups.items():
-            said += _count_sentences(by_pk[pk], [p for p, _ in inside])
+            said += _count_blocks(by_pk[pk], [p for p, _ in inside])
     return said
 
 
-def _outside_sentences(outside: Sequence[tuple[PriorAuthorisation, dt.date]]) -> list[str]:
+def _about(authorisation: PriorAuthorisation, problem: str, **numbers: Any) -> dict[str, Any]:
+    return {
+        "authorisation": authorisation.pk,
+        "reference": authorisation.reference,
+        "payer": authorisation.payer.name,
+        "problem": problem,
+        "valid_from": authorisation.valid_from.isoformat(),
+        "valid_to": authorisation.valid_to.isoformat(),
+        **numbers,
+    }
+
+
+def _outside_blocks(outside: Sequence[tuple[PriorAuthorisation, dt.date]]) -> list[BookingBlock]:
     said = []
     for authorisation in dict.fromkeys(a for a, _ in outside):
         days = sorted(day for a, day in outside if a == authorisation)
         when = _short(days[0]) if len(days) == 1 else f"{len(days)} sessions from {_short(days[0])}"
+        booked = [day.isoformat() for day in days]
         if days[0] > authorisation.valid_to:
-            said.append(
+            text = (
                 f"Authorisation {authorisation.reference} ({authorisation.payer.name}) ended on "
                 f"{_short(authorisation.valid_to)}; this booking ({when}) falls after it: ask the payer for a renewal."
             )
+            said.append(BookingBlock(text, _about(authorisation, "after_end", days=booked)))
         else:
-            said.append(
+            text = (
                 f"Authorisation {authorisation.reference} ({authorisation.payer.name}) starts on "
                 f"{_short(authorisation.valid_from)}; this booking ({when}) falls before it."
             )
+            said.append(BookingBlock(text, _about(authorisation, "before_start", days=booked)))
     return said
 
 
-def _count_sentences(authorisation: PriorAuthorisation, proposals: Sequence[ProposedBooking]) -> list[str]:
+def _count_blocks(authorisation: PriorAuthorisation, proposals: Sequence[ProposedBooking]) -> list[BookingBlock]:
     sessions, devices = _used(authorisation)
     what = "series" if len(proposals) > 1 else "booking"
     name = f"Authorisation {authorisation.reference} ({authorisation.payer.name})"
     until = _short(authorisation.valid_to)
     said = []
-    if authorisation.approved_sessions is not None and sessions + len(proposals) > authorisation.approved_sessions:
-        said.append(
-            f"{name} allows {_n(authorisation.approved_sessions, 'session')} until {until}; {sessions} booked or "
+    approved = authorisation.approved_sessions
+    if approved is not None and sessions + len(proposals) > approved:
+        text = (
+            f"{name} allows {_n(approved, 'session')} until {until}; {sessions} booked or "
             f"done so far, this {what} would make {sessions + len(proposals)}."
         )
+        numbers = {"approved": approved, "used": sessions, "would_make": sessions + len(proposals)}
+        said.append(BookingBlock(text, _about(authorisation, "sessions", **numbers)))
     if authorisation.approved_devices is not None:
         more = sum(devices_for(p.dose_mg, p.devices) for p in proposals)
         if devices + more > authorisation.approved_devices:
-            said.append(
+            text = (
                 f"{name} allows {_n(authorisation.approved_devices, 'device')} (28 mg each) until {until}; {devices} "
                 f"booked or used so far, this {what} would make {devices + more}."
             )
+            numbers = {"approved": authorisation.approved_devices, "used": devices, "would_make": devices + more}
+            said.append(BookingBlock(text, _about(authorisation, "devices", **numbers)))
     return said

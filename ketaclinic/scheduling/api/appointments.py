@@ -80,6 +80,12 @@ class AppointmentFilter(Schema):
     date: IsoDate
 
 
+OVERRIDE_DOC = (
+    "Why to book past the patient's prior authorisation (its approved sessions, devices or dates), e.g. the renewal "
+    "is pending; without it such a booking is refused with 422 naming the authorisation. Audited."
+)
+
+
 class AppointmentIn(BodyIn):
     patient_id: Id
     kind: Kind
@@ -87,6 +93,7 @@ class AppointmentIn(BodyIn):
     location_id: Id
     chair_id: Id | None = None
     order_id: Id | None = None
+    override_reason: str = Field(default="", max_length=500, description=OVERRIDE_DOC)
 
 
 class AppointmentCancelIn(BodyIn):
@@ -177,6 +184,7 @@ def create_appointment(  # type: ignore[no-untyped-def]
             start=payload.start,
             chair=chair,
             order=_order_for(request.user, payload.order_id),
+            override_reason=payload.override_reason,
         )
     except services.BookingRefused as refused:
         if refused.slot_gone:
@@ -227,6 +235,7 @@ HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 class SeriesIn(BodyIn):
     plan_version_id: Id
+    override_reason: str = Field(default="", max_length=500, description=OVERRIDE_DOC)
     start_date: IsoDate
     preferred_start_times: list[Annotated[str, Field(pattern=HHMM)]] = Field(
         default_factory=list, max_length=8, description='Local times to try, best first, e.g. ["09:00", "13:30"]'
@@ -259,8 +268,15 @@ def book_series(  # type: ignore[no-untyped-def]
     times = tuple(dt.time.fromisoformat(value) for value in payload.preferred_start_times)
     try:
         booked = series.book_series(
-            by=request.user, version=version, location=location, start_date=payload.start_date, preferred_times=times
+            by=request.user,
+            version=version,
+            location=location,
+            start_date=payload.start_date,
+            preferred_times=times,
+            override_reason=payload.override_reason,
         )
+    except services.BookingNeedsOverride as refused:  # a prior authorisation the series would go past
+        return Status(422, {"detail": [_problem(p) for p in refused.problems]})
     except services.BookingRefused as refused:  # taken between the proposal and the booking
         raise HttpError(409, refused.message) from None
     return Status(201, {"appointments": booked})

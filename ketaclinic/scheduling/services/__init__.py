@@ -1,6 +1,7 @@
 """The calendar's writes: booking and cancelling (``booking``), the resources clinic admins manage (``resources``)."""
 
 from ketaclinic.scheduling.services.booking import (
+    BookingNeedsOverride,
     BookingRefused,
     book,
     cancel,
@@ -20,6 +21,7 @@ from ketaclinic.scheduling.services.resources import (
 )
 
 __all__ = [
+    "BookingNeedsOverride",
     "BookingRefused",
     "add_closure",
     "add_hours",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -28,10 +29,12 @@ from ketaclinic.patients.models import Consent, Patient
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.plans.evaluation import effective_protocol
 from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
+from ketaclinic.scheduling import hooks
 from ketaclinic.scheduling.models import Appointment, Chair, Closure, OpeningHours, RosterShift
 from ketaclinic.scheduling.queries import LIVE, settings_for
 
 __all__ = [
+    "BookingNeedsOverride",
     "BookingRefused",
     "Proposal",
     "book",
@@ -58,6 +61,47 @@ class BookingRefused(ServiceError):
         super().__init__(" ".join(str(p) for p in problems), field=problems[0].field)
         self.problems = problems
         self.slot_gone = all(p.rule == "chair_free" for p in problems)
+
+
+OVERRIDE_HINT = 'To book anyway (e.g. the renewal is pending), tick "book anyway" and say why.'
+BLOCK_SOURCE = "the payer's prior authorisation on file"
+
+
+class BookingNeedsOverride(BookingRefused):
+    """An app above the calendar blocks the booking (e.g. a prior authorisation it would exceed): refused unless
+    staff give an override reason. ``blocks`` names each, with its audit detail (API: 422)."""
+
+    def __init__(self, blocks: list[hooks.BookingBlock]) -> None:
+        ServiceError.__init__(self, " ".join([b.message for b in blocks] + [OVERRIDE_HINT]), field="override_reason")
+        self.blocks = blocks
+        self.problems = [rules.Refusal("prior_authorisation", b.message, BLOCK_SOURCE, "override_reason") for b in blocks]
+        self.slot_gone = False
+
+
+def blocks_or_override(
+    patient: Patient, proposals: list[hooks.ProposedBooking], override_reason: str
+) -> tuple[list[hooks.BookingBlock], str]:
+    """The blocks these bookings meet, and the override reason (trimmed); BookingNeedsOverride when there are blocks
+    and no reason. A reason without blocks is dropped: nothing was overridden."""
+    blocks = hooks.booking_blocks(patient, proposals)
+    reason = (override_reason or "").strip()[:500]
+    if blocks and not reason:
+        raise BookingNeedsOverride(blocks)
+    return blocks, reason if blocks else ""
+
+
+def record_override(
+    *, by: User, obj: Any, patient: Patient, blocks: list[hooks.BookingBlock], reason: str, appointments: list[int]
+) -> None:
+    """Audit a booking made past its blocks: the reason, the appointments, and each block's detail (the authorisation
+    and the numbers)."""
+    audit.record(
+        actor=by,
+        action="schedule.booking_override",
+        obj=obj,
+        patient_id=patient.pk,
+        detail={"reason": reason, "appointments": appointments, "blocks": [b.detail for b in blocks]},
+    )
 
 
 def _require(actor: User, capability: str) -> None:
@@ -175,8 +219,14 @@ def book(
     start: dt.datetime,
     chair: Chair | None = None,
     order: SessionOrder | None = None,
+    override_reason: str = "",
+    blocks_checked: bool = False,
 ) -> Appointment:
-    """Book one appointment, or refuse with every rule it breaks (nothing written)."""
+    """Book one appointment, or refuse with every rule it breaks (nothing written).
+
+    A booking an app above the calendar blocks (a prior authorisation it would exceed or fall outside) is refused
+    (``BookingNeedsOverride``) unless ``override_reason`` says why it is booked anyway; the override is audited.
+    ``blocks_checked``: the caller (``book_series``) has checked and audited the blocks for the whole series."""
     _require(by, "schedule.book")
     if kind not in rules.KINDS:
         raise ServiceError(f"Unknown appointment kind {kind!r}.", field="kind")
@@ -207,6 +257,12 @@ def book(
         problems = rules.check(facts_for(proposal))
         if problems:
             raise BookingRefused(problems)
+        blocks: list[hooks.BookingBlock] = []
+        if not blocks_checked:
+            asked = hooks.ProposedBooking(
+                kind, proposal.start, order.dose_mg if order else None, order.devices if order else None
+            )
+            blocks, override_reason = blocks_or_override(patient, [asked], override_reason)
         appointment = Appointment.objects.create(
             patient=patient,
             kind=kind,
@@ -225,6 +281,10 @@ def book(
             patient_id=patient.pk,
             detail={"kind": kind, "start": proposal.start.isoformat(), "chair": chair.pk if chair else None},
         )
+        if blocks:
+            record_override(
+                by=by, obj=appointment, patient=patient, blocks=blocks, reason=override_reason, appointments=[appointment.pk]
+            )
     return appointment
 
 

@@ -27,7 +27,15 @@ from ketaclinic.plans.evaluation import effective_protocol
 from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
 from ketaclinic.scheduling.models import Appointment, Chair
 from ketaclinic.scheduling.queries import LIVE
-from ketaclinic.scheduling.services.booking import Proposal, book, facts_for, timing_for
+from ketaclinic.scheduling.hooks import ProposedBooking
+from ketaclinic.scheduling.services.booking import (
+    Proposal,
+    blocks_or_override,
+    book,
+    facts_for,
+    record_override,
+    timing_for,
+)
 
 __all__ = ["KIND_FOR_ROUTE", "Placement", "SeriesNotPlaceable", "book_series", "propose", "suggested_start"]
 
@@ -196,25 +204,36 @@ def book_series(
     start_date: dt.date,
     preferred_times: tuple[dt.time, ...] = (),
     placements: list[Placement] | None = None,
+    override_reason: str = "",
 ) -> list[Appointment]:
-    """Book the proposal (or ``placements`` the staff adjusted) all at once: every session or none."""
+    """Book the proposal (or ``placements`` the staff adjusted) all at once: every session or none.
+
+    The series is checked against the blocks of the apps above the calendar as a whole (a prior authorisation it
+    would exceed): refused (``BookingNeedsOverride``) unless ``override_reason`` is given, then audited once."""
     chosen = placements or propose(
         by=by, version=version, location=location, start_date=start_date, preferred_times=preferred_times
     )
     kind = _check_version(by, version)
+    patient = version.plan.patient
     with transaction.atomic():
+        asked = [ProposedBooking(kind, p.start, p.order.dose_mg, p.order.devices) for p in chosen]
+        blocks, override_reason = blocks_or_override(patient, asked, override_reason)
         appointments = [
             book(
                 by=by,
-                patient=version.plan.patient,
+                patient=patient,
                 kind=kind,
                 location=location,
                 start=placement.start,
                 chair=placement.chair,
                 order=placement.order,
+                blocks_checked=True,
             )
             for placement in chosen
         ]
+        if blocks:
+            ids = [a.pk for a in appointments]
+            record_override(by=by, obj=version, patient=patient, blocks=blocks, reason=override_reason, appointments=ids)
         audit.record(
             actor=by,
             action="schedule.series_booked",

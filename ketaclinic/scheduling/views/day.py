@@ -203,6 +203,7 @@ def book(request: AuthedRequest) -> HttpResponse:
             start=data["start"],
             chair=data["chair"],
             order=data["order"],
+            override_reason=data["override_reason"] if data["override"] else "",
         )
         local = appointment.starts_at.astimezone(ZoneInfo(location.clinic.timezone))
         text = f"Booked {appointment.get_kind_display()} for {appointment.patient.full_name} at {local:%a %d %b %H:%M}."

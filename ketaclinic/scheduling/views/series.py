@@ -69,8 +69,16 @@ def series(request: AuthedRequest, version_id: int) -> HttpResponse:
         try:
             placements = _rows(request, version, zone)
             warnings = _warnings(version, placements)  # counted before these are booked
+            override = request.POST.get("override_reason", "").strip() if request.POST.get("override") else ""
+            if request.POST.get("override") and not override:
+                raise ServiceError("Say why you book past the authorisation.", field="override_reason")
             booked = service.book_series(
-                by=request.user, version=version, location=location, start_date=start_date, placements=placements
+                by=request.user,
+                version=version,
+                location=location,
+                start_date=start_date,
+                placements=placements,
+                override_reason=override,
             )
         except ServiceError as refused:
             error = refused.message
@@ -100,6 +108,7 @@ def series(request: AuthedRequest, version_id: int) -> HttpResponse:
         "chairs": Chair.objects.filter(location=location, kind=Chair.Kind.CHAIR, is_active=True),
         "error": error,
         "problems": problems,
+        "override_reason": request.POST.get("override_reason", "") if request.method == "POST" else "",
     }
     return render(request, "scheduling/series.html", context, status=422 if error and request.method == "POST" else 200)
 
