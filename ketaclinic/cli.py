@@ -236,6 +236,29 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_billing_load_descriptors(args: argparse.Namespace) -> int:
+    """Load the clinic's licensed CPT descriptor file (code and descriptor a line, tab- or comma-separated)."""
+    setup_django()
+    from ketaclinic.accounts.errors import ServiceError
+    from ketaclinic.accounts.models import User
+    from ketaclinic.billing.services import descriptors
+
+    user = User.objects.filter(username=args.by).first()
+    if user is None or not user.is_active:
+        raise CommandError(f"no active user named {args.by!r}")
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from None
+    try:
+        count = descriptors.load_descriptors(by=user, file_name=path.name, text=text)
+    except ServiceError as exc:
+        raise CommandError(f"{path.name}: {exc.message} Nothing was loaded.") from None
+    print(f"Loaded {count} descriptors from {path.name} (the clinic's previous descriptors were replaced).")
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     setup_django()
     from ketaclinic.audit import services
@@ -444,6 +467,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit_checkpoint = audit_sub.add_parser("checkpoint", help="print a signed checkpoint of the chain's head")
     audit_checkpoint.add_argument("--append", metavar="FILE", help="also append it to FILE (keep FILE off-site)")
     audit_checkpoint.set_defaults(func=cmd_audit_checkpoint)
+
+    billing = sub.add_parser("billing", help="billing reference data")
+    billing_sub = billing.add_subparsers(dest="billing_command", required=True, metavar="ACTION")
+    load = billing_sub.add_parser(
+        "load-descriptors", help="load the clinic's licensed CPT descriptor file (replaces the previous one)"
+    )
+    load.add_argument("file", help="a text file: code and descriptor a line, separated by a tab or a comma")
+    load.add_argument("--by", required=True, metavar="USERNAME", help="the clinic admin loading it (audited)")
+    load.set_defaults(func=cmd_billing_load_descriptors)
 
     ledger = sub.add_parser("ledger", help="the controlled-substance ledger")
     ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")

@@ -150,3 +150,12 @@ class SuperbillForm(OnceForm, forms.Form):
 
 class ChargeForm(forms.Form):
     unit_charge = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2, label="Unit charge ($)")
+
+
+class SuperbillVoidForm(forms.Form):
+    reason = forms.CharField(label="Why is this superbill void?", max_length=500)
+
+
+class CoverageEndForm(forms.Form):
+    effective_to = forms.DateField(label="Last day covered", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="Why does the coverage end?", max_length=500)

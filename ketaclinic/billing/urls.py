@@ -47,6 +47,9 @@ urlpatterns += [
     path("patients/<int:patient_id>/coverage/", payers.coverage, name="coverage"),
     path("superbills/new/<int:session_id>/", superbills.superbill_new, name="superbill_new"),
     path("superbills/<int:superbill_id>.pdf", superbills.superbill_pdf, name="superbill_pdf"),
+    path("superbills/<int:superbill_id>/", superbills.superbill_detail, name="superbill"),
+    path("superbills/<int:superbill_id>/void/", superbills.superbill_void, name="superbill_void"),
+    path("coverage/<int:coverage_id>/end/", payers.coverage_end, name="coverage_end"),
     path(
         "patients/<int:patient_id>/authorisations/",
         authorisations.patient_authorisations,

@@ -76,5 +76,5 @@ def test_coverage_is_added_with_clear_errors(client_as: Any, dave: Any, carol: A
     ok = client.post(url, {"payer": payer.pk, "member_id": "W1", "priority": "P", "effective_from": "2026-01-01"})
     assert ok.status_code == 302
     coverage = Coverage.objects.get()
-    ended = payers.end_coverage(by=carol, coverage=coverage, effective_to=dt.date(2026, 6, 30))
+    ended = payers.end_coverage(by=carol, coverage=coverage, effective_to=dt.date(2026, 6, 30), reason="Plan ended")
     assert ended.effective_to == dt.date(2026, 6, 30) and Coverage.objects.count() == 1

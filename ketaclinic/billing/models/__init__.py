@@ -2,6 +2,7 @@
 
 from ketaclinic.billing.models.authorisations import PriorAuthorisation, PriorAuthPolicy
 from ketaclinic.billing.models.claims import Claim, ClaimEvent, ClaimLine
+from ketaclinic.billing.models.descriptors import CodeDescriptor
 from ketaclinic.billing.models.estimates import GoodFaithEstimate
 from ketaclinic.billing.models.fees import Fee, FeeSchedule
 from ketaclinic.billing.models.invoices import CreditNote, Invoice, InvoiceCounter, InvoiceLine, Payment, Refund
@@ -13,3 +14,4 @@ __all__ = ["BillingProfile", "Claim", "ClaimEvent", "ClaimLine", "Coverage", "Pa
 __all__ += ["CreditNote", "Fee", "FeeSchedule", "GoodFaithEstimate", "Invoice", "InvoiceCounter", "InvoiceLine"]
 __all__ += ["Payment", "Refund"]
 __all__ += ["PriorAuthPolicy", "PriorAuthorisation"]
+__all__ += ["CodeDescriptor"]

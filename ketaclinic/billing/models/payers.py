@@ -53,6 +53,7 @@ class Coverage(models.Model):
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    end_reason = models.TextField(blank=True, help_text="Why the coverage was ended from the coverage page.")
 
     class Meta:
         ordering = ["priority", "-effective_from"]

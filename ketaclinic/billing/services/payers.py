@@ -147,20 +147,37 @@ def add_coverage(
 
 
 @transaction.atomic
-def end_coverage(*, by: User, coverage: Coverage, effective_to: dt.date) -> Coverage:
-    """Coverage is never deleted: it ends on a date."""
+def end_coverage(*, by: User, coverage: Coverage, effective_to: dt.date, reason: str) -> Coverage:
+    """Coverage is never deleted: it ends on a date, with the reason (e.g. the card says the plan ended); audited."""
     _require(by, "billing.manage")
     if not by.locations.filter(pk=coverage.patient.location_id).exists():
         raise PermissionDenied("That patient is not at your locations.")
+    coverage = Coverage.objects.select_for_update().get(pk=coverage.pk)
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Say why the coverage ends.", field="reason")
+    if len(reason) > 500:
+        raise ServiceError("A reason has at most 500 characters.", field="reason")
     if effective_to < coverage.effective_from:
         raise ServiceError("The coverage ends after it starts.", field="effective_to")
-    coverage.effective_to = effective_to
-    coverage.save(update_fields=["effective_to"])
+    if coverage.effective_to is not None and effective_to > coverage.effective_to:
+        raise ServiceError(
+            f"This coverage already ends on {coverage.effective_to:%Y-%m-%d}; an end is only moved earlier.",
+            field="effective_to",
+        )
+    before = coverage.effective_to
+    coverage.effective_to, coverage.end_reason = effective_to, reason
+    coverage.save(update_fields=["effective_to", "end_reason"])
     audit.record(
         actor=by,
         action="billing.coverage.end",
         obj=coverage,
         patient_id=coverage.patient_id,
-        detail={"effective_to": effective_to.isoformat()},
+        detail={
+            "effective_to": effective_to.isoformat(),
+            "was": before.isoformat() if before else None,
+            "reason": reason,
+            "payer": coverage.payer_id,
+        },
     )
     return coverage

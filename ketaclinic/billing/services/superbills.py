@@ -24,6 +24,7 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.billing.models import BillingProfile, ProviderIdentity, Superbill
 from ketaclinic.billing.services import claims
+from ketaclinic.billing.services.descriptors import descriptors_for
 from ketaclinic.documents import render_pdf
 from ketaclinic.domain.billing.codes import label_for
 from ketaclinic.infusions.models import TreatmentSession
@@ -144,14 +145,24 @@ def generate_superbill(
 
 @transaction.atomic
 def void_superbill(*, by: User, superbill: Superbill, reason: str) -> Superbill:
+    """A wrong superbill is voided with the reason, never deleted; it still prints, marked VOID (audited)."""
     _require(by)
+    superbill = Superbill.objects.select_for_update().get(pk=superbill.pk)
     if superbill.void_reason:
         raise ServiceError("This superbill is already void.", field="reason")
     if not reason.strip():
         raise ServiceError("Say why the superbill is voided.", field="reason")
+    if len(reason.strip()) > 500:
+        raise ServiceError("A reason has at most 500 characters.", field="reason")
     superbill.void_reason = reason.strip()
     superbill.save(update_fields=["void_reason"])
-    audit.record(actor=by, action="billing.superbill.void", obj=superbill, patient_id=superbill.patient_id, detail={})
+    audit.record(
+        actor=by,
+        action="billing.superbill.void",
+        obj=superbill,
+        patient_id=superbill.patient_id,
+        detail={"reason": superbill.void_reason},
+    )
     return superbill
 
 
@@ -168,7 +179,10 @@ def sessions_in_range(user: User, *, patient_id: int, first: dt.date, last: dt.d
 
 def superbill_pdf(superbill: Superbill, *, by: User) -> bytes:
     patient = superbill.patient
-    body = render_to_string("billing/superbill_pdf.html", {"bill": superbill, "c": superbill.content})
+    rows = superbill.content.get("lines", [])
+    said = descriptors_for(patient.location.clinic_id, [line.get("code", "") for line in rows])
+    lines = [(line, said.get(line.get("code", ""))) for line in rows]
+    body = render_to_string("billing/superbill_pdf.html", {"bill": superbill, "c": superbill.content, "lines": lines})
     location = superbill.sessions.first().location if superbill.sessions.exists() else patient.location  # type: ignore[union-attr]
     return render_pdf(
         title="Superbill (itemised statement for insurance)",

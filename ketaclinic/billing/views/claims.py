@@ -21,6 +21,7 @@ from ketaclinic.billing.models import BillingProfile, Claim, Payer, ProviderIden
 from ketaclinic.billing.queries import claims_visible_to
 from ketaclinic.billing.services import claims as services
 from ketaclinic.billing.services import export
+from ketaclinic.billing.services import descriptors
 from ketaclinic.domain.billing.codes import label_for
 from ketaclinic.infusions.models import TreatmentSession
 
@@ -107,7 +108,9 @@ def _detail(request: AuthedRequest, claim: Claim, status_form: StatusForm | None
     profile = BillingProfile.objects.filter(location=session.location).first() if session else None
     signer = session.note_signed_by if session else None
     identity = ProviderIdentity.objects.filter(user=signer).first() if signer else None
-    lines = [(line, label_for(line.code)) for line in claim.lines.all()]
+    rows = list(claim.lines.all())
+    said = descriptors.descriptors_for(claim.patient.location.clinic_id, [line.code for line in rows])
+    lines = [(line, label_for(line.code), said.get(line.code)) for line in rows]
     audit.record(actor=request.user, action="billing.claim.read", obj=claim, patient_id=claim.patient_id)
     return render(
         request,

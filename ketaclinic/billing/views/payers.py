@@ -7,12 +7,12 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.errors import Done, submitted
 from ketaclinic.accounts.typing import AuthedRequest
-from ketaclinic.billing.claim_forms import CoverageForm, PayerForm
+from ketaclinic.billing.claim_forms import CoverageEndForm, CoverageForm, PayerForm
 from ketaclinic.billing.models import Coverage, Payer
 from ketaclinic.billing.services import payers as services
 from ketaclinic.patients.queries import get_patient_for_user
@@ -67,9 +67,37 @@ def coverage(request: AuthedRequest, patient_id: int) -> HttpResponse:
     response = submitted(request, form, act)
     if response is not None:
         return response
+    return _coverage_page(request, patient, form, None, None)
+
+
+def _coverage_page(
+    request: AuthedRequest, patient: Any, form: CoverageForm, ending: Coverage | None, end_form: CoverageEndForm | None
+) -> HttpResponse:
     context = {
         "patient": patient,
         "coverages": Coverage.objects.filter(patient=patient).select_related("payer"),
         "form": form,
+        "ending": ending,
+        "end_form": end_form,
     }
     return render(request, "billing/coverage.html", context, status=422 if request.method == "POST" else 200)
+
+
+@require_POST
+@staff_view("billing.manage")
+def coverage_end(request: AuthedRequest, coverage_id: int) -> HttpResponse:
+    """End a coverage on a date with the reason (never deleted); a refusal shows the page again with the message."""
+    coverage = get_object_or_404(Coverage.objects.select_related("patient", "payer"), pk=coverage_id)
+    patient = get_patient_for_user(request.user, coverage.patient_id)
+    form = CoverageEndForm(request.POST)
+
+    def act(data: dict[str, Any]) -> Done:
+        ended = services.end_coverage(by=request.user, coverage=coverage, **data)
+        text = f"Coverage by {coverage.payer.name} ends on {ended.effective_to:%Y-%m-%d}."
+        return text, redirect("billing:coverage", patient_id=patient.pk)
+
+    response = submitted(request, form, act)
+    if response is not None:
+        return response
+    payers = Payer.objects.filter(clinic_id=request.user.clinic_id or 0, is_active=True)
+    return _coverage_page(request, patient, CoverageForm(payers=payers), coverage, form)
