@@ -28,6 +28,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "billing:coverage": BILLERS,
     "billing:superbill_new": BILLERS,
     "billing:superbill_pdf": READERS,
+    "billing:superbill": READERS,
+    "billing:superbill_void": POST_ONLY,
+    "billing:coverage_end": POST_ONLY,
 }
 
 
@@ -59,6 +62,8 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"payer_id": objects["payer"].pk}
     if name == "billing:coverage":
         return {"patient_id": world["pat"].pk}
-    if name == "billing:superbill_pdf":
+    if name in ("billing:superbill_pdf", "billing:superbill", "billing:superbill_void"):
         return {"superbill_id": objects["bill"].pk}
+    if name == "billing:coverage_end":
+        return {"coverage_id": world["pat"].coverages.first().pk}
     return None
