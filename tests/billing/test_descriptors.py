@@ -53,7 +53,7 @@ def test_a_bad_line_is_named(text: str, message: str) -> None:
 
 
 def test_a_load_replaces_the_previous_one_and_is_audited(dave: Any, carol: Any, clinic: Any) -> None:
-    assert load_descriptors(by=dave, file_name="/tmp/cpt-2027.txt", text=MADE_UP) == 2
+    assert load_descriptors(by=dave, file_name="C:\\files\\cpt-2027.txt", text=MADE_UP) == 2
     assert load_descriptors(by=dave, file_name="cpt-2028.csv", text="96365,Newer made-up text\n") == 1
     row = CodeDescriptor.objects.get()
     assert (row.code, row.descriptor, row.source_file_name, row.loaded_by) == (

@@ -20,8 +20,7 @@ from ketaclinic.billing.claim_forms import ChargeForm, ClaimForm, StatusForm
 from ketaclinic.billing.models import BillingProfile, Claim, Payer, ProviderIdentity
 from ketaclinic.billing.queries import claims_visible_to
 from ketaclinic.billing.services import claims as services
-from ketaclinic.billing.services import export
-from ketaclinic.billing.services import descriptors
+from ketaclinic.billing.services import descriptors, export
 from ketaclinic.domain.billing.codes import label_for
 from ketaclinic.infusions.models import TreatmentSession
 

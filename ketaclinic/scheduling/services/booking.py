@@ -74,7 +74,9 @@ class BookingNeedsOverride(BookingRefused):
     def __init__(self, blocks: list[hooks.BookingBlock]) -> None:
         ServiceError.__init__(self, " ".join([b.message for b in blocks] + [OVERRIDE_HINT]), field="override_reason")
         self.blocks = blocks
-        self.problems = [rules.Refusal("prior_authorisation", b.message, BLOCK_SOURCE, "override_reason") for b in blocks]
+        self.problems = [
+            rules.Refusal("prior_authorisation", b.message, BLOCK_SOURCE, "override_reason") for b in blocks
+        ]
         self.slot_gone = False
 
 
@@ -283,7 +285,12 @@ def book(
         )
         if blocks:
             record_override(
-                by=by, obj=appointment, patient=patient, blocks=blocks, reason=override_reason, appointments=[appointment.pk]
+                by=by,
+                obj=appointment,
+                patient=patient,
+                blocks=blocks,
+                reason=override_reason,
+                appointments=[appointment.pk],
             )
     return appointment
 

@@ -25,9 +25,9 @@ from ketaclinic.domain import scheduling as rules
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.plans.evaluation import effective_protocol
 from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
+from ketaclinic.scheduling.hooks import ProposedBooking
 from ketaclinic.scheduling.models import Appointment, Chair
 from ketaclinic.scheduling.queries import LIVE
-from ketaclinic.scheduling.hooks import ProposedBooking
 from ketaclinic.scheduling.services.booking import (
     Proposal,
     blocks_or_override,
@@ -233,7 +233,9 @@ def book_series(
         ]
         if blocks:
             ids = [a.pk for a in appointments]
-            record_override(by=by, obj=version, patient=patient, blocks=blocks, reason=override_reason, appointments=ids)
+            record_override(
+                by=by, obj=version, patient=patient, blocks=blocks, reason=override_reason, appointments=ids
+            )
         audit.record(
             actor=by,
             action="schedule.series_booked",
