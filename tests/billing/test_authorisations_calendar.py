@@ -273,3 +273,28 @@ def test_the_api_answers_422_naming_the_authorisation_unless_an_override_reason_
     booked = post(carol, url, body, key="k-2")
     assert booked.status_code == 201, booked.content
     assert AuditEvent.objects.get(action="schedule.booking_override").detail["reason"] == "Renewal pending"
+
+
+def test_the_series_api_answers_422_naming_the_authorisation_unless_an_override_reason_is_given(
+    carol: Any, bob: Any, pat: Any, clinic: Any, main_st: Any, staffed: dict[str, Any]
+) -> None:
+    from ketaclinic.audit.models import AuditEvent
+    from tests.infusions.conftest import make_iv_order, make_ready_patient
+    from tests.scheduling.test_api import BASE, post
+
+    version = make_iv_order(make_ready_patient(pat, bob), bob).plan_version
+    payer = make_payer(clinic)
+    cover(pat, payer)
+    first = staffed["first"]
+    authorise(carol, pat, payer, service="iv_infusion", reference="IV81", approved_sessions=1, valid_from=first)
+    body: dict[str, Any] = {"plan_version_id": version.pk, "start_date": first.isoformat()}
+    refused = post(carol, f"{BASE}/series", body, key="s-1")
+    assert refused.status_code == 422, refused.content
+    problems = refused.json()["detail"]
+    assert problems[0]["loc"] == ["body", "override_reason"]
+    assert "Authorisation IV81 (Acme Health) allows 1 session" in problems[0]["msg"]
+    assert Appointment.objects.count() == 0
+    booked = post(carol, f"{BASE}/series", {**body, "override_reason": "Renewal pending"}, key="s-2")
+    assert booked.status_code == 201, booked.content
+    event = AuditEvent.objects.get(action="schedule.booking_override")
+    assert event.detail["appointments"] == [a["id"] for a in booked.json()["appointments"]]
