@@ -74,6 +74,13 @@ class BookForm(forms.Form):
         patient_field.queryset = patients.filter(location=location).order_by("family_name", "given_name")
         chair_field.queryset = Chair.objects.filter(location=location, is_active=True)
         order_field.queryset = open_orders(patients.filter(location=location))
+        if not self.is_bound:
+            self.hide_override()
+
+    def hide_override(self) -> None:
+        """The override is offered only once a booking was refused for a prior authorisation (or was ticked)."""
+        for name in ("override", "override_reason"):
+            self.fields[name].widget = forms.HiddenInput()
 
     def clean_start(self) -> dt.datetime:
         """The browser sends wall-clock time; read it in the clinic's zone (a DST gap time moves forward)."""

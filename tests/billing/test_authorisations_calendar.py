@@ -191,11 +191,13 @@ def test_a_single_booking_past_the_approval_is_refused_then_booked_with_an_overr
         "chair": staffed["chair1"].pk,
         "order": second.pk,
     }
+    empty = client.get(reverse("schedule:book_form"), {"location": main_st.pk, "date": later.isoformat()})
+    assert empty.status_code == 200 and "The renewal is pending — book anyway" not in empty.content.decode()
     refused = client.post(reverse("schedule:book"), form)
     text = refused.content.decode()
     assert Appointment.objects.filter(status="booked").count() == 1
     assert "Authorisation IV78 (Acme Health) allows 1 session until" in text
-    assert "book anyway" in text
+    assert "The renewal is pending — book anyway" in text  # the override is offered now
     ticked_only = client.post(reverse("schedule:book"), {**form, "override": "on"})
     assert "Say why you book past the authorisation." in ticked_only.content.decode()
     assert Appointment.objects.filter(status="booked").count() == 1

@@ -213,6 +213,8 @@ def book(request: AuthedRequest) -> HttpResponse:
 
     if done := submitted(request, form, act):
         return done
+    if "override_reason" not in form.errors and not form.data.get("override"):
+        form.hide_override()  # refused for another reason: no prior authorisation to override
     # A refusal takes the start out of cleaned_data: show the day the user was booking, as they typed it.
     try:
         when = dt.date.fromisoformat(request.POST.get("start", "")[:10])
