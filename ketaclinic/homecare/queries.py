@@ -69,10 +69,8 @@ def balance(prescription: TakeHomePrescription) -> Balance:
     expected = rules.balance(dispensed, taken, wasted)
     count = stock.filter(kind=HomeStockEntry.Kind.COUNT).order_by("-recorded_at", "-pk").first()
     tolerance = settings_for(prescription.programme.patient.location.clinic_id).discrepancy_tolerance_doses
-    if count is None:
-        flag = True if expected < 0 else None
-    else:
-        flag = rules.discrepancy(expected, count.doses, tolerance)
+    counted = count.doses if count is not None else expected
+    flag = rules.discrepancy(expected, counted, tolerance) if count is not None or expected < 0 else None
     return Balance(
         dispensed=dispensed,
         taken=taken,

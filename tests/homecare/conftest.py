@@ -1,4 +1,4 @@
-"""A sublingual-programme patient: eligibility signed, agreement signed, monitor named, thresholds set, 6 doses in hand."""
+"""A sublingual-programme patient: eligibility and agreement signed, monitor named, thresholds set, 6 doses held."""
 
 from __future__ import annotations
 

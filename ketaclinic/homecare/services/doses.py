@@ -135,7 +135,7 @@ def take_dose(*, by: User | None, check_in: HomeCheckIn) -> HomeDose:
         raise ServiceError("This check-in did not clear a dose: " + " ".join(row.reasons))
     if HomeDose.objects.filter(check_in=row).exists():
         raise ServiceError("The dose of this check-in has already been recorded.")
-    if (timezone.now() - row.at).total_seconds() > 3600:  # noqa: PLR2004
+    if (timezone.now() - row.at).total_seconds() > 3600:
         raise ServiceError("This check-in is more than an hour old: check in again before the dose.")
     dose = HomeDose.objects.create(check_in=row, prescription=row.prescription, dose_mg=row.prescription.dose_mg)
     audit.record(
@@ -153,7 +153,7 @@ def post_dose_check(*, by: User | None, dose: HomeDose, sedation_resolved: bool,
     dose = lock(HomeDose).select_related("prescription__programme").get(pk=dose.pk)
     if dose.post_checked_at is not None:
         raise ServiceError("The post-dose check has already been recorded.")
-    if len(side_effects.strip()) > 1000:  # noqa: PLR2004
+    if len(side_effects.strip()) > 1000:
         raise ServiceError("At most 1000 characters.", field="side_effects")
     dose.post_checked_at = timezone.now()
     dose.sedation_resolved = sedation_resolved
@@ -180,7 +180,7 @@ def record_stock(
         amount = Decimal(str(doses))
     except InvalidOperation:
         raise ServiceError("Enter a number of doses.", field="doses") from None
-    if not amount.is_finite() or amount < 0 or amount > 999:  # noqa: PLR2004
+    if not amount.is_finite() or amount < 0 or amount > 999:
         raise ServiceError("Enter a number of doses from 0 to 999.", field="doses")
     if kind == HomeStockEntry.Kind.WASTE and amount == 0:
         raise ServiceError("Waste must be more than 0 doses.", field="doses")

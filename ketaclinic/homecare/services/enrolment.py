@@ -171,7 +171,7 @@ def prescribe(
         raise ServiceError("The issue date cannot be in the future.", field="issued_on")
     if pdmp_checked_on is None or not pdmp_note.strip():
         raise ServiceError("Record the PDMP check (date and finding) for this prescription.", field="pdmp_checked_on")
-    if pdmp_checked_on > today or (issued_on - pdmp_checked_on).days > 7:  # noqa: PLR2004
+    if pdmp_checked_on > today or (issued_on - pdmp_checked_on).days > 7:
         raise ServiceError(
             "The PDMP check must be from the week of issue, not later than today.", field="pdmp_checked_on"
         )
