@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.utils import timezone
 
-from ketaclinic.homecare import queries as home_queries
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.domain import instruments
 from ketaclinic.followup.queries.trajectory import scale_label
+from ketaclinic.homecare import queries as home_queries
 from ketaclinic.outcomes.models import Measurement
 from ketaclinic.patients.models import ChartDocument, Patient
 from ketaclinic.portal import consent_queries
