@@ -120,7 +120,7 @@ def record(request: AuthedRequest, patient_id: int) -> HttpResponse:
 
     if done := submitted(request, form, act):
         return done
-    problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+    problems = "; ".join(f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items())
     messages.error(request, f"Nothing was recorded — {problems}")
     return redirect("homecare:programme", patient_id=patient.pk)
 

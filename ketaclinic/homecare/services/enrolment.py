@@ -20,7 +20,7 @@ from ketaclinic.patients.models import Consent, Patient, clinic_date
 
 ELIGIBLE = ("eligible", "eligible_with_conditions")
 # Which eligibility route covers each take-home route (the intake's route codes).
-ELIGIBILITY_ROUTE = {
+ELIGIBILITY_ROUTE: dict[str, str] = {
     TakeHomePrescription.Route.ORAL: "oral",
     TakeHomePrescription.Route.SUBLINGUAL_TROCHE: "sublingual",
     TakeHomePrescription.Route.INTRANASAL_RACEMIC: "intranasal",
