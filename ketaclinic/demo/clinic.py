@@ -21,6 +21,7 @@ from ketaclinic.accounts.models import Clinic, Licence, Location, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.demo import billing_selfpay as billing_selfpay_demo
 from ketaclinic.demo import consents as consents_demo
+from ketaclinic.demo import homecare as homecare_demo
 from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
 from ketaclinic.demo import messages as messages_demo
@@ -342,6 +343,7 @@ def load() -> list[DemoLogin]:
     outcomes_demo.load(users=users, indications=INDICATIONS)
     consents_demo.load(users=users)
     billing_selfpay_demo.load(locations=locations, users=users)
+    homecare_demo.load(locations=locations, users=users)
     writer = portal_patients(1)
     if writer:
         patient = Patient.objects.select_related("location").get(mrn=writer[0]["mrn"])
