@@ -40,7 +40,7 @@ def load(*, locations: list[Location], users: dict[str, User]) -> None:
             "email": "morgan.hale@example.org",
         },
     )
-    draft = demo_intake._intake(patient, nurse, routes=["sublingual"])  # noqa: SLF001  (the demo's own helper)
+    draft = demo_intake._intake(patient, nurse, routes=["sublingual"])
     signed = intake.submit_assessment(by=nurse, assessment=draft)
     decisions.sign_decision(by=prescriber, assessment=signed, routes=["sublingual"], outcome="eligible")
     patients.record_consent(
