@@ -21,6 +21,12 @@ from ketaclinic.intake.models import EligibilityDecision
 from ketaclinic.patients.models import Consent, EnteredInError, Patient, Recorded
 
 
+class HomeRoute(models.TextChoices):
+    ORAL = "oral", "Oral"
+    SUBLINGUAL_TROCHE = "sublingual_troche", "Sublingual troche"
+    INTRANASAL_RACEMIC = "intranasal_racemic", "Intranasal (racemic)"
+
+
 class HomeSettings(models.Model):
     """A clinic's home-dose thresholds (CLINIC POLICY: no published standard; blank = not set = no dose released)."""
 
@@ -79,7 +85,7 @@ class HomeProgramme(EnteredInError, Recorded):
     prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     eligibility = models.ForeignKey(EligibilityDecision, on_delete=models.PROTECT, related_name="+")
     agreement = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="+")
-    route = models.CharField(max_length=20)
+    route = models.CharField(max_length=20, choices=HomeRoute.choices)
     monitor_name = models.CharField("treatment monitor", max_length=200)
     monitor_date_of_birth = models.DateField("monitor's date of birth")
     monitor_relationship = models.CharField(max_length=60, blank=True)
@@ -103,10 +109,7 @@ class HomeProgramme(EnteredInError, Recorded):
 
 
 class TakeHomePrescription(EnteredInError, Recorded):
-    class Route(models.TextChoices):
-        ORAL = "oral", "Oral"
-        SUBLINGUAL_TROCHE = "sublingual_troche", "Sublingual troche"
-        INTRANASAL_RACEMIC = "intranasal_racemic", "Intranasal (racemic)"
+    Route = HomeRoute
 
     programme = models.ForeignKey(HomeProgramme, on_delete=models.PROTECT, related_name="prescriptions")
     route = models.CharField(max_length=20, choices=Route.choices)
