@@ -159,7 +159,7 @@ def release(check_in: PreDoseCheckIn, thresholds: ReleaseThresholds) -> Release:
     if check_in.suicidal_thoughts:
         reasons.append(
             "You told us you have had thoughts of harming yourself: your care team has been alerted. "
-            "If you are in danger now, call or text 988 or 911."
+            "If you are in danger now, use the crisis line or emergency number on this page."
         )
     return Release(cleared=not reasons, reasons=tuple(reasons), suicidality=check_in.suicidal_thoughts)
 

@@ -95,7 +95,7 @@ def test_safety_questions(change: dict[str, bool], words: str) -> None:
 
 def test_suicidality_refuses_and_flags() -> None:
     result = homecare.release(ok(suicidal_thoughts=True), SET)
-    assert not result.cleared and result.suicidality and "988" in result.reasons[0]
+    assert not result.cleared and result.suicidality and "crisis line" in result.reasons[0]
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ SYMPTOMS = {
     "bladder_pain": "Pain or burning when passing urine",
 }
 SUICIDALITY_ACTION = (
-    "Contact the patient today; give the C-SSRS screener; if imminent risk, emergency services (988 / 911). "
+    "Contact the patient today; give the C-SSRS screener; if imminent risk, emergency services. "
     "The home dose was not released."
 )
 
