@@ -171,3 +171,24 @@ def test_balance_and_discrepancy(prescription: Any, alice: Any) -> None:
     with pytest.raises(ServiceError) as caught:
         services.record_stock(by=alice, prescription=prescription, kind="count", doses="-2")
     assert caught.value.field == "doses"
+
+
+def test_two_cleared_check_ins_release_one_dose(prescription: Any) -> None:
+    first, _ = services.check_in(by=None, prescription=prescription, **GOOD)
+    second, _ = services.check_in(by=None, prescription=prescription, **GOOD)
+    services.take_dose(by=None, check_in=first)
+    with pytest.raises(ServiceError, match="already taken 1"):
+        services.take_dose(by=None, check_in=second)
+    assert HomeDose.objects.count() == 1
+
+
+def test_no_fill_after_six_months(programme: Any, bob: Any, alice: Any, thresholds: Any) -> None:
+    today = clinic_date(programme.patient)
+    rx = services.prescribe(
+        by=bob, programme=programme, route="oral", strength_mg=Decimal(100), dose_mg=Decimal(100), sessions=6,
+        refills_authorised=0, issued_on=today - dt.timedelta(days=200), pdmp_checked_on=today - dt.timedelta(days=200),
+        pdmp_note="clear",
+    )  # fmt: skip
+    with pytest.raises(ServiceError, match="six months") as caught:
+        services.dispense(by=alice, prescription=rx, source="pharmacy", dispenser="P", dispensed_on=today, doses=6)
+    assert caught.value.field == "dispensed_on"

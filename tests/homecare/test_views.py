@@ -47,3 +47,14 @@ def test_programme_page_shows_balance_and_discrepancy(client_as: Any, alice: Any
 def test_settings_unset_says_so(client_as: Any, dave: Any) -> None:
     page = client_as(dave).get("/homecare/settings/").content.decode()
     assert "no home dose is released" in page
+
+
+def test_telehealth_only_patient_warned_as_the_dea_date_nears(client_as: Any, bob: Any, programme: Any) -> None:
+    import datetime as dt
+
+    import time_machine
+
+    HomeProgramme.objects.filter(pk=programme.pk).update(in_person_evaluation_on=None)
+    with time_machine.travel(dt.datetime(2026, 12, 1, 18, tzinfo=dt.UTC)):
+        page = client_as(bob).get(f"/homecare/patient/{programme.patient_id}/").content.decode()
+    assert 'data-testid="telehealth-warning"' in page and "31 Dec 2026" in page

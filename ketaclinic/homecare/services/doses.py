@@ -130,13 +130,24 @@ def check_in(
 @transaction.atomic
 def take_dose(*, by: User | None, check_in: HomeCheckIn) -> HomeDose:
     """Release the dose of a cleared check-in (once); a refused check-in releases nothing."""
-    row = lock(HomeCheckIn).select_related("prescription__programme").get(pk=check_in.pk)
+    row = lock(HomeCheckIn).select_related("prescription__programme__patient__location").get(pk=check_in.pk)
+    lock(TakeHomePrescription).filter(pk=row.prescription_id).first()  # serialises doses per prescription
     if not row.cleared:
         raise ServiceError("This check-in did not clear a dose: " + " ".join(row.reasons))
     if HomeDose.objects.filter(check_in=row).exists():
         raise ServiceError("The dose of this check-in has already been recorded.")
     if (timezone.now() - row.at).total_seconds() > 3600:
         raise ServiceError("This check-in is more than an hour old: check in again before the dose.")
+    # Re-checked at the dose: two check-ins cleared before either dose must not release two doses.
+    patient = row.prescription.programme.patient
+    allowance = queries.thresholds_for(patient.location.clinic_id).doses_per_day
+    taken_today = queries.doses_taken_today(patient)
+    if allowance is None or taken_today >= allowance:
+        raise ServiceError(
+            f"You have already taken {taken_today} dose(s) today; your protocol allows {allowance} a day."
+        )
+    if queries.balance(row.prescription).sessions_remaining <= 0:
+        raise ServiceError("Your prescription has no doses left: contact the clinic for a renewal.")
     dose = HomeDose.objects.create(check_in=row, prescription=row.prescription, dose_mg=row.prescription.dose_mg)
     audit.record(
         actor=by,

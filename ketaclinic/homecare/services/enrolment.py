@@ -216,6 +216,12 @@ def dispense(
         raise ServiceError(f"Between 1 and {prescription.sessions} doses per fill.", field="doses")
     if dispensed_on > clinic_date(prescription.programme.patient) or dispensed_on < prescription.issued_on:
         raise ServiceError("The date must be between the issue date and today.", field="dispensed_on")
+    if dispensed_on > rules.refill_window_ends(prescription.issued_on):
+        raise ServiceError(
+            "No fill more than six months after the prescription was issued (21 CFR 1306.22): a new prescription "
+            "is needed.",
+            field="dispensed_on",
+        )
     earlier = prescription.dispenses.filter(entered_in_error=False)
     is_refill = earlier.exists()
     if is_refill:
