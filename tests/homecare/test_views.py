@@ -58,3 +58,8 @@ def test_telehealth_only_patient_warned_as_the_dea_date_nears(client_as: Any, bo
     with time_machine.travel(dt.datetime(2026, 12, 1, 18, tzinfo=dt.UTC)):
         page = client_as(bob).get(f"/homecare/patient/{programme.patient_id}/").content.decode()
     assert 'data-testid="telehealth-warning"' in page and "31 Dec 2026" in page
+
+
+def test_chart_links_to_the_programme(client_as: Any, alice: Any, carol: Any, pat: Any) -> None:
+    assert "chart-home-programme" in client_as(alice).get(f"/patients/{pat.pk}/").content.decode()
+    assert "chart-home-programme" not in client_as(carol).get(f"/patients/{pat.pk}/").content.decode()
