@@ -22,8 +22,6 @@ from ketaclinic.intake.services import decisions
 from ketaclinic.patients import services as patients
 from ketaclinic.patients.models import clinic_date
 
-READING = {"systolic_mmhg": 128, "diastolic_mmhg": 82, "heart_rate_per_min": 72, "monitor_present": True}
-
 
 def load(*, locations: list[Location], users: dict[str, User]) -> None:
     main, prescriber, nurse = locations[0], users["prescriber"], users["nurse"]
@@ -91,10 +89,16 @@ def load(*, locations: list[Location], users: dict[str, User]) -> None:
         dispensed_on=today,
         doses=6,
     )
-    homecare.check_in(
-        by=None, prescription=prescription, **{**READING, "systolic_mmhg": 172, "diastolic_mmhg": 96}, symptoms=[]
-    )
-    cleared, _ = homecare.check_in(by=None, prescription=prescription, **READING, symptoms=[])
+    for systolic, diastolic in ((172, 96), (128, 82)):  # refused (above 160/90), then cleared
+        cleared, _ = homecare.check_in(
+            by=None,
+            prescription=prescription,
+            systolic_mmhg=systolic,
+            diastolic_mmhg=diastolic,
+            heart_rate_per_min=72,
+            monitor_present=True,
+            symptoms=[],
+        )
     dose = homecare.take_dose(by=None, check_in=cleared)
     homecare.post_dose_check(by=None, dose=dose, sedation_resolved=True, side_effects="Mild nausea for 20 minutes.")
     homecare.record_stock(

@@ -19,8 +19,13 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_home_dose_on_a_phone(
-    live_server: Any, browser: Any, settings: Any, pat: Any, bob: Any, prescription: Any
-) -> None:  # noqa: F811
+    live_server: Any,
+    browser: Any,
+    settings: Any,
+    pat: Any,
+    bob: Any,
+    prescription: Any,  # noqa: F811
+) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     context = browser.new_context(viewport=PHONE, locale="en-US", is_mobile=True)
     page = context.new_page()
