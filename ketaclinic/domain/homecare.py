@@ -126,9 +126,9 @@ class Release:
 
 def _limit(reasons: list[str], value: float, limit: int | None, what: str, unit: str) -> None:
     if limit is None:
-        reasons.append(f"The clinic has not set its {what} limit for home doses, so no dose can be released yet.")
+        reasons.append(f"The clinic has not set its limit for the {what}, so no home dose can be released yet.")
     elif value > limit:
-        reasons.append(f"Your {what} ({value:g} {unit}) is above the clinic's limit of {limit} {unit}.")
+        reasons.append(f"Your {what}, {value:g} {unit}, is above the clinic's limit of {limit} {unit}.")
 
 
 def release(check_in: PreDoseCheckIn, thresholds: ReleaseThresholds) -> Release:
@@ -145,9 +145,17 @@ def release(check_in: PreDoseCheckIn, thresholds: ReleaseThresholds) -> Release:
             f"You have already taken {check_in.doses_taken_today} dose(s) today; "
             f"your protocol allows {thresholds.doses_per_day} a day."
         )
-    _limit(reasons, check_in.systolic_mmhg, thresholds.max_systolic_mmhg, "upper blood pressure (systolic)", "mmHg")
-    _limit(reasons, check_in.diastolic_mmhg, thresholds.max_diastolic_mmhg, "lower blood pressure (diastolic)", "mmHg")
-    _limit(reasons, check_in.heart_rate_per_min, thresholds.max_heart_rate_per_min, "heart rate", "beats a minute")
+    _limit(
+        reasons, check_in.systolic_mmhg, thresholds.max_systolic_mmhg, "top blood-pressure number (systolic)", "mmHg"
+    )
+    _limit(
+        reasons,
+        check_in.diastolic_mmhg,
+        thresholds.max_diastolic_mmhg,
+        "bottom blood-pressure number (diastolic)",
+        "mmHg",
+    )
+    _limit(reasons, check_in.heart_rate_per_min, thresholds.max_heart_rate_per_min, "pulse", "beats a minute")
     if not check_in.monitor_present:
         reasons.append("Your treatment monitor must be with you for the whole session.")
     elif not check_in.monitor_sober:
