@@ -162,6 +162,13 @@ def test_suicidality_raises_the_safety_alert(prescription: Any, pat: Any) -> Non
     assert alert.kind == "suicidality" and alert.source_id == row.pk
 
 
+def test_the_alert_page_shows_a_home_check_in_alert(client_as: Any, bob: Any, prescription: Any, pat: Any) -> None:
+    services.check_in(by=None, prescription=prescription, **{**GOOD, "symptoms": ["suicidal_thoughts"]})
+    alert = SafetyAlert.objects.get(patient=pat)
+    page = client_as(bob).get(f"/alerts/{alert.pk}/")
+    assert page.status_code == 200 and "Home pre-dose check-in" in page.content.decode()
+
+
 def test_balance_and_discrepancy(prescription: Any, alice: Any) -> None:
     services.record_stock(by=alice, prescription=prescription, kind="waste", doses="1", note="dropped")
     assert queries.balance(prescription).discrepancy is None

@@ -116,7 +116,7 @@ def check_in(
             patient=Patient.objects.select_related("primary_clinician").get(pk=patient.pk),
             kind=SafetyAlert.Kind.SUICIDALITY,
             severity=SafetyAlert.Severity.UNRATED,
-            instrument="home_check_in",
+            instrument="Home pre-dose check-in",
             score_total=None,
             score_band="",
             source=row,
