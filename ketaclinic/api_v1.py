@@ -9,6 +9,7 @@ from __future__ import annotations
 from ketaclinic.api.router import api
 from ketaclinic.billing.api import router as billing_router
 from ketaclinic.followup.api import dashboard_router, questionnaire_router
+from ketaclinic.homecare.api import router as homecare_router
 from ketaclinic.infusions.api import router as infusions_router
 from ketaclinic.intake.api import router as intake_router
 from ketaclinic.ledger.api import router as ledger_router
@@ -28,5 +29,6 @@ api.add_router("/outcomes/questionnaire-links", questionnaire_router, tags=["out
 api.add_router("/outcomes/dashboard", dashboard_router, tags=["outcomes"])
 api.add_router("/outcomes", outcomes_router, tags=["outcomes"])
 api.add_router("/billing", billing_router, tags=["billing"])
+api.add_router("/homecare", homecare_router, tags=["homecare"])
 
 __all__ = ["api"]

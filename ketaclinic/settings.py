@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "ketaclinic.plans",
     "ketaclinic.scheduling",
     "ketaclinic.infusions",
+    "ketaclinic.homecare",
     "ketaclinic.billing",
     "ketaclinic.followup",
     "ketaclinic.portal",

@@ -35,6 +35,7 @@ urlpatterns = [
     path("outcomes/patient/", include((followup_urls.trajectory_patterns, "trajectory"))),
     path("outcomes/dashboard/", include((followup_urls.dashboard_patterns, "dashboard"))),
     path("ledger/", include("ketaclinic.ledger.urls")),
+    path("homecare/", include("ketaclinic.homecare.urls")),
     # A plan's pages come from plans; adjusting it from its trajectory comes from followup (above plans), in the
     # same namespace and under the same prefix as before the split.
     path("plans/", include((plans_urls.urlpatterns + followup_urls.plan_patterns, "plans"))),

@@ -89,6 +89,7 @@ for _module_name in (
     "billing.access_invoices",
     "billing.access_claims",
     "billing.access_authorisations",
+    "homecare.access_expectations",
 ):
     try:
         APP_MODULES.append(importlib.import_module(f"tests.{_module_name}"))

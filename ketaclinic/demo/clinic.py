@@ -23,6 +23,7 @@ from ketaclinic.demo import billing_authorisations as billing_authorisations_dem
 from ketaclinic.demo import billing_claims as billing_claims_demo
 from ketaclinic.demo import billing_selfpay as billing_selfpay_demo
 from ketaclinic.demo import consents as consents_demo
+from ketaclinic.demo import homecare as homecare_demo
 from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
 from ketaclinic.demo import messages as messages_demo
@@ -347,6 +348,7 @@ def load() -> list[DemoLogin]:
     billing_claims_demo.load(locations=locations, users=users)
     billing_selfpay_demo.load(locations=locations, users=users)
     billing_authorisations_demo.load(locations=locations, users=users)
+    homecare_demo.load(locations=locations, users=users)
     writer = portal_patients(1)
     if writer:
         patient = Patient.objects.select_related("location").get(mrn=writer[0]["mrn"])

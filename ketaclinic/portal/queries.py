@@ -12,6 +12,7 @@ from django.utils import timezone
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.domain import instruments
 from ketaclinic.followup.queries.trajectory import scale_label
+from ketaclinic.homecare import queries as home_queries
 from ketaclinic.outcomes.models import Measurement
 from ketaclinic.patients.models import ChartDocument, Patient
 from ketaclinic.portal import consent_queries
@@ -99,6 +100,7 @@ class MenuCounts:
     consents: int  # published consents the portal asks for, not yet signed (consent_queries.to_sign)
     messages: int  # the care team's messages the patient has not opened
     documents: int  # documents the clinic put on the chart since the patient last opened their documents
+    home_dose: bool = False  # enrolled in the supervised home programme: the menu offers the home-dose check-in
 
 
 def menu_counts(patient: Patient) -> MenuCounts:
@@ -115,4 +117,9 @@ def menu_counts(patient: Patient) -> MenuCounts:
     new = ChartDocument.objects.filter(patient_id=patient.pk, entered_in_error=False, source=ChartDocument.Source.STAFF)
     if last_seen is not None:
         new = new.filter(uploaded_at__gt=last_seen)
-    return MenuCounts(consents=len(consent_queries.to_sign(patient)), messages=unread, documents=new.count())
+    return MenuCounts(
+        consents=len(consent_queries.to_sign(patient)),
+        messages=unread,
+        documents=new.count(),
+        home_dose=home_queries.active_programme(patient) is not None,
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ketaclinic.portal.views import bills, consents, documents, inbox, messages, pages, signin
+from ketaclinic.portal.views import bills, consents, documents, home, inbox, messages, pages, signin
 
 app_name = "portal"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("consents/<int:document_id>/", consents.consent_sign, name="consent_sign"),
     path("consents/signed/<int:signature_id>/", consents.consent_signed, name="consent_signed"),
     path("consents/signed/<int:signature_id>/pdf/", consents.consent_pdf, name="consent_pdf"),
+    path("home-dose/", home.check_in, name="home_check_in"),
+    path("home-dose/<int:check_in_id>/", home.dose, name="home_dose"),
     path("bills/", bills.bills, name="bills"),
     path("bills/<int:invoice_id>/pdf/", bills.bill_pdf, name="bill_pdf"),
     path("bills/receipts/<int:payment_id>/pdf/", bills.receipt_pdf, name="receipt_pdf"),

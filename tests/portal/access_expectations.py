@@ -33,6 +33,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "portal:consent_signed": TO_PORTAL_LOGIN,
     "portal:consent_pdf": TO_PORTAL_LOGIN,
     "portal:messages": TO_PORTAL_LOGIN,
+    "portal:home_check_in": TO_PORTAL_LOGIN,
+    "portal:home_dose": TO_PORTAL_LOGIN,
     "portal:bills": TO_PORTAL_LOGIN,
     "portal:bill_pdf": TO_PORTAL_LOGIN,
     "portal:receipt_pdf": TO_PORTAL_LOGIN,
@@ -67,6 +69,8 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"appointment_id": world["schedule"]["appt"].pk}
     if name == "portal:questionnaire":
         return {"link_id": 1}
+    if name == "portal:home_dose":
+        return {"check_in_id": 1}
     if name == "portal:document":
         return {"document_id": 1}
     if name == "portal:consent_sign":

@@ -1,0 +1,112 @@
+"""Forms of the home programme. They only shape input; the rules live in the services and ``domain.homecare``."""
+
+from __future__ import annotations
+
+from django import forms
+
+from ketaclinic.accounts.forms import OnceForm
+from ketaclinic.homecare.models import HomeDispense, HomeSettings, TakeHomePrescription
+from ketaclinic.homecare.services.doses import SYMPTOMS
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class EnrolForm(OnceForm, forms.Form):
+    route = forms.ChoiceField(choices=TakeHomePrescription.Route.choices)
+    monitor_name = forms.CharField(label="Peer treatment monitor", max_length=200)
+    monitor_date_of_birth = forms.DateField(
+        label="Monitor's date of birth", widget=DATE, help_text="18 or older, and not the patient."
+    )
+    monitor_relationship = forms.CharField(label="Relationship", max_length=60, required=False)
+    monitor_phone = forms.CharField(label="Monitor's phone", max_length=30, required=False)
+    monitor_email = forms.EmailField(label="Monitor's e-mail", required=False)
+    in_person_evaluation_on = forms.DateField(
+        label="In-person evaluation",
+        widget=DATE,
+        required=False,
+        help_text="Leave blank for a telehealth-only patient.",
+    )
+
+
+class PrescribeForm(OnceForm, forms.Form):
+    route = forms.ChoiceField(choices=TakeHomePrescription.Route.choices)
+    strength_mg = forms.DecimalField(label="Strength per unit (mg)", max_digits=7, decimal_places=2, min_value=0)
+    dose_mg = forms.DecimalField(label="Dose per session (mg)", max_digits=7, decimal_places=2, min_value=0)
+    sessions = forms.IntegerField(label="Sessions per fill", min_value=1, max_value=30)
+    refills_authorised = forms.IntegerField(
+        label="Refills", min_value=0, help_text="At most 5 within six months of issue (21 CFR 1306.22)."
+    )
+    issued_on = forms.DateField(widget=DATE)
+    pdmp_checked_on = forms.DateField(label="PDMP checked on", widget=DATE, required=False)
+    pdmp_note = forms.CharField(label="PDMP finding", max_length=300, required=False)
+
+
+class RecordForm(OnceForm, forms.Form):
+    KINDS = [("dispense", "Dispensed (fill or refill)"), ("waste", "Documented waste"), ("count", "Count")]
+
+    prescription = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(choices=KINDS)
+    doses = forms.DecimalField(max_digits=6, decimal_places=2, min_value=0)
+    source = forms.ChoiceField(choices=[("", "—"), *HomeDispense.Source.choices], required=False)
+    dispenser = forms.CharField(label="Pharmacy or dispenser", max_length=200, required=False)
+    dispensed_on = forms.DateField(widget=DATE, required=False)
+    note = forms.CharField(max_length=300, required=False)
+
+
+class SettingsForm(forms.ModelForm[HomeSettings]):
+    class Meta:
+        model = HomeSettings
+        fields = [
+            "max_systolic_mmhg",
+            "max_diastolic_mmhg",
+            "max_heart_rate_per_min",
+            "doses_per_day",
+            "discrepancy_tolerance_doses",
+        ]
+
+
+class CheckInForm(OnceForm, forms.Form):
+    """The patient's pre-dose check-in on the portal (phone)."""
+
+    YES_NO = [("no", "No"), ("yes", "Yes")]
+
+    systolic_mmhg = forms.IntegerField(
+        label="Top number (systolic)", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    diastolic_mmhg = forms.IntegerField(
+        label="Bottom number (diastolic)", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    heart_rate_per_min = forms.IntegerField(
+        label="Pulse (beats a minute)", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    monitor_present = forms.ChoiceField(
+        label="Is your treatment monitor with you now?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+    )
+    monitor_not_sober = forms.ChoiceField(
+        label=SYMPTOMS["monitor_not_sober"] + "?", choices=YES_NO, widget=forms.RadioSelect
+    )
+    alcohol_today = forms.ChoiceField(label=SYMPTOMS["alcohol_today"] + "?", choices=YES_NO, widget=forms.RadioSelect)
+    sedatives_today = forms.ChoiceField(
+        label=SYMPTOMS["sedatives_today"] + "?", choices=YES_NO, widget=forms.RadioSelect
+    )
+    suicidal_thoughts = forms.ChoiceField(
+        label="Since your last dose, have you had thoughts of harming or killing yourself?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+    )
+
+
+class PostDoseForm(forms.Form):
+    sedation_resolved = forms.ChoiceField(
+        label="Do you feel back to your usual self (awake, steady)?",
+        choices=[("yes", "Yes"), ("no", "Not yet")],
+        widget=forms.RadioSelect,
+    )
+    side_effects = forms.CharField(
+        label="Any side effects? (nausea, dizziness, pain passing urine…)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
