@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "ketaclinic.portal",
     "ketaclinic.ledger",
     "ketaclinic.web",
+    "ketaclinic.fhir",
     "ketaclinic.api",
 ]
 
