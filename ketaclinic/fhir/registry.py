@@ -8,7 +8,6 @@ a stable order, so a client that follows ``next`` links sees every row once.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,11 +20,11 @@ from ketaclinic.accounts.models import User
 from ketaclinic.fhir.http import FhirError
 from ketaclinic.fhir.resources import clinical, observation
 from ketaclinic.fhir.resources import patient as patient_map
-from ketaclinic.fhir.resources.common import LOINC, MRN_SYSTEM, OBSERVATION_CATEGORY
+from ketaclinic.fhir.resources.common import INSTRUMENT_SYSTEM, LOINC, MRN_SYSTEM, OBSERVATION_CATEGORY
 from ketaclinic.fhir.search import date_lookups, reference_id, token
 from ketaclinic.infusions.models import VitalReading
 from ketaclinic.outcomes.models import Measurement
-from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Medication, Patient
+from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Medication
 from ketaclinic.patients.queries import patients_visible_to
 
 Filter = Callable[[QuerySet[Any], list[str]], QuerySet[Any] | None]
@@ -90,8 +89,6 @@ def _matches(value: str, system: str, codes: tuple[str, ...]) -> bool:
 
 
 def _score_codes(rows: QuerySet[Any], values: list[str]) -> QuerySet[Any] | None:
-    from ketaclinic.fhir.resources.common import INSTRUMENT_SYSTEM
-
     for value in values:
         wanted: set[str] = set()
         for part in value.split(","):
@@ -123,13 +120,10 @@ def _patient_identifier(rows: QuerySet[Any], values: list[str]) -> QuerySet[Any]
     return rows
 
 
-def _clinical(rows: Callable[[User], QuerySet[Any]]) -> Callable[[User], QuerySet[Any]]:
-    return rows
-
-
 def _chart_rows(model: type[Any]) -> Callable[[User], QuerySet[Any]]:
     def rows(user: User) -> QuerySet[Any]:
-        return model.objects.filter(patient__in=patients_visible_to(user), entered_in_error=False)
+        found: QuerySet[Any] = model.objects.filter(patient__in=patients_visible_to(user), entered_in_error=False)
+        return found
 
     return rows
 
@@ -325,7 +319,3 @@ def _own_pk(source: Source, resource_id: str) -> int | None:
         prefix, _, pk = resource_id.rpartition("-")
         return int(pk) if prefix == source.id_prefix and pk.isdigit() else None
     return int(resource_id) if resource_id.isdigit() else None
-
-
-def today() -> dt.date:
-    return timezone.localdate()

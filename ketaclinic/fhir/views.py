@@ -8,6 +8,7 @@ patient on the page (ARCHITECTURE.md "Every read or write of patient data is aud
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -56,8 +57,6 @@ def read(request: HttpRequest, user: User, resource_type: str, resource_id: str)
 
 
 def _cache_headers(resource: dict[str, Any]) -> dict[str, str]:
-    import datetime as dt
-
     headers = {}
     version = resource.get("meta", {}).get("versionId")
     if version:
