@@ -18,14 +18,17 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.fhir.http import FhirError
-from ketaclinic.fhir.resources import clinical, observation
+from ketaclinic.fhir.resources import care, clinical, observation
 from ketaclinic.fhir.resources import patient as patient_map
 from ketaclinic.fhir.resources.common import INSTRUMENT_SYSTEM, LOINC, MRN_SYSTEM, OBSERVATION_CATEGORY
 from ketaclinic.fhir.search import date_lookups, reference_id, token
 from ketaclinic.infusions.models import VitalReading
+from ketaclinic.infusions.queries import sessions_visible_to
 from ketaclinic.outcomes.models import Measurement
-from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Medication
+from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Consent, Medication
 from ketaclinic.patients.queries import patients_visible_to
+from ketaclinic.plans.queries import plan_versions_visible_to
+from ketaclinic.scheduling.queries import appointments_visible_to
 
 Filter = Callable[[QuerySet[Any], list[str]], QuerySet[Any] | None]
 
@@ -199,6 +202,18 @@ def _chart_source(model: type[Any], to_fhir: Callable[[Any], dict[str, Any]]) ->
     )
 
 
+def _appointments(user: User) -> QuerySet[Any]:
+    return appointments_visible_to(user).filter(patient__entered_in_error=False)
+
+
+def _sessions(user: User) -> QuerySet[Any]:
+    return sessions_visible_to(user).filter(patient__entered_in_error=False)
+
+
+def _plan_versions(user: User) -> QuerySet[Any]:
+    return plan_versions_visible_to(user).select_related("plan")
+
+
 PATIENT_PARAM = ("reference", "The patient (Patient/<id>)")
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
@@ -262,6 +277,53 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 _chart_source(
                     Medication,
                     lambda row: clinical.medication_to_fhir(row, today=timezone.localdate()),
+                ),
+            ),
+        ),
+        ResourceType(
+            name="Encounter",
+            capability="sessions.view",
+            params={"patient": PATIENT_PARAM, "date": ("date", "When the session began (check-in)")},
+            sources=(
+                Source(
+                    rows=_sessions,
+                    to_fhir=care.encounter_to_fhir,
+                    patient_id=lambda row: row.patient_id,
+                    filters={"patient": _by_patient("patient_id"), "date": _by_date("checked_in_at")},
+                    order=("checked_in_at", "pk"),
+                ),
+            ),
+        ),
+        ResourceType(
+            name="Appointment",
+            capability="schedule.view",
+            params={"patient": PATIENT_PARAM, "date": ("date", "When the appointment starts")},
+            sources=(
+                Source(
+                    rows=_appointments,
+                    to_fhir=care.appointment_to_fhir,
+                    patient_id=lambda row: row.patient_id,
+                    filters={"patient": _by_patient("patient_id"), "date": _by_date("starts_at")},
+                    order=("starts_at", "pk"),
+                ),
+            ),
+        ),
+        ResourceType(
+            name="Consent",
+            capability="patient.view",
+            params={"patient": PATIENT_PARAM},
+            sources=(_chart_source(Consent, lambda row: care.consent_to_fhir(row, today=timezone.localdate())),),
+        ),
+        ResourceType(
+            name="CarePlan",
+            capability="plans.view",
+            params={"patient": PATIENT_PARAM},
+            sources=(
+                Source(
+                    rows=_plan_versions,
+                    to_fhir=care.careplan_to_fhir,
+                    patient_id=lambda row: row.plan.patient_id,
+                    filters={"patient": _by_patient("plan__patient_id")},
                 ),
             ),
         ),

@@ -31,7 +31,17 @@ def test_metadata_is_public_and_tells_what_is_served(fhir_get: Any) -> None:
     body = response.json()
     validate(body)
     served = {entry["type"]: entry for entry in body["rest"][0]["resource"]}
-    assert set(served) == {"Patient", "Observation", "Condition", "AllergyIntolerance", "MedicationStatement"}
+    assert set(served) == {
+        "Patient",
+        "Observation",
+        "Condition",
+        "AllergyIntolerance",
+        "MedicationStatement",
+        "Encounter",
+        "Appointment",
+        "Consent",
+        "CarePlan",
+    }
     assert [i["code"] for i in served["Patient"]["interaction"]] == ["read", "search-type"]
     assert {p["name"] for p in served["Observation"]["searchParam"]} >= {"patient", "code", "category", "date"}
     assert body["format"] == ["json"]
