@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ketaclinic.fhir.resources.common import concept, coding, instant, meta, patient_ref
+from ketaclinic.fhir.resources.common import coding, concept, instant, meta, patient_ref
 
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
