@@ -32,6 +32,15 @@ def metadata(request: HttpRequest, user: User | None) -> HttpResponse:
 
 
 @fhir_view()
+def unsupported(request: HttpRequest, user: User) -> HttpResponse:
+    raise FhirError(
+        400,
+        "not-supported",
+        f"{request.path} is not supported: this server reads and searches the types in /fhir/r4/metadata.",
+    )
+
+
+@fhir_view()
 def read(request: HttpRequest, user: User, resource_type: str, resource_id: str) -> HttpResponse:
     rt = registry.resource_type(resource_type)
     require(user, rt.capability, rt.name)

@@ -118,6 +118,10 @@ def test_patient_search_by_name_birthdate_and_identifier(fhir_get: Any, main_st:
     assert ids("birthdate=1980-04-30") == [str(chart.pk)]
     assert ids("birthdate=1980") == [str(chart.pk)]
     assert len(ids("birthdate=ge1985-01-01")) == 1
+    assert ids("birthdate=le1980-04-30&name=riv") == [str(chart.pk)]
+    assert ids("birthdate=gt1980-04-30&name=riv") == []
+    assert ids("birthdate=eq1980-04&name=riv") == [str(chart.pk)]
+    assert ids("name=riv,nobody") == [str(chart.pk)]
     assert ids("birthdate=lt1985-01-01&name=riv") == [str(chart.pk)]
     assert ids(f"identifier=urn:ketaclinic:mrn|{chart.mrn}") == [str(chart.pk)]
     assert ids(f"identifier={chart.mrn}") == [str(chart.pk)]
@@ -172,6 +176,9 @@ def test_paging_with_next_links_and_a_capped_count(fhir_get: Any, main_st: Any, 
         ("Patient?_format=xml", "only JSON"),
         ("Observation?patient=Practitioner/1", "expected Patient/<id>"),
         ("Observation?date=2024-13", "not a real date"),
+        ("Patient/1/_history", "is not supported"),
+        ("", "is not supported"),
+        ("Patient/$export", "is not supported"),
     ],
 )
 def test_bad_input_is_a_400_operation_outcome(fhir_get: Any, alice: Any, query: str, words: str) -> None:
