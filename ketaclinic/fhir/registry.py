@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.fhir.http import FhirError
-from ketaclinic.fhir.resources import care, clinical, observation
+from ketaclinic.fhir.resources import care, clinical, observation, survey
 from ketaclinic.fhir.resources import patient as patient_map
 from ketaclinic.fhir.resources.common import INSTRUMENT_SYSTEM, LOINC, MRN_SYSTEM, OBSERVATION_CATEGORY
 from ketaclinic.fhir.search import date_lookups, reference_id, token
@@ -255,6 +255,20 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 SCORES,
                 *(_vital_source(vital) for vital in observation.SESSION_VITALS),
                 *(_body_source(vital) for vital in observation.BODY),
+            ),
+        ),
+        ResourceType(
+            name="QuestionnaireResponse",
+            capability="clinical.view",
+            params={"patient": PATIENT_PARAM},
+            sources=(
+                Source(
+                    rows=_chart_rows(Measurement),
+                    to_fhir=survey.response_to_fhir,
+                    patient_id=lambda row: row.patient_id,
+                    filters={"patient": _by_patient("patient_id")},
+                    order=("taken_at", "pk"),
+                ),
             ),
         ),
         ResourceType(

@@ -41,6 +41,7 @@ def test_metadata_is_public_and_tells_what_is_served(fhir_get: Any) -> None:
         "Appointment",
         "Consent",
         "CarePlan",
+        "QuestionnaireResponse",
     }
     assert [i["code"] for i in served["Patient"]["interaction"]] == ["read", "search-type"]
     assert {p["name"] for p in served["Observation"]["searchParam"]} >= {"patient", "code", "category", "date"}
@@ -237,6 +238,20 @@ def test_observations_vital_signs_and_scores(fhir_get: Any, session_with_vitals:
     )
     read = fhir_get(f"Observation/{phq9['id']}", token=token)
     assert read.status_code == 200 and read.json() == phq9
+
+    # The total is derived from the answers, served as a QuestionnaireResponse with the items' LOINC codes.
+    response_ref = phq9["derivedFrom"][0]["reference"]
+    answers = fhir_get(response_ref, token=token)
+    assert answers.status_code == 200
+    response = answers.json()
+    validate(response)
+    group = response["item"][0]
+    assert group["linkId"] == "phq9"
+    assert [item["linkId"] for item in group["item"]][:2] == ["44250-9", "44255-8"]
+    assert [item["answer"][0]["valueInteger"] for item in group["item"][:9]] == [1, 1, 1, 1, 1, 1, 1, 1, 0]
+    listed = fhir_get(f"QuestionnaireResponse?patient={patient_id}&_count=100", token=token).json()
+    validate(listed)
+    assert listed["total"] == survey["total"]
 
 
 def test_observation_paging_crosses_sources(fhir_get: Any, session_with_vitals: Any, alice: Any) -> None:

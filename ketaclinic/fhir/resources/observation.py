@@ -140,6 +140,7 @@ def score_to_fhir(measurement: Any) -> dict[str, Any]:
         "effectiveDateTime": instant(measurement.taken_at),
         "issued": instant(measurement.recorded_at),
         "valueQuantity": {"value": value, "unit": "{score}", "system": UCUM, "code": "{score}"},
+        "derivedFrom": [{"reference": f"QuestionnaireResponse/{measurement.pk}"}],
     }
     if measurement.band:
         resource["interpretation"] = [{"text": measurement.band}]
