@@ -17,6 +17,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
+from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE, ROUTE_CHOICES
 from ketaclinic.fhir.http import FhirError
 from ketaclinic.fhir.resources import care, clinical, observation, survey
 from ketaclinic.fhir.resources import patient as patient_map
@@ -29,6 +30,8 @@ from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Cons
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.plans.queries import plan_versions_visible_to
 from ketaclinic.scheduling.queries import appointments_visible_to
+
+ROUTE_LABELS = dict(ROUTE_CHOICES)
 
 Filter = Callable[[QuerySet[Any], list[str]], QuerySet[Any] | None]
 
@@ -210,6 +213,16 @@ def _sessions(user: User) -> QuerySet[Any]:
     return sessions_visible_to(user).filter(patient__entered_in_error=False)
 
 
+def _administrations(user: User) -> QuerySet[Any]:
+    return _sessions(user).filter(started_at__isnull=False)
+
+
+def _administration(row: Any) -> dict[str, Any]:
+    return care.administration_to_fhir(
+        row, route_label=ROUTE_LABELS.get(row.route, row.route), esketamine=row.route == ESKETAMINE_ROUTE
+    )
+
+
 def _plan_versions(user: User) -> QuerySet[Any]:
     return plan_versions_visible_to(user).select_related("plan")
 
@@ -305,6 +318,23 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                     patient_id=lambda row: row.patient_id,
                     filters={"patient": _by_patient("patient_id"), "date": _by_date("checked_in_at")},
                     order=("checked_in_at", "pk"),
+                ),
+            ),
+        ),
+        ResourceType(
+            name="MedicationAdministration",
+            capability="sessions.view",
+            params={"patient": PATIENT_PARAM, "effective-time": ("date", "When dosing started")},
+            sources=(
+                Source(
+                    rows=_administrations,
+                    to_fhir=_administration,
+                    patient_id=lambda row: row.patient_id,
+                    filters={
+                        "patient": _by_patient("patient_id"),
+                        "effective-time": _by_date("started_at", name="effective-time"),
+                    },
+                    order=("started_at", "pk"),
                 ),
             ),
         ),

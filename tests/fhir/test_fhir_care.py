@@ -87,3 +87,23 @@ def test_front_desk_sees_appointments_and_consents_not_sessions(
 
     assert fhir_get("Encounter", token=token).status_code == 403
     assert fhir_get("CarePlan", token=token).status_code == 403
+
+
+def test_medication_administration_once_dosing_starts(
+    fhir_get: Any, session_with_vitals: Any, alice: Any, stock: Any
+) -> None:
+    from tests.infusions.conftest import start_iv
+
+    token = token_for(alice)
+    patient_id = session_with_vitals.patient_id
+    assert _search(fhir_get, f"MedicationAdministration?patient={patient_id}", token)["total"] == 0
+    start_iv(session_with_vitals, alice, stock)
+    given = _search(fhir_get, f"MedicationAdministration?patient={patient_id}", token)
+    assert given["total"] == 1
+    resource = given["entry"][0]["resource"]
+    assert resource["status"] == "in-progress"
+    assert resource["medicationCodeableConcept"] == {"text": "ketamine"}  # RxNorm 6130 is still VERIFY
+    assert resource["context"]["reference"] == f"Encounter/{session_with_vitals.pk}"
+    assert resource["dosage"]["route"]["text"] == "IV infusion"
+    _read_back(fhir_get, "MedicationAdministration", resource, token)
+    assert _search(fhir_get, "MedicationAdministration?effective-time=lt2000-01-01", token)["total"] == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ketaclinic.fhir.resources.common import UCUM as UCUM_SYSTEM
 from ketaclinic.fhir.resources.common import coding, concept, instant, meta, patient_ref
 
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
@@ -115,3 +116,41 @@ def careplan_to_fhir(version: Any) -> dict[str, Any]:
     if version.supersedes_id:
         resource["replaces"] = [{"reference": f"CarePlan/{version.supersedes_id}"}]
     return resource
+
+
+#: RxNorm (knowledge/interoperability.md): esketamine nasal spray SCDF 2201623. The ketamine ingredient code (6130)
+#: is marked VERIFY there, so ketamine is sent as text only until it is confirmed.
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ESKETAMINE_NASAL_SPRAY = ("2201623", "esketamine Nasal Spray")
+
+
+def administration_to_fhir(session: Any, *, route_label: str, esketamine: bool) -> dict[str, Any]:
+    """The ketamine (or esketamine) given in one treatment session, from the start of dosing; the dose is the one
+    the session worked out from its rate history once the infusion ended."""
+    if esketamine:
+        medication = concept(coding(RXNORM, *ESKETAMINE_NASAL_SPRAY), text="esketamine nasal spray")
+    else:
+        medication = concept(text="ketamine")
+    if session.status == "cancelled":
+        status = "stopped"
+    elif session.infusion_ended_at or session.status in ("observation", "discharged", "signed"):
+        status = "completed"
+    else:
+        status = "in-progress"
+    period = {"start": instant(session.started_at)}
+    if session.infusion_ended_at:
+        period["end"] = instant(session.infusion_ended_at)
+    dosage: dict[str, Any] = {"route": concept(text=route_label)}
+    if session.dose_delivered_mg is not None:
+        dosage["dose"] = {"value": float(session.dose_delivered_mg), "unit": "mg", "system": UCUM_SYSTEM, "code": "mg"}
+    return {
+        "resourceType": "MedicationAdministration",
+        "id": str(session.pk),
+        "meta": meta(None, session.version),
+        "status": status,
+        "medicationCodeableConcept": medication,
+        "subject": patient_ref(session.patient_id),
+        "context": {"reference": f"Encounter/{session.pk}"},
+        "effectivePeriod": period,
+        "dosage": dosage,
+    }
