@@ -275,3 +275,26 @@ def test_body_measurements_are_vital_signs(fhir_get: Any, chart: Any, alice: Any
         "system": "http://unitsofmeasure.org",
         "code": "kg",
     }
+
+
+def test_a_deactivated_users_token_is_401(fhir_get: Any, pat: Any, alice: Any) -> None:
+    token = token_for(alice)
+    type(alice).objects.filter(pk=alice.pk).update(is_active=False)
+    _outcome(fhir_get(f"Patient/{pat.pk}", token=token), 401)
+
+
+def test_clinic_admin_reads_demographics_not_clinical_data(fhir_get: Any, chart: Any, dave: Any) -> None:
+    token = token_for(dave)
+    assert fhir_get(f"Patient/{chart.pk}", token=token).status_code == 200
+    for name in ("Observation", "Condition", "QuestionnaireResponse", "Encounter", "CarePlan"):
+        _outcome(fhir_get(f"{name}?patient={chart.pk}", token=token), 403)
+
+
+def test_every_clinical_read_is_audited_with_its_patient(fhir_get: Any, chart: Any, alice: Any) -> None:
+    token = token_for(alice)
+    for name in ("Condition", "AllergyIntolerance", "MedicationStatement"):
+        resource = fhir_get(f"{name}?patient={chart.pk}", token=token).json()["entry"][0]["resource"]
+        fhir_get(f"{name}/{resource['id']}", token=token)
+        event = AuditEvent.objects.filter(action="fhir.read").latest("seq")
+        assert event.patient_id == chart.pk
+        assert event.detail == {"resource_type": name, "id": resource["id"]}
