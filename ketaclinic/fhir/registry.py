@@ -9,7 +9,7 @@ a stable order, so a client that follows ``next`` links sees every row once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -24,6 +24,7 @@ from ketaclinic.fhir.resources import patient as patient_map
 from ketaclinic.fhir.resources.common import INSTRUMENT_SYSTEM, LOINC, MRN_SYSTEM, OBSERVATION_CATEGORY
 from ketaclinic.fhir.search import date_lookups, reference_id, token
 from ketaclinic.infusions.models import VitalReading
+from ketaclinic.intake.models import IntakeAssessment
 from ketaclinic.infusions.queries import sessions_visible_to
 from ketaclinic.outcomes.models import Measurement
 from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Consent, Medication
@@ -181,6 +182,41 @@ def _body_source(vital: observation.VitalCode) -> Source:
     )
 
 
+def _intake_rows(vital: observation.VitalCode) -> Callable[[User], QuerySet[Any]]:
+    present = {f"{name}__isnull": False for name in vital.fields}
+
+    def rows(user: User) -> QuerySet[Any]:
+        return IntakeAssessment.objects.filter(
+            patient__in=patients_visible_to(user),
+            entered_in_error=False,
+            status=IntakeAssessment.Status.SUBMITTED,
+            vitals_at__isnull=False,
+            **present,
+        )
+
+    return rows
+
+
+def _intake_source(measured: observation.VitalCode) -> Source:
+    """The vital signs taken at the intake assessment, once it is submitted (ids ``intake-bp-7`` …)."""
+    vital = replace(measured, key=f"intake-{measured.key}")
+    return Source(
+        rows=_intake_rows(vital),
+        to_fhir=lambda row: observation.vital_to_fhir(
+            vital, row, patient_id=row.patient_id, taken_at=row.vitals_at, recorded_at=row.submitted_at
+        ),
+        patient_id=lambda row: row.patient_id,
+        filters={
+            "patient": _by_patient("patient_id"),
+            "code": _fixed_tokens(LOINC, tuple(code for code, _ in vital.codes)),
+            "category": _fixed_tokens(OBSERVATION_CATEGORY, (observation.VITAL_SIGNS,)),
+            "date": _by_date("vitals_at"),
+        },
+        id_prefix=vital.key,
+        order=("vitals_at", "pk"),
+    )
+
+
 SCORES = Source(
     rows=_chart_rows(Measurement),
     to_fhir=observation.score_to_fhir,
@@ -268,6 +304,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 SCORES,
                 *(_vital_source(vital) for vital in observation.SESSION_VITALS),
                 *(_body_source(vital) for vital in observation.BODY),
+                *(_intake_source(vital) for vital in observation.INTAKE_VITALS),
             ),
         ),
         ResourceType(

@@ -60,6 +60,8 @@ WEIGHT = VitalCode("weight", (("29463-7", "Body weight"),), ("weight_kg",), "kg"
 HEIGHT = VitalCode("height", (("8302-2", "Body height"),), ("height_cm",), "cm")
 SESSION_VITALS = (BLOOD_PRESSURE, HEART_RATE, RESPIRATORY_RATE, SPO2, TEMPERATURE)
 BODY = (WEIGHT, HEIGHT)
+#: What the intake assessment records (weight and height reach the chart as a body measurement on submission).
+INTAKE_VITALS = (BLOOD_PRESSURE, HEART_RATE, SPO2)
 SYSTOLIC = ("8480-6", "Systolic blood pressure")
 DIASTOLIC = ("8462-4", "Diastolic blood pressure")
 
