@@ -24,8 +24,8 @@ from ketaclinic.fhir.resources import patient as patient_map
 from ketaclinic.fhir.resources.common import INSTRUMENT_SYSTEM, LOINC, MRN_SYSTEM, OBSERVATION_CATEGORY
 from ketaclinic.fhir.search import date_lookups, reference_id, token
 from ketaclinic.infusions.models import VitalReading
-from ketaclinic.intake.models import IntakeAssessment
 from ketaclinic.infusions.queries import sessions_visible_to
+from ketaclinic.intake.models import IntakeAssessment
 from ketaclinic.outcomes.models import Measurement
 from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Consent, Medication
 from ketaclinic.patients.queries import patients_visible_to
