@@ -83,7 +83,8 @@ def search(request: HttpRequest, user: User, resource_type: str) -> HttpResponse
     check_params(request.GET, rt.params, rt.name)
     require(user, rt.capability, rt.name)
     page = page_of(request.GET)
-    chosen = [(source, rows) for source in rt.sources if (rows := registry.filtered(source, user, request.GET))]
+    # ``is not None``, never the queryset's truth value: that would load every row of every source.
+    chosen = [(s, rows) for s in rt.sources if (rows := registry.filtered(s, user, request.GET)) is not None]
     counted = [(source, rows, rows.count()) for source, rows in chosen]
     total = sum(count for _, _, count in counted)
     found: list[tuple[registry.Source, Any]] = []

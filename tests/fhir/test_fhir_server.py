@@ -298,3 +298,18 @@ def test_every_clinical_read_is_audited_with_its_patient(fhir_get: Any, chart: A
         event = AuditEvent.objects.filter(action="fhir.read").latest("seq")
         assert event.patient_id == chart.pk
         assert event.detail == {"resource_type": name, "id": resource["id"]}
+
+
+def test_a_search_reads_one_page_not_every_row(
+    fhir_get: Any, main_st: Any, alice: Any, django_assert_max_num_queries: Any
+) -> None:
+    for number in range(30):
+        make_patient(main_st, given_name=f"Many{number}", email=f"m{number}@example.org")
+    token = token_for(alice)
+    with django_assert_max_num_queries(40) as queries:
+        body = fhir_get("Patient?_count=2", token=token).json()
+    assert body["total"] == 30 and len(body["entry"]) == 2
+    patient_reads = [
+        q["sql"] for q in queries.captured_queries if 'FROM "patients_patient"' in q["sql"].split(" WHERE ")[0]
+    ]
+    assert patient_reads and all("LIMIT" in sql or "COUNT(" in sql for sql in patient_reads), patient_reads
