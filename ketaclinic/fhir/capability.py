@@ -27,7 +27,7 @@ def statement(base: str) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "type": rt.name,
             "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "versioning": "no-version",
+            "versioning": "versioned" if rt.versioned else "no-version",
             "readHistory": False,
             "updateCreate": False,
             "conditionalCreate": False,

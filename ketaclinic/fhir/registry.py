@@ -57,6 +57,8 @@ class ResourceType:
     params: Mapping[str, tuple[str, str]]  # name → (FHIR search param type, what it matches)
     sources: tuple[Source, ...] = field(default_factory=tuple)
     profile: str | None = None
+    #: Its resources carry ``meta.versionId`` (and reads an ``ETag``): the row keeps a version counter.
+    versioned: bool = False
 
 
 def _by_patient(path: str) -> Filter:
@@ -270,6 +272,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
     for rt in (
         ResourceType(
             name="Patient",
+            versioned=True,
             capability="patient.view",
             params={
                 "name": ("string", "Start of the given, family or preferred name, any case"),
@@ -346,6 +349,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ),
         ResourceType(
             name="Encounter",
+            versioned=True,
             capability="sessions.view",
             params={"patient": PATIENT_PARAM, "date": ("date", "When the session began (check-in)")},
             sources=(
@@ -360,6 +364,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ),
         ResourceType(
             name="MedicationAdministration",
+            versioned=True,
             capability="sessions.view",
             params={"patient": PATIENT_PARAM, "effective-time": ("date", "When dosing started")},
             sources=(
@@ -377,6 +382,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ),
         ResourceType(
             name="Appointment",
+            versioned=True,
             capability="schedule.view",
             params={"patient": PATIENT_PARAM, "date": ("date", "When the appointment starts")},
             sources=(

@@ -47,6 +47,7 @@ def test_metadata_is_public_and_tells_what_is_served(fhir_get: Any) -> None:
     assert [i["code"] for i in served["Patient"]["interaction"]] == ["read", "search-type"]
     assert {p["name"] for p in served["Observation"]["searchParam"]} >= {"patient", "code", "category", "date"}
     assert body["format"] == ["json"]
+    assert served["Patient"]["versioning"] == "versioned" and served["Condition"]["versioning"] == "no-version"
 
 
 def test_no_token_or_a_bad_token_is_401(fhir_get: Any, pat: Any) -> None:
