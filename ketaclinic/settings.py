@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "ketaclinic.portal",
     "ketaclinic.ledger",
     "ketaclinic.web",
+    "ketaclinic.fhir",
     "ketaclinic.api",
 ]
 

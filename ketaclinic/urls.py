@@ -45,6 +45,7 @@ urlpatterns = [
     path("billing/", include("ketaclinic.billing.urls")),
     path("sessions/", include("ketaclinic.infusions.urls")),
     path("api/v1/", api.urls),
+    path("fhir/r4/", include("ketaclinic.fhir.urls")),
     path("admin/", admin.site.urls),
     path("", include("ketaclinic.web.urls")),
 ]

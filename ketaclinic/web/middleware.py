@@ -1,11 +1,11 @@
 """Response headers that keep patient data out of caches and shut off browser features (issue 13, defect 9a).
 
 - ``Cache-Control: no-store`` (and ``Pragma: no-cache`` for old HTTP/1.0 caches) on every response that may carry
-  patient data: every response to a signed-in user (pages, htmx partials, CSV and printable exports), every
-  ``/api/`` response, the patient questionnaire pages under ``/q/`` and the patient portal under ``/portal/``, and any
-  download (``Content-Disposition``) or CSV wherever it comes from. A shared or back-button cache must not keep a chart
-  (OWASP ASVS 5.0 V14.3.2 "sensitive data is not cached in the browser: Cache-Control: no-store"; HIPAA 45 CFR
-  164.312(a)(1); knowledge/security.md H9).
+  patient data: every response to a signed-in user (pages, htmx partials, CSV and printable exports), every ``/api/``
+  and ``/fhir/`` response, the patient questionnaire pages under ``/q/`` and the patient portal under ``/portal/``,
+  and any download (``Content-Disposition``) or CSV wherever it comes from. A shared or back-button cache must not
+  keep a chart (OWASP ASVS 5.0 V14.3.2 "sensitive data is not cached in the browser: Cache-Control: no-store"; HIPAA
+  45 CFR 164.312(a)(1); knowledge/security.md H9).
   Static files (``STATIC_URL``) keep their long-lived caching: they hold no patient data.
 - ``Permissions-Policy`` on every response: ketaclinic uses no camera, microphone, location, payment, USB or other
   powerful browser feature, so none may be used by the page or anything injected into it (ASVS 5.0 V3.4 browser
@@ -49,7 +49,7 @@ PERMISSIONS_POLICY = ", ".join(
         "xr-spatial-tracking",
     )
 )
-NO_STORE_PREFIXES = ("/api/", "/q/", "/portal/")
+NO_STORE_PREFIXES = ("/api/", "/fhir/", "/q/", "/portal/")
 
 
 def _signed_in(request: HttpRequest) -> bool:

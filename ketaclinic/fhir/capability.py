@@ -1,0 +1,76 @@
+"""The CapabilityStatement: exactly what this server does — JSON only, read and search-type for the types in
+``registry`` with their search parameters, bearer-token security. No write, no history, no bulk export yet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ketaclinic.fhir import registry
+from ketaclinic.fhir.search import COMMON_PARAMS
+
+SOFTWARE = "ketaclinic"
+#: Fixed so two answers compare equal; the content changes only with the code.
+RELEASE_DATE = "2026-12-07"
+
+_COMMON_DOCS = {
+    "_id": ("token", "The resource id"),
+    "_count": ("number", "Page size, at most 100 (larger values are capped); 0 answers with the total only"),
+    "_offset": ("number", "Start of the page (written by this server into its next/previous links)"),
+    "_format": ("token", "json or application/fhir+json only"),
+}
+
+
+def statement(base: str) -> dict[str, Any]:
+    resources = []
+    for rt in registry.RESOURCE_TYPES.values():
+        params = {**rt.params, **{name: _COMMON_DOCS[name] for name in sorted(COMMON_PARAMS)}}
+        entry: dict[str, Any] = {
+            "type": rt.name,
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "versioning": "versioned" if rt.versioned else "no-version",
+            "readHistory": False,
+            "updateCreate": False,
+            "conditionalCreate": False,
+            "conditionalRead": "not-supported",
+            "conditionalUpdate": False,
+            "conditionalDelete": "not-supported",
+            "searchParam": [
+                {"name": name, "type": kind, "documentation": docs} for name, (kind, docs) in params.items()
+            ],
+        }
+        if rt.profile:
+            entry["supportedProfile"] = [rt.profile]
+        resources.append(entry)
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": RELEASE_DATE,
+        "kind": "instance",
+        "software": {"name": SOFTWARE},
+        "implementation": {"description": "ketaclinic FHIR R4 read and search", "url": base},
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": "Read and search only. Errors are OperationOutcome resources; unknown search "
+                "parameters are refused (400).",
+                "security": {
+                    "cors": False,
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "OAuth",
+                                }
+                            ],
+                            "text": "Authorization: Bearer <API token> issued by the clinic; the token owner's role "
+                            "and locations decide what is visible.",
+                        }
+                    ],
+                },
+                "resource": resources,
+            }
+        ],
+    }

@@ -1,0 +1,107 @@
+"""The HTTP side of the FHIR server: bearer-token authentication, ``application/fhir+json`` answers and errors as
+``OperationOutcome`` (FHIR R4 http.html "Error handling"; CONTRACTS.md §9).
+
+Authentication reuses the REST API's token check (``ketaclinic.api.auth.BearerTokenAuth``): the token owner's role and
+locations apply to every read. A browser session is never accepted here: FHIR clients send a token.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.roles import role_can
+from ketaclinic.api.auth import BearerTokenAuth
+from ketaclinic.audit import services as audit
+from ketaclinic.audit.models import AuditEvent
+
+FHIR_JSON = "application/fhir+json"
+#: What ``_format`` may ask for: JSON is the only format served (the CapabilityStatement says so).
+JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
+
+
+class FhirError(Exception):
+    """A refusal answered as an OperationOutcome: ``code`` is from the FHIR issue-type value set."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def fhir_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        content_type=f"{FHIR_JSON}; charset=utf-8",
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def operation_outcome(status: int, code: str, message: str) -> HttpResponse:
+    body = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": code, "diagnostics": message}],
+    }
+    headers = {"WWW-Authenticate": 'Bearer realm="ketaclinic FHIR"'} if status == 401 else None
+    return fhir_response(body, status=status, headers=headers)
+
+
+def _token_user(request: HttpRequest) -> User | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    user = BearerTokenAuth().authenticate(request, token.strip())
+    return user if isinstance(user, User) and user.is_active else None
+
+
+def require(user: User, capability: str, resource_type: str) -> None:
+    """Refuse (403) a resource type the token owner's role may not read; the refusal is audited."""
+    if not role_can(user.role, capability):
+        audit.record(
+            actor=user,
+            action="fhir.denied",
+            outcome=AuditEvent.Outcome.DENIED,
+            detail={"resource_type": resource_type, "capability": capability},
+        )
+        raise FhirError(403, "forbidden", f"Your role may not read {resource_type} resources.")
+
+
+def _check_format(request: HttpRequest) -> None:
+    wanted = request.GET.get("_format")
+    if wanted is not None and wanted not in JSON_FORMATS:
+        raise FhirError(400, "not-supported", f"_format={wanted}: only JSON (application/fhir+json) is served.")
+
+
+def fhir_view(*, public: bool = False) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """GET only; ``public`` views (the CapabilityStatement) need no token, every other one needs a valid token."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in ("GET", "HEAD"):
+                response = operation_outcome(
+                    405, "not-supported", f"{request.method} is not supported here: this server only reads."
+                )
+                response["Allow"] = "GET"
+                return response
+            user = _token_user(request)
+            if user is None and not public:
+                return operation_outcome(401, "login", "Send a valid API token: Authorization: Bearer <token>.")
+            try:
+                _check_format(request)
+                return view(request, user, *args, **kwargs)
+            except FhirError as error:
+                return operation_outcome(error.status, error.code, error.message)
+
+        return wrapped
+
+    return decorate

@@ -1,0 +1,69 @@
+"""QuestionnaireResponse: the item answers behind a rating-scale total (outcomes.Measurement), so the total's survey
+Observation can point at it (``derivedFrom``, as knowledge/interoperability.md asks).
+
+Items carry the short label, never licensed item text (knowledge/instruments.md "Licensing": MADRS, CADSS, C-SSRS and
+BPI item text needs the owner's permission); ``linkId`` is the item's LOINC code where the knowledge file gives one and
+is not marked VERIFY, else ``item-<n>``. The Questionnaire resources themselves are not served yet, so no
+``questionnaire`` canonical is claimed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ketaclinic.domain import instruments
+from ketaclinic.fhir.resources.common import instant, meta, patient_ref
+
+
+def _answer(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, bool):
+        return [{"valueBoolean": value}]
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return [{"valueInteger": int(value)}]
+    return [{"valueDecimal": value}]
+
+
+def _items(instrument_id: str, answers: list[Any]) -> list[dict[str, Any]]:
+    try:
+        definition = instruments.get(instrument_id)
+    except ValueError:
+        definition = None
+    found = []
+    for position, value in enumerate(answers, start=1):
+        item: dict[str, Any] = {"linkId": f"item-{position}"}
+        if definition is not None and position <= len(definition.items):
+            spec = definition.items[position - 1]
+            if spec.code and spec.code not in definition.unverified_codes:
+                item["linkId"] = spec.code
+            item["text"] = spec.label
+        answer = _answer(value)
+        if answer:
+            item["answer"] = answer
+        found.append(item)
+    return found
+
+
+def response_to_fhir(measurement: Any) -> dict[str, Any]:
+    try:
+        name = instruments.get(measurement.instrument).name
+    except ValueError:
+        name = measurement.instrument
+    resource: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "id": str(measurement.pk),
+        "meta": meta(measurement.recorded_at),
+        "status": "completed",
+        "subject": patient_ref(measurement.patient_id),
+        "authored": instant(measurement.taken_at),
+        # One group named after the scale (our instrument id as its linkId), the answers inside in item order.
+        "item": [
+            {
+                "linkId": measurement.instrument,
+                "text": name,
+                "item": _items(measurement.instrument, list(measurement.answers or [])),
+            }
+        ],
+    }
+    return resource

@@ -1,0 +1,16 @@
+"""``/fhir/r4/`` (mounted in ketaclinic/urls.py under the ``fhir`` namespace): token-only, like ``/api/v1/``."""
+
+from django.urls import path, re_path
+
+from ketaclinic.fhir import views
+
+app_name = "fhir"
+
+urlpatterns = [
+    path("metadata", views.metadata, name="metadata"),
+    re_path(r"^(?P<resource_type>[A-Za-z]+)/?$", views.search, name="search"),
+    re_path(r"^(?P<resource_type>[A-Za-z]+)/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$", views.read, name="read"),
+    # Anything else (history, operations, system-level search, a malformed id) answers an OperationOutcome, not the
+    # site's HTML 404 page.
+    re_path(r"^.*$", views.unsupported, name="unsupported"),
+]
