@@ -50,7 +50,7 @@ def test_estimate_from_the_series(schedule: Any, iv_order: Any, pat: Any, carol:
     assert estimate.items == [
         {
             "description": "Induction: 6 IV infusions (6 sessions)",
-            "code": "96365",
+            "code": "96365 × 6",
             "quantity": 1,
             "unit_price": "2400.00",
             "amount": "2400.00",

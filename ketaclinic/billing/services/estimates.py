@@ -122,9 +122,10 @@ def draft(patient: Patient, on: dt.date) -> Draft:
         left = count
         if package is not None and count >= package.sessions:
             packages = count // package.sessions
-            result.items.append(
-                _item(f"{package.label} ({package.sessions} sessions)", package.code, packages, package.amount)
-            )
+            # A package is one price for N sessions, each billed under the service's code: the estimate says so
+            # ("96365 × 6"), or a patient would read one infusion for the package's price.
+            code = f"{package.code} × {package.sessions}" if package.code else ""
+            result.items.append(_item(f"{package.label} ({package.sessions} sessions)", code, packages, package.amount))
             left = count - packages * package.sessions
         if left:
             if single is None:
