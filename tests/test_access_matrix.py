@@ -87,6 +87,7 @@ for _module_name in (
     "consents.access_expectations",
     "patients.access_expectations",
     "billing.access_invoices",
+    "pain.access_expectations",
 ):
     try:
         APP_MODULES.append(importlib.import_module(f"tests.{_module_name}"))

@@ -100,6 +100,9 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "billing.manage": frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
     "billing.view": ALL_ROLES,
     "billing.fees": frozenset({Role.CLINIC_ADMIN}),
+    # The multimodal pain plan (issue 21): goals, referrals, medication management; clinicians only.
+    "pain.view": CLINICAL_ROLES,
+    "pain.record": CLINICAL_ROLES,
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),

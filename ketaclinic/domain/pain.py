@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
+from ketaclinic.domain import outcomes
+
 __all__ = [
     "CDC_2022_SOURCE",
     "FACTORS",
@@ -36,9 +38,11 @@ __all__ = [
     "MmeResult",
     "Opioid",
     "Prompt",
+    "IMMPACT_SOURCE",
     "display",
     "dose_prompts",
     "identify_opioid",
+    "meaningful_targets",
     "mme_per_day",
     "naloxone_prompt",
     "unit_for",
@@ -264,9 +268,10 @@ def dose_prompts(
     return ()
 
 
-def naloxone_prompt(total: Decimal, *, naloxone_documented: bool) -> Prompt | None:
-    """Offer naloxone to a patient on opioid therapy unless naloxone is already documented (Recommendation 8)."""
-    if total <= 0 or naloxone_documented:
+def naloxone_prompt(total: Decimal, *, naloxone_documented: bool, on_opioid_therapy: bool = True) -> Prompt | None:
+    """Offer naloxone to a patient on opioid therapy unless naloxone is already documented (Recommendation 8); a
+    warning rather than information from ``MME_REASSESS_AT``. ``total`` may be 0 when no daily dose is known yet."""
+    if not on_opioid_therapy or naloxone_documented:
         return None
     return Prompt(
         "naloxone",
@@ -275,3 +280,19 @@ def naloxone_prompt(total: Decimal, *, naloxone_documented: bool) -> Prompt | No
         "harms and offer naloxone (Recommendation 8).",
         NALOXONE_SOURCE,
     )
+
+
+IMMPACT_SOURCE: Final = "IMMPACT (Dworkin et al., J Pain 2008;9:105–121)"
+
+
+def meaningful_targets(baseline: Decimal) -> tuple[Decimal, Decimal]:
+    """The pain scores (NRS or PEG, 0–10) at or below which the reduction from ``baseline`` is moderately (≥ 30 %) and
+    substantially (≥ 50 %) important (IMMPACT, Dworkin et al. 2008; ``domain.outcomes`` constants), two decimals."""
+    if not Decimal(0) <= baseline <= Decimal(10):
+        raise ValueError("A pain baseline is on the 0–10 scale.")
+    step = Decimal("0.01")
+
+    def at(pct: float) -> Decimal:
+        return (baseline * (Decimal(100) - Decimal(str(pct))) / Decimal(100)).quantize(step, rounding=ROUND_HALF_UP)
+
+    return at(outcomes.PAIN_MODERATE_IMPROVEMENT_MIN_PCT), at(outcomes.PAIN_SUBSTANTIAL_IMPROVEMENT_MIN_PCT)

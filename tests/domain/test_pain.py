@@ -113,7 +113,8 @@ def test_dose_prompts_at_the_edges() -> None:
 
 
 def test_naloxone_prompt() -> None:
-    assert pain.naloxone_prompt(D("0"), naloxone_documented=False) is None
+    assert pain.naloxone_prompt(D("0"), naloxone_documented=False, on_opioid_therapy=False) is None
+    assert pain.naloxone_prompt(D("0"), naloxone_documented=False) is not None
     assert pain.naloxone_prompt(D("60"), naloxone_documented=True) is None
     low = pain.naloxone_prompt(D("20"), naloxone_documented=False)
     assert low is not None and low.level == "info" and "Recommendation 8" in low.text
@@ -125,3 +126,10 @@ def test_display_rounds_half_up_to_one_decimal() -> None:
     assert pain.display(D("9.45")) == D("9.5")
     assert pain.display(D("28.8")) == D("28.8")
     assert str(pain.display(D("60"))) == "60.0"
+
+
+def test_meaningful_targets_from_immpact() -> None:
+    assert pain.meaningful_targets(D("7")) == (D("4.90"), D("3.50"))
+    assert pain.meaningful_targets(D("6.67")) == (D("4.67"), D("3.34"))
+    with pytest.raises(ValueError, match="0–10"):
+        pain.meaningful_targets(D("11"))
