@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 
 from ketaclinic.accounts.forms import OnceForm
-from ketaclinic.patients.models import ChartDocument, Medication, Patient
 from ketaclinic.pain.models import MedicationManagementEntry, PainPlan, Referral
+from ketaclinic.patients.models import ChartDocument, Medication, Patient
 
 DATE = forms.DateInput(attrs={"type": "date"})
 

@@ -12,8 +12,8 @@ from ketaclinic.accounts.errors import PermissionDenied
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
-from ketaclinic.patients.models import ChartDocument, Medication, Patient
 from ketaclinic.pain.models import MedicationManagementEntry, PainPlan, Referral
+from ketaclinic.patients.models import ChartDocument, Medication, Patient
 
 CAPABILITY = "pain.record"
 

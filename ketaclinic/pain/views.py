@@ -51,7 +51,7 @@ def plan(request: AuthedRequest, patient_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "patient": patient,
         "plan": current,
-        "earlier_plans": PainPlan.objects.filter(patient=patient).exclude(pk=getattr(current, "pk", None)),
+        "earlier_plans": PainPlan.objects.filter(patient=patient).exclude(pk=current.pk if current else 0),
         "opioids": opioids.summary_for(patient, today=clinic_date(patient)),
         "latest": (latest := _latest_scores(patient)),
         "trajectory_scales": [(scale, LABELS[scale]) for scale in TRACKED if scale in latest],

@@ -174,7 +174,7 @@ class MedicationForm(OnceForm, forms.ModelForm[Medication]):
         labels = {"generic_name": "Generic name"}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         name = str(data.get("generic_name") or "")
         # An opioid of the CDC 2022 MME table needs its daily dose so the chart's MME/day counts it.
         if (

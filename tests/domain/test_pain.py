@@ -68,9 +68,9 @@ def test_an_opioid_not_in_the_table_is_refused() -> None:
 
 
 def test_a_fentanyl_patch_in_mg_is_refused() -> None:
-    with pytest.raises(ValueError, match="mcg/h .*not in mg"):
+    with pytest.raises(ValueError, match=r"mcg/h .*not in mg"):
         pain.mme_per_day([("fentanyl transdermal", D("0.6"), "mg/day")])
-    with pytest.raises(ValueError, match="mcg/h .*not in mg"):
+    with pytest.raises(ValueError, match=r"mcg/h .*not in mg"):
         pain.mme_per_day([("Fentanyl patch", D("0.025"), "mg")])
     with pytest.raises(ValueError, match="Oxycodone is entered in mg/day"):
         pain.mme_per_day([("oxycodone", D("30"), "mcg/h")])

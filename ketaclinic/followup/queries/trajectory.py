@@ -28,8 +28,8 @@ from ketaclinic.domain import outcomes as rules
 from ketaclinic.domain import trajectory as arrange
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.outcomes.models import Measurement, OutcomeCourse
-from ketaclinic.pain.models import PainPlan, Referral
 from ketaclinic.outcomes.services.measurements import madrs_remission_cutoff
+from ketaclinic.pain.models import PainPlan, Referral
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanAdjustment, PlanVersion
 
