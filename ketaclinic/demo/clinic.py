@@ -20,6 +20,7 @@ from ketaclinic.accounts import services as accounts
 from ketaclinic.accounts.models import Clinic, Licence, Location, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.demo import billing_selfpay as billing_selfpay_demo
+from ketaclinic.demo import pain as pain_demo
 from ketaclinic.demo import consents as consents_demo
 from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
@@ -342,6 +343,7 @@ def load() -> list[DemoLogin]:
     outcomes_demo.load(users=users, indications=INDICATIONS)
     consents_demo.load(users=users)
     billing_selfpay_demo.load(locations=locations, users=users)
+    pain_demo.load(users=users)
     writer = portal_patients(1)
     if writer:
         patient = Patient.objects.select_related("location").get(mrn=writer[0]["mrn"])
