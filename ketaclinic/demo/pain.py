@@ -8,14 +8,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.pain import services as pain
 from ketaclinic.pain.models import PainPlan
 from ketaclinic.patients import services as patients
 from ketaclinic.patients import uploads
-from ketaclinic.patients.models import Patient
+from ketaclinic.patients.models import Patient, clinic_date
 
 CRPS_ICD10 = "G90.52"
 
@@ -45,7 +44,7 @@ def load(*, users: dict[str, User]) -> PainPlan | None:
     if patient is None:
         return None
     prescriber = users["prescriber"]
-    today = timezone.localdate()
+    today = clinic_date(patient)
     patients.add_medication(
         by=prescriber,
         patient=patient,

@@ -13,7 +13,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.pain.models import MedicationManagementEntry, PainPlan, Referral
-from ketaclinic.patients.models import ChartDocument, Medication, Patient
+from ketaclinic.patients.models import ChartDocument, Medication, Patient, clinic_date
 
 CAPABILITY = "pain.record"
 
@@ -65,7 +65,7 @@ def add_referral(*, by: User, plan: PainPlan, letters: Any = (), **values: Any) 
     for name in ("provider_name", "provider_contact"):
         values[name] = str(values.get(name) or "").strip()
     sent_on = values.get("sent_on")
-    if sent_on is not None and sent_on > timezone.localdate():
+    if sent_on is not None and sent_on > clinic_date(plan.patient):  # the clinic's calendar, not the server's
         raise ValidationError({"sent_on": "The date sent cannot be in the future."})
     referral = Referral(plan=plan, recorded_by=by, **values)
     _validated(referral, ["plan", "recorded_by"])
