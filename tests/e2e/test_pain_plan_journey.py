@@ -32,6 +32,14 @@ def _shot(page: Any, name: str) -> None:
     shutil.copy(path, SHOTS / path.name)
 
 
+def _wait_for_chart(page: Any) -> None:
+    """The chart SVG has loaded (the referral marks are drawn into it), so the screenshot shows it."""
+    page.wait_for_function(
+        "() => { const img = document.querySelector('[data-testid=pain-trajectory]');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
+
+
 def test_prescriber_sees_mme_and_adds_a_referral(live_server: Any, page: Any, bob: Any, pat: Any) -> None:
     patients.add_medication(
         by=bob, patient=pat, generic_name="oxycodone ER", dose="20 mg", frequency="bd", daily_dose=Decimal("40")
@@ -88,6 +96,7 @@ def test_prescriber_sees_mme_and_adds_a_referral(live_server: Any, page: Any, bo
     expect(page.get_by_test_id("pain-goals")).to_contain_text("Return to part-time work")
     expect(page.get_by_test_id("immpact")).to_contain_text("5.13")  # 7.33 x 0.7
     expect(page.get_by_test_id("pain-trajectory")).to_be_visible()
+    _wait_for_chart(page)
     page.get_by_test_id("referral-new").click()
     page.locator("#id_kind").select_option("psychology")
     page.locator("#id_provider_name").fill("Lakeview Psychology")
@@ -97,12 +106,14 @@ def test_prescriber_sees_mme_and_adds_a_referral(live_server: Any, page: Any, bo
     referrals = page.get_by_test_id("referrals")
     expect(referrals).to_contain_text("Lakeview Psychology")
     expect(referrals).to_contain_text("R2")
+    _wait_for_chart(page)
     assert_fits_width(page)
     _shot(page, "pain1-plan-1024")
 
     page.set_viewport_size(PHONE)
     page.reload()
     expect(page.get_by_test_id("referrals")).to_contain_text("Psychology / CBT")
+    _wait_for_chart(page)
     assert_fits_width(page)
     _shot(page, "pain1-plan-390")
     page.goto(base + reverse("patients:chart", args=[pat.pk]))
