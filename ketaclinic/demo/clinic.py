@@ -20,12 +20,12 @@ from ketaclinic.accounts import services as accounts
 from ketaclinic.accounts.models import Clinic, Licence, Location, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.demo import billing_selfpay as billing_selfpay_demo
-from ketaclinic.demo import pain as pain_demo
 from ketaclinic.demo import consents as consents_demo
 from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
 from ketaclinic.demo import messages as messages_demo
 from ketaclinic.demo import outcomes as outcomes_demo
+from ketaclinic.demo import pain as pain_demo
 from ketaclinic.demo import plans as plans_demo
 from ketaclinic.demo import schedule as schedule_demo
 from ketaclinic.patients import services as patients

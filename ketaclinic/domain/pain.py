@@ -28,6 +28,7 @@ from ketaclinic.domain import outcomes
 __all__ = [
     "CDC_2022_SOURCE",
     "FACTORS",
+    "FOOTNOTED",
     "GENERAL_CAUTIONS",
     "IMMPACT_SOURCE",
     "MCG_PER_HOUR",
@@ -96,6 +97,11 @@ _UNIT_SPELLINGS: Final[dict[str, str]] = {
     "µg/h": MCG_PER_HOUR,
     "microgram/h": MCG_PER_HOUR,
 }
+
+
+# The 2022 table marks tapentadol (†) and tramadol (§) with footnotes whose text was not retrieved (pain.md §1,
+# VERIFY): the chart says so next to them instead of guessing the text.
+FOOTNOTED: Final = frozenset({"tapentadol", "tramadol"})
 
 
 @dataclass(frozen=True, slots=True)

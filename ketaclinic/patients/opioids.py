@@ -62,6 +62,11 @@ class OpioidSummary:
         return pain.display(self.result.total)
 
     @property
+    def footnoted(self) -> list[str]:
+        """Opioids whose footnote in the CDC 2022 table is not yet confirmed (shown as unconfirmed)."""
+        return sorted({pain.FACTORS[line.key].label for line in self.lines if line.key in pain.FOOTNOTED})
+
+    @property
     def uncounted(self) -> list[OpioidLine]:
         return [line for line in self.lines if line.mme is None]
 

@@ -4,9 +4,7 @@ cautions and prompts, opens the pain plan and adds a referral. Screens at tablet
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,17 +17,27 @@ from ketaclinic.pain import services as pain
 from ketaclinic.patients import services as patients
 from ketaclinic.patients.models import clinic_date
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import PHONE, TABLET, assert_fits_width, give_authenticator, screenshot, sign_in
+from tests.e2e.conftest import (
+    PHONE,
+    SCREENSHOT_DIR,
+    TABLET,
+    assert_fits_width,
+    give_authenticator,
+    screenshot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/shots-pain1")
-
 
 def _shot(page: Any, name: str) -> None:
-    path = screenshot(page, name)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, SHOTS / path.name)
+    screenshot(page, name)
+
+
+def _card_shot(page: Any, name: str) -> None:
+    """The MME card alone, beside the full-page screenshots."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.get_by_test_id("mme-card").screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"))
 
 
 def _wait_for_chart(page: Any) -> None:
@@ -88,8 +96,7 @@ def test_prescriber_sees_mme_and_adds_a_referral(live_server: Any, page: Any, bo
     expect(card).to_contain_text("dosed in mcg/hr instead of mg/day")
     expect(card).to_contain_text("Dowell et al., MMWR Recomm Rep 2022")
     assert_fits_width(page)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    card.screenshot(path=str(SHOTS / "pain1-chart-mme-card-1024.png"))
+    _card_shot(page, "pain1-chart-mme-card-1024")
     _shot(page, "pain1-chart-1024")
 
     page.get_by_test_id("chart-pain-plan").click()
@@ -119,6 +126,6 @@ def test_prescriber_sees_mme_and_adds_a_referral(live_server: Any, page: Any, bo
     page.goto(base + reverse("patients:chart", args=[pat.pk]))
     page.get_by_test_id("mme-card").scroll_into_view_if_needed()
     assert_fits_width(page)
-    page.get_by_test_id("mme-card").screenshot(path=str(SHOTS / "pain1-chart-mme-card-390.png"))
+    _card_shot(page, "pain1-chart-mme-card-390")
     _shot(page, "pain1-chart-390")
     page.set_viewport_size(TABLET)

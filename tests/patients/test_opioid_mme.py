@@ -68,6 +68,7 @@ def test_summary_counts_current_opioids_and_lists_those_without_daily_dose(bob: 
     assert summary is not None
     assert summary.total_display == Decimal("20.0")  # the stopped methadone does not count
     assert [line.key for line in summary.uncounted] == ["tramadol"]
+    assert summary.footnoted == ["Tramadol"]
     assert summary.naloxone is None and summary.prompts == () and summary.result.flags == ()
 
 
