@@ -163,12 +163,18 @@ def identify_opioid(name: str) -> str | None:
     """The table key for a medication name, or ``None`` when the name is not one of the table's opioids.
 
     Matches the table's drug name as a whole word, so "Oxycodone ER" and "oxycodone/acetaminophen" are oxycodone. The
-    table has only the transdermal fentanyl row, so any "fentanyl" is the patch (its dose must be in mcg/h)."""
-    words = set(name.lower().replace("/", " ").replace("-", " ").split())
+    table has only the transdermal fentanyl row: "fentanyl" alone, or with "patch" or "transdermal", is the patch (its
+    dose in mcg/h); any other fentanyl product (buccal, nasal, injection …) is not in the table."""
+    words = name.lower().replace("/", " ").replace("-", " ").split()
+    if "fentanyl" in words:
+        return "fentanyl transdermal" if set(words) <= _FENTANYL_PATCH_WORDS else None
     for key in FACTORS:
-        if key.split()[0] in words:
+        if key in words:
             return key
     return None
+
+
+_FENTANYL_PATCH_WORDS: Final = frozenset({"fentanyl", "transdermal", "patch", "td", "system"})
 
 
 def unit_for(name: str) -> str:

@@ -65,6 +65,12 @@ def test_an_opioid_not_in_the_table_is_refused() -> None:
         pain.unit_for("sertraline")
     assert pain.identify_opioid("sertraline") is None
     assert pain.identify_opioid("Hydromorphone-ER") == "hydromorphone"
+    assert pain.identify_opioid("dihydrocodeine") is None
+    assert pain.identify_opioid("Fentanyl TD patch") == "fentanyl transdermal"
+    # Only the patch is in the table: buccal or nasal fentanyl is not converted as if it were one.
+    assert pain.identify_opioid("fentanyl buccal") is None
+    with pytest.raises(ValueError, match="not in the CDC 2022 MME table"):
+        pain.mme_per_day([("fentanyl nasal spray", D("100"))])
 
 
 def test_a_fentanyl_patch_in_mg_is_refused() -> None:
