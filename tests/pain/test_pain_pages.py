@@ -192,3 +192,14 @@ def test_chart_marks_referrals_beside_sessions(bob: Any, pat: Any, client: Any) 
     assert "R1 Physical therapy" in svg and "R3 Interventional pain" in svg and "Psychology" not in svg
     narrow = client.get(reverse("trajectory:chart_svg", args=[pat.pk]) + "?scale=peg&referrals=1&size=narrow")
     assert ">R3<" in narrow.content.decode() or "R3" in narrow.content.decode()
+
+
+def test_chart_and_ketamine_plans_link_to_the_pain_plan(bob: Any, carol: Any, pat: Any, client: Any) -> None:
+    sign_in(client, bob)
+    chart = client.get(reverse("patients:chart", args=[pat.pk])).content.decode()
+    assert 'data-testid="chart-pain"' in chart
+    plans = client.get(reverse("plans:patient_plans", args=[pat.pk])).content.decode()
+    assert 'data-testid="plans-pain-plan"' in plans
+    client.logout()
+    sign_in(client, carol)
+    assert 'data-testid="chart-pain"' not in client.get(reverse("patients:chart", args=[pat.pk])).content.decode()
