@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ketaclinic.outcomes",
     "ketaclinic.intake",
     "ketaclinic.plans",
+    "ketaclinic.pain",
     "ketaclinic.scheduling",
     "ketaclinic.infusions",
     "ketaclinic.homecare",

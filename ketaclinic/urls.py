@@ -44,6 +44,7 @@ urlpatterns = [
     path("portal/", include("ketaclinic.portal.urls")),
     path("billing/", include("ketaclinic.billing.urls")),
     path("sessions/", include("ketaclinic.infusions.urls")),
+    path("pain/", include("ketaclinic.pain.urls")),
     path("api/v1/", api.urls),
     path("fhir/r4/", include("ketaclinic.fhir.urls")),
     path("admin/", admin.site.urls),

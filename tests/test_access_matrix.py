@@ -90,6 +90,7 @@ for _module_name in (
     "billing.access_claims",
     "billing.access_authorisations",
     "homecare.access_expectations",
+    "pain.access_expectations",
 ):
     try:
         APP_MODULES.append(importlib.import_module(f"tests.{_module_name}"))

@@ -103,6 +103,9 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # Claims (issue 19): clinic admins set up the billing identity and the payers; front desk and clinic admins bill
     # (billing.manage above); clinicians see what is billed for their patients (billing.view above).
     "billing.setup": frozenset({Role.CLINIC_ADMIN}),
+    # The multimodal pain plan (issue 21): goals, referrals, medication management; clinicians only.
+    "pain.view": CLINICAL_ROLES,
+    "pain.record": CLINICAL_ROLES,
     # Administration.
     "audit.view": frozenset({Role.CLINIC_ADMIN}),
     "users.manage": frozenset({Role.CLINIC_ADMIN}),

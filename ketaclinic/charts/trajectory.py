@@ -7,7 +7,8 @@ What it draws, for the scale selected on the trajectory page:
   the remission threshold (PHQ-9 < 5, GAD-7 < 5, QIDS-SR16 ≤ 5, MADRS: the clinic's cut-off, default ≤ 9), all
   from clinical-rules.md §5 through the ``domain.outcomes`` constants (``domain.trajectory.reference_lines``); pain
   scales get the IMMPACT ≥ 30 % and ≥ 50 % reduction lines instead;
-- one dashed vertical line per treatment session that started, labelled with its number, route and dose.
+- one dashed vertical line per treatment session that started, labelled with its number, route and dose; other
+  marks (the pain plan's referrals) carry their own ``style`` and ``short`` label.
 
 The page shows the same data as a table; the SVG carries a ``<title>`` and ``<desc>`` and ``role="img"`` for screen
 readers. Text stays text (``svg.fonttype = none``), so it is crisp and searchable at any width.
@@ -149,10 +150,12 @@ def _draw(axis: Axes, view: Trajectory, *, narrow: bool) -> None:
     end = max(times)
     for mark in view.sessions:
         at = x(mark.started_at)
-        axis.axvline(at, color=SESSION, linewidth=1, linestyle="--", zorder=1)
+        # Other events (a pain plan's referrals) may ride along as marks with their own ``short`` label and style.
+        style = getattr(mark, "style", None) or {"color": SESSION, "linestyle": "--"}
+        axis.axvline(at, linewidth=1, zorder=1, **style)
         start, end = min(start, at), max(end, at)
         axis.annotate(
-            f"#{mark.number}" if narrow else mark.label,
+            getattr(mark, "short", None) or f"#{mark.number}" if narrow else mark.label,
             xy=(at, top),
             xytext=(2, -2),
             textcoords="offset points",

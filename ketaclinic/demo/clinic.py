@@ -28,6 +28,7 @@ from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
 from ketaclinic.demo import messages as messages_demo
 from ketaclinic.demo import outcomes as outcomes_demo
+from ketaclinic.demo import pain as pain_demo
 from ketaclinic.demo import plans as plans_demo
 from ketaclinic.demo import schedule as schedule_demo
 from ketaclinic.patients import services as patients
@@ -349,6 +350,7 @@ def load() -> list[DemoLogin]:
     billing_selfpay_demo.load(locations=locations, users=users)
     billing_authorisations_demo.load(locations=locations, users=users)
     homecare_demo.load(locations=locations, users=users)
+    pain_demo.load(users=users)
     writer = portal_patients(1)
     if writer:
         patient = Patient.objects.select_related("location").get(mrn=writer[0]["mrn"])

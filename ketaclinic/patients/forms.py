@@ -9,7 +9,7 @@ from django import forms
 
 from ketaclinic.accounts.forms import OnceForm
 from ketaclinic.accounts.models import Location, User
-from ketaclinic.domain import body, eligibility, units
+from ketaclinic.domain import body, eligibility, pain, units
 from ketaclinic.patients.models import Allergy, BodyMeasurement, ChartDocument, Condition, Consent, Medication, Patient
 from ketaclinic.patients.services import PATIENT_FIELDS
 
@@ -169,9 +169,22 @@ class ConditionForm(OnceForm, forms.ModelForm[Condition]):
 class MedicationForm(OnceForm, forms.ModelForm[Medication]):
     class Meta:
         model = Medication
-        fields = ["generic_name", "dose", "frequency", "started_on", "stopped_on"]
+        fields = ["generic_name", "dose", "frequency", "daily_dose", "daily_dose_unit", "started_on", "stopped_on"]
         widgets = {"started_on": DATE, "stopped_on": DATE}
         labels = {"generic_name": "Generic name"}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        name = str(data.get("generic_name") or "")
+        # An opioid of the CDC 2022 MME table needs its daily dose so the chart's MME/day counts it.
+        if (
+            pain.identify_opioid(name) is not None
+            and data.get("daily_dose") is None
+            and "daily_dose" not in self.errors
+        ):
+            unit = pain.unit_for(name)
+            self.add_error("daily_dose", f"{name} is an opioid: enter its total daily dose in {unit} (for MME/day).")
+        return data
 
 
 class AllergyForm(OnceForm, forms.ModelForm[Allergy]):

@@ -166,6 +166,22 @@ class Medication(EnteredInError, Recorded):
     frequency = models.CharField(max_length=60, help_text="e.g. once daily")
     started_on = models.DateField(null=True, blank=True)
     stopped_on = models.DateField(null=True, blank=True)
+    # Total daily dose of an opioid for morphine milligram equivalents (domain.pain, CDC 2022 MME table): mg/day, or
+    # the patch strength in mcg/h for transdermal fentanyl. Blank for other medications.
+    daily_dose = models.DecimalField(
+        "Total daily dose (opioids)",
+        max_digits=9,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="For opioids: mg per day, all doses of the day added up; a fentanyl patch: its strength in mcg/h.",
+    )
+    daily_dose_unit = models.CharField(
+        "Unit of the daily dose",
+        max_length=8,
+        choices=[("mg/day", "mg/day"), ("mcg/h", "mcg/h (fentanyl patch)")],
+        blank=True,
+    )
 
     class Meta:
         ordering = ["generic_name"]

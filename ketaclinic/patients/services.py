@@ -16,6 +16,7 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import eligibility
 from ketaclinic.locking import lock
+from ketaclinic.patients import opioids
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -226,6 +227,9 @@ def add_medication(*, by: User | None, patient: Patient, **values: Any) -> Medic
     stopped, started = values.get("stopped_on"), values.get("started_on")
     if stopped and started and stopped < started:
         raise ValidationError({"stopped_on": "The stop date is before the start date."})
+    opioids.check_daily_dose(
+        str(values.get("generic_name") or ""), values.get("daily_dose"), str(values.get("daily_dose_unit") or "")
+    )
     return _add_clinical(  # type: ignore[no-any-return]
         by=by, patient=patient, model=Medication, action="medication.add", capability="clinical.record", values=values
     )

@@ -17,8 +17,8 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import body
-from ketaclinic.patients import forms, services, uploads
-from ketaclinic.patients.models import ChartDocument
+from ketaclinic.patients import forms, opioids, services, uploads
+from ketaclinic.patients.models import ChartDocument, clinic_date
 from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to, search
 
 
@@ -119,6 +119,7 @@ def patient_chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
         context.update(
             conditions=patient.conditions.select_related("recorded_by", "entered_in_error_by"),
             medications=patient.medications.select_related("recorded_by", "entered_in_error_by"),
+            opioids=opioids.summary_for(patient, today=clinic_date(patient)),
             allergies=patient.allergies.select_related("recorded_by", "entered_in_error_by"),
             nkda_statements=patient.nkda_statements.select_related(
                 "recorded_by", "entered_in_error_by", "superseded_by_allergy"

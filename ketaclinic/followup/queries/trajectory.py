@@ -29,6 +29,7 @@ from ketaclinic.domain import trajectory as arrange
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.outcomes.models import Measurement, OutcomeCourse
 from ketaclinic.outcomes.services.measurements import madrs_remission_cutoff
+from ketaclinic.pain.models import PainPlan, Referral
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanAdjustment, PlanVersion
 
@@ -103,6 +104,33 @@ class SessionMark:
         return f"#{self.number} {self.route_label}{dose}"
 
 
+@dataclass(frozen=True)
+class ReferralMark:
+    """A referral of the pain plan drawn on the chart like a session: dotted purple, labelled R1, R2 …"""
+
+    pk: int
+    number: int
+    started_at: dt.datetime
+    label: str
+    style: dict[str, str] = field(default_factory=lambda: {"color": "#7c3aed", "linestyle": ":"})
+
+    @property
+    def short(self) -> str:
+        return f"R{self.number}"
+
+
+def referral_marks(patient: Patient) -> list[ReferralMark]:
+    """The current referrals of the patient's current pain plan, numbered as on the pain plan page (by date sent)."""
+    plan_id = PainPlan.objects.filter(patient=patient, entered_in_error=False).values_list("pk", flat=True).first()
+    marks = []
+    for number, row in enumerate(Referral.objects.filter(plan_id=plan_id).order_by("sent_on", "pk"), start=1):
+        if row.entered_in_error:  # keeps its number in the table, struck through; not drawn
+            continue
+        moment = dt.datetime.combine(row.sent_on, dt.time(12, 0), tzinfo=dt.UTC)
+        marks.append(ReferralMark(row.pk, number, moment, f"R{number} {row.get_kind_display()}"))
+    return marks
+
+
 @dataclass
 class Trajectory:
     patient: Patient
@@ -111,7 +139,7 @@ class Trajectory:
     scale_label: str
     total_range: tuple[float, float] | None
     scores: list[Score]
-    sessions: list[SessionMark]
+    sessions: list[Any]  # SessionMark, and ReferralMark on the pain plan's chart
     courses: list[OutcomeCourse]
     course: OutcomeCourse | None
     lines: arrange.ReferenceLines | None

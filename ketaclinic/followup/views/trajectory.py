@@ -48,12 +48,15 @@ def patient(request: AuthedRequest, patient_id: int) -> HttpResponse:
 def chart_svg(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     view = trajectory.load(patient, scale=_scale(request), with_adjustments=False)
+    referrals = request.GET.get("referrals") == "1"
+    if referrals:  # the pain plan's chart: its referrals marked beside the ketamine sessions
+        view.sessions = sorted([*view.sessions, *trajectory.referral_marks(patient)], key=lambda m: m.started_at)
     audit.record(
         actor=request.user,
         action="trajectory.chart",
         obj=patient,
         patient_id=patient.pk,
-        detail={"scale": view.scale or ""},
+        detail={"scale": view.scale or "", "referrals": referrals},
     )
     size = "narrow" if request.GET.get("size") == "narrow" else "wide"
     response = HttpResponse(charts.render_svg(view, size=size), content_type="image/svg+xml")
