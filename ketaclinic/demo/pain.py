@@ -16,7 +16,7 @@ from ketaclinic.patients import services as patients
 from ketaclinic.patients import uploads
 from ketaclinic.patients.models import Patient, clinic_date
 
-CRPS_ICD10 = "G90.52"
+CRPS_ICD10 = "G90.529"
 
 
 def _letter_pdf(patient: Patient, provider: str) -> bytes:

@@ -38,7 +38,7 @@ class CheckInOut(Schema):
 
 @router.post(
     "/prescriptions/{prescription_id}/check-ins",
-    response={201: CheckInOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: CheckInOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Record a pre-dose check-in and answer whether the home dose is released",
 )
 def create_check_in(request: AuthedRequest, prescription_id: int, payload: CheckInIn):  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ def test_the_demo_pain_patient(client: Any) -> None:
     clinic.load()
     plan = PainPlan.objects.select_related("patient").get()
     patient = plan.patient
-    assert patient.conditions.filter(icd10_code="G90.52").exists()
+    assert patient.conditions.filter(icd10_code="G90.529").exists()
     summary = opioids.summary_for(patient, today=clinic_date(patient))
     assert summary is not None
     # Oxycodone 40 mg/day x 1.5 + hydrocodone 10 mg/day x 1.0 (CDC 2022 table).
