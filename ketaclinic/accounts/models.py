@@ -18,6 +18,7 @@ from django.utils import timezone as django_timezone
 
 from ketaclinic.accounts.roles import ROLE_CHOICES, Role
 from ketaclinic.domain import outcomes as outcome_rules
+from ketaclinic.domain import pain as pain_rules
 from ketaclinic.domain.vocabulary import DEFAULT_JURISDICTION, JURISDICTION_CHOICES
 
 
@@ -54,6 +55,21 @@ class ClinicalSettings(models.Model):
         choices=list(outcome_rules.MADRS_REMISSION_CUTOFFS.items()),
         default=outcome_rules.MADRS_REMISSION_AT_MOST,
         help_text="A MADRS total at or below this counts as remission on the outcome pages and dashboard.",
+    )
+    # CDC 2022 opioid clinical-decision-support implementation guide (Dowell et al., MMWR Recomm Rep 2022;71(RR-3);
+    # Recommendations 4 and 5): the prompt fires at >= 50 MME/day and separates >= 90 MME/day. The exact 2022
+    # guideline wording around 50 is unconfirmed in our knowledge base, so the page shows it as unconfirmed.
+    mme_reassess_at = models.PositiveSmallIntegerField(
+        "MME/day reassessment prompt",
+        default=int(pain_rules.MME_REASSESS_AT),
+        help_text="At or above this total MME/day the chart prompts to evaluate benefits and risks before increasing "
+        "the dosage (CDC 2022, Recommendation 4).",
+    )
+    mme_high_at = models.PositiveSmallIntegerField(
+        "MME/day high-dose prompt",
+        default=int(pain_rules.MME_HIGH_AT),
+        help_text="At or above this total MME/day the chart shows the stronger prompt to review continuing and not "
+        "to taper abruptly (CDC 2022, Recommendation 5). Must be above the reassessment prompt.",
     )
     updated_at = models.DateTimeField(default=django_timezone.now, editable=False)
     updated_by = models.ForeignKey(

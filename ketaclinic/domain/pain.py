@@ -41,6 +41,7 @@ __all__ = [
     "Opioid",
     "Prompt",
     "display",
+    "display_name",
     "dose_prompts",
     "identify_opioid",
     "meaningful_targets",
@@ -175,6 +176,18 @@ def identify_opioid(name: str) -> str | None:
 
 
 _FENTANYL_PATCH_WORDS: Final = frozenset({"fentanyl", "transdermal", "patch", "td", "system"})
+
+
+#: Formulation abbreviations written in capitals on screen ("oxycodone er" → "Oxycodone ER").
+FORMULATION_ABBREVIATIONS: Final = frozenset({"er", "ir", "sr", "cr", "xr", "xl", "la", "er/la", "odt", "td"})
+
+
+def display_name(name: str) -> str:
+    """A medication name as stored (lower case) for the screen: first letter capital, formulation abbreviations in
+    capitals, the rest unchanged ("oxycodone er" → "Oxycodone ER")."""
+    words = [word.upper() if word in FORMULATION_ABBREVIATIONS else word for word in name.strip().split()]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def unit_for(name: str) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
+from ketaclinic.accounts.models import clinical_settings_for
 from ketaclinic.domain import pain
 
 if TYPE_CHECKING:
@@ -46,6 +47,11 @@ class OpioidLine:
     medication: Medication
     key: str
     mme: Decimal | None  # None: no daily dose recorded, not counted
+
+    @property
+    def name(self) -> str:
+        """The drug name for the card ("Oxycodone ER"; names are stored lower case)."""
+        return pain.display_name(self.medication.generic_name)
 
 
 @dataclass(frozen=True)
@@ -93,10 +99,14 @@ def summary_for(patient: Patient, *, today: dt.date) -> OpioidSummary | None:
     if not lines:
         return None
     result = pain.mme_per_day(items)
+    # The clinic's MME/day prompt thresholds (defaults CDC 2022: 50 and 90; clinical settings page).
+    settings = clinical_settings_for(patient.location.clinic_id)
     naloxone_listed = any("naloxone" in m.generic_name.lower() for m in meds)
     return OpioidSummary(
         lines=lines,
         result=result,
-        prompts=pain.dose_prompts(result.total),
+        prompts=pain.dose_prompts(
+            result.total, reassess_at=Decimal(settings.mme_reassess_at), high_at=Decimal(settings.mme_high_at)
+        ),
         naloxone=pain.naloxone_prompt(result.total, naloxone_documented=naloxone_listed),
     )

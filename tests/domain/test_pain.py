@@ -139,3 +139,17 @@ def test_meaningful_targets_from_immpact() -> None:
     assert pain.meaningful_targets(D("6.67")) == (D("4.67"), D("3.34"))
     with pytest.raises(ValueError, match="0–10"):
         pain.meaningful_targets(D("11"))
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("oxycodone er", "Oxycodone ER"),
+        ("morphine sulfate er/la", "Morphine sulfate ER/LA"),
+        ("fentanyl transdermal", "Fentanyl transdermal"),
+        ("  tramadol ", "Tramadol"),
+        ("", ""),
+    ],
+)
+def test_display_name_capitalises_and_writes_formulations_in_capitals(stored: str, shown: str) -> None:
+    assert pain.display_name(stored) == shown

@@ -111,7 +111,8 @@ def test_settings_page_saves_through_the_service(client_as: Any, dave: Any) -> N
     page = client.get(reverse("web:clinical_settings")).content.decode()
     assert "Spravato US PI" in page and "SmPC §4.2" in page and ".md" not in page
     answer = client.post(
-        reverse("web:clinical_settings"), {"label_jurisdiction": "eu", "madrs_remission_at_most": "10"}
+        reverse("web:clinical_settings"),
+        {"label_jurisdiction": "eu", "madrs_remission_at_most": "10", "mme_reassess_at": "50", "mme_high_at": "90"},
     )
     assert answer.status_code == 302
     current = clinical_settings_for(dave.clinic_id)

@@ -1,4 +1,5 @@
-"""A clinic's clinical settings: the esketamine label jurisdiction and the MADRS remission cut-off (issue 16).
+"""A clinic's clinical settings: the esketamine label jurisdiction, the MADRS remission cut-off and the MME/day
+prompt thresholds (CDC 2022, Dowell et al.).
 
 One write path: ``save_clinical_settings`` locks the clinic's row, validates the values against the domain's closed
 choices, writes an audit event with what changed (before and after), and, when the MADRS cut-off changes, recomputes
@@ -26,7 +27,10 @@ from ketaclinic.locking import lock
 from ketaclinic.outcomes.models import OutcomeCourse
 from ketaclinic.outcomes.services.measurements import refresh_course
 
-SETTINGS_FIELDS = ("label_jurisdiction", "madrs_remission_at_most")
+SETTINGS_FIELDS = ("label_jurisdiction", "madrs_remission_at_most", "mme_reassess_at", "mme_high_at")
+MME_FIELDS = ("mme_reassess_at", "mme_high_at")
+#: Upper bound of an MME/day prompt threshold (the field is a small integer; far above any published threshold).
+MME_THRESHOLD_MAX = 1000
 
 
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -48,7 +52,31 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
             choices = ", ".join(f"≤ {value}" for value in rules.MADRS_REMISSION_CUTOFFS)
             raise ValidationError({"madrs_remission_at_most": f"Choose one of the published cut-offs: {choices}."})
         cleaned["madrs_remission_at_most"] = cutoff
+    for name in MME_FIELDS:
+        if name in values:
+            cleaned[name] = _mme_threshold(name, values[name])
     return cleaned
+
+
+def _mme_threshold(name: str, raw: Any) -> int:
+    """A whole, positive MME/day threshold (CDC 2022 defaults 50 and 90, Dowell et al.)."""
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        value = 0
+    if isinstance(raw, bool) or not 0 < value <= MME_THRESHOLD_MAX:
+        raise ValidationError({name: f"Enter a whole number of MME/day from 1 to {MME_THRESHOLD_MAX}."})
+    return value
+
+
+def _check_mme_order(reassess_at: int, high_at: int) -> None:
+    if reassess_at >= high_at:
+        raise ValidationError(
+            {
+                "mme_high_at": f"The high-dose prompt ({high_at} MME/day) must be above the reassessment prompt "
+                f"({reassess_at} MME/day)."
+            }
+        )
 
 
 @transaction.atomic
@@ -63,6 +91,9 @@ def save_clinical_settings(*, by: User | None, clinic: Clinic, values: Mapping[s
     cleaned = _clean(values)
     row = lock(ClinicalSettings).filter(clinic=clinic).first() or ClinicalSettings(clinic=clinic)
     before = {name: getattr(row, name) for name in SETTINGS_FIELDS}
+    _check_mme_order(
+        cleaned.get("mme_reassess_at", before["mme_reassess_at"]), cleaned.get("mme_high_at", before["mme_high_at"])
+    )
     changed = [name for name, value in cleaned.items() if before[name] != value]
     for name in changed:
         setattr(row, name, cleaned[name])

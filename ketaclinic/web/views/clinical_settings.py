@@ -1,4 +1,4 @@
-"""The clinic's clinical settings (clinic admins): the esketamine label jurisdiction and the MADRS remission cut-off.
+"""The clinic's clinical settings (clinic admins): esketamine label jurisdiction, MADRS remission cut-off, MME prompts.
 
 A thin view: show the current values with the published source of every choice, validate the form, call
 ``outcomes.services.settings.save_clinical_settings`` (one audited write), redirect.
@@ -18,6 +18,7 @@ from ketaclinic.accounts.errors import Done, submitted
 from ketaclinic.accounts.models import clinical_settings_for
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.domain import outcomes as outcome_rules
+from ketaclinic.domain import pain as pain_rules
 from ketaclinic.domain.eligibility.rules import EU_ESKETAMINE_65_SOURCE, US_ESKETAMINE_65_SOURCE
 from ketaclinic.domain.vocabulary import JURISDICTION_CHOICES
 from ketaclinic.outcomes.services.settings import save_clinical_settings
@@ -54,6 +55,18 @@ class ClinicalSettingsForm(forms.Form):
         help_text="Default: ≤ 9 (Zimmerman 2004). The outcomes dashboard and the patient trajectories name the "
         "cut-off they use; changing it recomputes every MADRS course of the clinic.",
     )
+    mme_reassess_at = forms.IntegerField(
+        label="MME/day reassessment prompt",
+        min_value=1,
+        help_text=f"Default: {pain_rules.MME_REASSESS_AT} MME/day ({pain_rules.THRESHOLD_SOURCE}). At or above it the "
+        "chart prompts to evaluate benefits and risks before increasing the dosage (Recommendation 4).",
+    )
+    mme_high_at = forms.IntegerField(
+        label="MME/day high-dose prompt",
+        min_value=1,
+        help_text=f"Default: {pain_rules.MME_HIGH_AT} MME/day ({pain_rules.THRESHOLD_SOURCE}). Must be above the "
+        "reassessment prompt; at or above it the chart shows the stronger prompt (Recommendation 5).",
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,6 +76,8 @@ def clinical_settings(request: AuthedRequest) -> HttpResponse:
     initial = {
         "label_jurisdiction": current.label_jurisdiction,
         "madrs_remission_at_most": str(current.madrs_remission_at_most),
+        "mme_reassess_at": current.mme_reassess_at,
+        "mme_high_at": current.mme_high_at,
     }
     form = ClinicalSettingsForm(request.POST or None, initial=initial)
 
@@ -73,5 +88,11 @@ def clinical_settings(request: AuthedRequest) -> HttpResponse:
     return submitted(request, form, act) or render(
         request,
         "web/clinical_settings.html",
-        {"form": form, "current": current, "effects": JURISDICTION_EFFECTS, "saved": current.pk is not None},
+        {
+            "form": form,
+            "current": current,
+            "effects": JURISDICTION_EFFECTS,
+            "saved": current.pk is not None,
+            "mme_source": pain_rules.THRESHOLD_SOURCE,
+        },
     )
