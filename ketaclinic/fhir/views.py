@@ -118,11 +118,13 @@ def search(request: HttpRequest, user: User, resource_type: str) -> HttpResponse
     return fhir_response(bundle)
 
 
-def _audit_search(user: User, resource_type: str, request: HttpRequest, total: int, patient_ids: list[int]) -> None:
+def _audit_search(
+    user: User, resource_type: str, request: HttpRequest, total: int, patient_ids: list[int | None]
+) -> None:
     detail = {"resource_type": resource_type, "params": sorted(request.GET), "total": total}
     with transaction.atomic():
         audit.record(actor=user, action="fhir.search", detail={**detail, "returned": len(patient_ids)})
-        for patient_id in sorted(set(patient_ids)):
+        for patient_id in sorted({pid for pid in patient_ids if pid is not None}):
             audit.record(actor=user, action="fhir.search.patient", patient_id=patient_id, detail=detail)
 
 
