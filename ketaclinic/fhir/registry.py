@@ -292,7 +292,8 @@ DIRECTORY_TYPES = (
                 order=("last_name", "first_name", "pk"),
             ),
         ),
-        profile="http://hl7.org/fhir/us/core/StructureDefinition/us-core-practitioner",
+        # No US Core profile claimed: US Core Practitioner wants an identifier and a family name, and a nurse without
+        # an NPI on file (or a user without a surname) has neither.
     ),
     ResourceType(
         name="Organization",

@@ -4,6 +4,8 @@ Thin views: parse, check the role (403 OperationOutcome), load through the acces
 at another location is 404, never 403), audit, answer. Every read of patient data is audited as a patient-data read:
 a read as one ``fhir.read`` event with the patient; a search as one ``fhir.search`` summary event plus one event per
 patient on the page (ARCHITECTURE.md "Every read or write of patient data is audited"; audit/reads.py).
+The clinic's directory (Practitioner, Organization, Location) holds no patient data: its reads and searches are
+audited the same way, without a patient.
 """
 
 from __future__ import annotations

@@ -134,3 +134,8 @@ def test_bad_input_is_400_or_404(fhir_get: Any, alice: Any, query: str) -> None:
     response = fhir_get(query, alice)
     assert response.status_code == (404 if query == "Location/abc" else 400)
     assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_capability_claims_no_profile_the_practitioners_may_not_meet(fhir_get: Any) -> None:
+    served = {e["type"]: e for e in _ok(fhir_get("metadata"))["rest"][0]["resource"]}
+    assert "supportedProfile" not in served["Practitioner"]
