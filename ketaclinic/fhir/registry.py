@@ -19,7 +19,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE, ROUTE_CHOICES
 from ketaclinic.fhir.http import FhirError
-from ketaclinic.fhir.resources import care, clinical, observation, survey
+from ketaclinic.fhir.resources import care, clinical, directory, observation, survey
 from ketaclinic.fhir.resources import patient as patient_map
 from ketaclinic.fhir.resources.common import INSTRUMENT_SYSTEM, LOINC, MRN_SYSTEM, OBSERVATION_CATEGORY
 from ketaclinic.fhir.search import date_lookups, reference_id, token
@@ -44,7 +44,8 @@ class Source:
 
     rows: Callable[[User], QuerySet[Any]]
     to_fhir: Callable[[Any], dict[str, Any]]
-    patient_id: Callable[[Any], int]
+    #: The patient a row belongs to (audited with the read); None for the clinic's directory (Practitioner …).
+    patient_id: Callable[[Any], int | None]
     filters: Mapping[str, Filter]
     id_prefix: str = ""
     order: tuple[str, ...] = ("pk",)
@@ -267,6 +268,53 @@ def _plan_versions(user: User) -> QuerySet[Any]:
 
 PATIENT_PARAM = ("reference", "The patient (Patient/<id>)")
 
+
+def _directory_source(
+    rows: Callable[[User], QuerySet[Any]], to_fhir: Callable[[Any], dict[str, Any]], **filters: Filter
+) -> Source:
+    return Source(rows=rows, to_fhir=to_fhir, patient_id=lambda row: None, filters=filters, order=("name", "pk"))
+
+
+DIRECTORY_TYPES = (
+    ResourceType(
+        name="Practitioner",
+        capability="patient.view",
+        params={
+            "name": ("string", "Start of the given or family name (or user name), any case"),
+            "identifier": ("token", f"NPI ({directory.NPI_SYSTEM}|<npi>)"),
+        },
+        sources=(
+            Source(
+                rows=directory.practitioners_visible_to,
+                to_fhir=directory.practitioner_to_fhir,
+                patient_id=lambda row: None,
+                filters={"name": directory.practitioner_name, "identifier": directory.practitioner_identifier},
+                order=("last_name", "first_name", "pk"),
+            ),
+        ),
+        # No US Core profile claimed: US Core Practitioner wants an identifier and a family name, and a nurse without
+        # an NPI on file (or a user without a surname) has neither.
+    ),
+    ResourceType(
+        name="Organization",
+        capability="patient.view",
+        params={"name": ("string", "Start of the clinic's name, any case")},
+        sources=(
+            _directory_source(
+                directory.organizations_visible_to, directory.organization_to_fhir, name=directory.organization_name
+            ),
+        ),
+    ),
+    ResourceType(
+        name="Location",
+        capability="patient.view",
+        params={"name": ("string", "Start of the location's name, any case")},
+        sources=(
+            _directory_source(directory.locations_visible_to, directory.location_to_fhir, name=directory.location_name),
+        ),
+    ),
+)
+
 RESOURCE_TYPES: dict[str, ResourceType] = {
     rt.name: rt
     for rt in (
@@ -414,6 +462,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 ),
             ),
         ),
+        *DIRECTORY_TYPES,
     )
 }
 

@@ -4,6 +4,8 @@ Thin views: parse, check the role (403 OperationOutcome), load through the acces
 at another location is 404, never 403), audit, answer. Every read of patient data is audited as a patient-data read:
 a read as one ``fhir.read`` event with the patient; a search as one ``fhir.search`` summary event plus one event per
 patient on the page (ARCHITECTURE.md "Every read or write of patient data is audited"; audit/reads.py).
+The clinic's directory (Practitioner, Organization, Location) holds no patient data: its reads and searches are
+audited the same way, without a patient.
 """
 
 from __future__ import annotations
@@ -118,11 +120,13 @@ def search(request: HttpRequest, user: User, resource_type: str) -> HttpResponse
     return fhir_response(bundle)
 
 
-def _audit_search(user: User, resource_type: str, request: HttpRequest, total: int, patient_ids: list[int]) -> None:
+def _audit_search(
+    user: User, resource_type: str, request: HttpRequest, total: int, patient_ids: list[int | None]
+) -> None:
     detail = {"resource_type": resource_type, "params": sorted(request.GET), "total": total}
     with transaction.atomic():
         audit.record(actor=user, action="fhir.search", detail={**detail, "returned": len(patient_ids)})
-        for patient_id in sorted(set(patient_ids)):
+        for patient_id in sorted({pid for pid in patient_ids if pid is not None}):
             audit.record(actor=user, action="fhir.search.patient", patient_id=patient_id, detail=detail)
 
 
