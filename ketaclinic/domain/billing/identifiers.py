@@ -11,24 +11,25 @@ from __future__ import annotations
 NPI_PREFIX = "80840"
 
 
-def _luhn_sum(digits: str) -> int:
+def luhn_valid(digits: str) -> bool:
+    """True when the string of digits passes the Luhn check (ISO/IEC 7812-1): the NPI's check digit (over the prefix
+    80840) and a payment card number's (``invoicing.looks_like_card_number``) are both this check."""
     total = 0
     for index, char in enumerate(reversed(digits)):
         value = int(char)
-        if index % 2 == 0:
+        if index % 2 == 1:
             value *= 2
             if value > 9:
                 value -= 9
         total += value
-    return total
+    return total % 10 == 0
 
 
 def npi_problem(npi: str) -> str | None:
     """None when ``npi`` is a valid NPI; otherwise a sentence saying what is wrong."""
     if len(npi) != 10 or not npi.isdigit():
         return "An NPI is exactly 10 digits."
-    check = (10 - _luhn_sum(NPI_PREFIX + npi[:9]) % 10) % 10
-    if int(npi[9]) != check:
+    if not luhn_valid(NPI_PREFIX + npi):
         return "This NPI's check digit is wrong: please copy it again from the NPI registry."
     return None
 

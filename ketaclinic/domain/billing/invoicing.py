@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from ketaclinic.domain.billing.identifiers import luhn_valid
+
 CENT: Final = Decimal("0.01")
 ZERO: Final = Decimal("0.00")
 MAX_AMOUNT: Final = Decimal("99999999.99")  # the columns hold 10 digits, 2 after the point
@@ -134,19 +136,6 @@ def check_refund(current: Totals, *, payment: Decimal, refunded: Iterable[Decima
 # --- Card numbers -------------------------------------------------------------------------------------------------
 
 _DIGIT_RUN = re.compile(r"\d(?:[ -]?\d)*")
-
-
-def luhn_valid(digits: str) -> bool:
-    """True when the string of digits passes the Luhn check (ISO/IEC 7812-1)."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
 
 
 def looks_like_card_number(text: str) -> bool:
