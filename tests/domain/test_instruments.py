@@ -27,6 +27,8 @@ ALL_IDS = (
     "padss",
     "moaas",
     "rass",
+    "audit_c",
+    "bladder_symptoms",
 )
 
 

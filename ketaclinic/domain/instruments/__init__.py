@@ -25,7 +25,23 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Final, Protocol
 
-from . import aldrete, bpi, cadss, cssrs_screener, gad7, madrs, moaas, padss, pain_nrs, peg, phq9, qids_sr16, rass
+from . import (
+    aldrete,
+    audit_c,
+    bladder_symptoms,
+    bpi,
+    cadss,
+    cssrs_screener,
+    gad7,
+    madrs,
+    moaas,
+    padss,
+    pain_nrs,
+    peg,
+    phq9,
+    qids_sr16,
+    rass,
+)
 from ._core import (
     DISCHARGE_READY,
     SUICIDALITY,
@@ -83,6 +99,8 @@ _SCORERS: Final[Mapping[str, Callable[[Sequence[object]], Score]]] = MappingProx
         "padss": padss.score,
         "moaas": moaas.score,
         "rass": rass.score,
+        "audit_c": audit_c.score,
+        "bladder_symptoms": bladder_symptoms.score,
     }
 )
 _DISCHARGE_SCORERS: Final[Mapping[str, _DischargeScorer]] = MappingProxyType(
@@ -105,13 +123,16 @@ _DEFINITIONS: Final[Mapping[str, Instrument]] = MappingProxyType(
             padss.DEFINITION,
             moaas.DEFINITION,
             rass.DEFINITION,
+            audit_c.DEFINITION,
+            bladder_symptoms.DEFINITION,
         )
     }
 )
 
 
 def ids() -> tuple[str, ...]:
-    """All instrument ids, in the order of shared/knowledge/instruments.md."""
+    """All instrument ids: those of shared/knowledge/instruments.md in its order, then the home-programme screens
+    (AUDIT-C, the bladder symptom check)."""
     return tuple(_DEFINITIONS)
 
 
