@@ -62,6 +62,7 @@ class SettingsForm(forms.ModelForm[HomeSettings]):
             "max_heart_rate_per_min",
             "doses_per_day",
             "discrepancy_tolerance_doses",
+            "screen_interval_days",
         ]
 
 
@@ -109,4 +110,13 @@ class PostDoseForm(forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class StopForm(OnceForm, forms.Form):
+    reason = forms.CharField(
+        label="Reason for stopping",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required. The patient's check-ins stop clearing doses at once.",
     )

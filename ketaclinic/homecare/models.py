@@ -64,6 +64,14 @@ class HomeSettings(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
         help_text="Clinic policy (a design proposal, not a sourced requirement).",
     )
+    screen_interval_days = models.PositiveSmallIntegerField(
+        "bladder and alcohol screen every (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Clinic policy: no source sets a screening interval for therapeutic users. Blank = the baseline "
+        "screen at enrolment only. One programme screens bladder health and alcohol use monthly (Joyous).",
+    )
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
@@ -93,6 +101,12 @@ class HomeProgramme(EnteredInError, Recorded):
     monitor_email = models.EmailField(blank=True)
     in_person_evaluation_on = models.DateField("in-person evaluation", null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # Stopping (homecare.services.monitoring.stop_programme): a prescriber's decision with a reason, audited.
+    stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    stop_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-recorded_at"]

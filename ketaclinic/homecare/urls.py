@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketaclinic.homecare import views
+from ketaclinic.homecare import monitoring_views, views
 
 app_name = "homecare"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("patient/<int:patient_id>/", views.programme, name="programme"),
     path("patient/<int:patient_id>/prescribe/", views.prescribe, name="prescribe"),
     path("patient/<int:patient_id>/record/", views.record, name="record"),
+    path("patient/<int:patient_id>/stop/", monitoring_views.stop, name="stop"),
 ]

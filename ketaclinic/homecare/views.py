@@ -18,6 +18,7 @@ from ketaclinic.audit.reads import record_patients_shown
 from ketaclinic.domain import homecare as rules
 from ketaclinic.homecare import forms, queries, services
 from ketaclinic.homecare.models import HomeSettings
+from ketaclinic.homecare.monitoring_views import monitoring_context
 from ketaclinic.patients.models import clinic_date
 from ketaclinic.patients.queries import get_patient_for_user
 
@@ -65,6 +66,7 @@ def programme(request: AuthedRequest, patient_id: int) -> HttpResponse:
             "prescriptions": prescriptions,
             "telehealth_warning": warning,
             "settings": queries.settings_for(patient.location.clinic_id),
+            **monitoring_context(patient, current),
         },
     )
 

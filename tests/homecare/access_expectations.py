@@ -15,4 +15,5 @@ EXPECTED: dict[str, dict[str, int]] = {
     "homecare:programme": _row(NURSE, PRESC),
     "homecare:prescribe": _row(NURSE, PRESC),
     "homecare:record": dict.fromkeys((ANON, FD, NURSE, PRESC, ADMIN), 405),  # POST only
+    "homecare:stop": _row(PRESC),  # prescribers only (the service also needs a current prescribing licence)
 }

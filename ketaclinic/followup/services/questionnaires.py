@@ -50,8 +50,9 @@ from ketaclinic.patients.models import Patient
 Purpose = QuestionnaireLink.Purpose
 Channel = QuestionnaireLink.Channel
 
-#: Self-report scales a link may open (instruments.md: PHQ-9, GAD-7 and the pain NRS are patient-rated).
-LINK_INSTRUMENTS = ("phq9", "gad7", "pain_nrs")
+#: Self-report scales a link may open (instruments.md: PHQ-9, GAD-7 and the pain NRS are patient-rated), and the
+#: home-programme screens (the bladder symptom check and AUDIT-C, domain.home_monitoring).
+LINK_INSTRUMENTS = ("phq9", "gad7", "pain_nrs", "bladder_symptoms", "audit_c")
 #: Clinic policy: delivery attempts before the scheduler gives up on a link (staff can send a new one).
 MAX_SEND_ATTEMPTS = 3
 PUBLIC_ACTION_PREFIX = "questionnaire.public."

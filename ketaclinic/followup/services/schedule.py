@@ -17,8 +17,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ketaclinic.accounts.errors import ServiceError
+from ketaclinic.domain import home_monitoring as home_rules
 from ketaclinic.domain import questionnaires as schedule
 from ketaclinic.followup.models import QuestionnaireLink
+from ketaclinic.followup.services import home_screens
 from ketaclinic.followup.services import questionnaires as links
 from ketaclinic.outcomes.models import Measurement
 from ketaclinic.patients.models import Patient
@@ -141,6 +143,20 @@ def run_schedule(*, now: dt.datetime | None = None, base_url: str, dry_run: bool
                 session_order=_order(due.order_id),
             )
             (report.issued if issued.created else report.already).append(due.key)
+    for screen in home_screens.due_home_screens(moment):
+        if dry_run:
+            (report.already if links._existing(screen.due.key) else report.issued).append(screen.due.key)
+            continue
+        issued = links.issue_link(
+            by=None,
+            patient=screen.patient,
+            purpose=QuestionnaireLink.Purpose.FOLLOW_UP,
+            scales=home_rules.SCREEN_INSTRUMENTS,
+            schedule_key=screen.due.key,
+            due_on=screen.due.due_on,
+            expires_at=moment + dt.timedelta(hours=config.link_hours),
+        )
+        (report.issued if issued.created else report.already).append(screen.due.key)
     if dry_run:
         report.to_send = _unsent(moment)
         return report

@@ -31,6 +31,7 @@ SETTING_FIELDS = (
     "max_heart_rate_per_min",
     "doses_per_day",
     "discrepancy_tolerance_doses",
+    "screen_interval_days",
 )
 
 
