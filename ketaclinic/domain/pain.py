@@ -293,16 +293,31 @@ def dose_prompts(
     return ()
 
 
-def naloxone_prompt(total: Decimal, *, naloxone_documented: bool, on_opioid_therapy: bool = True) -> Prompt | None:
+def naloxone_prompt(
+    total: Decimal,
+    *,
+    naloxone_documented: bool,
+    on_opioid_therapy: bool = True,
+    warn_at: Decimal = MME_REASSESS_AT,
+) -> Prompt | None:
     """Offer naloxone to a patient on opioid therapy unless naloxone is already documented (Recommendation 8); a
-    warning rather than information from ``MME_REASSESS_AT``. ``total`` may be 0 when no daily dose is known yet."""
+    warning rather than information from ``warn_at`` MME/day — the clinic's reassessment threshold (default
+    ``MME_REASSESS_AT``, the CDC opioid-CDS trigger). ``total`` may be 0 when no daily dose is known yet."""
+    if warn_at <= 0:
+        raise ValueError("The naloxone warning threshold is a positive MME/day.")
     if not on_opioid_therapy or naloxone_documented:
         return None
+    high = total >= warn_at
     return Prompt(
         "naloxone",
-        "warning" if total >= MME_REASSESS_AT else "info",
+        "warning" if high else "info",
         "Patient is on opioid therapy and no naloxone is on the medication list: evaluate the risk of opioid-related "
-        "harms and offer naloxone (Recommendation 8).",
+        "harms and offer naloxone (Recommendation 8)."
+        + (
+            f" {display(total)} MME/day is at or above the clinic's reassessment threshold of {warn_at}."
+            if high
+            else ""
+        ),
         NALOXONE_SOURCE,
     )
 

@@ -23,8 +23,11 @@ from ketaclinic.patients.forms import EnteredInErrorForm
 from ketaclinic.patients.models import Patient, clinic_date
 from ketaclinic.patients.queries import get_patient_for_user
 
-TRACKED = ("peg", "pain_nrs")
-LABELS = {"peg": "PEG (Krebs 2009)", "pain_nrs": "Pain NRS (0–10)"}
+TRACKED = ("peg", "pain_nrs", "bpi")
+LABELS = {"peg": "PEG (Krebs 2009)", "pain_nrs": "Pain NRS (0–10)", "bpi": "BPI pain severity (mean of 4 items)"}
+#: Extra series drawn from a subscale (scale, subscale, label): the BPI interference mean (Cleeland; the trajectory
+#: chart's ``subscale`` parameter).
+SUBSCALE_CHARTS = (("bpi", "interference", "BPI interference (mean of the answered items, ≥ 4 of 7)"),)
 
 
 def _latest_scores(patient: Patient) -> dict[str, Measurement]:
@@ -54,7 +57,8 @@ def plan(request: AuthedRequest, patient_id: int) -> HttpResponse:
         "earlier_plans": PainPlan.objects.filter(patient=patient).exclude(pk=current.pk if current else 0),
         "opioids": opioids.summary_for(patient, today=clinic_date(patient)),
         "latest": (latest := _latest_scores(patient)),
-        "trajectory_scales": [(scale, LABELS[scale]) for scale in TRACKED if scale in latest],
+        "trajectory_scales": [(scale, "", LABELS[scale]) for scale in TRACKED if scale in latest]
+        + [(scale, sub, label) for scale, sub, label in SUBSCALE_CHARTS if scale in latest],
         "can_record": role_can(request.user.role, "pain.record"),
         "status_choices": Referral.Status.choices,
         "immpact_source": rules.IMMPACT_SOURCE,

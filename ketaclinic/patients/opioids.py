@@ -108,5 +108,7 @@ def summary_for(patient: Patient, *, today: dt.date) -> OpioidSummary | None:
         prompts=pain.dose_prompts(
             result.total, reassess_at=Decimal(settings.mme_reassess_at), high_at=Decimal(settings.mme_high_at)
         ),
-        naloxone=pain.naloxone_prompt(result.total, naloxone_documented=naloxone_listed),
+        naloxone=pain.naloxone_prompt(
+            result.total, naloxone_documented=naloxone_listed, warn_at=Decimal(settings.mme_reassess_at)
+        ),
     )

@@ -128,6 +128,17 @@ def test_naloxone_prompt() -> None:
     assert high is not None and high.level == "warning"
 
 
+def test_naloxone_warning_follows_the_clinics_reassessment_threshold() -> None:
+    below = pain.naloxone_prompt(D("49.9"), naloxone_documented=False, warn_at=D("50"))
+    assert below is not None and below.level == "info" and "threshold" not in below.text
+    at = pain.naloxone_prompt(D("40"), naloxone_documented=False, warn_at=D("40"))
+    assert at is not None and at.level == "warning"
+    assert "40.0 MME/day is at or above the clinic's reassessment threshold of 40" in at.text
+    assert pain.naloxone_prompt(D("60"), naloxone_documented=False, warn_at=D("70")).level == "info"  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="positive"):
+        pain.naloxone_prompt(D("10"), naloxone_documented=False, warn_at=D("0"))
+
+
 def test_display_rounds_half_up_to_one_decimal() -> None:
     assert pain.display(D("9.45")) == D("9.5")
     assert pain.display(D("28.8")) == D("28.8")

@@ -78,3 +78,15 @@ def test_chart_uses_the_clinic_threshold(bob: Any, dave: Any, pat: Any, client_a
     page = client_as(bob).get(reverse("patients:chart", args=[pat.pk])).content.decode()
     assert "30.0 MME/day is at or above 30" in page
     assert "<td>Oxycodone ER</td>" in page
+
+
+def test_naloxone_prompt_warns_from_the_clinic_reassessment_threshold(bob: Any, dave: Any, pat: Any) -> None:
+    services.add_medication(
+        by=bob, patient=pat, generic_name="Oxycodone ER", dose="10 mg", frequency="bd", daily_dose=Decimal("20")
+    )  # 30 MME/day
+    summary = opioids.summary_for(pat, today=TODAY)
+    assert summary is not None and summary.naloxone is not None and summary.naloxone.level == "info"
+    save_clinical_settings(by=dave, clinic=pat.location.clinic, values={"mme_reassess_at": 30, "mme_high_at": 60})
+    summary = opioids.summary_for(pat, today=TODAY)
+    assert summary is not None and summary.naloxone is not None and summary.naloxone.level == "warning"
+    assert "threshold of 30" in summary.naloxone.text

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -167,6 +167,36 @@ class Trajectory:
     @property
     def plan_active(self) -> bool:
         return self.plan is not None and self.plan.status == "active"
+
+
+#: Subscales that can be drawn as their own series, with their label: the BPI interference mean (instruments.md
+#: § bpi; the BPI total is the severity mean). IMMPACT counts a 1-point decrease in BPI interference as minimally
+#: important (Dworkin et al. 2008).
+SUBSCALE_SERIES = {("bpi", "interference"): "BPI interference"}
+
+
+def subscale_series(view: Trajectory, subscale: str) -> Trajectory:
+    """The same trajectory with the scores replaced by one subscale of the selected scale (only ``SUBSCALE_SERIES``;
+    scores where the subscale is not valid, e.g. fewer than 4 BPI interference items answered, are left out). No
+    reference lines: the baseline and response lines belong to the total.
+
+    Raises
+    ------
+    ValueError
+        The selected scale has no such drawable subscale.
+    """
+    label = SUBSCALE_SERIES.get((view.scale or "", subscale))
+    if label is None:
+        raise ValueError(f"{view.scale!r} has no drawable subscale {subscale!r}")
+    values = dict(
+        Measurement.objects.filter(pk__in=[s.pk for s in view.scores]).values_list("pk", f"subscales__{subscale}")
+    )
+    scores = [
+        replace(score, total=float(values[score.pk]), band="", percent_reduction=None)
+        for score in view.scores
+        if values.get(score.pk) is not None
+    ]
+    return replace(view, scale_label=label, scores=scores, lines=None, stop=None)
 
 
 def _scales(patient: Patient) -> list[str]:

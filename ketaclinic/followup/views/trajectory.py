@@ -6,7 +6,7 @@ Both are reads of patient data: the patient is loaded through ``get_patient_for_
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -48,6 +48,12 @@ def patient(request: AuthedRequest, patient_id: int) -> HttpResponse:
 def chart_svg(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for_user(request.user, patient_id)
     view = trajectory.load(patient, scale=_scale(request), with_adjustments=False)
+    subscale = (request.GET.get("subscale") or "").strip()[:30]
+    if subscale:
+        try:
+            view = trajectory.subscale_series(view, subscale)
+        except ValueError:
+            raise Http404("No such series.") from None
     referrals = request.GET.get("referrals") == "1"
     if referrals:  # the pain plan's chart: its referrals marked beside the ketamine sessions
         view.sessions = sorted([*view.sessions, *trajectory.referral_marks(patient)], key=lambda m: m.started_at)
@@ -56,7 +62,7 @@ def chart_svg(request: AuthedRequest, patient_id: int) -> HttpResponse:
         action="trajectory.chart",
         obj=patient,
         patient_id=patient.pk,
-        detail={"scale": view.scale or "", "referrals": referrals},
+        detail={"scale": view.scale or "", "subscale": subscale, "referrals": referrals},
     )
     size = "narrow" if request.GET.get("size") == "narrow" else "wide"
     response = HttpResponse(charts.render_svg(view, size=size), content_type="image/svg+xml")
