@@ -26,6 +26,7 @@ class Section:
     title: str
     instructions: str
     fields: list[Any]
+    numeric: bool = True  # every option is a bare number (0–10 scales): laid out in a row of number buttons
 
 
 class AnswersForm(forms.Form):
@@ -59,7 +60,8 @@ class AnswersForm(forms.Form):
                 if name == "pain_nrs"
                 else ""
             )
-            yield Section(name, definition.name, instructions, fields)
+            numeric = all(label.isdigit() for item in definition.items for _, label in item.options)
+            yield Section(name, definition.name, instructions, fields, numeric)
 
     def answers(self) -> dict[str, list[object]]:
         return {

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -61,10 +60,6 @@ def stop(request: AuthedRequest, patient_id: int) -> HttpResponse:
 
     if done := submitted(request, form, act):
         return done
-    if request.method == "POST":
-        messages.error(
-            request, "Nothing was stopped: " + " ".join(str(e) for errors in form.errors.values() for e in errors)
-        )
     return render(
         request,
         "homecare/stop.html",

@@ -50,6 +50,8 @@ def chart_svg(request: AuthedRequest, patient_id: int) -> HttpResponse:
     view = trajectory.load(patient, scale=_scale(request), with_adjustments=False)
     subscale = (request.GET.get("subscale") or "").strip()[:30]
     if subscale:
+        if view.scale != _scale(request):  # the page fell back to another scale: that is not the series asked for
+            raise Http404("No such series.")
         try:
             view = trajectory.subscale_series(view, subscale)
         except ValueError:
