@@ -219,3 +219,19 @@ def test_stop_page_refuses_a_blank_reason_then_stops(client_as: Any, bob: Any, p
     assert answer.status_code == 302
     page = client.get(f"/homecare/patient/{programme.patient_id}/").content.decode()
     assert 'data-testid="programme-stopped"' in page and "Course complete; no reason to continue." in page
+
+
+def test_staff_send_the_screens_now_by_the_api(pat: Any, alice: Any) -> None:
+    from django.test import Client
+
+    from ketaclinic.accounts import services as accounts
+
+    token = accounts.create_api_token(by=None, user=alice)
+    sent = Client().post(
+        f"/api/v1/outcomes/questionnaire-links/patient/{pat.pk}/send",
+        {"instruments": ["audit_c", "bladder_symptoms"]},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="screens-1",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert sent.status_code == 201 and sent.json()["instruments"] == ["bladder_symptoms", "audit_c"]

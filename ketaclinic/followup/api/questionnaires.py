@@ -21,7 +21,7 @@ from ketaclinic.patients.queries import get_patient_for_user
 
 router = Router()
 
-Scale = Literal["phq9", "gad7", "pain_nrs"]
+Scale = Literal["phq9", "gad7", "pain_nrs", "bladder_symptoms", "audit_c"]  # service.LINK_INSTRUMENTS
 
 
 class QuestionnaireLinkOut(Schema):
