@@ -3,7 +3,8 @@
 Sources: Bush K et al., The AUDIT alcohol consumption questions (AUDIT-C), Arch Intern Med 1998;158:1789-1795 (the
 three questions and their 0–4 scoring, from the WHO AUDIT: Saunders JB et al., Addiction 1993;88:791-804); the
 sex-specific positive screen **≥ 4 for men, ≥ 3 for women** (Bradley KA et al. 2007, as cited in the eligibility
-rules' ``alcohol_cns_depression`` row). The AUDIT is published by the WHO for free use.
+rules' ``alcohol_cns_depression`` row). The item wording and the 0–4 scoring are the published AUDIT's; they are
+not yet in the clinic's instrument reference (VERIFY), only the cut-offs are.
 
 No band: a positive screen depends on sex, which the scale does not know; ``positive(total, sex)`` applies the cut-off.
 Why it is asked in a home programme: "Careful consideration is advised prior to treatment of individuals with a
@@ -54,7 +55,8 @@ DEFINITION: Final = Instrument(
     ),
     source="Bush K, Kivlahan DR, McDonell MB, Fihn SD, Bradley KA. The AUDIT alcohol consumption questions "
     "(AUDIT-C). Arch Intern Med 1998;158(16):1789-1795. Cut-offs: Bradley KA et al. 2007.",
-    licence_note="The WHO AUDIT is free to reproduce; the three consumption questions are shown in full.",
+    licence_note="Licence not stated in the clinic's reference files (the WHO publishes the AUDIT for use in health "
+    "care); the three consumption questions are shown in full — VERIFY before release.",
     total_range=(0, 12),
     recall_period="the past year",
     instructions="These questions are about drinks containing alcohol in the past year.",
