@@ -23,6 +23,7 @@ from ketaclinic.demo import billing_authorisations as billing_authorisations_dem
 from ketaclinic.demo import billing_claims as billing_claims_demo
 from ketaclinic.demo import billing_selfpay as billing_selfpay_demo
 from ketaclinic.demo import consents as consents_demo
+from ketaclinic.demo import home_monitoring as home_monitoring_demo
 from ketaclinic.demo import homecare as homecare_demo
 from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
@@ -350,6 +351,7 @@ def load() -> list[DemoLogin]:
     billing_selfpay_demo.load(locations=locations, users=users)
     billing_authorisations_demo.load(locations=locations, users=users)
     homecare_demo.load(locations=locations, users=users)
+    home_monitoring_demo.load()
     pain_demo.load(users=users)
     writer = portal_patients(1)
     if writer:

@@ -18,3 +18,15 @@ def test_demo_programme(main_st: Any, bob: Any, alice: Any) -> None:
     assert list(HomeCheckIn.objects.order_by("at").values_list("cleared", flat=True)) == [False, True]
     balance = queries.balance(TakeHomePrescription.objects.get())
     assert balance.expected == 5 and balance.counted == 3 and balance.discrepancy is True
+
+
+def test_demo_screens_show_a_new_bladder_symptom(main_st: Any, bob: Any, alice: Any) -> None:
+    from ketaclinic.demo import home_monitoring as screens_demo
+    from ketaclinic.homecare import monitoring
+    from ketaclinic.homecare.models import HomeProgramme
+
+    demo.load(locations=[main_st], users={"prescriber": bob, "nurse": alice})
+    screens_demo.load()
+    programme = HomeProgramme.objects.select_related("patient__location").get()
+    assert monitoring.screens(programme).new_bladder_symptoms == ("Sudden urge to pass urine",)
+    assert [s.code for s in monitoring.suggestions(programme)] == ["bladder", "discrepancy"]
