@@ -25,6 +25,7 @@ SLOW_FIRST = (
     "tests/test_cli.py",
     "tests/test_serve.py",
     "tests/e2e/",
+    "tests/demo_clinic/",
     "tests/api/test_api_fuzz.py",
     "tests/api/test_api_fuzz_live.py",
     "tests/audit/test_refusals.py",
