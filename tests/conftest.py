@@ -25,6 +25,7 @@ SLOW_FIRST = (
     "tests/test_cli.py",
     "tests/test_serve.py",
     "tests/e2e/",
+    "tests/demo_clinic/",
     "tests/api/test_api_fuzz.py",
     "tests/api/test_api_fuzz_live.py",
     "tests/audit/test_refusals.py",
@@ -256,3 +257,18 @@ def client_as(client: Any) -> Callable[[Any], Any]:
         return sign_in(client, user)
 
     return as_user
+
+
+def tiny_pdf(title: str = "a document") -> bytes:
+    """A small, well-formed one-page PDF (uploads are parsed and checked for active content, so a few bytes that only
+    start with ``%PDF-`` no longer pass as a PDF). ``title`` goes in its metadata, so two labels give two files."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

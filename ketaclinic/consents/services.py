@@ -27,7 +27,7 @@ from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.consents.models import CHART_KIND, ConsentDocument, ElectronicSignature, PaperConsentScan
-from ketaclinic.documents import files, render_pdf
+from ketaclinic.documents import files, pdf_safety, render_pdf
 from ketaclinic.locking import lock
 from ketaclinic.patients import documents as chart_documents
 from ketaclinic.patients import services as chart
@@ -366,6 +366,8 @@ def record_paper_consent(
             "This file is not a PDF, JPEG or PNG (its content was checked, not its name). Scan the signed form to "
             "one of those."
         )
+    elif content_type == "application/pdf" and not (verdict := pdf_safety.check_pdf(scan)).acceptable:
+        errors["scan"] = verdict.message()
     cleaned: dict[str, str] = {}
     for field, value, limit in (("version", version, 20), ("signed_by_name", signed_by_name, 200)):
         try:

@@ -27,7 +27,7 @@ from ketaclinic.accounts.errors import PermissionDenied
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
-from ketaclinic.documents import files
+from ketaclinic.documents import files, pdf_safety
 from ketaclinic.locking import lock
 from ketaclinic.patients.models import ChartDocument, Patient, clinic_date
 
@@ -115,6 +115,10 @@ def check_file(content: bytes, *, field: str = "file") -> str:
                 "as one of those."
             }
         )
+    if content_type == "application/pdf":
+        verdict = pdf_safety.check_pdf(content)
+        if not verdict.acceptable:
+            raise ValidationError({field: verdict.message()})
     return content_type
 
 

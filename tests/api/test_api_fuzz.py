@@ -36,6 +36,7 @@ def token(alice: Any, pat: Any) -> str:
     return services.create_api_token(by=None, user=alice)
 
 
+@pytest.mark.deep_fuzz  # `make test` runs it in the PostgreSQL pass (Makefile, test-sqlite)
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.django_db

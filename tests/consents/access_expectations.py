@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tests.conftest import tiny_pdf
+
 ANON, FD, NURSE, PRESC, ADMIN = "anonymous", "front_desk", "nurse", "prescriber", "clinic_admin"
 LOGIN = 302
 
@@ -67,7 +69,7 @@ def make_world(world: dict[str, Any]) -> dict[str, Any]:
         signed_at=timezone.now(),
         signed_by_name="Pat Rivera",
         expires_on=None,
-        scan=b"%PDF-1.7 scan",
+        scan=tiny_pdf("scan"),
     )
     return {**world, "consent_document": document, "signature": signature, "scan": scan}
 

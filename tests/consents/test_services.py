@@ -21,7 +21,7 @@ from ketaclinic.consents import services
 from ketaclinic.consents.models import ConsentDocument, ElectronicSignature, PaperConsentScan
 from ketaclinic.infusions.services.checklist import _consent
 from ketaclinic.patients.models import Consent
-from tests.conftest import make_location, make_user
+from tests.conftest import make_location, make_user, tiny_pdf
 from tests.consents.conftest import TREATMENT_TEXT, pdf_pages, publish, sign
 
 pytestmark = pytest.mark.django_db
@@ -261,7 +261,7 @@ def paper(by: Any, patient: Any, scan: bytes, **overrides: Any) -> Any:
 
 @pytest.mark.parametrize(
     ("content", "content_type"),
-    [(b"%PDF-1.7\n...", "application/pdf"), (b"\xff\xd8\xff\xe0JFIF", "image/jpeg"), (TINY_PNG, "image/png")],
+    [(tiny_pdf(), "application/pdf"), (b"\xff\xd8\xff\xe0JFIF", "image/jpeg"), (TINY_PNG, "image/png")],
 )
 def test_a_paper_consent_keeps_its_scan(
     carol: Any, pat: Any, documents_dir: Path, content: bytes, content_type: str
@@ -299,7 +299,7 @@ def test_a_scan_over_the_limit_is_refused(carol: Any, pat: Any, documents_dir: P
 
 def test_html_in_the_paper_consent_fields_is_refused(carol: Any, pat: Any, documents_dir: Path) -> None:
     with pytest.raises(ValidationError) as exc:
-        paper(carol, pat, b"%PDF-1.7", signed_by_name="<img src=x onerror=alert(1)>", version="<i>3</i>")
+        paper(carol, pat, tiny_pdf(), signed_by_name="<img src=x onerror=alert(1)>", version="<i>3</i>")
     assert "remove the HTML tags" in error_of(exc, "signed_by_name")
     assert "remove the HTML tags" in error_of(exc, "version")
     nothing_written(documents_dir)
@@ -309,7 +309,7 @@ def test_a_paper_consent_for_a_patient_elsewhere_or_by_an_admin_is_refused(
     erin: Any, dave: Any, pat: Any, documents_dir: Path
 ) -> None:
     with pytest.raises(PermissionDenied):
-        paper(erin, pat, b"%PDF-1.7")
+        paper(erin, pat, tiny_pdf())
     with pytest.raises(PermissionDenied):
-        paper(dave, pat, b"%PDF-1.7")
+        paper(dave, pat, tiny_pdf())
     nothing_written(documents_dir)

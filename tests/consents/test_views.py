@@ -15,7 +15,7 @@ from django.urls import reverse
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.consents.models import ConsentDocument, ElectronicSignature, PaperConsentScan
 from ketaclinic.patients.models import Consent
-from tests.conftest import make_patient
+from tests.conftest import make_patient, tiny_pdf
 from tests.consents.conftest import pdf_pages, publish, sign
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +157,10 @@ def test_another_patients_ids_are_404(
     assert not AuditEvent.objects.filter(action__in=["consent.pdf.download", "consent.scan.download"]).exists()
 
 
-def upload_paper(client: Any, patient: Any, content: bytes = b"%PDF-1.7\n%scan", name: str = "scan.pdf") -> Any:
+SCAN = tiny_pdf("scan")
+
+
+def upload_paper(client: Any, patient: Any, content: bytes = SCAN, name: str = "scan.pdf") -> Any:
     response = client.post(
         reverse("consents:paper_create", args=[patient.pk]),
         {
@@ -194,6 +197,6 @@ def test_a_paper_scan_is_served_only_through_the_checked_view(client_as: Any, al
     scan = upload_paper(client_as(alice), pat)
     assert scan is not None and scan.consent.method == "paper_scan"
     response = client_as(dave).get(reverse("consents:scan", args=[pat.pk, scan.pk]))
-    assert response.status_code == 200 and response.content == b"%PDF-1.7\n%scan"
+    assert response.status_code == 200 and response.content == SCAN
     assert response["Content-Disposition"].startswith("attachment;") and response["X-Content-Type-Options"] == "nosniff"
     assert AuditEvent.objects.filter(action="consent.scan.download", actor=dave).exists()

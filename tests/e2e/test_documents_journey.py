@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, tiny_pdf
 from tests.e2e.conftest import PHONE, TABLET, assert_fits_width, give_authenticator, screenshot, sign_in, watch_errors
 from tests.e2e.test_portal_journey import latest_link
 
 pytestmark = pytest.mark.browser
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% Referral letter from Dr Lee\n%%EOF\n"
+PDF = tiny_pdf("Referral letter from Dr Lee")
 
 
 def test_patient_uploads_a_referral_on_a_phone_staff_file_and_download_it(

@@ -12,12 +12,13 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.conftest import tiny_pdf
 from tests.consents.conftest import publish
 from tests.e2e.conftest import PHONE, TABLET, assert_fits_width, screenshot, watch_errors
 from tests.e2e.test_portal_journey import axe_problems
 
 pytestmark = pytest.mark.browser
-PDF = b"%PDF-1.7\n% a lab result\n"
+PDF = tiny_pdf("a lab result")
 
 
 def test_the_menu_with_counts_on_a_phone_and_a_tablet(

@@ -14,13 +14,13 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, tiny_pdf
 from tests.consents.conftest import publish
 from tests.e2e.conftest import PHONE, TABLET, assert_fits_width, give_authenticator, screenshot, sign_in, watch_errors
 from tests.e2e.test_portal_journey import book_visit, latest_link
 
 pytestmark = pytest.mark.browser
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = tiny_pdf()
 PHQ9 = [1, 0, 1, 0, 0, 0, 0, 0, 0]  # total 2, item 9 "Not at all": no safety alert in this journey
 
 

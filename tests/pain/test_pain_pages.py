@@ -18,7 +18,7 @@ from ketaclinic.pain import services
 from ketaclinic.pain.models import MedicationManagementEntry, PainPlan, Referral
 from ketaclinic.patients import services as patients
 from ketaclinic.patients import uploads
-from tests.conftest import make_patient, sign_in
+from tests.conftest import make_patient, sign_in, tiny_pdf
 
 
 def _plan(by: Any, patient: Any) -> PainPlan:
@@ -47,7 +47,7 @@ def test_plan_referral_and_entry_are_audited(bob: Any, pat: Any) -> None:
     letter = uploads.upload_by_staff(
         by=bob,
         patient=pat,
-        content=b"%PDF-1.7\n% letter\n",
+        content=tiny_pdf("letter"),
         kind="referral_letter",
         title="PT referral letter",
         document_date=None,
@@ -83,7 +83,7 @@ def test_bad_input_writes_nothing(bob: Any, alice: Any, carol: Any, pat: Any, ma
     with pytest.raises(ValidationError):
         _referral(bob, plan, provider_name=" ")
     other = uploads.upload_by_staff(
-        by=bob, patient=lake, content=b"%PDF-1.7\n% x\n", kind="other", title="Lake's", document_date=None
+        by=bob, patient=lake, content=tiny_pdf("x"), kind="other", title="Lake's", document_date=None
     )
     with pytest.raises(ValidationError, match="this patient's chart"):
         _referral(bob, plan, letters=[other])

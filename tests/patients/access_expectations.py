@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tests.conftest import tiny_pdf
+
 ANON, FD, NURSE, PRESC, ADMIN = "anonymous", "front_desk", "nurse", "prescriber", "clinic_admin"
 LOGIN = 302
 
@@ -19,7 +21,7 @@ def allowed(*roles: str) -> dict[str, int]:
 
 EDITORS = (FD, NURSE, PRESC)
 EVERYONE = (FD, NURSE, PRESC, ADMIN)
-PDF = b"%PDF-1.7\n% a referral letter\n"
+PDF = tiny_pdf("a referral letter")
 
 NOT_FOUND = 404
 # The world's document is a referral letter, a clinical kind: front desk and clinic admins may open the list (they

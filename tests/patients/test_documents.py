@@ -18,11 +18,11 @@ from ketaclinic.accounts.errors import PermissionDenied
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.patients import uploads
 from ketaclinic.patients.models import ChartDocument
-from tests.conftest import make_patient
+from tests.conftest import make_patient, tiny_pdf
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.7\n% referral letter from Dr Lee\n"
+PDF = tiny_pdf("referral letter from Dr Lee")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 EXE = b"MZ\x90\x00\x03\x00\x00\x00PE\x00\x00"  # a Windows program, whatever its name says
 HTML = b"<html><script>alert(1)</script></html>"

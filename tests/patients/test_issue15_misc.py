@@ -77,19 +77,6 @@ def test_the_patient_form_shows_the_refusal_next_to_the_field(
     assert "does not work at Main" in str(response.context["form"].errors["primary_clinician"])
 
 
-def test_every_demo_patient_has_a_primary_clinician_at_their_location(db: Any, settings: Any) -> None:
-    from ketaclinic.demo import clinic
-
-    clinic.load()
-    patients = Patient.objects.select_related("primary_clinician").exclude(primary_clinician=None)
-    assert patients.count() >= 60
-    for patient in patients:
-        assert patient.primary_clinician.locations.filter(pk=patient.location_id).exists(), patient
-
-
-# --- Consents ----------------------------------------------------------------------------------------------------
-
-
 def test_a_consent_expiring_before_its_signature_is_refused(carol: Any, pat: Any) -> None:
     with pytest.raises(ValidationError) as refused:
         services.record_consent(

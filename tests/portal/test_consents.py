@@ -17,7 +17,7 @@ from ketaclinic.consents.models import ElectronicSignature
 from ketaclinic.domain import consent_requests
 from ketaclinic.infusions import services as infusions
 from ketaclinic.patients.models import Consent
-from tests.conftest import sign_in
+from tests.conftest import sign_in, tiny_pdf
 from tests.consents.conftest import pdf_tools_available, publish, sign
 from tests.portal.conftest import sign_in_as
 from tests.scheduling.conftest import local
@@ -123,7 +123,7 @@ class TestWhatToSign:
             signed_at=signed_at,
             signed_by_name="Pat Rivera",
             expires_on=None,
-            scan=b"%PDF-1.4\n%scan\n",
+            scan=tiny_pdf("scan"),
         )
         chart.record_consent(  # recorded by staff
             by=alice, patient=pat, kind="telehealth", version="1", signed_at=signed_at, signed_by_name="Pat Rivera"

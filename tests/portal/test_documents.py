@@ -17,10 +17,11 @@ from django.test import Client
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.patients import uploads
 from ketaclinic.patients.models import ChartDocument
+from tests.conftest import tiny_pdf
 from tests.portal.conftest import sign_in_as
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.7\n% a referral letter\n"
+PDF = tiny_pdf("a referral letter")
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
 

@@ -22,7 +22,7 @@ from ketaclinic.patients.models import ChartDocument
 from ketaclinic.portal.messaging import services as messaging
 from ketaclinic.portal.models import Message
 from ketaclinic.scheduling.models import AppointmentMessage, PreVisitConfirmation, SchedulingSettings
-from tests.conftest import sign_in
+from tests.conftest import sign_in, tiny_pdf
 from tests.consents.conftest import publish, sign
 from tests.consents.test_services import make_clinic_with_admin
 from tests.portal.conftest import questionnaire_for, sign_in_as
@@ -215,7 +215,7 @@ class TestAnotherPatientsIds:
     ) -> None:
         settings.KETACLINIC_DOCUMENTS_DIR = tmp_path / "documents"
         hers = questionnaire_for(other, "hers")
-        her_file = uploads.upload_by_patient(patient=other, content=b"%PDF-1.7\n", patient_says="labs")
+        her_file = uploads.upload_by_patient(patient=other, content=tiny_pdf(), patient_says="labs")
         her_signature = sign(other, publish(dave, other.location.clinic), typed_name="Olive Other")
         draft = consent_documents.create_document(
             by=dave,

@@ -18,11 +18,11 @@ from ketaclinic.patients import uploads
 from ketaclinic.portal.messaging import queries
 from ketaclinic.portal.messaging import services as messaging
 from ketaclinic.portal.models import Message, Thread
-from tests.conftest import sign_in
+from tests.conftest import sign_in, tiny_pdf
 from tests.portal.conftest import sign_in_as
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.7\n% a lab result\n"
+PDF = tiny_pdf("a lab result")
 
 
 class TestStaffWriteFirst:

@@ -16,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_every_demo_row_maps_to_a_valid_resource(fhir_get: Any) -> None:
     from ketaclinic.accounts.models import Clinic, Location
-    from ketaclinic.demo import clinic
 
-    clinic.load()
     home = Clinic.objects.order_by("pk").first()
     reader = make_user("fhirreader", "prescriber", home, list(Location.objects.filter(clinic=home)))
     emitted: dict[str, int] = {}

@@ -17,9 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_pain_patient(client: Any) -> None:
-    from ketaclinic.demo import clinic
 
-    clinic.load()
     plan = PainPlan.objects.select_related("patient").get()
     patient = plan.patient
     assert patient.conditions.filter(icd10_code="G90.529").exists()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -14,11 +13,9 @@ from ketaclinic.billing.services import authorisations, reconciliation
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_authorisation_and_mismatch(db: Any) -> None:
+def test_the_demo_authorisation_and_mismatch() -> None:
     from ketaclinic.accounts.models import Location
-    from ketaclinic.demo import clinic
 
-    clinic.load()
     authorisation = PriorAuthorisation.objects.get(reference="ACME-PA-2026-0417")
     main = Location.objects.get(name="Main Street")
     today = authorisations.today_at(main)

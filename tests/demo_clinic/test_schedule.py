@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from ketaclinic.audit.models import AuditEvent
+from ketaclinic.demo import clinic
 from ketaclinic.patients.models import Patient
 from ketaclinic.portal import consent_queries
 from ketaclinic.scheduling.models import Appointment, Chair, OpeningHours, RosterShift, SchedulingSettings
@@ -17,10 +17,8 @@ from ketaclinic.scheduling.models import Appointment, Chair, OpeningHours, Roste
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_week(db: Any) -> None:
-    from ketaclinic.demo import clinic
+def test_the_demo_week() -> None:
 
-    clinic.load()
     assert SchedulingSettings.objects.get().patients_per_nurse == 4
     assert Chair.objects.filter(kind="chair").count() == 7 and Chair.objects.filter(kind="room").count() == 2
     assert OpeningHours.objects.count() == 11

@@ -14,10 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_history_is_what_the_rules_compute(client: Any) -> None:
     from ketaclinic.audit.models import AuditEvent
-    from ketaclinic.demo import clinic
     from ketaclinic.demo.outcomes import PATIENTS_WITH_HISTORY
 
-    clinic.load()
     event = AuditEvent.objects.get(action="demo.outcome_history")
     assert event.detail["patients"] == PATIENTS_WITH_HISTORY
     evaluable = OutcomeCourse.objects.filter(baseline_total__isnull=False, follow_ups__gt=0)

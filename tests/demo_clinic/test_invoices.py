@@ -4,7 +4,6 @@ good-faith estimate."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -14,10 +13,8 @@ from ketaclinic.billing.services import invoices
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_self_pay_series(db: Any) -> None:
-    from ketaclinic.demo import clinic
+def test_demo_self_pay_series() -> None:
 
-    clinic.load()
     assert FeeSchedule.objects.values("location").distinct().count() == 2
     invoice = Invoice.objects.get(lines__package_sessions=6)
     totals = invoices.totals_for(invoice)
