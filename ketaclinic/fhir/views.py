@@ -20,7 +20,8 @@ from django.utils.http import http_date
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
-from ketaclinic.fhir import capability, referral as referrals, registry
+from ketaclinic.fhir import capability, registry
+from ketaclinic.fhir import referral as referrals
 from ketaclinic.fhir.http import FhirError, fhir_response, fhir_view, require
 from ketaclinic.fhir.search import check_params, page_of
 

@@ -24,8 +24,7 @@ from ketaclinic.audit import services as audit
 from ketaclinic.intake.forms import consultation as forms
 from ketaclinic.intake.models import ConsultationRequest
 from ketaclinic.intake.queries import get_request_for_user, requests_visible_to
-from ketaclinic.intake.services import consultation
-from ketaclinic.intake.services import referral
+from ketaclinic.intake.services import consultation, referral
 from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.document_views import attachment
 from ketaclinic.patients.services import PATIENT_FIELDS
