@@ -3,9 +3,11 @@ bad input and access; the pages and the chart's prompt."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from django.core.exceptions import ValidationError
 
 from ketaclinic.accounts.errors import PermissionDenied
@@ -63,6 +65,10 @@ def test_sign_freezes_renders_the_pdf_onto_the_chart_and_locks(lena: Any, bob: A
     assert document is not None and document.patient == lena and document.title == "Progress letter to Dr. Priya Shah"
     pdf = files.read(document.file_name)
     assert pdf.startswith(b"%PDF-") and files.sha256(pdf) == document.sha256
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Progress letter to Dr. Priya Shah" in text and "Signed electronically" in text and "DRAFT" not in text
+    assert "6 signed sessions" in text and "Remission, response" in text and "Kroenke 2001" in text
+    assert "Nausea" in text and "Maintenance infusions every 4 weeks" in text
     event = AuditEvent.objects.get(action="letter.sign")
     assert event.actor == bob and event.patient_id == lena.pk and event.detail["sha256"] == document.sha256
     with pytest.raises(ValidationError, match="signed and locked"):

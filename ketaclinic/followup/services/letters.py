@@ -122,6 +122,8 @@ def chart_images(patient: Patient, content: dict[str, Any]) -> list[dict[str, st
     """The trajectory chart of each scale in the letter, as SVG data URLs (the PDF embeds everything it shows)."""
     images = []
     for scale in content.get("scales", []):
+        if not scale.get("follow_ups"):
+            continue  # a baseline alone draws no trajectory
         view = trajectory.load(patient, scale=scale["instrument"], with_adjustments=False)
         svg = charts.render_svg(view, size="wide")
         images.append(
@@ -163,6 +165,7 @@ def sign_letter(*, by: User, letter: ProgressLetter, expected_version: int | Non
         )
     now = timezone.now()
     locked.signed_by, locked.signed_at, locked.content = by, now, content
+    locked.status = ProgressLetter.Status.SIGNED  # before rendering: the PDF prints the signature
     pdf = letter_pdf(locked, content, by=by)
     locked.document = uploads.upload_by_staff(
         by=by,
@@ -172,7 +175,6 @@ def sign_letter(*, by: User, letter: ProgressLetter, expected_version: int | Non
         title=f"Progress letter to {locked.recipient_name}"[:200],
         document_date=clinic_date(locked.patient),
     )
-    locked.status = ProgressLetter.Status.SIGNED
     locked.version += 1
     locked.updated_at = now
     locked.save(update_fields=["status", "signed_by", "signed_at", "content", "document", "version", "updated_at"])

@@ -30,6 +30,8 @@ def reduction(percent: float | None) -> str:
 @register.filter
 def classification(scale: dict[str, Any]) -> str:
     """Remission, response, partial response (depression and anxiety scales) or the IMMPACT improvement (pain)."""
+    if not scale.get("follow_ups"):
+        return "Baseline only: no later score yet"
     words = []
     if scale.get("remission"):
         words.append("remission")

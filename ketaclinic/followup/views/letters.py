@@ -100,6 +100,7 @@ def _detail(request: AuthedRequest, letter: ProgressLetter, **bound: forms.Form 
             + f"?scale={scale['instrument']}",
         }
         for scale in content.get("scales", [])
+        if scale.get("follow_ups")
     ]
     can_write = role_can(request.user.role, letters.CAPABILITY)
     editable = can_write and not letter.is_signed and not letter.entered_in_error
