@@ -21,6 +21,7 @@ from django.utils.http import http_date
 from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
 from ketaclinic.fhir import capability, registry
+from ketaclinic.fhir import letters as letter_documents
 from ketaclinic.fhir import referral as referrals
 from ketaclinic.fhir.http import FhirError, fhir_response, fhir_view, require
 from ketaclinic.fhir.search import check_params, page_of
@@ -185,3 +186,22 @@ def referral(request: HttpRequest, user: User) -> HttpResponse:
     return fhir_response(
         {"resourceType": "OperationOutcome", "issue": issues}, status=201, headers={"Location": location}
     )
+
+
+@fhir_view()
+def letter_document(request: HttpRequest, user: User, resource_id: str) -> HttpResponse:
+    """``Composition/{id}/$document``: a signed progress letter as a FHIR document Bundle (fhir/letters.py)."""
+    rt = registry.resource_type("Composition")
+    require(user, rt.capability, rt.name)
+    letter = registry.letters_visible_to(user).select_related("signed_by").filter(pk=int(resource_id)).first()
+    if letter is None:
+        raise FhirError(404, "not-found", f"Composition/{resource_id} is not known here or not visible to you.")
+    bundle = letter_documents.document_for(letter, base=_base(request))
+    audit.record(
+        actor=user,
+        action="fhir.document",
+        obj=letter,
+        patient_id=letter.patient_id,
+        detail={"resource_type": "Composition", "id": resource_id, "entries": len(bundle["entry"])},
+    )
+    return fhir_response(bundle)

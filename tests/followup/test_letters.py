@@ -7,8 +7,8 @@ import io
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 from django.core.exceptions import ValidationError
+from pypdf import PdfReader
 
 from ketaclinic.accounts.errors import PermissionDenied
 from ketaclinic.audit.models import AuditEvent
