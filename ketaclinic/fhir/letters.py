@@ -16,6 +16,7 @@ from ketaclinic.outcomes.models import Measurement
 
 def document_for(letter: ProgressLetter, *, base: str) -> dict[str, Any]:
     content = letter.content
+    assert letter.signed_by is not None  # only signed letters are documents (registry.letters_visible_to)
     point_ids = [p["id"] for s in content.get("scales", []) for p in s.get("points", [])]
     session_ids = [s["id"] for s in content.get("treatment", {}).get("sessions", [])]
     measurements = {m.pk: m for m in Measurement.objects.filter(pk__in=point_ids)}

@@ -63,7 +63,7 @@ def _treatment(patient: Patient) -> dict[str, Any]:
                 "dose_delivered": delivered,
             }
         )
-    doses = sorted({s["dose_mg"] for s in sessions if s["dose_mg"]}, key=float)
+    doses = sorted({str(s["dose_mg"]) for s in sessions if s["dose_mg"]}, key=lambda dose: float(dose))
     return {
         "sessions": sessions,
         "count": len(sessions),
@@ -163,7 +163,8 @@ def series_complete(patient: Patient) -> bool:
     signed = TreatmentSession.objects.filter(
         patient=patient, status=TreatmentSession.Status.SIGNED, order__plan_version__plan=version.plan
     ).count()
-    return signed >= version.sessions_planned
+    planned: int = version.sessions_planned
+    return signed >= planned
 
 
 def letter_prompts(patient: Patient) -> list[ChartPrompt]:
