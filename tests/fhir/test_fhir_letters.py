@@ -75,3 +75,20 @@ def test_drafts_other_locations_and_other_roles_see_no_document(
     withdrawn = letters.mark_entered_in_error(by=bob, letter=signed, reason="Wrong recipient")
     body = fhir_get(f"Composition/{withdrawn.pk}", bob).json()
     assert body["status"] == "entered-in-error"
+
+
+def test_the_demo_has_a_referral_in_and_a_signed_letter_out(fhir_get: Any) -> None:
+    from ketaclinic.accounts.models import User
+    from ketaclinic.demo import clinic
+    from ketaclinic.followup.models import ProgressLetter
+    from ketaclinic.intake.models import ConsultationRequest
+
+    clinic.load()
+    letter = ProgressLetter.objects.get()
+    assert letter.is_signed and letter.recipient_name == "Dr. Priya Shah" and letter.document is not None
+    assert letter.content["treatment"]["count"] >= 6 and letter.content["scales"]
+    referral = ConsultationRequest.objects.get(source="fhir")
+    assert referral.patient == letter.patient and referral.status == "converted"
+    response = fhir_get(f"Composition/{letter.pk}/$document", User.objects.get(username="prescriber"))
+    assert response.status_code == 200
+    validate(response.json())

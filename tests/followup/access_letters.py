@@ -25,7 +25,12 @@ def make_world(world: dict[str, Any]) -> dict[str, Any]:
 
     pat, prescriber = world["pat"], world["cast"]["prescriber"]
     document = uploads.upload_by_staff(
-        by=prescriber, patient=pat, content=b"%PDF-1.4 letter", kind="other", title="Progress letter", document_date=None
+        by=prescriber,
+        patient=pat,
+        content=b"%PDF-1.4 letter",
+        kind="other",
+        title="Progress letter",
+        document_date=None,
     )
     letter = ProgressLetter.objects.create(
         patient=pat,
