@@ -155,3 +155,18 @@ def test_the_pages_draft_sign_and_download(client_as: Any, lena: Any, bob: Any, 
     nurse = client_as(alice)
     assert nurse.get(f"/outcomes/letters/{letter.pk}/").status_code == 200
     assert nurse.post(f"/outcomes/letters/{letter.pk}/sign/").status_code == 403
+
+
+def test_the_database_refuses_to_change_a_signed_letter(lena: Any, bob: Any) -> None:
+    from django.db import DatabaseError, transaction
+
+    signed = letters.sign_letter(by=bob, letter=letters.start_letter(by=bob, patient=lena, data=DATA))
+    with pytest.raises(DatabaseError, match="locked"), transaction.atomic():
+        ProgressLetter.objects.filter(pk=signed.pk).update(plan_text="rewritten afterwards")
+    with pytest.raises(DatabaseError, match="locked"), transaction.atomic():
+        ProgressLetter.objects.filter(pk=signed.pk).update(status="draft")
+    letters.mark_entered_in_error(by=bob, letter=signed, reason="Wrong recipient")  # still allowed
+    with pytest.raises(DatabaseError, match="locked"), transaction.atomic():
+        ProgressLetter.objects.filter(pk=signed.pk).update(entered_in_error=False)
+    draft = letters.start_letter(by=bob, patient=lena, data=DATA)
+    ProgressLetter.objects.filter(pk=draft.pk).update(plan_text="a draft may change")

@@ -5,6 +5,16 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from ketaclinic.followup import guards
+
+
+def install_guard(apps, schema_editor):
+    guards.install(schema_editor.connection)
+
+
+def remove_guard(apps, schema_editor):
+    guards.remove(schema_editor.connection)
+
 
 class Migration(migrations.Migration):
 
@@ -43,4 +53,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'signed'), _negated=True), models.Q(('document__isnull', False), ('signed_at__isnull', False)), _connector='OR'), name='followup_signed_letter_has_pdf')],
             },
         ),
+        migrations.RunPython(install_guard, remove_guard),
     ]
