@@ -307,3 +307,29 @@ def test_the_triage_queue_and_page_show_the_referral(
     assert download.status_code == 200 and download.content == PDF
     assert download["Content-Disposition"].startswith("attachment;")
     assert AuditEvent.objects.filter(action="consultation.document", actor=bob).exists()
+
+
+def test_linking_or_converting_files_the_referral_documents_on_the_chart(
+    client: Any, carol: Any, main_st: Any, pat: Any
+) -> None:
+    from ketaclinic.intake.services import consultation
+    from ketaclinic.patients.models import ChartDocument
+
+    post(client, carol, referral_bundle(main_st.pk))
+    item = ConsultationRequest.objects.get()
+    consultation.link_to_patient(by=carol, request=item, patient=pat)
+    filed = ChartDocument.objects.get(patient=pat)
+    assert filed.kind == "referral_letter" and filed.title == "Referral letter"
+    assert files.read(filed.file_name) == PDF and filed.uploaded_by == carol
+
+    post(client, carol, referral_bundle(main_st.pk))
+    second = ConsultationRequest.objects.exclude(pk=item.pk).get()
+    consultation.change_status(by=carol, request=second, to_status="contacted")
+    patient = consultation.convert_request(
+        by=carol,
+        request=second,
+        location=main_st,
+        data=consultation.patient_data_from(second),
+        acknowledge_duplicates=True,
+    )
+    assert ChartDocument.objects.filter(patient=patient, kind="referral_letter").count() == 1
