@@ -79,6 +79,11 @@ def test_referral_lands_in_triage_and_the_prescriber_signs_a_letter_back(
     expect(page.get_by_test_id("letter-treatment")).to_contain_text("6 signed sessions")
     expect(page.get_by_test_id("letter-outcomes")).to_contain_text("Remission, response")
     expect(page.get_by_test_id("letter-adverse")).to_contain_text("Nausea")
+    # The letter's PHQ-9 chart (the Outcomes page's chart code) loads: the draft shows what the PDF will print.
+    page.wait_for_function(
+        "() => { const i = document.querySelector('figure.letter-chart img'); "
+        "return i && i.complete && i.naturalWidth > 0; }"
+    )
     assert_fits_width(page)
     screenshot(page, "letters-draft-tablet")
     page.get_by_test_id("sign-letter").click()
