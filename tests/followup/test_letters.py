@@ -155,6 +155,9 @@ def test_the_pages_draft_sign_and_download(client_as: Any, lena: Any, bob: Any, 
     nurse = client_as(alice)
     assert nurse.get(f"/outcomes/letters/{letter.pk}/").status_code == 200
     assert nurse.post(f"/outcomes/letters/{letter.pk}/sign/").status_code == 403
+    assert nurse.post(f"/outcomes/letters/{letter.pk}/", DATA).status_code == 403
+    assert nurse.post(f"/outcomes/letters/patient/{lena.pk}/", DATA).status_code == 403
+    assert ProgressLetter.objects.count() == 1
 
 
 def test_the_database_refuses_to_change_a_signed_letter(lena: Any, bob: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -70,7 +71,7 @@ def patient_letters(request: AuthedRequest, patient_id: int) -> HttpResponse:
     can_write = role_can(request.user.role, letters.CAPABILITY)
     form = LetterForm(request.POST or None, initial=letters.referrer_of(patient)) if can_write else None
     if request.method == "POST" and form is None:
-        raise Http404("Only prescribers write progress letters.")
+        raise PermissionDenied("Only prescribers write progress letters.")
 
     def act(data: dict[str, Any]) -> Done:
         letter = letters.start_letter(by=request.user, patient=patient, data=data)
@@ -131,7 +132,7 @@ def detail(request: AuthedRequest, letter_id: int) -> HttpResponse:
     if request.method == "GET":
         return _detail(request, letter)
     if not role_can(request.user.role, letters.CAPABILITY):
-        raise Http404("Only prescribers write progress letters.")
+        raise PermissionDenied("Only prescribers write progress letters.")
     form = LetterForm(request.POST)
 
     def act(data: dict[str, Any]) -> Done:
