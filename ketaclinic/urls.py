@@ -34,6 +34,7 @@ urlpatterns = [
     path("outcomes/questionnaires/", include((followup_urls.questionnaire_patterns, "questionnaires"))),
     path("outcomes/patient/", include((followup_urls.trajectory_patterns, "trajectory"))),
     path("outcomes/dashboard/", include((followup_urls.dashboard_patterns, "dashboard"))),
+    path("outcomes/letters/", include((followup_urls.letter_patterns, "letters"))),
     path("ledger/", include("ketaclinic.ledger.urls")),
     path("homecare/", include("ketaclinic.homecare.urls")),
     # A plan's pages come from plans; adjusting it from its trajectory comes from followup (above plans), in the

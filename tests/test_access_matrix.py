@@ -81,6 +81,7 @@ for _module_name in (
     "followup.access_questionnaires",
     "followup.access_trajectory",
     "followup.access_dashboard",
+    "followup.access_letters",
     "ledger.access_expectations",
     "scheduling.access_expectations",
     "portal.access_expectations",

@@ -82,6 +82,9 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "questionnaires.send": CLINICAL_ROLES,
     "plans.adjust": frozenset({Role.PRESCRIBER}),
     "dashboard.view": frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    # Progress letters to the referring clinician (issue 20): the prescriber writes and signs them; clinicians read
+    # them (outcomes.view).
+    "letters.write": frozenset({Role.PRESCRIBER}),
     "alerts.escalated": frozenset({Role.CLINIC_ADMIN}),
     # The calendar (issue 17): everyone at a location sees its day; front desk and clinicians book and cancel;
     # clinic admins manage chairs, opening hours, closures, rosters and the scheduling policy.

@@ -27,6 +27,7 @@ from ketaclinic.demo import home_monitoring as home_monitoring_demo
 from ketaclinic.demo import homecare as homecare_demo
 from ketaclinic.demo import intake as demo_intake
 from ketaclinic.demo import ledger as ledger_demo
+from ketaclinic.demo import letters as letters_demo
 from ketaclinic.demo import messages as messages_demo
 from ketaclinic.demo import outcomes as outcomes_demo
 from ketaclinic.demo import pain as pain_demo
@@ -353,6 +354,7 @@ def load() -> list[DemoLogin]:
     homecare_demo.load(locations=locations, users=users)
     home_monitoring_demo.load()
     pain_demo.load(users=users)
+    letters_demo.load(users=users)
     writer = portal_patients(1)
     if writer:
         patient = Patient.objects.select_related("location").get(mrn=writer[0]["mrn"])

@@ -1,5 +1,6 @@
 """The CapabilityStatement: exactly what this server does — JSON only, read and search-type for the types in
-``registry`` with their search parameters, bearer-token security. No write, no history, no bulk export yet."""
+``registry`` with their search parameters, bearer-token security; the one write is a referral (``POST Bundle``), the
+one operation a signed progress letter's ``$document``. No history, no bulk export yet."""
 
 from __future__ import annotations
 
@@ -17,6 +18,25 @@ _COMMON_DOCS = {
     "_count": ("number", "Page size, at most 100 (larger values are capped); 0 answers with the total only"),
     "_offset": ("number", "Start of the page (written by this server into its next/previous links)"),
     "_format": ("token", "json or application/fhir+json only"),
+}
+
+
+#: Referrals in: ``POST Bundle`` (a transaction or collection Bundle holding the referral) creates a consultation
+#: request in the triage queue; nothing else is written through FHIR.
+REFERRAL: dict[str, Any] = {
+    "type": "Bundle",
+    "interaction": [{"code": "create"}],
+    "documentation": "POST a referral: a transaction or collection Bundle with one Patient, one ServiceRequest "
+    "(requester, locationReference Location/<id>) and optionally Practitioner, Organization, Condition, "
+    "MedicationStatement, AllergyIntolerance and DocumentReference (PDF, JPEG or PNG inline as base64 data). Answers "
+    "201 with an OperationOutcome and Location; the role must triage consultation requests at that location.",
+    "versioning": "no-version",
+    "readHistory": False,
+    "updateCreate": False,
+    "conditionalCreate": False,
+    "conditionalRead": "not-supported",
+    "conditionalUpdate": False,
+    "conditionalDelete": "not-supported",
 }
 
 
@@ -40,21 +60,33 @@ def statement(base: str) -> dict[str, Any]:
         }
         if rt.profile:
             entry["supportedProfile"] = [rt.profile]
+        if rt.name == "Composition":
+            entry["operation"] = [
+                {
+                    "name": "document",
+                    "definition": "http://hl7.org/fhir/OperationDefinition/Composition-document",
+                    "documentation": "A signed progress letter as a FHIR document Bundle (GET only).",
+                }
+            ]
         resources.append(entry)
+    resources.append(REFERRAL)
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
         "date": RELEASE_DATE,
         "kind": "instance",
         "software": {"name": SOFTWARE},
-        "implementation": {"description": "ketaclinic FHIR R4 read and search", "url": base},
+        "implementation": {
+            "description": "ketaclinic FHIR R4 read, search, referrals in and progress letters out",
+            "url": base,
+        },
         "fhirVersion": "4.0.1",
         "format": ["json"],
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Read and search only. Errors are OperationOutcome resources; unknown search "
-                "parameters are refused (400).",
+                "documentation": "Read and search; POST Bundle for referrals; Composition/{id}/$document for "
+                "progress letters. Errors are OperationOutcome resources; unknown search parameters are refused (400).",
                 "security": {
                     "cors": False,
                     "service": [

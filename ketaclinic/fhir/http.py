@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can
@@ -81,17 +82,22 @@ def _check_format(request: HttpRequest) -> None:
         raise FhirError(400, "not-supported", f"_format={wanted}: only JSON (application/fhir+json) is served.")
 
 
-def fhir_view(*, public: bool = False) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """GET only; ``public`` views (the CapabilityStatement) need no token, every other one needs a valid token."""
+def fhir_view(
+    *, public: bool = False, methods: tuple[str, ...] = ("GET", "HEAD")
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """GET only unless ``methods`` says otherwise (the referral POST); ``public`` views (the CapabilityStatement) need
+    no token, every other one needs a valid token. A token, never a cookie, authenticates: no CSRF token is asked."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @csrf_exempt
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in ("GET", "HEAD"):
+            if request.method not in methods:
+                allowed = ", ".join(method for method in methods if method != "HEAD")
                 response = operation_outcome(
-                    405, "not-supported", f"{request.method} is not supported here: this server only reads."
+                    405, "not-supported", f"{request.method} is not supported here: use {allowed}."
                 )
-                response["Allow"] = "GET"
+                response["Allow"] = allowed
                 return response
             user = _token_user(request)
             if user is None and not public:

@@ -22,7 +22,9 @@ from ketaclinic.fhir.http import FhirError
 from ketaclinic.fhir.resources import care, clinical, directory, observation, survey
 from ketaclinic.fhir.resources import patient as patient_map
 from ketaclinic.fhir.resources.common import INSTRUMENT_SYSTEM, LOINC, MRN_SYSTEM, OBSERVATION_CATEGORY
+from ketaclinic.fhir.resources.letter import composition_to_fhir
 from ketaclinic.fhir.search import date_lookups, reference_id, token
+from ketaclinic.followup.models import ProgressLetter
 from ketaclinic.infusions.models import VitalReading
 from ketaclinic.infusions.queries import sessions_visible_to
 from ketaclinic.intake.models import IntakeAssessment
@@ -269,6 +271,14 @@ def _plan_versions(user: User) -> QuerySet[Any]:
 PATIENT_PARAM = ("reference", "The patient (Patient/<id>)")
 
 
+def letters_visible_to(user: User) -> QuerySet[Any]:
+    """Signed progress letters (withdrawn ones too, as entered-in-error) of the patients the user sees; a draft is not
+    a document yet."""
+    return ProgressLetter.objects.filter(
+        patient__in=patients_visible_to(user), status=ProgressLetter.Status.SIGNED
+    ).select_related("patient", "patient__location")
+
+
 def _directory_source(
     rows: Callable[[User], QuerySet[Any]], to_fhir: Callable[[Any], dict[str, Any]], **filters: Filter
 ) -> Source:
@@ -459,6 +469,21 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                     to_fhir=care.careplan_to_fhir,
                     patient_id=lambda row: row.plan.patient_id,
                     filters={"patient": _by_patient("plan__patient_id")},
+                ),
+            ),
+        ),
+        ResourceType(
+            name="Composition",
+            versioned=True,
+            capability="outcomes.view",
+            params={"patient": PATIENT_PARAM},
+            sources=(
+                Source(
+                    rows=letters_visible_to,
+                    to_fhir=composition_to_fhir,
+                    patient_id=lambda row: row.patient_id,
+                    filters={"patient": _by_patient("patient_id")},
+                    order=("signed_at", "pk"),
                 ),
             ),
         ),

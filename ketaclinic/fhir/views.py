@@ -15,11 +15,14 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.http import http_date
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
 from ketaclinic.fhir import capability, registry
+from ketaclinic.fhir import letters as letter_documents
+from ketaclinic.fhir import referral as referrals
 from ketaclinic.fhir.http import FhirError, fhir_response, fhir_view, require
 from ketaclinic.fhir.search import check_params, page_of
 
@@ -145,3 +148,60 @@ def _links(request: HttpRequest, base: str, name: str, offset: int, count: int, 
         if offset > 0:
             links.append({"relation": "previous", "url": url(max(offset - count, 0))})
     return links
+
+
+@fhir_view(methods=("POST",))
+def referral(request: HttpRequest, user: User) -> HttpResponse:
+    """``POST Bundle``: a referral lands in the triage queue (fhir/referral.py; the write is intake's service)."""
+    received = referrals.receive(user, referrals.read_body(request))
+    item = received.request
+    issues = [
+        {
+            "severity": "information",
+            "code": "informational",
+            "diagnostics": f"Referral received: consultation request {item.reference} is in the triage queue of "
+            f"{item.location.name}.",
+        }
+    ]
+    matches = len(received.duplicates.visible) + received.duplicates.elsewhere
+    if matches:
+        issues.append(
+            {
+                "severity": "warning",
+                "code": "duplicate",
+                "diagnostics": f"Possible existing patient ({matches} match{'es' if matches > 1 else ''}): triage "
+                "checks before registering.",
+            }
+        )
+    if item.needs_clinical_review:
+        flags = ", ".join(flag["code"] for flag in item.red_flags)
+        issues.append(
+            {
+                "severity": "warning",
+                "code": "informational",
+                "diagnostics": f"A clinician reviews this referral first ({flags}).",
+            }
+        )
+    location = request.build_absolute_uri(reverse("intake:request_detail", kwargs={"request_id": item.pk}))
+    return fhir_response(
+        {"resourceType": "OperationOutcome", "issue": issues}, status=201, headers={"Location": location}
+    )
+
+
+@fhir_view()
+def letter_document(request: HttpRequest, user: User, resource_id: str) -> HttpResponse:
+    """``Composition/{id}/$document``: a signed progress letter as a FHIR document Bundle (fhir/letters.py)."""
+    rt = registry.resource_type("Composition")
+    require(user, rt.capability, rt.name)
+    letter = registry.letters_visible_to(user).select_related("signed_by").filter(pk=int(resource_id)).first()
+    if letter is None:
+        raise FhirError(404, "not-found", f"Composition/{resource_id} is not known here or not visible to you.")
+    bundle = letter_documents.document_for(letter, base=_base(request))
+    audit.record(
+        actor=user,
+        action="fhir.document",
+        obj=letter,
+        patient_id=letter.patient_id,
+        detail={"resource_type": "Composition", "id": resource_id, "entries": len(bundle["entry"])},
+    )
+    return fhir_response(bundle)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from ketaclinic.patients.models import Patient
+from ketaclinic.patients.models import ChartDocument, EnteredInError, Patient
 
 
 class QuestionnaireLink(models.Model):
@@ -79,3 +79,53 @@ class QuestionnaireLink(models.Model):
         """Open for answers: not completed, not revoked, not expired."""
         moment = now or timezone.now()
         return self.completed_at is None and self.revoked_at is None and self.expires_at > moment  # type: ignore[operator]
+
+
+class ProgressLetter(EnteredInError):
+    """A letter to the referring clinician about the patient's treatment (issue 20 "Progress letters out").
+
+    A draft holds the recipient and the prescriber's plan going forward; what the letter reports (indication, the
+    signed sessions, scores, response and remission, adverse events) is gathered from the chart each time the draft is
+    shown. Signing freezes that into ``content``, renders the PDF onto the chart (``document``) and locks the letter:
+    a signed letter is never edited or deleted; a wrong one is marked entered in error (and a new letter written).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED = "signed", "Signed"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="progress_letters")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False)
+    recipient_name = models.CharField("to (referring clinician)", max_length=200)
+    recipient_npi = models.CharField("recipient's NPI", max_length=10, blank=True)
+    recipient_contact = models.CharField("recipient's address, phone or e-mail", max_length=300, blank=True)
+    plan_text = models.TextField("the plan going forward", blank=True)
+    # Frozen at signing: what the letter says (the JSON the PDF and the FHIR document are made from).
+    content = models.JSONField(default=dict, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    document = models.OneToOneField(
+        ChartDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="signed") | models.Q(signed_at__isnull=False, document__isnull=False),
+                name="followup_signed_letter_has_pdf",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Progress letter {self.pk} for patient {self.patient_id} ({self.status})"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == self.Status.SIGNED

@@ -5,12 +5,13 @@
 - ``questionnaire_patterns`` at /outcomes/questionnaires/ (``questionnaires``): staff send, see and revoke links;
 - ``trajectory_patterns`` at /outcomes/patient/ (``trajectory``): a patient's scores over time, flags, stop signal;
 - ``dashboard_patterns`` at /outcomes/dashboard/ (``dashboard``): the clinic outcomes dashboard and its CSV export;
+- ``letter_patterns`` at /outcomes/letters/ (``letters``): progress letters to the referring clinician;
 - ``plan_patterns`` under /plans/ (joined to the ``plans`` namespace): adjusting a plan from its trajectory.
 """
 
 from django.urls import path
 
-from ketaclinic.followup.views import adjustments, dashboard, public, questionnaires, trajectory
+from ketaclinic.followup.views import adjustments, dashboard, letters, public, questionnaires, trajectory
 
 questionnaire_public_patterns = [
     path("thanks/", public.thanks, name="thanks"),
@@ -30,6 +31,14 @@ trajectory_patterns = [
 dashboard_patterns = [
     path("", dashboard.index, name="index"),
     path("export.csv", dashboard.export_csv, name="export_csv"),
+]
+
+letter_patterns = [
+    path("patient/<int:patient_id>/", letters.patient_letters, name="patient"),
+    path("<int:letter_id>/", letters.detail, name="detail"),
+    path("<int:letter_id>/sign/", letters.sign, name="sign"),
+    path("<int:letter_id>/letter.pdf", letters.pdf, name="pdf"),
+    path("<int:letter_id>/entered-in-error/", letters.entered_in_error, name="entered_in_error"),
 ]
 
 plan_patterns = [

@@ -20,6 +20,7 @@ from django.db import models
 from django.utils import timezone
 
 from ketaclinic.accounts.models import Location
+from ketaclinic.documents.files import EXTENSIONS
 from ketaclinic.domain import body, eligibility, monitoring, treatment_resistance
 from ketaclinic.domain.eligibility.alcohol import AUDIT_C_QUESTIONS, audit_c_total
 from ketaclinic.domain.vocabulary import INDICATION_CHOICES as INDICATION_CHOICES
@@ -70,6 +71,10 @@ class ConsultationRequest(models.Model):
         NO = "no", "No"
         YES = "yes", "Yes"
         UNSURE = "unsure", "Not sure"
+
+    class Source(models.TextChoices):
+        PUBLIC = "public", "Public form"
+        FHIR = "fhir", "FHIR referral"
 
     class DeclineReason(models.TextChoices):
         CLINICALLY_UNSUITABLE = "clinically_unsuitable", "Not a candidate (clinical review)"
@@ -122,6 +127,16 @@ class ConsultationRequest(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     # Salted SHA-256 of the client address (never the address): the database-backed rate limit counts these.
     client_hash = models.CharField(max_length=64, editable=False)
+    # Where the request came from: the public form/API, or a referring clinician's system (FHIR referral Bundle).
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.PUBLIC, editable=False)
+    # A referral's referrer: {"name", "npi", "phone", "email", "organization"} (empty for the public form).
+    referrer = models.JSONField(default=dict, blank=True, editable=False)
+    referral_reason = models.TextField("reason for referral", blank=True, editable=False)
+    # What the referrer listed: [{"name", "dose", "status"}] and [{"substance", "reaction", "criticality"}].
+    referral_medications = models.JSONField(default=list, blank=True, editable=False)
+    referral_allergies = models.JSONField(default=list, blank=True, editable=False)
+    # The referrer's own id of the referral (ServiceRequest.identifier), shown for their correspondence.
+    referral_identifier = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
@@ -145,6 +160,30 @@ class ConsultationRequest(models.Model):
     @property
     def is_clinically_reviewed(self) -> bool:
         return self.clinical_reviewed_at is not None
+
+
+class ConsultationDocument(models.Model):
+    """A file that came with a request (a referral letter, prior records): stored like the chart's documents
+    (``ketaclinic.documents.files``: outside the web root, random name, SHA-256), read back only through the
+    access-checked triage download. Never deleted."""
+
+    request = models.ForeignKey(ConsultationRequest, on_delete=models.PROTECT, related_name="documents")
+    title = models.CharField(max_length=200)
+    file_name = models.CharField(max_length=100, unique=True, editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    content_type = models.CharField(max_length=40, editable=False)
+    size_bytes = models.PositiveIntegerField(editable=False)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.request_id})"
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS.get(self.content_type, "bin")
 
 
 class ConsultationEvent(models.Model):

@@ -25,6 +25,11 @@ urlpatterns = [
     path("requests/<int:request_id>/review/", triage_views.request_review, name="request_review"),
     path("requests/<int:request_id>/link/", triage_views.request_link, name="request_link"),
     path("requests/<int:request_id>/convert/", triage_views.request_convert, name="request_convert"),
+    path(
+        "requests/<int:request_id>/documents/<int:document_id>/",
+        triage_views.request_document,
+        name="request_document",
+    ),
     # Intake assessment on the chart (nurses, prescribers)
     path("patients/<int:patient_id>/", views.patient_intakes, name="patient_intakes"),
     path("assessments/<int:assessment_id>/", views.assessment, name="assessment"),

@@ -17,7 +17,7 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import body
-from ketaclinic.patients import forms, opioids, services, uploads
+from ketaclinic.patients import forms, hooks, opioids, services, uploads
 from ketaclinic.patients.models import ChartDocument, clinic_date
 from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to, search
 
@@ -127,6 +127,7 @@ def patient_chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
             measurements=measurements,
             latest_measurement=latest,
             bmi_suggests_ibw=latest is not None and body.suggests_ideal_body_weight(latest.bmi),
+            prompts=hooks.chart_prompts(request.user, patient),
         )
     return render(request, "patients/chart.html", context)
 

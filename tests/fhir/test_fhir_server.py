@@ -46,6 +46,8 @@ def test_metadata_is_public_and_tells_what_is_served(fhir_get: Any) -> None:
         "Practitioner",
         "Organization",
         "Location",
+        "Composition",
+        "Bundle",
     }
     assert [i["code"] for i in served["Patient"]["interaction"]] == ["read", "search-type"]
     assert {p["name"] for p in served["Observation"]["searchParam"]} >= {"patient", "code", "category", "date"}

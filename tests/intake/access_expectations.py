@@ -20,6 +20,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "intake:request_note": everyone(405),
     "intake:request_review": everyone(405),
     "intake:request_link": everyone(405),
+    # A referral's documents are clinical (like the chart's referral letters): nurses and prescribers.
+    "intake:request_document": staff(allowed=CLINICAL),
     # Intake assessment
     "intake:patient_intakes": staff(allowed=CLINICAL),
     "intake:assessment": staff(allowed=CLINICAL),
@@ -39,6 +41,8 @@ EXPECTED: dict[str, dict[str, int]] = {
 
 
 def make_world(world: dict[str, Any]) -> dict[str, Any]:
+    from ketaclinic.documents import files
+    from ketaclinic.intake.models import ConsultationDocument
     from ketaclinic.intake.services import assessment as intake
     from ketaclinic.intake.services import consultation
     from tests.conftest import make_patient
@@ -66,10 +70,20 @@ def make_world(world: dict[str, Any]) -> dict[str, Any]:
         outcome="no_response",
         current_episode=True,
     )
-    return {**world, "request": request, "decision": decision, "draft": draft, "trial": trial}
+    document = ConsultationDocument.objects.create(
+        request=request,
+        title="Referral letter",
+        file_name=files.store(b"%PDF-1.4 matrix", extension="pdf"),
+        sha256=files.sha256(b"%PDF-1.4 matrix"),
+        content_type="application/pdf",
+        size_bytes=15,
+    )
+    return {**world, "request": request, "decision": decision, "draft": draft, "trial": trial, "document": document}
 
 
 def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
+    if name == "intake:request_document":
+        return {"request_id": world["request"].pk, "document_id": world["document"].pk}
     if name.startswith("intake:request_"):
         return None if name == "intake:request_list" else {"request_id": world["request"].pk}
     if name in ("intake:patient_intakes", "intake:eligibility_review"):

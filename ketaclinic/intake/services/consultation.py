@@ -25,12 +25,14 @@ from ketaclinic.accounts.errors import PermissionDenied, ServiceError
 from ketaclinic.accounts.models import Location, User
 from ketaclinic.audit import refusals
 from ketaclinic.audit import services as audit
+from ketaclinic.documents import files
 from ketaclinic.domain import prescreen
-from ketaclinic.intake.models import ConsultationEvent, ConsultationRequest
+from ketaclinic.intake.models import ConsultationDocument, ConsultationEvent, ConsultationRequest
 from ketaclinic.intake.services.common import require, require_location
 from ketaclinic.locking import lock
 from ketaclinic.patients import services as patients
-from ketaclinic.patients.models import Patient
+from ketaclinic.patients import uploads
+from ketaclinic.patients.models import ChartDocument, Patient
 from ketaclinic.patients.queries import patients_visible_to
 
 Status = ConsultationRequest.Status
@@ -413,6 +415,7 @@ def convert_request(
             }
         )
     patient = patients.create_patient(by=by, location=location, data=data, primary_clinician=primary_clinician)
+    _file_referral_documents(by, locked, patient)
     previous = locked.status
     locked.status = Status.CONVERTED
     locked.patient = patient
@@ -440,6 +443,7 @@ def link_to_patient(*, by: User, request: ConsultationRequest, patient: Patient)
     locked = _lock(request, None)
     if not locked.is_open:
         raise ValidationError({"__all__": "This request is already closed."})
+    _file_referral_documents(by, locked, patient)
     previous = locked.status
     locked.status = Status.CONVERTED
     locked.patient = patient
@@ -454,3 +458,17 @@ def link_to_patient(*, by: User, request: ConsultationRequest, patient: Patient)
     )
     audit.record(actor=by, action="consultation.link", obj=locked, patient_id=patient.pk)
     return locked
+
+
+def _file_referral_documents(by: User, request: ConsultationRequest, patient: Patient) -> None:
+    """A FHIR referral's documents go onto the new or linked chart as referral letters (services/referral.py)."""
+    from_referral = ConsultationDocument.objects.filter(request=request)
+    for document in from_referral:
+        uploads.upload_by_staff(
+            by=by,
+            patient=patient,
+            content=files.read(document.file_name),
+            kind=ChartDocument.Kind.REFERRAL_LETTER,
+            title=document.title,
+            document_date=document.received_at.date(),
+        )

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import BaseForm
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,8 +24,9 @@ from ketaclinic.audit import services as audit
 from ketaclinic.intake.forms import consultation as forms
 from ketaclinic.intake.models import ConsultationRequest
 from ketaclinic.intake.queries import get_request_for_user, requests_visible_to
-from ketaclinic.intake.services import consultation
+from ketaclinic.intake.services import consultation, referral
 from ketaclinic.patients import services as patient_services
+from ketaclinic.patients.document_views import attachment
 from ketaclinic.patients.services import PATIENT_FIELDS
 
 OPEN = [ConsultationRequest.Status.NEW, ConsultationRequest.Status.CONTACTED, ConsultationRequest.Status.BOOKED]
@@ -70,6 +71,10 @@ def _detail(request: AuthedRequest, item: ConsultationRequest, **bound: BaseForm
         "note_form": bound.get("note_form") or forms.NoteForm(),
         "review_form": None,
         "link_form": None,
+        # A referral's clinical content (reason, medications, allergies, letters) is for the clinical team, like the
+        # chart's clinical documents (patients.uploads: minimum necessary).
+        "clinical_sight": role_can(request.user.role, "consultation.review"),
+        "documents": list(item.documents.all()),
     }
     if item.is_open:
         context["status_form"] = bound.get("status_form") or forms.StatusForm(request=item)
@@ -194,3 +199,19 @@ def request_convert(request: AuthedRequest, request_id: int) -> HttpResponse:
         return done
     audit.record(actor=request.user, action="consultation.view", obj=item, detail={"page": "convert"})
     return render(request, "intake/triage/convert.html", {"item": item, "form": form, "duplicates": duplicates})
+
+
+@require_GET
+@staff_view("consultation.review")
+def request_document(request: AuthedRequest, request_id: int, document_id: int) -> HttpResponse:
+    """A document that came with a referral: clinical, so for nurses and prescribers; audited as a read."""
+    item = get_request_for_user(request.user, request_id)
+    document = item.documents.filter(pk=document_id).first()
+    if document is None:
+        raise Http404("No such document on this request.")
+    audit.record(actor=request.user, action="consultation.document", obj=item, detail={"document": document.pk})
+    return attachment(
+        referral.read_document(document),
+        content_type=document.content_type,
+        filename=f"{item.reference}-{document.pk}.{document.extension}",
+    )

@@ -1,0 +1,184 @@
+"""Progress letters to the referring clinician (issue 20): the patient's letters, a draft's page (preview, edit,
+sign), the signed PDF, entered in error. Thin: load through the patient's location (another location's patient or
+letter is 404), validate, call one service (``followup.services.letters``); every page is an audited read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ketaclinic.accounts.access import staff_view
+from ketaclinic.accounts.errors import Done, submitted
+from ketaclinic.accounts.roles import role_can
+from ketaclinic.accounts.typing import AuthedRequest
+from ketaclinic.audit import services as audit
+from ketaclinic.documents import files
+from ketaclinic.followup.models import ProgressLetter
+from ketaclinic.followup.queries import letters as gathered
+from ketaclinic.followup.services import letters
+from ketaclinic.patients.document_views import attachment
+from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to
+
+
+class LetterForm(forms.Form):
+    recipient_name = forms.CharField(label="To (referring clinician)", max_length=200)
+    recipient_npi = forms.CharField(label="Their NPI", max_length=10, required=False)
+    recipient_contact = forms.CharField(label="Their address, phone or e-mail", max_length=300, required=False)
+    plan_text = forms.CharField(
+        label="The plan going forward",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="In your words: continue, maintenance interval, stop, what you ask of the referrer.",
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this letter wrong?", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _letter(request: AuthedRequest, letter_id: int) -> ProgressLetter:
+    found = (
+        ProgressLetter.objects.filter(pk=letter_id, patient__in=patients_visible_to(request.user))
+        .select_related("patient", "patient__location", "patient__location__clinic", "signed_by", "created_by")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such letter.")
+    return found
+
+
+def _version(request: AuthedRequest) -> int | None:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("outcomes.view")
+def patient_letters(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    patient = get_patient_for_user(request.user, patient_id)
+    can_write = role_can(request.user.role, letters.CAPABILITY)
+    form = LetterForm(request.POST or None, initial=letters.referrer_of(patient)) if can_write else None
+    if request.method == "POST" and form is None:
+        raise PermissionDenied("Only prescribers write progress letters.")
+
+    def act(data: dict[str, Any]) -> Done:
+        letter = letters.start_letter(by=request.user, patient=patient, data=data)
+        return "Draft letter started: check what it reports, write the plan, then sign.", redirect(
+            "letters:detail", letter_id=letter.pk
+        )
+
+    if form is not None and (done := submitted(request, form, act)):
+        return done
+    rows = list(patient.progress_letters.select_related("signed_by", "created_by", "entered_in_error_by"))
+    audit.record(actor=request.user, action="letter.list", obj=patient, patient_id=patient.pk)
+    context = {
+        "patient": patient,
+        "letters": rows,
+        "form": form,
+        "series_complete": gathered.series_complete(patient),
+    }
+    return render(request, "followup/letters/patient.html", context)
+
+
+def _detail(request: AuthedRequest, letter: ProgressLetter, **bound: forms.Form | None) -> HttpResponse:
+    content = letter.content if letter.is_signed else gathered.gather(letter.patient)
+    charts = [
+        {
+            "label": scale["label"],
+            "src": reverse("trajectory:chart_svg", kwargs={"patient_id": letter.patient_id})
+            + f"?scale={scale['instrument']}",
+        }
+        for scale in content.get("scales", [])
+        if scale.get("follow_ups")
+    ]
+    can_write = role_can(request.user.role, letters.CAPABILITY)
+    editable = can_write and not letter.is_signed and not letter.entered_in_error
+    context = {
+        "letter": letter,
+        "patient": letter.patient,
+        "content": content,
+        "charts": charts,
+        "form": (bound.get("form") or LetterForm(initial=_initial(letter))) if editable else None,
+        "can_sign": editable,
+        "sign_form": bound.get("sign_form"),
+        "reason_form": (bound.get("reason_form") or ReasonForm())
+        if can_write and not letter.entered_in_error
+        else None,
+    }
+    audit.record(actor=request.user, action="letter.view", obj=letter, patient_id=letter.patient_id)
+    return render(request, "followup/letters/detail.html", context)
+
+
+def _initial(letter: ProgressLetter) -> dict[str, str]:
+    return {name: getattr(letter, name) for name in letters.TEXT_LIMITS}
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("outcomes.view")
+def detail(request: AuthedRequest, letter_id: int) -> HttpResponse:
+    letter = _letter(request, letter_id)
+    if request.method == "GET":
+        return _detail(request, letter)
+    if not role_can(request.user.role, letters.CAPABILITY):
+        raise PermissionDenied("Only prescribers write progress letters.")
+    form = LetterForm(request.POST)
+
+    def act(data: dict[str, Any]) -> Done:
+        letters.update_letter(by=request.user, letter=letter, data=data, expected_version=_version(request))
+        return "Draft saved.", redirect("letters:detail", letter_id=letter.pk)
+
+    return submitted(request, form, act) or _detail(request, letter, form=form)
+
+
+@require_POST
+@staff_view(letters.CAPABILITY)
+def sign(request: AuthedRequest, letter_id: int) -> HttpResponse:
+    letter = _letter(request, letter_id)
+    form = forms.Form(request.POST)
+
+    def act(data: dict[str, Any]) -> Done:
+        letters.sign_letter(by=request.user, letter=letter, expected_version=_version(request))
+        return "Letter signed: the PDF is on the chart.", redirect("letters:detail", letter_id=letter.pk)
+
+    if done := submitted(request, form, act):
+        return done
+    return _detail(request, letter, sign_form=form)
+
+
+@require_GET
+@staff_view("outcomes.view")
+def pdf(request: AuthedRequest, letter_id: int) -> HttpResponse:
+    letter = _letter(request, letter_id)
+    if letter.document is None:
+        raise Http404("The letter is not signed yet: the PDF is made when it is signed.")
+    audit.record(actor=request.user, action="letter.pdf", obj=letter, patient_id=letter.patient_id)
+    return attachment(
+        files.read(letter.document.file_name),
+        content_type="application/pdf",
+        filename=f"{letter.patient.mrn}-progress-letter-{letter.pk}.pdf",
+    )
+
+
+@require_POST
+@staff_view(letters.CAPABILITY)
+def entered_in_error(request: AuthedRequest, letter_id: int) -> HttpResponse:
+    letter = _letter(request, letter_id)
+    form = ReasonForm(request.POST)
+
+    def act(data: dict[str, Any]) -> Done:
+        letters.mark_entered_in_error(by=request.user, letter=letter, reason=data["reason"])
+        return "Letter marked entered in error.", redirect("letters:patient", patient_id=letter.patient_id)
+
+    return submitted(request, form, act) or _detail(request, letter, reason_form=form)
