@@ -1,0 +1,59 @@
+"""The clinic's directory: Practitioner, Organization, Location (no patient data; audited without a patient)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+
+from ketaclinic.accounts.models import User
+from ketaclinic.fhir.registry.base import Filter, ResourceType, Source
+from ketaclinic.fhir.resources import directory
+
+
+def _directory_source(
+    rows: Callable[[User], QuerySet[Any]], to_fhir: Callable[[Any], dict[str, Any]], **filters: Filter
+) -> Source:
+    return Source(rows=rows, to_fhir=to_fhir, patient_id=lambda row: None, filters=filters, order=("name", "pk"))
+
+
+DIRECTORY_TYPES = (
+    ResourceType(
+        name="Practitioner",
+        capability="patient.view",
+        params={
+            "name": ("string", "Start of the given or family name (or user name), any case"),
+            "identifier": ("token", f"NPI ({directory.NPI_SYSTEM}|<npi>)"),
+        },
+        sources=(
+            Source(
+                rows=directory.practitioners_visible_to,
+                to_fhir=directory.practitioner_to_fhir,
+                patient_id=lambda row: None,
+                filters={"name": directory.practitioner_name, "identifier": directory.practitioner_identifier},
+                order=("last_name", "first_name", "pk"),
+            ),
+        ),
+        # No US Core profile claimed: US Core Practitioner wants an identifier and a family name, and a nurse without
+        # an NPI on file (or a user without a surname) has neither.
+    ),
+    ResourceType(
+        name="Organization",
+        capability="patient.view",
+        params={"name": ("string", "Start of the clinic's name, any case")},
+        sources=(
+            _directory_source(
+                directory.organizations_visible_to, directory.organization_to_fhir, name=directory.organization_name
+            ),
+        ),
+    ),
+    ResourceType(
+        name="Location",
+        capability="patient.view",
+        params={"name": ("string", "Start of the location's name, any case")},
+        sources=(
+            _directory_source(directory.locations_visible_to, directory.location_to_fhir, name=directory.location_name),
+        ),
+    ),
+)
