@@ -17,6 +17,7 @@ _COMMON_DOCS = {
     "_count": ("number", "Page size, at most 100 (larger values are capped); 0 answers with the total only"),
     "_offset": ("number", "Start of the page (written by this server into its next/previous links)"),
     "_format": ("token", "json or application/fhir+json only"),
+    "_include": ("special", "The resources a match points at (the values in searchInclude); others are refused"),
 }
 
 
@@ -40,7 +41,25 @@ def statement(base: str) -> dict[str, Any]:
         }
         if rt.profile:
             entry["supportedProfile"] = [rt.profile]
+        if rt.includes:
+            entry["searchInclude"] = list(rt.includes)
         resources.append(entry)
+    resources.append(
+        {
+            "type": "Binary",
+            "documentation": "Read only: the file behind a DocumentReference (Binary/doc-<id>) or a signed session "
+            "note (Binary/note-<id>), as its own content type, or as a Binary resource when application/fhir+json "
+            "is asked for. Access as for the DocumentReference.",
+            "interaction": [{"code": "read"}],
+            "versioning": "no-version",
+            "readHistory": False,
+            "updateCreate": False,
+            "conditionalCreate": False,
+            "conditionalRead": "not-supported",
+            "conditionalUpdate": False,
+            "conditionalDelete": "not-supported",
+        }
+    )
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

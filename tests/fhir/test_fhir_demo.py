@@ -24,6 +24,9 @@ def test_every_demo_row_maps_to_a_valid_resource(fhir_get: Any) -> None:
     emitted: dict[str, int] = {}
     observation_kinds: set[str] = set()
     for rt in registry.RESOURCE_TYPES.values():
+        for resource in rt.catalogue.resources() if rt.catalogue else []:
+            validate(resource)
+            emitted[rt.name] = emitted.get(rt.name, 0) + 1
         for source in rt.sources:
             for row in source.rows(reader).order_by(*source.order)[:400]:
                 resource = source.to_fhir(row)

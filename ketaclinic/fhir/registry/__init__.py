@@ -8,13 +8,26 @@ filters are in ``base``. ``RESOURCE_TYPES`` puts them together in the order the 
 from __future__ import annotations
 
 from ketaclinic.fhir.http import FhirError
-from ketaclinic.fhir.registry.base import Filter, ResourceType, Source, filtered, source_for_id
+from ketaclinic.fhir.registry.base import Catalogue, Filter, Include, ResourceType, Source, filtered, source_for_id
 from ketaclinic.fhir.registry.chart import CHART_TYPES
 from ketaclinic.fhir.registry.directory import DIRECTORY_TYPES
 from ketaclinic.fhir.registry.observations import OBSERVATION_TYPES
+from ketaclinic.fhir.registry.records import RECORD_TYPES, BinaryContent, binary
 from ketaclinic.fhir.registry.treatment import TREATMENT_TYPES
 
-__all__ = ["RESOURCE_TYPES", "Filter", "ResourceType", "Source", "filtered", "resource_type", "source_for_id"]
+__all__ = [
+    "RESOURCE_TYPES",
+    "BinaryContent",
+    "Catalogue",
+    "Filter",
+    "Include",
+    "ResourceType",
+    "Source",
+    "binary",
+    "filtered",
+    "resource_type",
+    "source_for_id",
+]
 
 _ORDER = (
     "Patient",
@@ -28,8 +41,14 @@ _ORDER = (
     "Appointment",
     "Consent",
     "CarePlan",
+    "MedicationRequest",
+    "Questionnaire",
+    "DocumentReference",
+    "AdverseEvent",
+    "Provenance",
+    "AuditEvent",
 )
-_ALL = {rt.name: rt for rt in (*CHART_TYPES, *OBSERVATION_TYPES, *TREATMENT_TYPES)}
+_ALL = {rt.name: rt for rt in (*CHART_TYPES, *OBSERVATION_TYPES, *TREATMENT_TYPES, *RECORD_TYPES)}
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
     **{name: _ALL[name] for name in _ORDER},

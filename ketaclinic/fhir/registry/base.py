@@ -37,6 +37,24 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Catalogue:
+    """Resources built from code rather than rows (the Questionnaires of the rating scales): the same for every
+    reader, no patient data. ``filters`` say whether one resource matches a search parameter's values."""
+
+    resources: Callable[[], list[dict[str, Any]]]
+    filters: Mapping[str, Callable[[dict[str, Any], list[str]], bool]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Include:
+    """``_include=<Type>:<param>``: the resources of type ``target`` a matched resource points at (``references``
+    returns the ``Type/id`` strings found in it; those of another type are skipped)."""
+
+    target: str
+    references: Callable[[dict[str, Any]], list[str]]
+
+
+@dataclass(frozen=True)
 class ResourceType:
     name: str
     capability: str
@@ -45,6 +63,30 @@ class ResourceType:
     profile: str | None = None
     #: Its resources carry ``meta.versionId`` (and reads an ``ETag``): the row keeps a version counter.
     versioned: bool = False
+    catalogue: Catalogue | None = None
+    #: ``_include`` values this type supports ("Encounter:practitioner" → what it includes).
+    includes: Mapping[str, Include] = field(default_factory=dict)
+
+
+def references_at(*paths: str) -> Callable[[dict[str, Any]], list[str]]:
+    """The ``reference`` strings at dotted ``paths`` of a resource, through lists (``participant.individual``)."""
+
+    def find(resource: dict[str, Any]) -> list[str]:
+        found: list[str] = []
+        for path in paths:
+            nodes: list[Any] = [resource]
+            for key in path.split("."):
+                nodes = [n for node in nodes for n in _listed(node.get(key) if isinstance(node, dict) else None)]
+            found += [node["reference"] for node in nodes if isinstance(node, dict) and "reference" in node]
+        return found
+
+    return find
+
+
+def _listed(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 PATIENT_PARAM = ("reference", "The patient (Patient/<id>)")

@@ -1,4 +1,5 @@
-"""The clinic's directory: Practitioner, Organization, Location (no patient data; audited without a patient)."""
+"""The clinic's directory: Practitioner, PractitionerRole, Organization, Location (no patient data; audited without a
+patient)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,25 @@ from typing import Any
 from django.db.models import QuerySet
 
 from ketaclinic.accounts.models import User
-from ketaclinic.fhir.registry.base import Filter, ResourceType, Source
+from ketaclinic.fhir.registry.base import Filter, Include, ResourceType, Source, references_at
 from ketaclinic.fhir.resources import directory
+from ketaclinic.fhir.search import reference_id
 
 
 def _directory_source(
     rows: Callable[[User], QuerySet[Any]], to_fhir: Callable[[Any], dict[str, Any]], **filters: Filter
 ) -> Source:
     return Source(rows=rows, to_fhir=to_fhir, patient_id=lambda row: None, filters=filters, order=("name", "pk"))
+
+
+def _by_reference(path: str, resource_type: str, name: str) -> Filter:
+    def apply(rows: QuerySet[Any], values: list[str]) -> QuerySet[Any]:
+        for value in values:
+            ids = [reference_id(part, resource_type, name) for part in value.split(",")]
+            rows = rows.filter(**{f"{path}__in": ids})
+        return rows.distinct()
+
+    return apply
 
 
 DIRECTORY_TYPES = (
@@ -55,5 +67,32 @@ DIRECTORY_TYPES = (
         sources=(
             _directory_source(directory.locations_visible_to, directory.location_to_fhir, name=directory.location_name),
         ),
+    ),
+    ResourceType(
+        name="PractitionerRole",
+        capability="patient.view",
+        params={
+            "practitioner": ("reference", "The clinician (Practitioner/<id>)"),
+            "location": ("reference", "A location they work at (Location/<id>)"),
+        },
+        sources=(
+            Source(
+                rows=directory.practitioner_roles_visible_to,
+                to_fhir=directory.practitioner_role_to_fhir,
+                patient_id=lambda row: None,
+                filters={
+                    "practitioner": _by_reference("pk", "Practitioner", "practitioner"),
+                    "location": _by_reference("locations", "Location", "location"),
+                },
+                order=("last_name", "first_name", "pk"),
+            ),
+        ),
+        # No US Core profile claimed: US Core PractitionerRole wants a telecom or an endpoint (pd-1), and a clinician
+        # at a location without a phone number has neither.
+        includes={
+            "PractitionerRole:practitioner": Include("Practitioner", references_at("practitioner")),
+            "PractitionerRole:location": Include("Location", references_at("location")),
+            "PractitionerRole:organization": Include("Organization", references_at("organization")),
+        },
     ),
 )

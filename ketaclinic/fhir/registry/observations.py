@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from ketaclinic.accounts.models import User
 from ketaclinic.fhir.registry.base import (
     PATIENT_PARAM,
+    Catalogue,
+    Filter,
     ResourceType,
     Source,
     by_date,
@@ -19,7 +21,7 @@ from ketaclinic.fhir.registry.base import (
     chart_rows,
     fixed_tokens,
 )
-from ketaclinic.fhir.resources import observation, survey
+from ketaclinic.fhir.resources import observation, questionnaire, survey
 from ketaclinic.fhir.resources.common import INSTRUMENT_SYSTEM, LOINC, OBSERVATION_CATEGORY
 from ketaclinic.fhir.search import token
 from ketaclinic.infusions.models import VitalReading
@@ -139,6 +141,72 @@ SCORES = Source(
 )
 
 
+def _item_rows(position: int) -> Callable[[User], QuerySet[Any]]:
+    wanted = observation.instruments_with_item(position)
+
+    def rows(user: User) -> QuerySet[Any]:
+        return Measurement.objects.filter(
+            patient__in=patients_visible_to(user), entered_in_error=False, instrument__in=wanted
+        )
+
+    return rows
+
+
+def _item_codes(position: int) -> Filter:
+    codes = observation.item_codes(position)
+
+    def apply(rows: QuerySet[Any], values: list[str]) -> QuerySet[Any] | None:
+        for value in values:
+            wanted: set[str] = set()
+            for part in value.split(","):
+                system, code = token(part)
+                wanted.update(i for (s, c), i in codes.items() if c == code and system in (None, s))
+            if not wanted:
+                return None
+            rows = rows.filter(instrument__in=sorted(wanted))
+        return rows
+
+    return apply
+
+
+def _item_source(position: int) -> Source:
+    """Item ``position`` of every scale that has one (``item3-12``: item 3 of measurement 12)."""
+    return Source(
+        rows=_item_rows(position),
+        to_fhir=lambda row: observation.item_to_fhir(row, position),
+        patient_id=lambda row: row.patient_id,
+        filters={
+            "patient": by_patient("patient_id"),
+            "code": _item_codes(position),
+            "category": fixed_tokens(OBSERVATION_CATEGORY, (observation.SURVEY,)),
+            "date": by_date("taken_at"),
+        },
+        id_prefix=f"item{position}",
+        order=("taken_at", "pk"),
+    )
+
+
+def _questionnaire_url(resource: dict[str, Any], values: list[str]) -> bool:
+    return all(resource["url"] in value.split(",") for value in values)
+
+
+def _questionnaire_code(resource: dict[str, Any], values: list[str]) -> bool:
+    codes = [(c["system"], c["code"]) for c in resource.get("code", [])]
+    return all(
+        any(
+            code == wanted and system in (None, own)
+            for own, code in codes
+            for system, wanted in map(token, v.split(","))
+        )
+        for v in values
+    )
+
+
+def _questionnaire_name(resource: dict[str, Any], values: list[str]) -> bool:
+    words = [resource["name"].lower(), *(part.lower() for part in resource["title"].replace("(", " ").split())]
+    return all(any(w.startswith(part.strip().lower()) for w in words for part in v.split(",")) for v in values)
+
+
 OBSERVATION_TYPES = (
     ResourceType(
         name="Observation",
@@ -154,6 +222,7 @@ OBSERVATION_TYPES = (
             *(_vital_source(vital) for vital in observation.SESSION_VITALS),
             *(_body_source(vital) for vital in observation.BODY),
             *(_intake_source(vital) for vital in observation.INTAKE_VITALS),
+            *(_item_source(position) for position in range(1, observation.item_positions() + 1)),
         ),
     ),
     ResourceType(
@@ -168,6 +237,19 @@ OBSERVATION_TYPES = (
                 filters={"patient": by_patient("patient_id")},
                 order=("taken_at", "pk"),
             ),
+        ),
+    ),
+    ResourceType(
+        name="Questionnaire",
+        capability="patient.view",
+        params={
+            "url": ("uri", f"The canonical url ({questionnaire.URL_PREFIX}<id>)"),
+            "code": ("token", "The scale's LOINC panel code"),
+            "name": ("string", "Start of the scale's name or of a word of its title, any case"),
+        },
+        catalogue=Catalogue(
+            resources=questionnaire.questionnaires,
+            filters={"url": _questionnaire_url, "code": _questionnaire_code, "name": _questionnaire_name},
         ),
     ),
 )
