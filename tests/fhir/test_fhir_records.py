@@ -149,7 +149,7 @@ def test_signed_note_adverse_events_and_provenance(
     signed = _search(
         fhir_get, f"Provenance?target=DocumentReference/note-{session.pk}&_include=Provenance:target", token
     )
-    assert [e["search"]["mode"] for e in signed["entry"]][0] == "match"
+    assert [e["search"]["mode"] for e in signed["entry"]] == ["match"] + ["include"] * (len(signed["entry"]) - 1)
     included = {(e["resource"]["resourceType"], e["resource"]["id"]) for e in signed["entry"][1:]}
     assert ("Encounter", str(session.pk)) in included and ("DocumentReference", f"note-{session.pk}") in included
     provenance = signed["entry"][0]["resource"]
