@@ -98,6 +98,7 @@ def test_include_is_checked_and_never_widens_access(fhir_get: Any, session_with_
 def test_practitioner_role_links_clinicians_to_their_shared_locations(
     fhir_get: Any, alice: Any, bob: Any, erin: Any, main_st: Any, lakeside: Any
 ) -> None:
+    bob.locations.add(lakeside)  # bob also works at Lakeside, which alice cannot see
     token = token_for(alice)
     body = _search(fhir_get, "PractitionerRole", token)
     assert {e["resource"]["id"] for e in body["entry"]} == {str(alice.pk), str(bob.pk)}  # not Lakeside's nurse
@@ -109,6 +110,7 @@ def test_practitioner_role_links_clinicians_to_their_shared_locations(
     assert _search(fhir_get, f"PractitionerRole?practitioner=Practitioner/{bob.pk}", token)["total"] == 1
     assert _search(fhir_get, f"PractitionerRole?location={main_st.pk}", token)["total"] == 2
     assert _search(fhir_get, f"PractitionerRole?location=Location/{lakeside.pk}", token)["total"] == 0
+    assert _search(fhir_get, f"PractitionerRole?location={lakeside.pk},{main_st.pk}", token)["total"] == 2
     assert fhir_get(f"PractitionerRole/{erin.pk}", token=token).status_code == 404
     with_people = _search(
         fhir_get,

@@ -20,14 +20,10 @@ def _directory_source(
     return Source(rows=rows, to_fhir=to_fhir, patient_id=lambda row: None, filters=filters, order=("name", "pk"))
 
 
-def _by_reference(path: str, resource_type: str, name: str) -> Filter:
-    def apply(rows: QuerySet[Any], values: list[str]) -> QuerySet[Any]:
-        for value in values:
-            ids = [reference_id(part, resource_type, name) for part in value.split(",")]
-            rows = rows.filter(**{f"{path}__in": ids})
-        return rows.distinct()
-
-    return apply
+def _practitioner(rows: QuerySet[Any], values: list[str]) -> QuerySet[Any]:
+    for value in values:
+        rows = rows.filter(pk__in=[reference_id(part, "Practitioner", "practitioner") for part in value.split(",")])
+    return rows
 
 
 DIRECTORY_TYPES = (
@@ -81,8 +77,8 @@ DIRECTORY_TYPES = (
                 to_fhir=directory.practitioner_role_to_fhir,
                 patient_id=lambda row: None,
                 filters={
-                    "practitioner": _by_reference("pk", "Practitioner", "practitioner"),
-                    "location": _by_reference("locations", "Location", "location"),
+                    "practitioner": _practitioner,
+                    "location": directory.practitioner_role_location,
                 },
                 order=("last_name", "first_name", "pk"),
             ),

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 
 from ketaclinic.accounts.models import Clinic, Location, User
 from ketaclinic.accounts.roles import CLINICAL_ROLES, ROLE_LABELS, Role
 from ketaclinic.billing.models import BillingProfile
-from ketaclinic.fhir.search import token
+from ketaclinic.fhir.search import reference_id, token
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 TIN_SYSTEM = "urn:oid:2.16.840.1.113883.4.4"
@@ -156,7 +156,22 @@ def practitioner_roles_visible_to(user: User) -> QuerySet[Any]:
     """One PractitionerRole per clinician the token sees (the same people as Practitioner): their role at the
     clinic, at the locations they share with the token owner."""
     shared = Location.objects.filter(pk__in=_own_location_ids(user)).order_by("pk")
-    return practitioners_visible_to(user).prefetch_related(Prefetch("locations", shared, to_attr="shared_locations"))
+    rows: QuerySet[Any] = (
+        practitioners_visible_to(user)
+        .annotate(reader_id=Value(user.pk))
+        .prefetch_related(Prefetch("locations", shared, to_attr="shared_locations"))
+    )
+    return rows
+
+
+def practitioner_role_location(rows: QuerySet[Any], values: list[str]) -> QuerySet[Any]:
+    """``location=``: clinicians working at one of these locations *that the reader works at too* (a location out of
+    the reader's sight matches nobody: it would tell who works where the reader cannot see)."""
+    for value in values:
+        ids = [reference_id(part, "Location", "location") for part in value.split(",")]
+        shared = Location.objects.filter(pk__in=ids, users=OuterRef("pk")).filter(users=OuterRef("reader_id"))
+        rows = rows.filter(Exists(shared))
+    return rows
 
 
 def practitioner_role_to_fhir(user: User) -> dict[str, Any]:
