@@ -71,6 +71,9 @@ def read(request: HttpRequest, user: User, resource_type: str, resource_id: str)
 
 def _load(user: User, rt: registry.ResourceType, resource_id: str) -> tuple[dict[str, Any], Any, int | None] | None:
     """The resource an id names, its row (None for a catalogue entry) and its patient; None when not visible."""
+    if rt.computed is not None:
+        computed = rt.computed.read(user, resource_id)
+        return (computed, None, None) if computed is not None else None
     if rt.catalogue is not None:
         resource = next((r for r in rt.catalogue.resources() if r["id"] == resource_id), None)
         return (resource, None, None) if resource is not None else None
@@ -134,7 +137,11 @@ def search(request: HttpRequest, user: User, resource_type: str) -> HttpResponse
     includes = _wanted_includes(rt, request.GET.getlist("_include"))
     require(user, rt.capability, rt.name)
     page = page_of(request.GET)
-    if rt.catalogue is not None:
+    if rt.computed is not None:
+        every = rt.computed.search(user, request.GET)
+        matched: Matched = [(r, None) for r in every[page.offset : page.offset + page.count]]
+        total = len(every)
+    elif rt.catalogue is not None:
         total, matched = _catalogue_page(rt.catalogue, request.GET, page.offset, page.count)
     else:
         total, matched = _rows_page(rt, user, request.GET, page.offset, page.count)

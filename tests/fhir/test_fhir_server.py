@@ -53,6 +53,8 @@ def test_metadata_is_public_and_tells_what_is_served(fhir_get: Any) -> None:
         "AdverseEvent",
         "Provenance",
         "AuditEvent",
+        "Schedule",
+        "Slot",
         "Binary",
     }
     assert [i["code"] for i in served["Binary"]["interaction"]] == ["read"]

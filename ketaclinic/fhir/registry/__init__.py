@@ -8,7 +8,17 @@ filters are in ``base``. ``RESOURCE_TYPES`` puts them together in the order the 
 from __future__ import annotations
 
 from ketaclinic.fhir.http import FhirError
-from ketaclinic.fhir.registry.base import Catalogue, Filter, Include, ResourceType, Source, filtered, source_for_id
+from ketaclinic.fhir.registry.base import (
+    Catalogue,
+    Computed,
+    Filter,
+    Include,
+    ResourceType,
+    Source,
+    filtered,
+    source_for_id,
+)
+from ketaclinic.fhir.registry.calendar import CALENDAR_TYPES
 from ketaclinic.fhir.registry.chart import CHART_TYPES
 from ketaclinic.fhir.registry.directory import DIRECTORY_TYPES
 from ketaclinic.fhir.registry.observations import OBSERVATION_TYPES
@@ -19,6 +29,7 @@ __all__ = [
     "RESOURCE_TYPES",
     "BinaryContent",
     "Catalogue",
+    "Computed",
     "Filter",
     "Include",
     "ResourceType",
@@ -47,8 +58,10 @@ _ORDER = (
     "AdverseEvent",
     "Provenance",
     "AuditEvent",
+    "Schedule",
+    "Slot",
 )
-_ALL = {rt.name: rt for rt in (*CHART_TYPES, *OBSERVATION_TYPES, *TREATMENT_TYPES, *RECORD_TYPES)}
+_ALL = {rt.name: rt for rt in (*CHART_TYPES, *OBSERVATION_TYPES, *TREATMENT_TYPES, *RECORD_TYPES, *CALENDAR_TYPES)}
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
     **{name: _ALL[name] for name in _ORDER},

@@ -46,6 +46,15 @@ class Catalogue:
 
 
 @dataclass(frozen=True)
+class Computed:
+    """Resources worked out per request for the reader (free calendar Slots): ``search`` answers the matches in order
+    (refusing, with a FhirError, a search it cannot answer), ``read`` one by id or None."""
+
+    search: Callable[[User, QueryDict], list[dict[str, Any]]]
+    read: Callable[[User, str], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
 class Include:
     """``_include=<Type>:<param>``: the resources of type ``target`` a matched resource points at (``references``
     returns the ``Type/id`` strings found in it; those of another type are skipped)."""
@@ -64,6 +73,7 @@ class ResourceType:
     #: Its resources carry ``meta.versionId`` (and reads an ``ETag``): the row keeps a version counter.
     versioned: bool = False
     catalogue: Catalogue | None = None
+    computed: Computed | None = None
     #: ``_include`` values this type supports ("Encounter:practitioner" → what it includes).
     includes: Mapping[str, Include] = field(default_factory=dict)
 
