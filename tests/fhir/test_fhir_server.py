@@ -197,6 +197,13 @@ def test_paging_with_next_links_and_a_capped_count(fhir_get: Any, main_st: Any, 
         ("Patient/1/_history", "is not supported"),
         ("", "is not supported"),
         ("Patient/$export", "is not supported"),
+        ("MedicationRequest?colour=blue", "Unknown search parameter for MedicationRequest: colour"),
+        ("DocumentReference?date=yesterday", "not a FHIR date"),
+        ("AdverseEvent?subject=Practitioner/1", "expected Patient/<id>"),
+        ("Questionnaire?publisher=x", "Unknown search parameter for Questionnaire"),
+        ("PractitionerRole?location=Patient/1", "expected Location/<id>"),
+        ("Provenance?target=nothing", "expected <type>/<id>"),
+        ("Observation?_include=Observation:patient", "is not supported for Observation"),
     ],
 )
 def test_bad_input_is_a_400_operation_outcome(fhir_get: Any, alice: Any, query: str, words: str) -> None:
