@@ -181,3 +181,26 @@ def test_audit_events_for_clinic_admins_only(fhir_get: Any, chart: Any, alice: A
     validate(refusal)
     assert "expected Practitioner/<id>" in _refused(fhir_get, "AuditEvent?agent=Patient/1", token)
     assert "Unknown search parameter" in _refused(fhir_get, "AuditEvent?action=R", token)
+
+
+@pytest.mark.parametrize(
+    ("action", "code"),
+    [
+        ("fhir.read", "R"),
+        ("patient.view_chart", "R"),
+        ("chart_document.download", "R"),
+        ("session.note.pdf", "R"),
+        ("fhir.search", "E"),
+        ("patient.create", "C"),
+        ("measurement.record", "C"),
+        ("schedule.book", "C"),
+        ("session.sign", "U"),
+        ("record.entered_in_error", "U"),
+        ("patient.update", "U"),
+        ("auth.login_failed", "E"),
+    ],
+)
+def test_audit_actions_map_to_fhir_audit_event_actions(action: str, code: str) -> None:
+    from ketaclinic.fhir.resources.audit import action_code
+
+    assert action_code(action) == code
