@@ -138,7 +138,7 @@ def search(request: HttpRequest, user: User, resource_type: str) -> HttpResponse
     require(user, rt.capability, rt.name)
     page = page_of(request.GET)
     if rt.computed is not None:
-        every = rt.computed.search(user, request.GET)
+        every = _with_ids(rt.computed.search(user, request.GET), request.GET)
         matched: Matched = [(r, None) for r in every[page.offset : page.offset + page.count]]
         total = len(every)
     elif rt.catalogue is not None:
@@ -191,11 +191,13 @@ def _rows_page(rt: registry.ResourceType, user: User, query: Any, offset: int, c
     return total, matched
 
 
-def _catalogue_page(catalogue: registry.Catalogue, query: Any, offset: int, count: int) -> tuple[int, Matched]:
-    resources = catalogue.resources()
+def _with_ids(resources: list[dict[str, Any]], query: Any) -> list[dict[str, Any]]:
     ids = [part for value in query.getlist("_id") for part in value.split(",")]
-    if ids:
-        resources = [r for r in resources if r["id"] in ids]
+    return [r for r in resources if r["id"] in ids] if ids else resources
+
+
+def _catalogue_page(catalogue: registry.Catalogue, query: Any, offset: int, count: int) -> tuple[int, Matched]:
+    resources = _with_ids(catalogue.resources(), query)
     for name, matches in catalogue.filters.items():
         values = query.getlist(name)
         if values:

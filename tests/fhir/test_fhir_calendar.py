@@ -54,6 +54,7 @@ def test_free_slots_come_from_the_slot_finder_and_go_once_booked(
     starts = [dt.datetime.fromisoformat(e["resource"]["start"].replace("Z", "+00:00")) for e in slots["entry"]]
     utc_day = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)  # a date without a zone is read as UTC
     assert all(utc_day <= start < utc_day + dt.timedelta(days=1) for start in starts)
+    assert _search(fhir_get, f"{query}&_id={first['id']}", token)["total"] == 1
     again = fhir_get(f"Slot/{first['id']}", token=token)
     assert again.status_code == 200 and again.json() == first
 
