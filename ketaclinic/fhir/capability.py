@@ -24,7 +24,8 @@ _COMMON_DOCS = {
 def statement(base: str) -> dict[str, Any]:
     resources = []
     for rt in registry.RESOURCE_TYPES.values():
-        params = {**rt.params, **{name: _COMMON_DOCS[name] for name in sorted(COMMON_PARAMS)}}
+        common = sorted(name for name in COMMON_PARAMS if name != "_include" or rt.includes)
+        params = {**rt.params, **{name: _COMMON_DOCS[name] for name in common}}
         entry: dict[str, Any] = {
             "type": rt.name,
             "interaction": [{"code": "read"}, {"code": "search-type"}],
@@ -73,7 +74,7 @@ def statement(base: str) -> dict[str, Any]:
             {
                 "mode": "server",
                 "documentation": "Read and search only. Errors are OperationOutcome resources; unknown search "
-                "parameters are refused (400).",
+                "parameters, and _include values not listed in a type's searchInclude, are refused (400).",
                 "security": {
                     "cors": False,
                     "service": [

@@ -59,6 +59,8 @@ def test_metadata_is_public_and_tells_what_is_served(fhir_get: Any) -> None:
     }
     assert [i["code"] for i in served["Binary"]["interaction"]] == ["read"]
     assert "Encounter:practitioner" in served["Encounter"]["searchInclude"]
+    assert "_include" in {p["name"] for p in served["Encounter"]["searchParam"]}
+    assert "_include" not in {p["name"] for p in served["Condition"]["searchParam"]}
     assert [i["code"] for i in served["Patient"]["interaction"]] == ["read", "search-type"]
     assert {p["name"] for p in served["Observation"]["searchParam"]} >= {"patient", "code", "category", "date"}
     assert body["format"] == ["json"]
