@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.db import transaction
@@ -102,6 +103,16 @@ def binary(request: HttpRequest, user: User, resource_id: str) -> HttpResponse:
         patient_id=found.patient_id,
         detail={"resource_type": "Binary", "id": resource_id, **found.detail},
     )
+    # The bytes never change once stored (a document is replaced by a new upload, a signed note is locked): their
+    # SHA-256 is a strong ETag.
+    headers = {
+        "ETag": f'"{hashlib.sha256(found.content).hexdigest()}"',
+        "Last-Modified": http_date(found.modified.timestamp()),
+    }
+    if request.headers.get("If-None-Match") == headers["ETag"]:
+        response = HttpResponse(status=304)
+        response["ETag"] = headers["ETag"]
+        return response
     accept = request.headers.get("Accept", "")
     if "fhir+json" in accept or request.GET.get("_format") is not None:
         body = {
@@ -110,8 +121,10 @@ def binary(request: HttpRequest, user: User, resource_id: str) -> HttpResponse:
             "contentType": found.content_type,
             "data": base64.b64encode(found.content).decode("ascii"),
         }
-        return fhir_response(body)
+        return fhir_response(body, headers=headers)
     response = HttpResponse(found.content, content_type=found.content_type)
+    for name, value in headers.items():
+        response[name] = value
     response["Content-Disposition"] = f'attachment; filename="{resource_id}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"

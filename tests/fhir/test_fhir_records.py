@@ -76,6 +76,8 @@ def test_documents_with_their_files_and_entered_in_error(
     raw = fhir_get(f"Binary/doc-{letter.pk}", token=token)
     assert raw.status_code == 200 and raw.content == PDF
     assert raw["Content-Type"] == "application/pdf" and raw["X-Content-Type-Options"] == "nosniff"
+    assert raw["ETag"] == f'"{letter.sha256}"' and "Last-Modified" in raw
+    assert fhir_get(f"Binary/doc-{letter.pk}", token=token, HTTP_IF_NONE_MATCH=raw["ETag"]).status_code == 304
     event = AuditEvent.objects.filter(action="fhir.read", detail__resource_type="Binary").latest("seq")
     assert event.patient_id == pat.pk and event.detail["intact"] is True
     wrapped = fhir_get(f"Binary/doc-{letter.pk}", token=token, HTTP_ACCEPT="application/fhir+json")

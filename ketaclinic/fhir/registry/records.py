@@ -131,6 +131,8 @@ class BinaryContent:
     content_type: str
     patient_id: int
     detail: dict[str, Any]
+    #: When the content was last written (the upload, the signature): the read's Last-Modified.
+    modified: Any
 
 
 def binary(user: User, resource_id: str) -> BinaryContent | None:
@@ -145,13 +147,15 @@ def binary(user: User, resource_id: str) -> BinaryContent | None:
         content = files.read(document.file_name)
         intact = files.sha256(content) == document.sha256
         detail = {"sha256": document.sha256, "intact": intact}
-        return BinaryContent(document, content, document.content_type, document.patient_id, detail)
+        return BinaryContent(
+            document, content, document.content_type, document.patient_id, detail, document.uploaded_at
+        )
     if prefix == "note":
         session = _signed_notes(user).filter(pk=int(pk)).first()
         if session is None:
             return None
         text = session.note_text.encode("utf-8")
-        return BinaryContent(session, text, "text/plain; charset=utf-8", session.patient_id, {})
+        return BinaryContent(session, text, "text/plain; charset=utf-8", session.patient_id, {}, session.note_signed_at)
     return None
 
 
