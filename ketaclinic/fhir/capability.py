@@ -18,6 +18,7 @@ _COMMON_DOCS = {
     "_count": ("number", "Page size, at most 100 (larger values are capped); 0 answers with the total only"),
     "_offset": ("number", "Start of the page (written by this server into its next/previous links)"),
     "_format": ("token", "json or application/fhir+json only"),
+    "_include": ("special", "The resources a match points at (the values in searchInclude); others are refused"),
 }
 
 
@@ -43,7 +44,8 @@ REFERRAL: dict[str, Any] = {
 def statement(base: str) -> dict[str, Any]:
     resources = []
     for rt in registry.RESOURCE_TYPES.values():
-        params = {**rt.params, **{name: _COMMON_DOCS[name] for name in sorted(COMMON_PARAMS)}}
+        common = sorted(name for name in COMMON_PARAMS if name != "_include" or rt.includes)
+        params = {**rt.params, **{name: _COMMON_DOCS[name] for name in common}}
         entry: dict[str, Any] = {
             "type": rt.name,
             "interaction": [{"code": "read"}, {"code": "search-type"}],
@@ -60,6 +62,8 @@ def statement(base: str) -> dict[str, Any]:
         }
         if rt.profile:
             entry["supportedProfile"] = [rt.profile]
+        if rt.includes:
+            entry["searchInclude"] = list(rt.includes)
         if rt.name == "Composition":
             entry["operation"] = [
                 {
@@ -70,6 +74,22 @@ def statement(base: str) -> dict[str, Any]:
             ]
         resources.append(entry)
     resources.append(REFERRAL)
+    resources.append(
+        {
+            "type": "Binary",
+            "documentation": "Read only: the file behind a DocumentReference (Binary/doc-<id>) or a signed session "
+            "note (Binary/note-<id>), as its own content type, or as a Binary resource when application/fhir+json "
+            "is asked for. Access as for the DocumentReference.",
+            "interaction": [{"code": "read"}],
+            "versioning": "no-version",
+            "readHistory": False,
+            "updateCreate": False,
+            "conditionalCreate": False,
+            "conditionalRead": "not-supported",
+            "conditionalUpdate": False,
+            "conditionalDelete": "not-supported",
+        }
+    )
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -86,7 +106,8 @@ def statement(base: str) -> dict[str, Any]:
             {
                 "mode": "server",
                 "documentation": "Read and search; POST Bundle for referrals; Composition/{id}/$document for "
-                "progress letters. Errors are OperationOutcome resources; unknown search parameters are refused (400).",
+                "progress letters. Errors are OperationOutcome resources; unknown search parameters, and _include "
+                "values not listed in a type's searchInclude, are refused (400).",
                 "security": {
                     "cors": False,
                     "service": [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
     re_path(r"^Bundle/?$", views.referral, name="referral"),
     re_path(r"^Composition/(?P<resource_id>[0-9]{1,18})/\$document$", views.letter_document, name="letter_document"),
+    re_path(r"^Binary/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$", views.binary, name="binary"),
     re_path(r"^(?P<resource_type>[A-Za-z]+)/?$", views.search, name="search"),
     re_path(r"^(?P<resource_type>[A-Za-z]+)/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$", views.read, name="read"),
     # Anything else (history, operations, system-level search, a malformed id) answers an OperationOutcome, not the

@@ -4,13 +4,17 @@ Thin views: parse, check the role (403 OperationOutcome), load through the acces
 at another location is 404, never 403), audit, answer. Every read of patient data is audited as a patient-data read:
 a read as one ``fhir.read`` event with the patient; a search as one ``fhir.search`` summary event plus one event per
 patient on the page (ARCHITECTURE.md "Every read or write of patient data is audited"; audit/reads.py).
-The clinic's directory (Practitioner, Organization, Location) holds no patient data: its reads and searches are
-audited the same way, without a patient.
+The clinic's directory (Practitioner, PractitionerRole, Organization, Location) and the Questionnaires hold no patient
+data: their reads and searches are audited the same way, without a patient. ``_include`` adds the resources the
+matches point at (``search.mode`` ``include``), each through the same access-scoped rows and audited with the search.
+``Binary`` serves the files behind DocumentReference.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.db import transaction
@@ -19,11 +23,13 @@ from django.urls import reverse
 from django.utils.http import http_date
 
 from ketaclinic.accounts.models import User
+from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.fhir import capability, registry
 from ketaclinic.fhir import letters as letter_documents
 from ketaclinic.fhir import referral as referrals
 from ketaclinic.fhir.http import FhirError, fhir_response, fhir_view, require
+from ketaclinic.fhir.registry.letters import letters_visible_to
 from ketaclinic.fhir.search import check_params, page_of
 
 
@@ -49,17 +55,15 @@ def unsupported(request: HttpRequest, user: User) -> HttpResponse:
 def read(request: HttpRequest, user: User, resource_type: str, resource_id: str) -> HttpResponse:
     rt = registry.resource_type(resource_type)
     require(user, rt.capability, rt.name)
-    found = registry.source_for_id(rt, resource_id)
-    row = found[0].rows(user).filter(pk=found[1]).first() if found is not None else None
-    if found is None or row is None:
+    found = _load(user, rt, resource_id)
+    if found is None:
         raise FhirError(404, "not-found", f"{rt.name}/{resource_id} is not known here or not visible to you.")
-    source = found[0]
-    resource = source.to_fhir(row)
+    resource, row, patient_id = found
     audit.record(
         actor=user,
         action="fhir.read",
         obj=row,
-        patient_id=source.patient_id(row),
+        patient_id=patient_id,
         detail={"resource_type": rt.name, "id": resource_id},
     )
     headers = _cache_headers(resource)
@@ -68,6 +72,67 @@ def read(request: HttpRequest, user: User, resource_type: str, resource_id: str)
         response["ETag"] = headers["ETag"]
         return response
     return fhir_response(resource, headers=headers)
+
+
+def _load(user: User, rt: registry.ResourceType, resource_id: str) -> tuple[dict[str, Any], Any, int | None] | None:
+    """The resource an id names, its row (None for a catalogue entry) and its patient; None when not visible."""
+    if rt.computed is not None:
+        computed = rt.computed.read(user, resource_id)
+        return (computed, None, None) if computed is not None else None
+    if rt.catalogue is not None:
+        resource = next((r for r in rt.catalogue.resources() if r["id"] == resource_id), None)
+        return (resource, None, None) if resource is not None else None
+    found = registry.source_for_id(rt, resource_id)
+    if found is None:
+        return None
+    source, pk = found
+    row = source.rows(user).filter(pk=pk).first()
+    if row is None:
+        return None
+    return source.to_fhir(row), row, source.patient_id(row)
+
+
+@fhir_view()
+def binary(request: HttpRequest, user: User, resource_id: str) -> HttpResponse:
+    """``Binary/doc-<id>`` (a chart document's file) or ``Binary/note-<id>`` (a signed session note): as its own
+    content type (saved, never rendered), or as a Binary resource when the client asks for FHIR JSON."""
+    require(user, "patient.view", "Binary")
+    found = registry.binary(user, resource_id)
+    if found is None:
+        raise FhirError(404, "not-found", f"Binary/{resource_id} is not known here or not visible to you.")
+    audit.record(
+        actor=user,
+        action="fhir.read",
+        obj=found.row,
+        patient_id=found.patient_id,
+        detail={"resource_type": "Binary", "id": resource_id, **found.detail},
+    )
+    # The bytes never change once stored (a document is replaced by a new upload, a signed note is locked): their
+    # SHA-256 is a strong ETag.
+    headers = {
+        "ETag": f'"{hashlib.sha256(found.content).hexdigest()}"',
+        "Last-Modified": http_date(found.modified.timestamp()),
+    }
+    if request.headers.get("If-None-Match") == headers["ETag"]:
+        response = HttpResponse(status=304)
+        response["ETag"] = headers["ETag"]
+        return response
+    accept = request.headers.get("Accept", "")
+    if "fhir+json" in accept or request.GET.get("_format") is not None:
+        body = {
+            "resourceType": "Binary",
+            "id": resource_id,
+            "contentType": found.content_type,
+            "data": base64.b64encode(found.content).decode("ascii"),
+        }
+        return fhir_response(body, headers=headers)
+    response = HttpResponse(found.content, content_type=found.content_type)
+    for name, value in headers.items():
+        response[name] = value
+    response["Content-Disposition"] = f'attachment; filename="{resource_id}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _cache_headers(resource: dict[str, Any]) -> dict[str, str]:
@@ -86,32 +151,29 @@ def _cache_headers(resource: dict[str, Any]) -> dict[str, str]:
 def search(request: HttpRequest, user: User, resource_type: str) -> HttpResponse:
     rt = registry.resource_type(resource_type)
     check_params(request.GET, rt.params, rt.name)
+    includes = _wanted_includes(rt, request.GET.getlist("_include"))
     require(user, rt.capability, rt.name)
     page = page_of(request.GET)
-    # ``is not None``, never the queryset's truth value: that would load every row of every source.
-    chosen = [(s, rows) for s in rt.sources if (rows := registry.filtered(s, user, request.GET)) is not None]
-    counted = [(source, rows, rows.count()) for source, rows in chosen]
-    total = sum(count for _, _, count in counted)
-    found: list[tuple[registry.Source, Any]] = []
-    skip, wanted = page.offset, page.count
-    for source, rows, count in counted:
-        if wanted <= 0:
-            break
-        if skip >= count:
-            skip -= count
-            continue
-        taken = list(rows[skip : skip + wanted])
-        found += [(source, row) for row in taken]
-        wanted -= len(taken)
-        skip = 0
+    if rt.computed is not None:
+        every = _with_ids(rt.computed.search(user, request.GET), request.GET)
+        matched: Matched = [(r, None) for r in every[page.offset : page.offset + page.count]]
+        total = len(every)
+    elif rt.catalogue is not None:
+        total, matched = _catalogue_page(rt.catalogue, request.GET, page.offset, page.count)
+    else:
+        total, matched = _rows_page(rt, user, request.GET, page.offset, page.count)
     base = _base(request)
-    entries = []
-    for source, row in found:
-        resource = source.to_fhir(row)
-        entries.append(
-            {"fullUrl": f"{base}/{rt.name}/{resource['id']}", "resource": resource, "search": {"mode": "match"}}
-        )
-    _audit_search(user, rt.name, request, total, [source.patient_id(row) for source, row in found])
+    entries = [
+        {"fullUrl": f"{base}/{rt.name}/{resource['id']}", "resource": resource, "search": {"mode": "match"}}
+        for resource, _ in matched
+    ]
+    included = _included(user, includes, [resource for resource, _ in matched])
+    entries += [
+        {"fullUrl": f"{base}/{name}/{resource['id']}", "resource": resource, "search": {"mode": "include"}}
+        for name, resource, _ in included
+    ]
+    patient_ids = [pid for _, pid in matched] + [pid for _, _, pid in included]
+    _audit_search(user, rt.name, request, total, patient_ids)
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "searchset",
@@ -121,6 +183,84 @@ def search(request: HttpRequest, user: User, resource_type: str) -> HttpResponse
     if entries:
         bundle["entry"] = entries
     return fhir_response(bundle)
+
+
+Matched = list[tuple[dict[str, Any], int | None]]
+
+
+def _rows_page(rt: registry.ResourceType, user: User, query: Any, offset: int, count: int) -> tuple[int, Matched]:
+    # ``is not None``, never the queryset's truth value: that would load every row of every source.
+    chosen = [(s, rows) for s in rt.sources if (rows := registry.filtered(s, user, query)) is not None]
+    counted = [(source, rows, rows.count()) for source, rows in chosen]
+    total = sum(found for _, _, found in counted)
+    matched: Matched = []
+    skip, wanted = offset, count
+    for source, rows, found in counted:
+        if wanted <= 0:
+            break
+        if skip >= found:
+            skip -= found
+            continue
+        taken = list(rows[skip : skip + wanted])
+        matched += [(source.to_fhir(row), source.patient_id(row)) for row in taken]
+        wanted -= len(taken)
+        skip = 0
+    return total, matched
+
+
+def _with_ids(resources: list[dict[str, Any]], query: Any) -> list[dict[str, Any]]:
+    ids = [part for value in query.getlist("_id") for part in value.split(",")]
+    return [r for r in resources if r["id"] in ids] if ids else resources
+
+
+def _catalogue_page(catalogue: registry.Catalogue, query: Any, offset: int, count: int) -> tuple[int, Matched]:
+    resources = _with_ids(catalogue.resources(), query)
+    for name, matches in catalogue.filters.items():
+        values = query.getlist(name)
+        if values:
+            resources = [r for r in resources if matches(r, values)]
+    return len(resources), [(r, None) for r in resources[offset : offset + count]]
+
+
+def _wanted_includes(rt: registry.ResourceType, values: list[str]) -> list[registry.Include]:
+    """The ``_include`` values asked for; one this type does not support is a 400 (nothing is read)."""
+    wanted = []
+    for value in values:
+        for part in value.split(","):
+            source_type, _, rest = part.partition(":")
+            param, _, target = rest.partition(":")
+            include = rt.includes.get(f"{source_type}:{param}")
+            if include is None or (target and include.target not in ("*", target)):
+                supported = ", ".join(rt.includes) or "none"
+                raise FhirError(
+                    400, "not-supported", f"_include={part} is not supported for {rt.name}. Supported: {supported}."
+                )
+            wanted.append(registry.Include(target or include.target, include.references))
+    return wanted
+
+
+def _included(
+    user: User, includes: list[registry.Include], matched: list[dict[str, Any]]
+) -> list[tuple[str, dict[str, Any], int | None]]:
+    """The resources the matches point at, each once, only those the token's user may see (a type its role may not
+    read, or a row out of its sight, is left out silently: an include never widens access)."""
+    seen: set[tuple[str, str]] = {(r["resourceType"], r["id"]) for r in matched}
+    found: list[tuple[str, dict[str, Any], int | None]] = []
+    for include in includes:
+        for resource in matched:
+            for reference in include.references(resource):
+                name, _, rid = reference.rpartition("/")
+                name = name.rsplit("/", 1)[-1]
+                if (name, rid) in seen or include.target not in ("*", name):
+                    continue
+                seen.add((name, rid))
+                rt = registry.RESOURCE_TYPES.get(name)
+                if rt is None or not role_can(user.role, rt.capability):
+                    continue
+                loaded = _load(user, rt, rid)
+                if loaded is not None:
+                    found.append((name, loaded[0], loaded[2]))
+    return found
 
 
 def _audit_search(
@@ -193,7 +333,7 @@ def letter_document(request: HttpRequest, user: User, resource_id: str) -> HttpR
     """``Composition/{id}/$document``: a signed progress letter as a FHIR document Bundle (fhir/letters.py)."""
     rt = registry.resource_type("Composition")
     require(user, rt.capability, rt.name)
-    letter = registry.letters_visible_to(user).select_related("signed_by").filter(pk=int(resource_id)).first()
+    letter = letters_visible_to(user).select_related("signed_by").filter(pk=int(resource_id)).first()
     if letter is None:
         raise FhirError(404, "not-found", f"Composition/{resource_id} is not known here or not visible to you.")
     bundle = letter_documents.document_for(letter, base=_base(request))

@@ -3,9 +3,12 @@ every emitted resource validates), and a search over HTTP pages through the demo
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.http import QueryDict
+from django.utils import timezone
 
 from ketaclinic.fhir import registry
 from tests.conftest import make_user
@@ -22,6 +25,19 @@ def test_every_demo_row_maps_to_a_valid_resource(fhir_get: Any) -> None:
     emitted: dict[str, int] = {}
     observation_kinds: set[str] = set()
     for rt in registry.RESOURCE_TYPES.values():
+        for resource in rt.catalogue.resources() if rt.catalogue else []:
+            validate(resource)
+            emitted[rt.name] = emitted.get(rt.name, 0) + 1
+        if rt.computed is not None:  # Slot: the demo location's free consultation times over the next days
+            today = timezone.now().date()
+            location = Location.objects.filter(clinic=home).order_by("pk").first()
+            query = QueryDict(
+                f"schedule={location.pk}&service-type=consultation"
+                f"&start=ge{today + dt.timedelta(days=1)}&start=lt{today + dt.timedelta(days=8)}"
+            )
+            for resource in rt.computed.search(reader, query)[:50]:
+                validate(resource)
+                emitted[rt.name] = emitted.get(rt.name, 0) + 1
         for source in rt.sources:
             for row in source.rows(reader).order_by(*source.order)[:400]:
                 resource = source.to_fhir(row)

@@ -41,3 +41,24 @@ def test_fhirpy_reads_searches_and_pages(live_server: Any, main_st: Any, lake: A
         client.reference("Patient", str(lake.pk)).to_resource()  # another location's patient
     with pytest.raises(OperationOutcome):
         client.resources("Patient").search(colour="blue").fetch()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fhirpy_includes_and_reads_questionnaires(live_server: Any, alice: Any, bob: Any) -> None:
+    client = SyncFHIRClient(f"{live_server.url}/fhir/r4", authorization=f"Bearer {token_for(alice)}")
+    bundle = (
+        client.resources("PractitionerRole")
+        .search(practitioner=str(bob.pk))
+        .include("PractitionerRole", "practitioner")
+        .fetch_raw()
+    )
+    validate(dict(bundle))
+    assert [(e["resource"]["resourceType"], e["search"]["mode"]) for e in bundle["entry"]] == [
+        ("PractitionerRole", "match"),
+        ("Practitioner", "include"),
+    ]
+    phq9 = client.resources("Questionnaire").search(url="urn:ketaclinic:questionnaire:phq9").get()
+    validate(phq9.serialize())
+    assert phq9["id"] == "phq9"
+    with pytest.raises(OperationOutcome):
+        client.resources("PractitionerRole").include("PractitionerRole", "nonsense").fetch()

@@ -31,6 +31,31 @@ APPOINTMENT_STATUS = {
 }
 
 
+PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+#: Who did what in a session (v3 ParticipationType): checked in (admitter), started dosing (primary performer),
+#: discharged (discharger), signed the note (attender).
+SESSION_PARTICIPANTS = (
+    ("checked_in_by_id", "ADM", "admitter"),
+    ("started_by_id", "PPRF", "primary performer"),
+    ("discharged_by_id", "DIS", "discharger"),
+    ("note_signed_by_id", "ATND", "attender"),
+)
+
+
+def _participants(session: Any) -> list[dict[str, Any]]:
+    found = []
+    for field, code, display in SESSION_PARTICIPANTS:
+        user_id = getattr(session, field)
+        if user_id is not None:
+            found.append(
+                {
+                    "type": [concept(coding(PARTICIPATION_TYPE, code, display))],
+                    "individual": {"reference": f"Practitioner/{user_id}"},
+                }
+            )
+    return found
+
+
 def encounter_to_fhir(session: Any) -> dict[str, Any]:
     """A treatment session at the chair: checked in → discharged."""
     period = {"start": instant(session.checked_in_at)}
@@ -44,7 +69,9 @@ def encounter_to_fhir(session: Any) -> dict[str, Any]:
         "class": coding(ACT_CODE, "AMB", "ambulatory"),
         "type": [concept(text=f"Ketamine treatment session ({session.route})")],
         "subject": patient_ref(session.patient_id),
+        "participant": _participants(session),
         "period": period,
+        "location": [{"location": {"reference": f"Location/{session.location_id}"}}],
     }
     if session.appointment_id:
         resource["appointment"] = [{"reference": f"Appointment/{session.appointment_id}"}]

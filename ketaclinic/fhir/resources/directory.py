@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 
 from ketaclinic.accounts.models import Clinic, Location, User
-from ketaclinic.accounts.roles import CLINICAL_ROLES
+from ketaclinic.accounts.roles import CLINICAL_ROLES, ROLE_LABELS, Role
 from ketaclinic.billing.models import BillingProfile
-from ketaclinic.fhir.search import token
+from ketaclinic.fhir.search import reference_id, token
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 TIN_SYSTEM = "urn:oid:2.16.840.1.113883.4.4"
@@ -142,4 +142,55 @@ def location_to_fhir(location: Location) -> dict[str, Any]:
         resource["telecom"] = [{"system": "phone", "value": location.phone}]
     if location.address.strip():
         resource["address"] = {"use": "work", "text": location.address.strip()}
+    return resource
+
+
+# --- PractitionerRole ------------------------------------------------------------------------------------------------
+
+#: Our role codes (accounts.roles): no published code system holds "prescriber", which may be a physician or a nurse
+#: practitioner, so the role is sent in our own system with its label as text.
+ROLE_SYSTEM = "urn:ketaclinic:role"
+
+
+def practitioner_roles_visible_to(user: User) -> QuerySet[Any]:
+    """One PractitionerRole per clinician the token sees (the same people as Practitioner): their role at the
+    clinic, at the locations they share with the token owner."""
+    shared = Location.objects.filter(pk__in=_own_location_ids(user)).order_by("pk")
+    rows: QuerySet[Any] = (
+        practitioners_visible_to(user)
+        .annotate(reader_id=Value(user.pk))
+        .prefetch_related(Prefetch("locations", shared, to_attr="shared_locations"))
+    )
+    return rows
+
+
+def practitioner_role_location(rows: QuerySet[Any], values: list[str]) -> QuerySet[Any]:
+    """``location=``: clinicians working at one of these locations *that the reader works at too* (a location out of
+    the reader's sight matches nobody: it would tell who works where the reader cannot see)."""
+    for value in values:
+        ids = [reference_id(part, "Location", "location") for part in value.split(",")]
+        shared = Location.objects.filter(pk__in=ids, users=OuterRef("pk")).filter(users=OuterRef("reader_id"))
+        rows = rows.filter(Exists(shared))
+    return rows
+
+
+def practitioner_role_to_fhir(user: User) -> dict[str, Any]:
+    """The locations listed are those the reader shares with the clinician (``shared_locations``, prefetched by
+    ``practitioner_roles_visible_to``); a row loaded another way lists the clinician's own locations."""
+    shared = getattr(user, "shared_locations", None)
+    locations = list(shared) if shared is not None else list(user.locations.order_by("pk"))
+    label = ROLE_LABELS[Role(user.role)] if user.role in set(Role) else user.role
+    resource: dict[str, Any] = {
+        "resourceType": "PractitionerRole",
+        "id": str(user.pk),
+        "active": bool(user.is_active and user.deactivated_at is None),
+        "practitioner": {"reference": f"Practitioner/{user.pk}", "display": user.display_name},
+        "organization": {"reference": f"Organization/{user.clinic_id}"},
+        "code": [{"coding": [{"system": ROLE_SYSTEM, "code": user.role, "display": label}], "text": label}],
+    }
+    if locations:
+        resource["location"] = [{"reference": f"Location/{loc.pk}", "display": loc.name} for loc in locations]
+        phones = sorted({loc.phone for loc in locations if loc.phone})
+        if phones:
+            resource["telecom"] = [{"system": "phone", "value": phone, "use": "work"} for phone in phones]
     return resource

@@ -9,6 +9,12 @@ Scale totals carry the instrument's LOINC total code from ``domain.instruments``
 GAD-7 70274-6, Spitzer 2006; pain NRS 72514-3 …) only when the knowledge file does not mark it VERIFY, and always our
 own instrument code, so a scale without a verified LOINC code (QIDS-SR16, MADRS …) is still found by its id.
 
+Every scored item of a scale is its own survey Observation too (``item3-12``: item 3 of the scale total
+``score-12``), coded with the item's LOINC code where verified and always ``<instrument>.<item key>`` in our system,
+``derivedFrom`` the QuestionnaireResponse; the total lists its items in ``hasMember``. An item left unanswered (a BPI
+interference item, a C-SSRS question skipped by its logic) carries ``dataAbsentReason`` ``not-asked``/``unknown``
+instead of a value. The unscored PHQ-9 "difficulty" question is in the QuestionnaireResponse only.
+
 Each vital sign is its own resource: a reading with blood pressure, heart rate and SpO2 gives three Observations,
 whose ids say which (``bp-12``, ``heart-rate-12``, ``spo2-12`` for reading 12).
 """
@@ -127,6 +133,70 @@ def _instrument_name(instrument_id: str) -> str:
         return instrument_id
 
 
+DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+
+
+def scored_items(instrument_id: str) -> tuple[instruments.Item, ...]:
+    """The items served as their own Observations: the scored ones (all but the PHQ-9 difficulty question)."""
+    try:
+        definition = instruments.get(instrument_id)
+    except ValueError:
+        return ()
+    return tuple(item for item in definition.items if item.scored)
+
+
+def item_positions() -> int:
+    """The most scored items any scale has (CADSS: 23): one Observation source per item position."""
+    return max(len(scored_items(instrument_id)) for instrument_id in instruments.ids())
+
+
+def instruments_with_item(position: int) -> list[str]:
+    return [i for i in instruments.ids() if len(scored_items(i)) >= position]
+
+
+def item_codes(position: int) -> dict[tuple[str, str], str]:
+    """(system, code) → instrument id, for the item at ``position`` of every scale that has one."""
+    found: dict[tuple[str, str], str] = {}
+    for instrument_id in instruments_with_item(position):
+        definition = instruments.get(instrument_id)
+        item = scored_items(instrument_id)[position - 1]
+        found[(INSTRUMENT_SYSTEM, f"{instrument_id}.{item.key}")] = instrument_id
+        if item.code and item.code not in definition.unverified_codes:
+            found[(LOINC, item.code)] = instrument_id
+    return found
+
+
+def item_to_fhir(measurement: Any, position: int) -> dict[str, Any]:
+    """Item ``position`` (1-based, in published order) of a scale's answers as a survey Observation."""
+    definition = instruments.get(measurement.instrument)
+    item = scored_items(measurement.instrument)[position - 1]
+    answers = list(measurement.answers or [])
+    value = answers[item.number - 1] if item.number <= len(answers) else None
+    codes = [coding(INSTRUMENT_SYSTEM, f"{measurement.instrument}.{item.key}")]
+    if item.code and item.code not in definition.unverified_codes:
+        codes.insert(0, coding(LOINC, item.code, item.label))
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": f"item{position}-{measurement.pk}",
+        "meta": meta(measurement.recorded_at),
+        "status": "final",
+        "category": _category(SURVEY, "Survey"),
+        "code": concept(*codes, text=f"{definition.name}: {item.label}"),
+        "subject": patient_ref(measurement.patient_id),
+        "effectiveDateTime": instant(measurement.taken_at),
+        "issued": instant(measurement.recorded_at),
+        "derivedFrom": [{"reference": f"QuestionnaireResponse/{measurement.pk}"}],
+    }
+    if isinstance(value, bool):
+        resource["valueBoolean"] = value
+    elif isinstance(value, int):
+        resource["valueInteger"] = value
+    else:
+        reason = "not-asked" if measurement.instrument == "cssrs_screener" else "unknown"
+        resource["dataAbsentReason"] = concept(coding(DATA_ABSENT, reason))
+    return resource
+
+
 def score_to_fhir(measurement: Any) -> dict[str, Any]:
     """A rating-scale total (outcomes.Measurement) as a survey Observation; the band as its interpretation."""
     total = measurement.total
@@ -144,6 +214,11 @@ def score_to_fhir(measurement: Any) -> dict[str, Any]:
         "valueQuantity": {"value": value, "unit": "{score}", "system": UCUM, "code": "{score}"},
         "derivedFrom": [{"reference": f"QuestionnaireResponse/{measurement.pk}"}],
     }
+    members = scored_items(measurement.instrument)
+    if members:
+        resource["hasMember"] = [
+            {"reference": f"Observation/item{position}-{measurement.pk}"} for position in range(1, len(members) + 1)
+        ]
     if measurement.band:
         resource["interpretation"] = [{"text": measurement.band}]
     return resource

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ketaclinic.domain import instruments
+from ketaclinic.fhir.resources import questionnaire
 from ketaclinic.fhir.resources.common import instant, meta, patient_ref
 
 
@@ -35,8 +36,7 @@ def _items(instrument_id: str, answers: list[Any]) -> list[dict[str, Any]]:
         item: dict[str, Any] = {"linkId": f"item-{position}"}
         if definition is not None and position <= len(definition.items):
             spec = definition.items[position - 1]
-            if spec.code and spec.code not in definition.unverified_codes:
-                item["linkId"] = spec.code
+            item["linkId"] = questionnaire.item_link_id(definition, spec)
             item["text"] = spec.label
         answer = _answer(value)
         if answer:
@@ -48,8 +48,9 @@ def _items(instrument_id: str, answers: list[Any]) -> list[dict[str, Any]]:
 def response_to_fhir(measurement: Any) -> dict[str, Any]:
     try:
         name = instruments.get(measurement.instrument).name
+        canonical: str | None = questionnaire.canonical(measurement.instrument)
     except ValueError:
-        name = measurement.instrument
+        name, canonical = measurement.instrument, None
     resource: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": str(measurement.pk),
@@ -66,4 +67,6 @@ def response_to_fhir(measurement: Any) -> dict[str, Any]:
             }
         ],
     }
+    if canonical:
+        resource["questionnaire"] = canonical
     return resource
