@@ -51,6 +51,7 @@ MAX_OBJECTS = 200_000
 ENCRYPTED = "a password (it cannot be checked)"
 DAMAGED = "a damaged structure (it could not be read)"
 TOO_COMPLEX = f"more than {MAX_OBJECTS:,} objects"
+UNCHECKABLE = (ENCRYPTED, DAMAGED, TOO_COMPLEX)
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,14 @@ class PdfCheck:
 
     def message(self) -> str:
         """The refusal, in words for the person uploading."""
-        return (
-            f"This PDF contains {', '.join(self.problems)}, which the clinic does not accept: such a file could run "
-            "or send something when it is opened. Print it to a new PDF (“Save as PDF” or “Print to PDF”), or scan the "
-            "paper, and upload that."
-        )
+        instead = "Print it to a new PDF (“Save as PDF” or “Print to PDF”), or scan the paper, and upload that."
+        active = [problem for problem in self.problems if problem not in UNCHECKABLE]
+        if active:
+            return (
+                f"This PDF contains {', '.join(active)}, which the clinic does not accept: such a file could run or "
+                f"send something when it is opened. {instead}"
+            )
+        return f"This PDF cannot be checked: it has {', '.join(self.problems)}. {instead}"
 
 
 def check_pdf(content: bytes) -> PdfCheck:

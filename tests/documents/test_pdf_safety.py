@@ -72,7 +72,9 @@ def test_a_password_protected_pdf_is_refused_but_an_owner_password_only_is_not()
 
 
 def test_a_damaged_file_is_refused() -> None:
-    assert pdf_safety.check_pdf(b"%PDF-1.7\n\x00\x01 not a pdf at all").problems == (pdf_safety.DAMAGED,)
+    verdict = pdf_safety.check_pdf(b"%PDF-1.7\n\x00\x01 not a pdf at all")
+    assert verdict.problems == (pdf_safety.DAMAGED,)
+    assert verdict.message().startswith("This PDF cannot be checked: it has a damaged structure")
 
 
 def test_a_file_with_too_many_objects_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,13 +12,14 @@ import pytest
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.infusions import services as infusions
 from ketaclinic.patients import uploads
+from tests.conftest import tiny_pdf
 from tests.fhir.conftest import token_for, validate
 from tests.infusions.conftest import fresh
 from tests.infusions.test_discharge import clock, discharge, observed_iv  # noqa: F401  (fixtures used by name)
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.7\n% referral letter from Dr Lee\n"
+PDF = tiny_pdf("referral letter from Dr Lee")
 
 
 @pytest.fixture(autouse=True)

@@ -15,12 +15,12 @@ import pytest
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.documents import files
 from ketaclinic.intake.models import ConsultationDocument, ConsultationRequest
-from tests.conftest import make_patient
+from tests.conftest import make_patient, tiny_pdf
 from tests.fhir.conftest import FHIR_JSON, token_for, validate
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n% a referral letter\n"
+PDF = tiny_pdf("a referral letter")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 

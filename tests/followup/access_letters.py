@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conftest import tiny_pdf
 from tests.test_access_matrix import NURSE, PRESC, everyone, staff
 
 EXPECTED: dict[str, dict[str, int]] = {
@@ -27,7 +28,7 @@ def make_world(world: dict[str, Any]) -> dict[str, Any]:
     document = uploads.upload_by_staff(
         by=prescriber,
         patient=pat,
-        content=b"%PDF-1.4 letter",
+        content=tiny_pdf("letter"),
         kind="other",
         title="Progress letter",
         document_date=None,
