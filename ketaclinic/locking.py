@@ -28,9 +28,11 @@ The order, outermost first. A transaction takes the locks it needs in this order
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 M = TypeVar("M", bound=models.Model)
 
@@ -40,3 +42,58 @@ def lock(rows: type[M] | models.QuerySet[M]) -> models.QuerySet[M]:
     joined by ``select_related``."""
     queryset = rows._default_manager.all() if isinstance(rows, type) else rows
     return queryset.select_for_update(no_key=True, of=("self",))
+
+
+@dataclass(frozen=True)
+class SignedRowLock:
+    """A database trigger that keeps a signed row locked ("signed means locked", ARCHITECTURE.md), on PostgreSQL and
+    SQLite: an UPDATE that changes any of ``columns``, or takes back an ``entered_in_error`` mark, is aborted with
+    ``message``. Marking the row entered in error (the one change a signed row may see) still works. ``applies_when``
+    is an SQL condition on ``OLD`` for rows that lock only once signed (``OLD.status = 'signed'``); empty means every
+    row is signed when written. No DELETE guard: rows are never deleted by the application, and the test suite
+    flushes tables between transactional tests."""
+
+    table: str
+    trigger: str
+    columns: tuple[str, ...]
+    message: str
+    applies_when: str = ""
+
+    def _guarded(self, changed: str) -> str:
+        condition = f"{changed} OR (OLD.entered_in_error AND NOT NEW.entered_in_error)"
+        return f"{self.applies_when} AND ({condition})" if self.applies_when else condition
+
+    def statements(self, vendor: str) -> list[str]:
+        if vendor == "postgresql":
+            new = ", ".join(f"NEW.{column}" for column in self.columns)
+            old = ", ".join(f"OLD.{column}" for column in self.columns)
+            return [
+                f"CREATE OR REPLACE FUNCTION {self.trigger}() RETURNS trigger AS $$ BEGIN "
+                f"IF {self._guarded(f'ROW({new}) IS DISTINCT FROM ROW({old})')} THEN "
+                f"RAISE EXCEPTION '{self.message}'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql",
+                f"DROP TRIGGER IF EXISTS {self.trigger} ON {self.table}",
+                f"CREATE TRIGGER {self.trigger} BEFORE UPDATE ON {self.table} FOR EACH ROW "
+                f"EXECUTE FUNCTION {self.trigger}()",
+            ]
+        changed = " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for column in self.columns)
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {self.trigger} BEFORE UPDATE ON {self.table} FOR EACH ROW "
+            f"WHEN {self._guarded(changed)} BEGIN SELECT RAISE(ABORT, '{self.message}'); END"
+        ]
+
+    def install(self, connection: BaseDatabaseWrapper) -> None:
+        with connection.cursor() as cursor:
+            for sql in self.statements(connection.vendor):
+                cursor.execute(sql)
+
+    def remove(self, connection: BaseDatabaseWrapper) -> None:
+        if connection.vendor == "postgresql":
+            statements = [
+                f"DROP TRIGGER IF EXISTS {self.trigger} ON {self.table}",
+                f"DROP FUNCTION IF EXISTS {self.trigger}()",
+            ]
+        else:
+            statements = [f"DROP TRIGGER IF EXISTS {self.trigger}"]
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
