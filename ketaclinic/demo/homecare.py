@@ -88,6 +88,7 @@ def load(*, locations: list[Location], users: dict[str, User]) -> None:
         dispenser="Springfield Compounding Pharmacy",
         dispensed_on=today,
         doses=6,
+        rx_number="RX-604417",
     )
     for systolic, diastolic in ((172, 96), (128, 82)):  # refused (above 160/90), then cleared
         cleared, _ = homecare.check_in(

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
 
+from ketaclinic.accounts.models import User
 from ketaclinic.domain import homecare as rules
-from ketaclinic.homecare.models import HomeDose, HomeProgramme, HomeSettings, HomeStockEntry, TakeHomePrescription
+from ketaclinic.homecare.models import (
+    HomeDiscrepancyReview,
+    HomeDose,
+    HomeProgramme,
+    HomeSettings,
+    HomeStockEntry,
+    TakeHomePrescription,
+)
 from ketaclinic.patients.models import Patient, clinic_date
+from ketaclinic.patients.queries import patients_visible_to
 
 
 def settings_for(clinic_id: int) -> HomeSettings:
@@ -80,3 +91,43 @@ def balance(prescription: TakeHomePrescription) -> Balance:
         discrepancy=flag,
         sessions_remaining=prescription.sessions_authorised - int(taken),
     )
+
+
+def open_reviews(prescriptions: object) -> list[HomeDiscrepancyReview]:
+    """Open discrepancy tasks of these prescriptions (a queryset or list), oldest first."""
+    return list(
+        HomeDiscrepancyReview.objects.filter(prescription__in=prescriptions, status="open")
+        .select_related("assigned_to", "prescription")
+        .order_by("opened_at")
+    )
+
+
+def open_reviews_for(user: User) -> list[HomeDiscrepancyReview]:
+    """The staff dashboard's list: open discrepancy tasks of patients the user may see (their locations)."""
+    return list(
+        HomeDiscrepancyReview.objects.filter(
+            status="open", prescription__programme__patient__in=patients_visible_to(user)
+        )
+        .select_related("assigned_to", "prescription__programme__patient")
+        .order_by("opened_at")[:20]
+    )
+
+
+def diary_events(prescription: TakeHomePrescription) -> list[rules.DiaryEvent]:
+    """Fills, doses, waste and counts of one prescription (entered-in-error rows left out), for the running balance."""
+    tz = ZoneInfo(prescription.programme.patient.location.clinic.timezone)
+    events = [
+        rules.DiaryEvent(
+            at=dt.datetime.combine(d.dispensed_on, dt.time(0), tzinfo=tz), kind="dispense", doses=Decimal(d.doses)
+        )
+        for d in prescription.dispenses.filter(entered_in_error=False)
+    ]
+    events += [
+        rules.DiaryEvent(at=dose.taken_at, kind="dose", doses=Decimal(1))
+        for dose in prescription.doses.filter(entered_in_error=False)
+    ]
+    events += [
+        rules.DiaryEvent(at=entry.recorded_at, kind=entry.kind, doses=entry.doses)
+        for entry in prescription.stock_entries.filter(entered_in_error=False)
+    ]
+    return events
