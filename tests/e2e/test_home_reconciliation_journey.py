@@ -41,7 +41,7 @@ def test_discrepancy_review_and_the_reports(
     page.get_by_label("Note").fill("Video pill count with the monitor")
     page.get_by_role("button", name="Record count").click()
     task = page.get_by_test_id("discrepancy-review")
-    expect(task).to_contain_text("Count 3.00 where 5 doses are expected in hand")
+    expect(task).to_contain_text("Count 3 where 5 doses are expected in hand")
     expect(page.get_by_test_id("discrepancy")).to_be_visible()
     assert_fits_width(page)
     screenshot(page, "home-discrepancy-programme-tablet")

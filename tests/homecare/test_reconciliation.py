@@ -31,7 +31,7 @@ def test_count_discrepancy_opens_one_task_for_the_prescriber(prescription: Any, 
     review = HomeDiscrepancyReview.objects.get()
     assert review.status == "open" and review.assigned_to == bob
     assert review.expected == Decimal(6) and review.counted == Decimal(4)
-    assert "Count 4.00 where 6 doses" in review.reason
+    assert "Count 4 where 6 doses" in review.reason
     services.record_stock(by=alice, prescription=prescription, kind="count", doses="3")  # still open: no second
     assert HomeDiscrepancyReview.objects.count() == 1
     assert AuditEvent.objects.filter(action="homecare.discrepancy_opened").count() == 1
@@ -151,7 +151,7 @@ def test_programme_page_and_dashboard_show_the_open_task(
     client.post(f"/homecare/patient/{patient_id}/record/", {"prescription": prescription.pk, "doses": "3"})
     review = HomeDiscrepancyReview.objects.get()
     page = client.get(f"/homecare/patient/{patient_id}/").content.decode()
-    assert 'data-testid="discrepancy-review"' in page and "Count 3.00 where 6 doses" in page
+    assert 'data-testid="discrepancy-review"' in page and "Count 3 where 6 doses" in page
     dashboard = client.get("/staff/").content.decode()
     assert 'data-testid="dashboard-home-reviews"' in dashboard and f"/homecare/patient/{patient_id}/" in dashboard
     empty = client.post(f"/homecare/patient/{patient_id}/review/{review.pk}/", {"note": ""})

@@ -46,6 +46,11 @@ def _clinician(by: User) -> None:
         raise PermissionDenied("Only clinical staff may do this.")
 
 
+def _doses(value: Decimal) -> str:
+    """3, 2.5 (not 3.00, 2.50): how a number of doses is written in a task."""
+    return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}".rstrip("0")
+
+
 def review_if_needed(*, by: User | None, prescription: TakeHomePrescription) -> HomeDiscrepancyReview | None:
     """Open the clinician task when the balance shows a discrepancy and none is open (call inside the write)."""
     balance = queries.balance(prescription)
@@ -54,9 +59,10 @@ def review_if_needed(*, by: User | None, prescription: TakeHomePrescription) -> 
     if HomeDiscrepancyReview.objects.filter(prescription=prescription, status="open").exists():
         return None
     if balance.expected < 0:
-        reason = f"More doses taken and wasted than dispensed: the balance is {balance.expected}."
+        reason = f"More doses taken and wasted than dispensed: the balance is {_doses(balance.expected)}."
     else:
-        reason = f"Count {balance.counted} where {balance.expected} doses are expected in hand."
+        assert balance.counted is not None  # a discrepancy without a negative balance comes from a count
+        reason = f"Count {_doses(balance.counted)} where {_doses(balance.expected)} doses are expected in hand."
     review = HomeDiscrepancyReview.objects.create(
         prescription=prescription,
         assigned_to=prescription.programme.prescriber,
