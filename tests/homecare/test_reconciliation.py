@@ -196,3 +196,22 @@ def test_entered_in_error_from_the_page(client_as: Any, prescription: Any, alice
     page = client.get(f"/homecare/patient/{patient_id}/").content.decode()
     assert "entered in error: Typed the wrong reading" in page
     assert client.post(f"/homecare/patient/{patient_id}/entered-in-error/other/1/", {"reason": "x"}).status_code == 404
+
+
+def test_a_withdrawn_check_in_releases_no_dose(prescription: Any, alice: Any) -> None:
+    row, _ = services.check_in(by=None, prescription=prescription, **GOOD)
+    services.mark_entered_in_error(by=alice, row=row, reason="Reading typed for the wrong day")
+    with pytest.raises(ServiceError, match="withdrawn"):
+        services.take_dose(by=None, check_in=row)
+    assert not HomeDose.objects.exists()
+
+
+def test_a_dose_alone_entered_in_error_from_the_page(client_as: Any, prescription: Any, alice: Any) -> None:
+    taken = dose(prescription)
+    patient_id = prescription.programme.patient_id
+    client = client_as(alice)
+    page = client.get(f"/homecare/patient/{patient_id}/").content.decode()
+    assert f"/entered-in-error/dose/{taken.pk}/" in page
+    client.post(f"/homecare/patient/{patient_id}/entered-in-error/dose/{taken.pk}/", {"reason": "Dose not taken"})
+    assert HomeDose.objects.get().entered_in_error and not HomeCheckIn.objects.get().entered_in_error
+    assert queries.balance(prescription).taken == Decimal(0)

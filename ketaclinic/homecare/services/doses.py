@@ -132,6 +132,8 @@ def take_dose(*, by: User | None, check_in: HomeCheckIn) -> HomeDose:
     """Release the dose of a cleared check-in (once); a refused check-in releases nothing."""
     row = lock(HomeCheckIn).select_related("prescription__programme__patient__location").get(pk=check_in.pk)
     lock(TakeHomePrescription).filter(pk=row.prescription_id).first()  # serialises doses per prescription
+    if row.entered_in_error:
+        raise ServiceError("This check-in was withdrawn by the clinic: check in again before the dose.")
     if not row.cleared:
         raise ServiceError("This check-in did not clear a dose: " + " ".join(row.reasons))
     if HomeDose.objects.filter(check_in=row).exists():
