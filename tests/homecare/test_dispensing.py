@@ -77,6 +77,12 @@ def test_pharmacy_fill_needs_the_rx_number(ledger: Any, bob: Any, pat: Any) -> N
             by=ledger["nurse"], prescription=rx, source="pharmacy", dispenser=" ", dispensed_on=rx.issued_on,
             doses=6, rx_number="RX-1",
         )  # fmt: skip
+    (vial,) = receive(ledger["nurse"], rx.programme.patient.location, ledger["products"]["k10"], ledger["supplier"])
+    with pytest.raises(ServiceError, match="takes nothing from the clinic's stock"):
+        services.dispense(
+            by=ledger["nurse"], prescription=rx, source="pharmacy", dispenser="Main St Pharmacy",
+            dispensed_on=rx.issued_on, doses=6, rx_number="RX-1", container=vial,
+        )  # fmt: skip
     assert not HomeDispense.objects.exists()
     fill = services.dispense(
         by=ledger["nurse"], prescription=rx, source="pharmacy", dispenser="Main St Pharmacy",

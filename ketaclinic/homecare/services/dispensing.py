@@ -24,6 +24,7 @@ from ketaclinic.domain import homecare as rules
 from ketaclinic.homecare.models import HomeDispense, TakeHomePrescription
 from ketaclinic.ledger import services as ledger
 from ketaclinic.ledger.models import Container, Product
+from ketaclinic.ledger.queries import usable
 from ketaclinic.locking import lock
 from ketaclinic.patients.models import clinic_date
 
@@ -31,8 +32,6 @@ from ketaclinic.patients.models import clinic_date
 def clinic_stock(prescription: TakeHomePrescription) -> list[Container]:
     """The containers a clinic fill of this prescription may be drawn from: racemic ketamine of the route's form at the
     patient's location, usable today, with something available (not held at a chair)."""
-    from ketaclinic.ledger.queries import usable  # a read helper of the ledger (below homecare)
-
     patient = prescription.programme.patient
     try:
         form = rules.clinic_dispense_form(prescription.route)
@@ -106,6 +105,10 @@ def dispense(
             raise ServiceError("Give the pharmacy's Rx number from the label.", field="rx_number")
         if len(rx_number) > 40:
             raise ServiceError("At most 40 characters.", field="rx_number")
+        if container is not None:
+            raise ServiceError(
+                "A pharmacy fill takes nothing from the clinic's stock: leave the container empty.", field="container"
+            )
     else:
         if rx_number:
             raise ServiceError("A clinic fill has no pharmacy Rx number.", field="rx_number")
