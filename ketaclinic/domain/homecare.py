@@ -335,8 +335,11 @@ def balance_over_time(events: list[DiaryEvent]) -> list[BalancePoint]:
             raise ValueError(f"unknown diary event {event.kind!r}")
         if event.doses < 0:
             raise ValueError(f"{event.kind}: doses cannot be negative (got {event.doses})")
-        expected += _SIGN[event.kind] * event.doses
-        difference = event.doses - expected if event.kind == "count" else None
+        difference = None
+        if event.kind == "count":
+            difference = event.doses - expected  # a count moves nothing
+        else:
+            expected += _SIGN[event.kind] * event.doses
         points.append(BalancePoint(event.at, event.kind, event.doses, expected, difference))
     return points
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
 
@@ -111,23 +109,3 @@ def open_reviews_for(user: User) -> list[HomeDiscrepancyReview]:
         .select_related("assigned_to", "prescription__programme__patient")
         .order_by("opened_at")[:20]
     )
-
-
-def diary_events(prescription: TakeHomePrescription) -> list[rules.DiaryEvent]:
-    """Fills, doses, waste and counts of one prescription (entered-in-error rows left out), for the running balance."""
-    tz = ZoneInfo(prescription.programme.patient.location.clinic.timezone)
-    events = [
-        rules.DiaryEvent(
-            at=dt.datetime.combine(d.dispensed_on, dt.time(0), tzinfo=tz), kind="dispense", doses=Decimal(d.doses)
-        )
-        for d in prescription.dispenses.filter(entered_in_error=False)
-    ]
-    events += [
-        rules.DiaryEvent(at=dose.taken_at, kind="dose", doses=Decimal(1))
-        for dose in prescription.doses.filter(entered_in_error=False)
-    ]
-    events += [
-        rules.DiaryEvent(at=entry.recorded_at, kind=entry.kind, doses=entry.doses)
-        for entry in prescription.stock_entries.filter(entered_in_error=False)
-    ]
-    return events

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db.models import Max
@@ -20,7 +21,13 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.domain import homecare as rules
 from ketaclinic.homecare import queries
-from ketaclinic.homecare.models import HomeCheckIn, HomeDiscrepancyReview, HomeDose, HomeProgramme
+from ketaclinic.homecare.models import (
+    HomeCheckIn,
+    HomeDiscrepancyReview,
+    HomeDose,
+    HomeProgramme,
+    TakeHomePrescription,
+)
 from ketaclinic.patients.models import clinic_date
 from ketaclinic.patients.queries import patients_visible_to
 
@@ -55,53 +62,83 @@ def _check_in_detail(row: HomeCheckIn) -> str:
     return f"{vitals}, {monitor}" + ("" if row.cleared else ": " + " ".join(row.reasons))
 
 
+class _Move(NamedTuple):
+    at: dt.datetime
+    order: int  # same moment: fill, check-in, dose, post-dose check, waste/count
+    event: str
+    detail: str
+    change: Decimal | None  # doses moved, signed (shown); None when nothing moves
+    kind: str  # the balance rule's event kind ("" for a row that is not one)
+    doses: Decimal  # the doses the balance rule is given (a count: the doses counted)
+    withdrawn: str  # the entered-in-error reason, or ""
+
+
+def _moves(rx: TakeHomePrescription, tz: dt.tzinfo) -> list[_Move]:
+    moves: list[_Move] = []
+    zero = Decimal(0)
+    for fill in rx.dispenses.select_related("ledger_entry"):
+        who = f"{fill.dispenser}, Rx {fill.rx_number}" if fill.source == "pharmacy" else fill.dispenser
+        if fill.ledger_entry is not None:
+            who += f", ledger entry #{fill.ledger_entry.seq}"
+        event = f"{'refill' if fill.is_refill else 'fill'} ({fill.get_source_display().lower()})"
+        at = dt.datetime.combine(fill.dispensed_on, dt.time(0), tzinfo=tz)
+        amount = Decimal(fill.doses)
+        moves.append(_Move(at, 0, event, who, amount, "dispense", amount, fill.entered_in_error_reason))
+    for check in rx.check_ins.all():
+        event = "check-in: cleared" if check.cleared else "check-in: refused"
+        moves.append(_Move(check.at, 1, event, _check_in_detail(check), None, "", zero, check.entered_in_error_reason))
+    for dose in rx.doses.all():
+        reason = dose.entered_in_error_reason
+        moves.append(
+            _Move(dose.taken_at, 2, "dose taken", f"{dose.dose_mg} mg", Decimal(-1), "dose", Decimal(1), reason)
+        )
+        if dose.post_checked_at is not None:
+            state = "back to usual" if dose.sedation_resolved else "not yet back to usual"
+            if dose.side_effects:
+                state += f"; {dose.side_effects}"
+            moves.append(_Move(dose.post_checked_at, 3, "post-dose check", state, None, "", zero, reason))
+    for entry in rx.stock_entries.all():
+        reason = entry.entered_in_error_reason
+        if entry.kind == "waste":
+            witness = f" (witness {entry.witness.display_name})" if entry.witness else ""
+            note = entry.note + witness
+            moves.append(
+                _Move(entry.recorded_at, 4, "documented waste", note, -entry.doses, "waste", entry.doses, reason)
+            )
+        else:
+            detail = f"{entry.doses} doses counted"
+            moves.append(_Move(entry.recorded_at, 4, "count", detail, None, "count", entry.doses, reason))
+    return sorted(moves, key=lambda move: (move.at, move.order))
+
+
 def diary(programme: HomeProgramme) -> list[DiaryRow]:
     """Every row of every prescription of the programme, oldest first."""
     rows: list[tuple[dt.datetime, int, DiaryRow]] = []
     tz = ZoneInfo(programme.patient.location.clinic.timezone)
     for rx in programme.prescriptions.all().order_by("issued_on", "pk"):
         label = f"{rx.get_route_display()} {rx.dose_mg} mg (#{rx.pk})"
-        movements: list[tuple[dt.datetime, int, str, str, Decimal | None, str, str]] = []
-        for fill in rx.dispenses.select_related("ledger_entry"):
-            at = dt.datetime.combine(fill.dispensed_on, dt.time(0), tzinfo=tz)
-            who = f"{fill.dispenser}, Rx {fill.rx_number}" if fill.source == "pharmacy" else fill.dispenser
-            if fill.ledger_entry is not None:
-                who += f", ledger entry #{fill.ledger_entry.seq}"
-            kind = "refill" if fill.is_refill else "fill"
-            movements.append(
-                (at, 0, f"{kind} ({fill.get_source_display().lower()})", who, Decimal(fill.doses), "dispense",
-                 fill.entered_in_error_reason if fill.entered_in_error else "")
-            )  # fmt: skip
-        for check in rx.check_ins.all():
-            event = "check-in: cleared" if check.cleared else "check-in: refused"
-            reason = check.entered_in_error_reason if check.entered_in_error else ""
-            movements.append((check.at, 1, event, _check_in_detail(check), None, "", reason))
-        for dose in rx.doses.all():
-            reason = dose.entered_in_error_reason if dose.entered_in_error else ""
-            movements.append((dose.taken_at, 2, "dose taken", f"{dose.dose_mg} mg", Decimal(-1), "dose", reason))
-            if dose.post_checked_at is not None:
-                state = "back to usual" if dose.sedation_resolved else "not yet back to usual"
-                if dose.side_effects:
-                    state += f"; {dose.side_effects}"
-                movements.append((dose.post_checked_at, 3, "post-dose check", state, None, "", reason))
-        for entry in rx.stock_entries.all():
-            reason = entry.entered_in_error_reason if entry.entered_in_error else ""
-            if entry.kind == "waste":
-                witness = f" (witness {entry.witness.display_name})" if entry.witness else ""
-                movements.append(
-                    (entry.recorded_at, 4, "documented waste", entry.note + witness, -entry.doses, "waste", reason)
-                )
-            else:
-                movements.append((entry.recorded_at, 4, "count", f"{entry.doses} doses counted", None, "count", reason))
-        balance = Decimal(0)
-        for at, order, event, detail, change, kind, withdrawn in sorted(movements, key=lambda item: item[:2]):
-            after: Decimal | None = None
-            if not withdrawn:
-                if change is not None:
-                    balance += change
-                after = balance if kind else None
-            rows.append((at, order, DiaryRow(at, label, event, detail, change, after, withdrawn)))
+        ordered = _moves(rx, tz)
+        # The running balance after each fill, dose, waste and count (entered-in-error rows move nothing): the pure
+        # rule of domain.homecare, fed in time order so that rows at the same moment keep the diary's order.
+        moving = [index for index, move in enumerate(ordered) if move.kind and not move.withdrawn]
+        points = rules.balance_over_time(
+            [rules.DiaryEvent(ordered[i].at, ordered[i].kind, ordered[i].doses) for i in moving]
+        )
+        after = dict(zip(moving, points, strict=True))
+        for index, move in enumerate(ordered):
+            point = after.get(index)
+            detail = move.detail
+            if point is not None and point.difference:
+                detail += f" ({_fewer_or_more(point.difference)} than the balance)"
+            balance = point.expected if point is not None else None
+            row = DiaryRow(move.at, label, move.event, detail, move.change, balance, move.withdrawn)
+            rows.append((move.at, move.order, row))
     return [row for _, _, row in sorted(rows, key=lambda item: item[:2])]
+
+
+def _fewer_or_more(difference: Decimal) -> str:
+    amount = f"{abs(difference).normalize():f}"
+    return f"{amount} fewer" if difference < 0 else f"{amount} more"
 
 
 def patient_csv_rows(rows: list[DiaryRow]) -> list[tuple[object, ...]]:

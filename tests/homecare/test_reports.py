@@ -48,6 +48,7 @@ def test_patient_diary_page_and_csv(client_as: Any, prescription: Any, alice: An
     ]  # fmt: skip
     balances = [row[5] for row in rows[1:]]
     assert balances == ["6", "", "", "5", "", "5"]
+    assert rows[-1][3] == "3.00 doses counted (2 fewer than the balance)"
     assert "back to usual; =HYPERLINK(1)" in [row[3] for row in rows]  # not at the start of a cell: harmless
 
 
