@@ -1,6 +1,7 @@
 """The demo's supervised home programme: one sublingual-troche patient at Main Street with the clinic's thresholds
 set, a refused check-in (blood pressure above the limit), a cleared one with its dose and post-dose check, and a
-planted count discrepancy (3 doses counted where 5 are expected) for the programme page's flag.
+planted count discrepancy (3 doses counted where 5 are expected) that opens the prescriber's review task, and a
+telehealth integration visit in the coming week with its video link.
 
 The thresholds the demo clinic sets (160/90 mmHg, pulse 100) are one programme's published stop ("Do not proceed with
 a remote session if your blood pressure is above 160/90 or your heart rate is above 100", Choose Ketamine, Remote
@@ -11,16 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from ketaclinic.accounts.errors import ServiceError
 from ketaclinic.accounts.models import Location, User
 from ketaclinic.demo import intake as demo_intake
 from ketaclinic.homecare import services as homecare
 from ketaclinic.intake.services import assessment as intake
 from ketaclinic.intake.services import decisions
 from ketaclinic.patients import services as patients
-from ketaclinic.patients.models import clinic_date
+from ketaclinic.patients.models import Patient, clinic_date
+from ketaclinic.scheduling import services as scheduling
+from ketaclinic.scheduling.models import Appointment
 
 
 def load(*, locations: list[Location], users: dict[str, User]) -> None:
@@ -88,6 +93,7 @@ def load(*, locations: list[Location], users: dict[str, User]) -> None:
         dispenser="Springfield Compounding Pharmacy",
         dispensed_on=today,
         doses=6,
+        rx_number="RX-604417",
     )
     for systolic, diastolic in ((172, 96), (128, 82)):  # refused (above 160/90), then cleared
         cleared, _ = homecare.check_in(
@@ -101,6 +107,27 @@ def load(*, locations: list[Location], users: dict[str, User]) -> None:
         )
     dose = homecare.take_dose(by=None, check_in=cleared)
     homecare.post_dose_check(by=None, dose=dose, sedation_resolved=True, side_effects="Mild nausea for 20 minutes.")
+    # The planted gap (3 counted where 5 are expected, tolerance 1 dose) opens the prescriber's review task.
     homecare.record_stock(
         by=nurse, prescription=prescription, kind="count", doses="3", note="Video pill count (demo: planted gap)"
     )
+    _book_integration_visit(patient, nurse)
+
+
+DEMO_VIDEO_LINK = "https://video.example.org/demo/integration-morgan-hale"  # a placeholder of the clinic's service
+
+
+def _book_integration_visit(patient: Patient, nurse: User) -> Appointment | None:
+    """A telehealth integration visit with its video link in the coming week (the first time the calendar allows)."""
+    zone = ZoneInfo(patient.location.clinic.timezone)
+    today = clinic_date(patient)
+    for days in range(1, 8):
+        start = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(16), tzinfo=zone)
+        try:
+            return scheduling.book(
+                by=nurse, patient=patient, kind="telehealth", location=patient.location, start=start,
+                video_url=DEMO_VIDEO_LINK,
+            )  # fmt: skip
+        except ServiceError:
+            continue  # closed or nobody rostered that day
+    return None

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Final
 
 from ketaclinic.domain.monitoring.vitals import ImplausibleVitals, VitalSigns
@@ -40,12 +40,19 @@ __all__ = [
     "MIN_MONITOR_AGE_YEARS",
     "REFILL_WINDOW_MONTHS",
     "TELEHEALTH_WARNING_DAYS",
+    "BalancePoint",
+    "ClinicDispenseProblem",
+    "DiaryEvent",
     "ImplausibleVitals",
     "PreDoseCheckIn",
     "Release",
     "ReleaseThresholds",
     "balance",
+    "balance_over_time",
+    "clinic_dispense_form",
     "discrepancy",
+    "dispense_volume_ml",
+    "in_person_status",
     "monitor_problems",
     "refill_problems",
     "refill_window_ends",
@@ -252,3 +259,96 @@ def telehealth_warning(*, in_person_evaluation_on: date | None, today: date) -> 
             f"({days} days; 90 FR 61301). Book an in-person evaluation."
         )
     return None
+
+
+# A clinic dispensing draws from the controlled-substance ledger, which keeps solutions and nasal-spray devices in mL
+# (controlled-substances.md "Data model": mL authoritative, mg derived). Which ledger form serves which take-home route
+# is this software's mapping: an oral dose is measured from a solution, an intranasal one from a nasal-spray device;
+# troches are compounded units the ledger does not stock, so they are dispensed by a pharmacy.
+CLINIC_DISPENSE_FORMS: Final[dict[str, str]] = {"oral": "injection", "intranasal_racemic": "nasal_spray"}
+
+
+class ClinicDispenseProblem(ValueError):
+    """Why a take-home fill cannot come from the clinic's ledger stock (a plain sentence for the form)."""
+
+
+def clinic_dispense_form(route: str) -> str:
+    """The ledger product form a clinic fill of ``route`` is drawn from; ``ClinicDispenseProblem`` when none is."""
+    form = CLINIC_DISPENSE_FORMS.get(route)
+    if form is None:
+        raise ClinicDispenseProblem(
+            "The clinic's controlled-substance ledger stocks solutions and nasal-spray devices only: "
+            "this route is dispensed by a pharmacy."
+        )
+    return form
+
+
+def dispense_volume_ml(*, doses: int, dose_mg: Decimal, concentration_mg_per_ml: Decimal) -> Decimal:
+    """The ledger volume of ``doses`` take-home doses: doses × dose (mg) ÷ concentration (mg/mL), exact to 0.01 mL.
+
+    A volume the ledger cannot record exactly (finer than 0.01 mL) is refused rather than rounded, as the ledger does.
+    """
+    if isinstance(doses, bool) or not isinstance(doses, int) or doses < 1:
+        raise ClinicDispenseProblem("Dispense at least one whole dose.")
+    if dose_mg <= 0 or concentration_mg_per_ml <= 0:
+        raise ClinicDispenseProblem("The dose and the product's concentration must be more than 0.")
+    volume = Decimal(doses) * dose_mg / concentration_mg_per_ml
+    try:
+        exact = volume.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ClinicDispenseProblem("That quantity is too large for one fill.") from None
+    if exact != volume:
+        raise ClinicDispenseProblem(
+            f"{doses} × {dose_mg.normalize():f} mg at {concentration_mg_per_ml.normalize():f} mg/mL is "
+            f"{volume.normalize():f} mL, which the ledger cannot record to 0.01 mL: choose another product."
+        )
+    return exact
+
+
+@dataclass(frozen=True)
+class DiaryEvent:
+    """One movement of a prescription's doses: ``kind`` is dispense, dose, waste or count (a count moves nothing)."""
+
+    at: datetime
+    kind: str
+    doses: Decimal
+
+
+@dataclass(frozen=True)
+class BalancePoint:
+    at: datetime
+    kind: str
+    doses: Decimal
+    expected: Decimal  # dispensed − taken − wasted so far
+    difference: Decimal | None  # a count minus the expected balance (negative = fewer in hand than expected)
+
+
+_SIGN: Final = {"dispense": 1, "dose": -1, "waste": -1, "count": 0}
+
+
+def balance_over_time(events: list[DiaryEvent]) -> list[BalancePoint]:
+    """The running balance after each event, in time order (same moment: in the order given)."""
+    expected = Decimal(0)
+    points: list[BalancePoint] = []
+    for event in sorted(events, key=lambda item: item.at):
+        if event.kind not in _SIGN:
+            raise ValueError(f"unknown diary event {event.kind!r}")
+        if event.doses < 0:
+            raise ValueError(f"{event.kind}: doses cannot be negative (got {event.doses})")
+        difference = None
+        if event.kind == "count":
+            difference = event.doses - expected  # a count moves nothing
+        else:
+            expected += _SIGN[event.kind] * event.doses
+        points.append(BalancePoint(event.at, event.kind, event.doses, expected, difference))
+    return points
+
+
+def in_person_status(*, in_person_evaluation_on: date | None, today: date) -> str:
+    """The clinic report's column: the in-person evaluation, or the days left to the DEA date (90 FR 61301)."""
+    end = DEA_TELEMEDICINE_FLEXIBILITIES_END
+    if in_person_evaluation_on is not None:
+        return f"in-person evaluation {in_person_evaluation_on:%Y-%m-%d}"
+    if today > end:
+        return f"none: telemedicine flexibilities ended {end:%d %b %Y}"
+    return f"none: {(end - today).days} days to {end:%d %b %Y}"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django import forms
 
 from ketaclinic.accounts.forms import OnceForm
 from ketaclinic.homecare.models import HomeDispense, HomeSettings, TakeHomePrescription
 from ketaclinic.homecare.services.doses import SYMPTOMS
+from ketaclinic.ledger.forms import WitnessMixin
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -42,15 +46,72 @@ class PrescribeForm(OnceForm, forms.Form):
 
 
 class RecordForm(OnceForm, forms.Form):
-    KINDS = [("dispense", "Dispensed (fill or refill)"), ("waste", "Documented waste"), ("count", "Count")]
+    """A count of the doses the patient holds (pill or device count), from the programme page."""
 
     prescription = forms.IntegerField(widget=forms.HiddenInput)
-    kind = forms.ChoiceField(choices=KINDS)
-    doses = forms.DecimalField(max_digits=6, decimal_places=2, min_value=0)
-    source = forms.ChoiceField(choices=[("", "—"), *HomeDispense.Source.choices], required=False)
-    dispenser = forms.CharField(label="Pharmacy or dispenser", max_length=200, required=False)
-    dispensed_on = forms.DateField(widget=DATE, required=False)
-    note = forms.CharField(max_length=300, required=False)
+    doses = forms.DecimalField(label="Doses counted", max_digits=6, decimal_places=2, min_value=0)
+    note = forms.CharField(max_length=300, required=False, help_text="How it was counted (e.g. video pill count).")
+
+
+class DispenseForm(OnceForm, forms.Form):
+    """A fill or refill: a pharmacy's (name and Rx number) or the clinic's (drawn from the ledger's stock)."""
+
+    source = forms.ChoiceField(choices=HomeDispense.Source.choices, widget=forms.RadioSelect)
+    doses = forms.IntegerField(label="Doses (sessions) dispensed", min_value=1, max_value=99)
+    dispensed_on = forms.DateField(label="Dispensed on", widget=DATE)
+    dispenser = forms.CharField(
+        label="Pharmacy (or dispensing clinician)",
+        max_length=200,
+        required=False,
+        help_text="A pharmacy fill: the pharmacy's name. A clinic fill: blank records you.",
+    )
+    rx_number = forms.CharField(label="Pharmacy Rx number", max_length=40, required=False)
+    container = forms.TypedChoiceField(
+        label="Clinic stock (container)",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="A clinic fill is drawn from this container in the controlled-substance ledger.",
+    )
+
+    def __init__(self, *args: Any, stock: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["container"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "—")] + [
+            (
+                c.pk,
+                f"{c.label} · {c.lot.product.name} · lot {c.lot.lot_number} exp {c.lot.expires_on:%Y-%m-%d} · "
+                f"{Decimal(c.available_ml).quantize(Decimal('0.01'))} mL available",
+            )
+            for c in stock or []
+        ]
+
+
+class WasteForm(WitnessMixin, OnceForm, forms.Form):
+    """Documented waste: doses wasted or handed back for destruction, with a witness who signs here."""
+
+    doses = forms.DecimalField(label="Doses wasted or handed back", max_digits=6, decimal_places=2, min_value=0)
+    note = forms.CharField(
+        label="What happened", max_length=300, help_text="e.g. troche dropped and flushed; 2 doses returned"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_witness_fields(required=True)
+
+
+class ReviewForm(OnceForm, forms.Form):
+    note = forms.CharField(
+        label="Review note",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the review found (talked to the patient and monitor, recount…) and what was done.",
+    )
+
+
+class EnteredInErrorForm(forms.Form):
+    reason = forms.CharField(label="Why is this entry wrong?", max_length=500)
 
 
 class SettingsForm(forms.ModelForm[HomeSettings]):

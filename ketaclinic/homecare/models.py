@@ -154,7 +154,8 @@ class TakeHomePrescription(EnteredInError, Recorded):
 
 
 class HomeDispense(EnteredInError, Recorded):
-    """A fill or refill. Clinic dispensing is recorded here; posting it to the controlled-substance ledger is a gap."""
+    """A fill or refill. A pharmacy fill records the pharmacy and its Rx number; a clinic fill is drawn from the
+    controlled-substance ledger in the same transaction (``ledger_entry``, the 1304.22(c) dispensing record)."""
 
     class Source(models.TextChoices):
         PHARMACY = "pharmacy", "Pharmacy"
@@ -166,6 +167,10 @@ class HomeDispense(EnteredInError, Recorded):
     dispensed_on = models.DateField()
     doses = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     is_refill = models.BooleanField(default=False)
+    rx_number = models.CharField("pharmacy Rx number", max_length=40, blank=True)
+    ledger_entry = models.OneToOneField(
+        "ledger.LedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["dispensed_on", "pk"]
@@ -217,6 +222,48 @@ class HomeStockEntry(EnteredInError, Recorded):
     kind = models.CharField(max_length=8, choices=Kind.choices)
     doses = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
     note = models.CharField(max_length=300, blank=True)
+    # Documented waste (doses wasted or handed back for destruction) is witnessed by a second licensed clinician who
+    # re-authenticates, as a ledger waste is (controlled-substances.md invariant 5).
+    witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    witness_method = models.CharField(max_length=60, blank=True, editable=False)
 
     class Meta:
         ordering = ["recorded_at", "pk"]
+
+
+class HomeDiscrepancyReview(models.Model):
+    """A clinician task: the count differs from the running balance beyond the clinic's tolerance (or the balance went
+    below zero). Open until a clinician reviews it with a note; never deleted."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        REVIEWED = "reviewed", "Reviewed"
+
+    prescription = models.ForeignKey(TakeHomePrescription, on_delete=models.PROTECT, related_name="reviews")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now, editable=False)
+    expected = models.DecimalField("expected in hand (doses)", max_digits=7, decimal_places=2, editable=False)
+    counted = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True, editable=False)
+    reason = models.CharField(max_length=300, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    review_note = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prescription"], condition=models.Q(status="open"), name="home_review_one_open_per_rx"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open") | ~models.Q(review_note=""), name="home_review_reviewed_with_note"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Home-dose discrepancy review {self.pk} ({self.status})"

@@ -7,9 +7,18 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from ketaclinic.accounts.models import User
 from ketaclinic.domain import homecare as rules
-from ketaclinic.homecare.models import HomeDose, HomeProgramme, HomeSettings, HomeStockEntry, TakeHomePrescription
+from ketaclinic.homecare.models import (
+    HomeDiscrepancyReview,
+    HomeDose,
+    HomeProgramme,
+    HomeSettings,
+    HomeStockEntry,
+    TakeHomePrescription,
+)
 from ketaclinic.patients.models import Patient, clinic_date
+from ketaclinic.patients.queries import patients_visible_to
 
 
 def settings_for(clinic_id: int) -> HomeSettings:
@@ -79,4 +88,24 @@ def balance(prescription: TakeHomePrescription) -> Balance:
         counted=count.doses if count else None,
         discrepancy=flag,
         sessions_remaining=prescription.sessions_authorised - int(taken),
+    )
+
+
+def open_reviews(prescriptions: object) -> list[HomeDiscrepancyReview]:
+    """Open discrepancy tasks of these prescriptions (a queryset or list), oldest first."""
+    return list(
+        HomeDiscrepancyReview.objects.filter(prescription__in=prescriptions, status="open")
+        .select_related("assigned_to", "prescription")
+        .order_by("opened_at")
+    )
+
+
+def open_reviews_for(user: User) -> list[HomeDiscrepancyReview]:
+    """The staff dashboard's list: open discrepancy tasks of patients the user may see (their locations)."""
+    return list(
+        HomeDiscrepancyReview.objects.filter(
+            status="open", prescription__programme__patient__in=patients_visible_to(user)
+        )
+        .select_related("assigned_to", "prescription__programme__patient")
+        .order_by("opened_at")[:20]
     )

@@ -64,6 +64,14 @@ class BookForm(forms.Form):
     override_reason = forms.CharField(
         required=False, max_length=500, label="Why book anyway", help_text="Kept in the audit trail."
     )
+    video_url = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Video link (telehealth)",
+        help_text="A telehealth visit: the https:// meeting link from the clinic's video service (shown to the "
+        "patient in the portal and the reminder).",
+        widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
+    )
 
     def __init__(self, *args: Any, location: Location, patients: QuerySet[Patient], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -246,3 +254,9 @@ class WaitingForm(forms.Form):
         if data.get("kind") in CHAIR_KINDS and not data.get("plan_version") and "plan_version" not in self.errors:
             self.add_error("plan_version", "Choose the signed plan this session is for.")
         return data
+
+
+class VideoLinkForm(forms.Form):
+    video_url = forms.CharField(
+        required=False, max_length=500, label="Video link", widget=forms.URLInput(attrs={"placeholder": "https://"})
+    )

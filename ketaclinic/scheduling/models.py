@@ -230,6 +230,8 @@ class Appointment(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+    # A telehealth visit's meeting link on the clinic's own video service (https only; domain.scheduling.video).
+    video_url = models.URLField("video link", max_length=500, blank=True)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -247,6 +249,10 @@ class Appointment(models.Model):
                 fields=["order"],
                 condition=models.Q(status__in=["booked", "checked_in", "completed"]),
                 name="appointment_one_per_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(video_url="") | models.Q(kind="telehealth", video_url__startswith="https://"),
+                name="appointment_video_link_telehealth_https",
             ),
         ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/cancel/", day.cancel, name="cancel"),
     path("appointments/<int:appointment_id>/no-show/", day.no_show, name="no_show"),
     path("appointments/<int:appointment_id>/complete/", day.complete, name="complete"),
+    path("appointments/<int:appointment_id>/video-link/", day.video_link, name="video_link"),
     path("requests/<int:message_id>/done/", day.request_done, name="request_done"),
     path("waiting/", waiting.waiting_list, name="waiting"),
     path("waiting/add/", waiting.add, name="waiting_add"),

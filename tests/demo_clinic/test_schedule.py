@@ -31,6 +31,8 @@ def test_the_demo_week() -> None:
     kinds = set(week.values_list("kind", flat=True))
     assert {"infusion_iv", "consultation", "follow_up"} <= kinds
     assert week.filter(kind="infusion_iv").count() >= 8
+    # The home-programme patient's telehealth integration visit carries its video link (issue 21).
+    assert week.filter(kind="telehealth").exclude(video_url="").exists()
     assert week.values("location").distinct().count() == 2
     assert week.filter(status="cancelled").exclude(cancel_reason="").count() == 2
     # Every IV sits in a chair with a pump, at the patient's location, from the patient's signed plan.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -9,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from ketaclinic.domain import homecare
+from ketaclinic.domain import homecare as rules
 from ketaclinic.domain.homecare import ImplausibleVitals, PreDoseCheckIn, ReleaseThresholds
 
 SET = ReleaseThresholds(max_systolic_mmhg=160, max_diastolic_mmhg=90, max_heart_rate_per_min=100, doses_per_day=1)
@@ -182,3 +184,76 @@ def test_telehealth_warning() -> None:
     assert near is not None and "90 days" in near
     after = homecare.telehealth_warning(in_person_evaluation_on=None, today=date(2027, 1, 1))
     assert after is not None and "ended" in after
+
+
+D = Decimal
+
+
+# --- clinic fills, the running balance over time, the in-person status (issue 21 gaps) ---------------------------
+
+
+def test_clinic_dispense_form() -> None:
+    assert rules.clinic_dispense_form("oral") == "injection"
+    assert rules.clinic_dispense_form("intranasal_racemic") == "nasal_spray"
+    with pytest.raises(rules.ClinicDispenseProblem, match="pharmacy"):
+        rules.clinic_dispense_form("sublingual_troche")
+
+
+def test_dispense_volume_ml() -> None:
+    assert rules.dispense_volume_ml(doses=2, dose_mg=D("100"), concentration_mg_per_ml=D("10")) == D("20.00")
+    assert rules.dispense_volume_ml(doses=1, dose_mg=D("28"), concentration_mg_per_ml=D("140")) == D("0.20")
+    with pytest.raises(rules.ClinicDispenseProblem, match=r"0\.01 mL"):
+        rules.dispense_volume_ml(doses=1, dose_mg=D("1.5"), concentration_mg_per_ml=D("100"))
+    with pytest.raises(rules.ClinicDispenseProblem, match="too large"):
+        rules.dispense_volume_ml(doses=1, dose_mg=D("1e40"), concentration_mg_per_ml=D("1"))
+
+
+@pytest.mark.parametrize("doses", [0, -1, True, 1.0])
+def test_dispense_volume_needs_whole_doses(doses: object) -> None:
+    with pytest.raises(rules.ClinicDispenseProblem, match="whole dose"):
+        rules.dispense_volume_ml(doses=doses, dose_mg=D("100"), concentration_mg_per_ml=D("10"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("dose", "concentration"), [("0", "10"), ("100", "0"), ("-1", "10")])
+def test_dispense_volume_needs_positive_amounts(dose: str, concentration: str) -> None:
+    with pytest.raises(rules.ClinicDispenseProblem, match="more than 0"):
+        rules.dispense_volume_ml(doses=1, dose_mg=D(dose), concentration_mg_per_ml=D(concentration))
+
+
+def test_balance_over_time() -> None:
+    day = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+    events = [
+        rules.DiaryEvent(day + dt.timedelta(hours=3), "count", D(4)),
+        rules.DiaryEvent(day, "dispense", D(6)),
+        rules.DiaryEvent(day + dt.timedelta(hours=1), "dose", D(1)),
+        rules.DiaryEvent(day + dt.timedelta(hours=2), "waste", D("0.5")),
+    ]
+    points = rules.balance_over_time(events)
+    assert [p.kind for p in points] == ["dispense", "dose", "waste", "count"]
+    assert [p.expected for p in points] == [D(6), D(5), D("4.5"), D("4.5")]
+    assert [p.difference for p in points] == [None, None, None, D("-0.5")]
+    assert rules.balance_over_time([]) == []
+
+
+def test_balance_over_time_refuses_bad_events() -> None:
+    at = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    with pytest.raises(ValueError, match="unknown diary event"):
+        rules.balance_over_time([rules.DiaryEvent(at, "lost", D(1))])
+    with pytest.raises(ValueError, match="cannot be negative"):
+        rules.balance_over_time([rules.DiaryEvent(at, "dose", D(-1))])
+
+
+def test_in_person_status() -> None:
+    assert (
+        rules.in_person_status(in_person_evaluation_on=dt.date(2026, 3, 2), today=dt.date(2026, 12, 1))
+        == "in-person evaluation 2026-03-02"
+    )
+    assert (
+        rules.in_person_status(in_person_evaluation_on=None, today=dt.date(2026, 12, 1))
+        == "none: 30 days to 31 Dec 2026"
+    )
+    assert rules.in_person_status(in_person_evaluation_on=None, today=dt.date(2026, 12, 31)).startswith("none: 0 days")
+    assert (
+        rules.in_person_status(in_person_evaluation_on=None, today=dt.date(2027, 1, 1))
+        == "none: telemedicine flexibilities ended 31 Dec 2026"
+    )

@@ -12,6 +12,15 @@ from django.utils import timezone
 from ketaclinic.homecare import services
 from ketaclinic.intake.models import EligibilityDecision
 from ketaclinic.patients.models import Consent, clinic_date
+from tests.conftest import PASSWORD
+from tests.ledger.conftest import (  # noqa: F401  # the ledger's fixtures, for clinic fills
+    lakeside_nurse,
+    ledger,
+    nurse,
+    products,
+    registrants,
+    supplier,
+)
 
 
 def sign_eligibility(patient: Any, prescriber: Any, routes: list[str]) -> EligibilityDecision:
@@ -71,9 +80,36 @@ def prescription(programme: Any, bob: Any, alice: Any, thresholds: Any) -> Any:
         pdmp_note="No other controlled prescriptions.",
     )
     services.dispense(
-        by=alice, prescription=rx, source="pharmacy", dispenser="Main St Pharmacy", dispensed_on=today, doses=6
+        by=alice,
+        prescription=rx,
+        source="pharmacy",
+        dispenser="Main St Pharmacy",
+        dispensed_on=today,
+        doses=6,
+        rx_number="RX-1001",
     )
     return rx
 
 
 GOOD = {"systolic_mmhg": 128, "diastolic_mmhg": 82, "heart_rate_per_min": 74, "monitor_present": True, "symptoms": []}
+
+
+def witness(witness_user: Any, actor: Any) -> Any:
+    """A real home-waste witness signature: the witness re-authenticates (password and one-time code)."""
+    from ketaclinic.homecare.services import HOME_WASTE
+    from ketaclinic.ledger.services import witnesses
+    from tests.ledger.conftest import code_for, licence, witness_request
+
+    if not witness_user.active_licences(dt.date.today()):
+        licence(witness_user)
+    if not actor.active_licences(dt.date.today()):
+        licence(actor)
+    return witnesses.sign(
+        request=witness_request(),
+        credentials=witnesses.WitnessCredentials(
+            username=witness_user.username, password=PASSWORD, otp_token=code_for(witness_user)
+        ),
+        actor=actor,
+        location=actor.locations.first(),
+        rule=HOME_WASTE,
+    )

@@ -8,7 +8,7 @@ import pytest
 
 from ketaclinic.demo import homecare as demo
 from ketaclinic.homecare import queries
-from ketaclinic.homecare.models import HomeCheckIn, TakeHomePrescription
+from ketaclinic.homecare.models import HomeCheckIn, HomeDiscrepancyReview, TakeHomePrescription
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,8 @@ def test_demo_programme(main_st: Any, bob: Any, alice: Any) -> None:
     assert list(HomeCheckIn.objects.order_by("at").values_list("cleared", flat=True)) == [False, True]
     balance = queries.balance(TakeHomePrescription.objects.get())
     assert balance.expected == 5 and balance.counted == 3 and balance.discrepancy is True
+    review = HomeDiscrepancyReview.objects.get()
+    assert review.status == "open" and review.assigned_to == bob and review.counted == 3
 
 
 def test_demo_screens_show_a_new_bladder_symptom(main_st: Any, bob: Any, alice: Any) -> None:

@@ -13,7 +13,7 @@ from ketaclinic.homecare import queries, services
 from ketaclinic.homecare.models import HomeCheckIn, HomeDose, HomeProgramme
 from ketaclinic.outcomes.models import SafetyAlert
 from ketaclinic.patients.models import clinic_date
-from tests.homecare.conftest import GOOD, sign_agreement, sign_eligibility
+from tests.homecare.conftest import GOOD, sign_agreement, sign_eligibility, witness
 
 pytestmark = pytest.mark.django_db
 
@@ -82,13 +82,15 @@ def test_refills_within_the_schedule_iii_limit(programme: Any, bob: Any) -> None
 def test_refill_counted_and_limited(prescription: Any, alice: Any) -> None:
     today = prescription.issued_on
     refill = services.dispense(
-        by=alice, prescription=prescription, source="clinic", dispenser="Alice", dispensed_on=today, doses=6
-    )
+        by=alice, prescription=prescription, source="pharmacy", dispenser="Main St Pharmacy", dispensed_on=today,
+        doses=6, rx_number="RX-2",
+    )  # fmt: skip
     assert refill.is_refill
     with pytest.raises(ServiceError, match="authorised refill"):
         services.dispense(
-            by=alice, prescription=prescription, source="clinic", dispenser="Alice", dispensed_on=today, doses=6
-        )
+            by=alice, prescription=prescription, source="pharmacy", dispenser="Main St Pharmacy", dispensed_on=today,
+            doses=6, rx_number="RX-3",
+        )  # fmt: skip
 
 
 def test_cleared_check_in_releases_one_dose(prescription: Any, pat: Any) -> None:
@@ -169,8 +171,10 @@ def test_the_alert_page_shows_a_home_check_in_alert(client_as: Any, bob: Any, pr
     assert page.status_code == 200 and "Home pre-dose check-in" in page.content.decode()
 
 
-def test_balance_and_discrepancy(prescription: Any, alice: Any) -> None:
-    services.record_stock(by=alice, prescription=prescription, kind="waste", doses="1", note="dropped")
+def test_balance_and_discrepancy(prescription: Any, alice: Any, bob: Any) -> None:
+    services.record_stock(
+        by=alice, prescription=prescription, kind="waste", doses="1", note="dropped", witness=witness(bob, alice)
+    )
     assert queries.balance(prescription).discrepancy is None
     services.record_stock(by=alice, prescription=prescription, kind="count", doses="3")
     balance = queries.balance(prescription)
@@ -197,5 +201,7 @@ def test_no_fill_after_six_months(programme: Any, bob: Any, alice: Any, threshol
         pdmp_note="clear",
     )  # fmt: skip
     with pytest.raises(ServiceError, match="six months") as caught:
-        services.dispense(by=alice, prescription=rx, source="pharmacy", dispenser="P", dispensed_on=today, doses=6)
+        services.dispense(
+            by=alice, prescription=rx, source="pharmacy", dispenser="P", dispensed_on=today, doses=6, rx_number="R1"
+        )
     assert caught.value.field == "dispensed_on"

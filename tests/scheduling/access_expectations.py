@@ -29,6 +29,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "schedule:cancel": POST_ONLY,
     "schedule:no_show": POST_ONLY,
     "schedule:complete": POST_ONLY,
+    "schedule:video_link": POST_ONLY,
     # Booking a signed plan's series: those who book (the page proposes; clinic admins do not book).
     "schedule:series": {ANON: LOGIN, FD: 200, NURSE: 200, PRESC: 200, ADMIN: 403},
     # Chairs, hours, closures, roster and the scheduling policy: clinic admins only.
@@ -81,7 +82,7 @@ def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
         return {"token": "not-a-real-token"}
     if name == "schedule:waiting_withdraw":
         return {"entry_id": 1}
-    if name in ("schedule:cancel", "schedule:no_show", "schedule:complete"):
+    if name in ("schedule:cancel", "schedule:no_show", "schedule:complete", "schedule:video_link"):
         return {"appointment_id": objects["appt"].pk}
     if name == "schedule:feed_ics":
         return {"token": "not-a-feed"}

@@ -1,4 +1,4 @@
-"""A home dose: the pre-dose check-in (release decision), the dose itself, the post-dose check, waste and counts.
+"""A home dose: the pre-dose check-in (release decision), the dose itself and the post-dose check.
 
 ``by`` is ``None`` when the patient acts from the portal (the audit event then names the patient as subject).
 """
@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +15,8 @@ from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import homecare as rules
 from ketaclinic.homecare import queries
-from ketaclinic.homecare.models import HomeCheckIn, HomeDose, HomeStockEntry, TakeHomePrescription
+from ketaclinic.homecare.models import HomeCheckIn, HomeDose, TakeHomePrescription
+from ketaclinic.homecare.services import reconciliation
 from ketaclinic.locking import lock
 from ketaclinic.outcomes.models import SafetyAlert
 from ketaclinic.outcomes.services.alerts import raise_alert
@@ -132,6 +132,8 @@ def take_dose(*, by: User | None, check_in: HomeCheckIn) -> HomeDose:
     """Release the dose of a cleared check-in (once); a refused check-in releases nothing."""
     row = lock(HomeCheckIn).select_related("prescription__programme__patient__location").get(pk=check_in.pk)
     lock(TakeHomePrescription).filter(pk=row.prescription_id).first()  # serialises doses per prescription
+    if row.entered_in_error:
+        raise ServiceError("This check-in was withdrawn by the clinic: check in again before the dose.")
     if not row.cleared:
         raise ServiceError("This check-in did not clear a dose: " + " ".join(row.reasons))
     if HomeDose.objects.filter(check_in=row).exists():
@@ -156,6 +158,7 @@ def take_dose(*, by: User | None, check_in: HomeCheckIn) -> HomeDose:
         patient_id=row.prescription.programme.patient_id,
         detail={"dose_mg": str(dose.dose_mg)},
     )
+    reconciliation.review_if_needed(by=by, prescription=row.prescription)  # more taken than dispensed
     return dose
 
 
@@ -178,32 +181,3 @@ def post_dose_check(*, by: User | None, dose: HomeDose, sedation_resolved: bool,
         detail={"sedation_resolved": sedation_resolved, "side_effects": bool(dose.side_effects)},
     )
     return dose
-
-
-@transaction.atomic
-def record_stock(
-    *, by: User, prescription: TakeHomePrescription, kind: str, doses: object, note: str = ""
-) -> HomeStockEntry:
-    """Documented waste or a count of the doses the patient holds."""
-    if kind not in HomeStockEntry.Kind.values:
-        raise ServiceError("Choose waste or count.", field="kind")
-    try:
-        amount = Decimal(str(doses))
-    except InvalidOperation:
-        raise ServiceError("Enter a number of doses.", field="doses") from None
-    if not amount.is_finite() or amount < 0 or amount > 999:
-        raise ServiceError("Enter a number of doses from 0 to 999.", field="doses")
-    if kind == HomeStockEntry.Kind.WASTE and amount == 0:
-        raise ServiceError("Waste must be more than 0 doses.", field="doses")
-    prescription = lock(TakeHomePrescription).select_related("programme").get(pk=prescription.pk)
-    row = HomeStockEntry.objects.create(
-        prescription=prescription, kind=kind, doses=amount, note=note.strip()[:300], recorded_by=by
-    )
-    audit.record(
-        actor=by,
-        action=f"homecare.{kind}",
-        obj=row,
-        patient_id=prescription.programme.patient_id,
-        detail={"doses": str(amount)},
-    )
-    return row

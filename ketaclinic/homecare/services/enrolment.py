@@ -1,4 +1,4 @@
-"""Enrolment, take-home prescriptions, dispensing and the clinic's thresholds."""
+"""Enrolment, take-home prescriptions and the clinic's thresholds (dispensing: ``dispensing``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ketaclinic.accounts.models import PRESCRIBING_LICENCES, Clinic, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.domain import homecare as rules
-from ketaclinic.homecare.models import HomeDispense, HomeProgramme, HomeSettings, TakeHomePrescription
+from ketaclinic.homecare.models import HomeProgramme, HomeSettings, TakeHomePrescription
 from ketaclinic.intake.queries import current_decision_for
 from ketaclinic.locking import lock
 from ketaclinic.patients.models import Consent, Patient, clinic_date
@@ -196,58 +196,3 @@ def prescribe(
         detail={"route": route, "dose_mg": str(dose_mg), "sessions": sessions, "refills": refills_authorised},
     )
     return prescription
-
-
-@transaction.atomic
-def dispense(
-    *, by: User, prescription: TakeHomePrescription, source: str, dispenser: str, dispensed_on: dt.date, doses: int
-) -> HomeDispense:
-    """Record a fill (first) or a refill; refills are checked against 21 CFR 1306.22.
-
-    Gap: a clinic dispensing is recorded here but not yet posted to the controlled-substance ledger.
-    """
-    if not role_can(by.role, "clinical.record"):
-        raise PermissionDenied("Your role may not record dispensing.")
-    prescription = lock(TakeHomePrescription).select_related("programme__patient").get(pk=prescription.pk)
-    if source not in HomeDispense.Source.values:
-        raise ServiceError("Choose pharmacy or clinic.", field="source")
-    if not dispenser.strip():
-        raise ServiceError("Name the pharmacy or the dispensing clinician.", field="dispenser")
-    if doses < 1 or doses > prescription.sessions:
-        raise ServiceError(f"Between 1 and {prescription.sessions} doses per fill.", field="doses")
-    if dispensed_on > clinic_date(prescription.programme.patient) or dispensed_on < prescription.issued_on:
-        raise ServiceError("The date must be between the issue date and today.", field="dispensed_on")
-    if dispensed_on > rules.refill_window_ends(prescription.issued_on):
-        raise ServiceError(
-            "No fill more than six months after the prescription was issued (21 CFR 1306.22): a new prescription "
-            "is needed.",
-            field="dispensed_on",
-        )
-    earlier = prescription.dispenses.filter(entered_in_error=False)
-    is_refill = earlier.exists()
-    if is_refill:
-        problems = rules.refill_problems(
-            issued_on=prescription.issued_on,
-            today=dispensed_on,
-            refills_authorised=prescription.refills_authorised,
-            refills_used=earlier.filter(is_refill=True).count(),
-        )
-        if problems:
-            raise ServiceError(" ".join(problems), field="dispensed_on")
-    row = HomeDispense.objects.create(
-        prescription=prescription,
-        source=source,
-        dispenser=dispenser.strip(),
-        dispensed_on=dispensed_on,
-        doses=doses,
-        is_refill=is_refill,
-        recorded_by=by,
-    )
-    audit.record(
-        actor=by,
-        action="homecare.dispense",
-        obj=row,
-        patient_id=prescription.programme.patient_id,
-        detail={"doses": doses, "source": source, "refill": is_refill},
-    )
-    return row

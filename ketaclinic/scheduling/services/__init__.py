@@ -19,6 +19,7 @@ from ketaclinic.scheduling.services.resources import (
     save_chair,
     save_settings,
 )
+from ketaclinic.scheduling.services.video import set_video_link
 
 __all__ = [
     "BookingNeedsOverride",
@@ -36,4 +37,5 @@ __all__ = [
     "save_chair",
     "save_settings",
     "session_not_given",
+    "set_video_link",
 ]

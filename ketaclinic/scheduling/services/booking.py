@@ -32,6 +32,7 @@ from ketaclinic.plans.models import PlanVersion, SessionOrder, TreatmentPlan
 from ketaclinic.scheduling import hooks
 from ketaclinic.scheduling.models import Appointment, Chair, Closure, OpeningHours, RosterShift
 from ketaclinic.scheduling.queries import LIVE, settings_for
+from ketaclinic.scheduling.services.video import checked_video_url
 
 __all__ = [
     "BookingNeedsOverride",
@@ -223,6 +224,7 @@ def book(
     order: SessionOrder | None = None,
     override_reason: str = "",
     blocks_checked: bool = False,
+    video_url: str = "",
 ) -> Appointment:
     """Book one appointment, or refuse with every rule it breaks (nothing written).
 
@@ -240,6 +242,7 @@ def book(
         raise PermissionDenied("That patient is not one you can see.")
     if order is not None and kind not in rules.CHAIR_KINDS:
         raise ServiceError("Only a treatment session is booked against a session order.", field="order")
+    video_url = checked_video_url(kind, video_url)
     with transaction.atomic():
         lock(Patient.objects.filter(pk=patient.pk)).get()
         if order is not None:  # read it again under its lock: it may have been given or cancelled meanwhile
@@ -275,13 +278,19 @@ def book(
             order=order,
             duration_basis=duration.basis[:200],
             created_by=by,
+            video_url=video_url,
         )
         audit.record(
             actor=by,
             action="schedule.book",
             obj=appointment,
             patient_id=patient.pk,
-            detail={"kind": kind, "start": proposal.start.isoformat(), "chair": chair.pk if chair else None},
+            detail={
+                "kind": kind,
+                "start": proposal.start.isoformat(),
+                "chair": chair.pk if chair else None,
+                "video_link": bool(video_url),
+            },
         )
         if blocks:
             record_override(

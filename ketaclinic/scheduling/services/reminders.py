@@ -36,6 +36,7 @@ from ketaclinic.audit import refusals
 from ketaclinic.audit import services as audit
 from ketaclinic.domain.scheduling import CHAIR_KINDS
 from ketaclinic.domain.scheduling import reminders as plan
+from ketaclinic.domain.scheduling.video import VIDEO_KINDS
 from ketaclinic.locking import lock
 from ketaclinic.outcomes import sms
 from ketaclinic.scheduling.models import Appointment, AppointmentMessage
@@ -128,7 +129,10 @@ def compose(appointment: Appointment, kind: str, url: str) -> Text:
     items = [item.text for item in checklist_for(appointment, holds_in_full=False)]
     call = f"Questions? Call {clinic} on {location.phone}." if location.phone else f"Questions? Call {clinic}."
     email = [f"Hello {patient.given_name},", "", f"This is {clinic}. {opening}", "", f"When: {when}"]
-    email.append(f"Where: {location.name}" + (f", {location.address}" if location.address else ""))
+    if appointment.kind in VIDEO_KINDS:
+        email.append(f"Join by video: {appointment.video_url}" if appointment.video_url else "Where: by video")
+    else:
+        email.append(f"Where: {location.name}" + (f", {location.address}" if location.address else ""))
     if items:
         email += ["", "Before you come:", *[f"- {text}" for text in items]]
     email += [
@@ -140,7 +144,8 @@ def compose(appointment: Appointment, kind: str, url: str) -> Text:
         call,
         "",
     ]
-    short = f"Hello {patient.given_name}, {clinic}: {opening} {when}, {location.name}."
+    place = (appointment.video_url or "by video") if appointment.kind in VIDEO_KINDS else location.name
+    short = f"Hello {patient.given_name}, {clinic}: {opening} {when}, {place}."
     if items:
         short += " Before you come: " + " ".join(items)
     short += f" Confirm or ask for another time: {url} {call}"

@@ -24,9 +24,10 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.domain.scheduling import CHAIR_KINDS
+from ketaclinic.domain.scheduling.video import VIDEO_KINDS
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.scheduling import hooks, services
-from ketaclinic.scheduling.forms import BookForm, CancelForm
+from ketaclinic.scheduling.forms import BookForm, CancelForm, VideoLinkForm
 from ketaclinic.scheduling.queries import (
     DayGrid,
     day_grid,
@@ -76,6 +77,16 @@ def _grid_body(
                     " · confirmed by patient" if a.pk in confirmed else "",
                 )
             )
+            if a.video_url:
+                out.append(
+                    format_html(
+                        '      <a class="video-link" href="{}" target="_blank" rel="noopener noreferrer">'
+                        "Video link</a>\n",
+                        a.video_url,
+                    )
+                )
+            if can_book and a.status == "booked" and a.kind in VIDEO_KINDS:
+                out.append(_video_form(reverse("schedule:video_link", args=[a.pk]), token, a.pk, a.video_url))
             if can_book and a.status == "booked":
                 out.append(
                     _action(reverse("schedule:cancel", args=[a.pk]), token, "Cancel", "reason", a.pk, "appointment")
@@ -89,6 +100,24 @@ def _grid_body(
             out.append(SafeString("    </td>"))
         out.append(SafeString("\n  </tr>\n"))
     return format_html_join("", "{}", ((part,) for part in out))
+
+
+def _video_form(url: str, token: str, pk: int, current: str) -> SafeString:
+    """Set or change a telehealth visit's video link (https only, checked by the service)."""
+    return format_html(
+        '<details class="appt-video"><summary>{}</summary>\n'
+        '  <form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">\n'
+        '    <label for="video-{}">Video link (https)</label>\n'
+        '    <input type="url" id="video-{}" name="video_url" maxlength="500" value="{}" placeholder="https://">\n'
+        '    <button type="submit">Save link</button>\n'
+        "  </form></details>\n",
+        "Change video link" if current else "Add video link",
+        url,
+        token,
+        pk,
+        pk,
+        current,
+    )
 
 
 def _complete(url: str, token: str) -> SafeString:
@@ -174,7 +203,15 @@ def book_form(request: AuthedRequest) -> HttpResponse:
     location = chosen_location(request)
     when = chosen_day(request, location)
     start = dt.datetime.combine(when, dt.time(9))
-    form = BookForm(location=location, patients=patients_visible_to(request.user), initial={"start": start})
+    initial: dict[str, Any] = {"start": start}
+    # Linked from another page (the home programme's "Book a telehealth visit"): the patient and kind chosen.
+    if request.GET.get("kind") in dict(BookForm.base_fields["kind"].choices):  # type: ignore[attr-defined]
+        initial["kind"] = request.GET["kind"]
+    if (patient_id := request.GET.get("patient", "")).isdigit():
+        chosen = patients_visible_to(request.user).filter(pk=int(patient_id), location=location).first()
+        if chosen is not None:
+            initial["patient"] = chosen.pk
+    form = BookForm(location=location, patients=patients_visible_to(request.user), initial=initial)
     audit.record(
         actor=request.user, action="schedule.book_form_viewed", obj=location, detail={"date": when.isoformat()}
     )
@@ -204,6 +241,7 @@ def book(request: AuthedRequest) -> HttpResponse:
             chair=data["chair"],
             order=data["order"],
             override_reason=data["override_reason"] if data["override"] else "",
+            video_url=data["video_url"],
         )
         local = appointment.starts_at.astimezone(ZoneInfo(location.clinic.timezone))
         text = f"Booked {appointment.get_kind_display()} for {appointment.patient.full_name} at {local:%a %d %b %H:%M}."
@@ -293,4 +331,24 @@ def request_done(request: AuthedRequest, message_id: int) -> HttpResponse:
         messages.error(request, error.message)
         return back
     messages.success(request, f"Marked the request of {message.appointment.patient.full_name} as dealt with.")
+    return back
+
+
+@require_POST
+@staff_view("schedule.book")
+def video_link(request: AuthedRequest, appointment_id: int) -> HttpResponse:
+    """Set, change or clear a telehealth visit's video link from the day view."""
+    appointment = get_appointment_for_user(request.user, appointment_id)
+    form = VideoLinkForm(request.POST)
+    local_day = appointment.starts_at.astimezone(ZoneInfo(appointment.location.clinic.timezone)).date()
+    back = redirect(day_url(appointment.location, local_day))
+    if not form.is_valid():
+        messages.error(request, "Nothing was saved — a video link is at most 500 characters.")
+        return back
+    try:
+        services.set_video_link(by=request.user, appointment=appointment, url=form.cleaned_data["video_url"])
+    except ServiceError as error:
+        messages.error(request, f"Nothing was saved — {error.message}")
+        return back
+    messages.success(request, "Video link saved." if form.cleaned_data["video_url"].strip() else "Video link removed.")
     return back

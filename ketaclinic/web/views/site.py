@@ -15,6 +15,7 @@ from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.audit.reads import record_patients_shown
+from ketaclinic.homecare.queries import open_reviews_for as open_home_reviews_for
 from ketaclinic.intake.queries import awaiting_review, requests_visible_to
 from ketaclinic.outcomes.queries import can_see_alerts, open_alerts_for, sees_escalated_only, with_escalation_delay
 from ketaclinic.patients.queries import patients_visible_to
@@ -39,6 +40,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     my_patients = list(patients_visible_to(user).filter(primary_clinician=user).order_by("family_name")[:10])
     alerts = with_escalation_delay(open_alerts_for(user)[:20]) if can_see_alerts(user) else []
     to_review = list(awaiting_review(user)[:10]) if role_can(user.role, "eligibility.sign") else []
+    home_reviews = open_home_reviews_for(user) if role_can(user.role, "clinical.record") else []
     context = {
         "patient_count": patients_visible_to(user).count(),
         "my_patients": my_patients,
@@ -53,12 +55,14 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         )
         .count(),
         "to_review": to_review,
+        "home_reviews": home_reviews,
     }
     # The dashboard names patients (own patients, alerts, intakes to review): a patient-data read (security.md H4).
     shown = [
         *(patient.pk for patient in my_patients),
         *(alert.patient_id for alert in alerts),
         *(intake.patient_id for intake in to_review),
+        *(review.prescription.programme.patient_id for review in home_reviews),
     ]
     audit.record(actor=user, action="dashboard.view", detail={"patients_shown": len(set(shown))})
     record_patients_shown(request, action="dashboard.patient_shown", patient_ids=shown)
