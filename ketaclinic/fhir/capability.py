@@ -1,5 +1,6 @@
 """The CapabilityStatement: exactly what this server does — JSON only, read and search-type for the types in
-``registry`` with their search parameters, bearer-token security. No write, no history, no bulk export yet."""
+``registry`` with their search parameters, bearer-token security, and the Bulk Data ``$export`` operation at system
+and Patient level (NDJSON; ``_type``, ``_since``, ``_outputFormat``). No write, no history."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ from ketaclinic.fhir.search import COMMON_PARAMS
 SOFTWARE = "ketaclinic"
 #: Fixed so two answers compare equal; the content changes only with the code.
 RELEASE_DATE = "2026-12-07"
+#: FHIR Bulk Data Access IG (v2.0.0) operation definitions and the capability it defines.
+BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+BULK_PATIENT_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"
+BULK_CAPABILITY = "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
+_EXPORT_DOCS = (
+    "Asynchronous (Prefer: respond-async): 202 and a status URL to poll; NDJSON files for the token owner only, "
+    "deleted after the clinic's retention window. Parameters: _type, _since, _outputFormat (NDJSON only)."
+)
 
 _COMMON_DOCS = {
     "_id": ("token", "The resource id"),
@@ -40,21 +49,24 @@ def statement(base: str) -> dict[str, Any]:
         }
         if rt.profile:
             entry["supportedProfile"] = [rt.profile]
+        if rt.name == "Patient":
+            entry["operation"] = [{"name": "export", "definition": BULK_PATIENT_EXPORT, "documentation": _EXPORT_DOCS}]
         resources.append(entry)
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
         "date": RELEASE_DATE,
         "kind": "instance",
+        "instantiates": [BULK_CAPABILITY],
         "software": {"name": SOFTWARE},
-        "implementation": {"description": "ketaclinic FHIR R4 read and search", "url": base},
+        "implementation": {"description": "ketaclinic FHIR R4 read, search and bulk export", "url": base},
         "fhirVersion": "4.0.1",
         "format": ["json"],
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Read and search only. Errors are OperationOutcome resources; unknown search "
-                "parameters are refused (400).",
+                "documentation": "Read, search and bulk export ($export); no writes. Errors are OperationOutcome "
+                "resources; unknown search and export parameters are refused (400).",
                 "security": {
                     "cors": False,
                     "service": [
@@ -71,6 +83,7 @@ def statement(base: str) -> dict[str, Any]:
                     ],
                 },
                 "resource": resources,
+                "operation": [{"name": "export", "definition": BULK_EXPORT, "documentation": _EXPORT_DOCS}],
             }
         ],
     }

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from ketaclinic.accounts.models import User
+from ketaclinic.accounts.models import ApiToken, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.api.auth import BearerTokenAuth
 from ketaclinic.audit import services as audit
@@ -28,11 +28,12 @@ JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
 class FhirError(Exception):
     """A refusal answered as an OperationOutcome: ``code`` is from the FHIR issue-type value set."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 def fhir_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
@@ -46,21 +47,37 @@ def fhir_response(body: dict[str, Any], status: int = 200, headers: dict[str, st
     return response
 
 
-def operation_outcome(status: int, code: str, message: str) -> HttpResponse:
+def operation_outcome(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, severity: str = "error"
+) -> HttpResponse:
     body = {
         "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": code, "diagnostics": message}],
+        "issue": [{"severity": severity, "code": code, "diagnostics": message}],
     }
-    headers = {"WWW-Authenticate": 'Bearer realm="ketaclinic FHIR"'} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="ketaclinic FHIR"'
     return fhir_response(body, status=status, headers=headers)
 
 
-def _token_user(request: HttpRequest) -> User | None:
+def _raw_token(request: HttpRequest) -> str | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    user = BearerTokenAuth().authenticate(request, token.strip())
+    return token.strip()
+
+
+def _token_user(request: HttpRequest) -> User | None:
+    token = _raw_token(request)
+    if token is None:
+        return None
+    user = BearerTokenAuth().authenticate(request, token)
     return user if isinstance(user, User) and user.is_active else None
+
+
+def request_token(request: HttpRequest) -> ApiToken:
+    """The API token row of an authenticated request (a view behind ``fhir_view`` always has one)."""
+    return ApiToken.objects.get(token_hash=ApiToken.hash_token(_raw_token(request) or ""))
 
 
 def require(user: User, capability: str, resource_type: str) -> None:
@@ -81,17 +98,20 @@ def _check_format(request: HttpRequest) -> None:
         raise FhirError(400, "not-supported", f"_format={wanted}: only JSON (application/fhir+json) is served.")
 
 
-def fhir_view(*, public: bool = False) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """GET only; ``public`` views (the CapabilityStatement) need no token, every other one needs a valid token."""
+def fhir_view(
+    *, public: bool = False, methods: tuple[str, ...] = ("GET", "HEAD")
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """GET only unless ``methods`` says more (a Bulk Data status URL also takes DELETE); ``public`` views (the
+    CapabilityStatement) need no token, every other one needs a valid token."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in ("GET", "HEAD"):
+            if request.method not in methods:
                 response = operation_outcome(
                     405, "not-supported", f"{request.method} is not supported here: this server only reads."
                 )
-                response["Allow"] = "GET"
+                response["Allow"] = ", ".join(method for method in methods if method != "HEAD")
                 return response
             user = _token_user(request)
             if user is None and not public:
@@ -100,7 +120,7 @@ def fhir_view(*, public: bool = False) -> Callable[[Callable[..., HttpResponse]]
                 _check_format(request)
                 return view(request, user, *args, **kwargs)
             except FhirError as error:
-                return operation_outcome(error.status, error.code, error.message)
+                return operation_outcome(error.status, error.code, error.message, headers=error.headers)
 
         return wrapped
 

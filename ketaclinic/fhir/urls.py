@@ -2,12 +2,19 @@
 
 from django.urls import path, re_path
 
-from ketaclinic.fhir import views
+from ketaclinic.fhir import bulk_views, views
 
 app_name = "fhir"
 
 urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
+    # Bulk Data export (ketaclinic/fhir/bulk_views.py): before the read pattern, which would take "_bulk/<id>".
+    re_path(r"^\$export$", bulk_views.export_system, name="export"),
+    re_path(r"^Patient/\$export$", bulk_views.export_patients, name="export-patients"),
+    re_path(r"^_bulk/(?P<job_id>[0-9a-f\-]{36})$", bulk_views.status, name="export-status"),
+    re_path(
+        r"^_bulk/(?P<job_id>[0-9a-f\-]{36})/(?P<file_name>[A-Za-z]+\.ndjson)$", bulk_views.download, name="export-file"
+    ),
     re_path(r"^(?P<resource_type>[A-Za-z]+)/?$", views.search, name="search"),
     re_path(r"^(?P<resource_type>[A-Za-z]+)/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$", views.read, name="read"),
     # Anything else (history, operations, system-level search, a malformed id) answers an OperationOutcome, not the

@@ -184,7 +184,7 @@ def test_paging_with_next_links_and_a_capped_count(fhir_get: Any, main_st: Any, 
         ("Observation?date=2024-13", "not a real date"),
         ("Patient/1/_history", "is not supported"),
         ("", "is not supported"),
-        ("Patient/$export", "is not supported"),
+        ("Group/1/$export", "is not supported"),
     ],
 )
 def test_bad_input_is_a_400_operation_outcome(fhir_get: Any, alice: Any, query: str, words: str) -> None:

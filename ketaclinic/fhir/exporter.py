@@ -1,0 +1,359 @@
+"""Bulk Data export, the work side: claim a queued job, write its NDJSON files, finish it; purge expired files.
+
+Safe on several machines: a worker claims a job in a transaction that skips rows another worker holds
+(``select_for_update(skip_locked=True)``) and then moves it from queued to running with a conditional update, which
+only one worker can win (SQLite has no row locks but serialises writers, so the conditional update alone decides
+there). A running worker writes a heartbeat every few seconds; a job whose heartbeat stopped for ``STALE_AFTER`` (the
+machine died) is claimed again, at most ``MAX_ATTEMPTS`` times.
+
+Constant memory: rows come from the database in chunks (``QuerySet.iterator(chunk_size=CHUNK)``), each is mapped by
+the same function search uses, written as one line and dropped. The rows are the requesting user's access-scoped
+rows (``registry.Source.rows(user)``): an export holds exactly what that user's searches would find. A file is
+written as ``<Type>.ndjson.part`` and renamed when complete, so a download never sees half a file.
+
+A row its mapping cannot turn into a resource does not sink the export: an OperationOutcome line naming it (type and
+id, no patient data) goes to ``OperationOutcome.ndjson``, listed under the manifest's ``error``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.roles import role_can
+from ketaclinic.audit import services as audit
+from ketaclinic.fhir import registry
+from ketaclinic.fhir.bulk import CHANGED_AT
+from ketaclinic.fhir.models import ExportJob
+
+logger = logging.getLogger(__name__)
+
+#: Rows fetched per round trip: large enough to keep the database busy, small enough for constant memory.
+CHUNK = 2000
+HEARTBEAT_S = 5.0
+STALE_AFTER = dt.timedelta(minutes=10)
+MAX_ATTEMPTS = 3
+ERRORS_FILE = "OperationOutcome.ndjson"
+_Status = ExportJob.Status
+
+
+class Stopped(Exception):
+    """The job was cancelled (or taken over) while this worker ran it."""
+
+
+class ExportFailed(Exception):
+    """A reason to fail the whole job, said without patient data."""
+
+
+def job_dir(job_id: uuid.UUID | str) -> Path:
+    return Path(settings.KETACLINIC_FHIR_EXPORT_DIR) / str(job_id)
+
+
+def remove_files(job_id: uuid.UUID | str) -> None:
+    shutil.rmtree(job_dir(job_id), ignore_errors=True)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+def export_rows(source: registry.Source, user: User, since: dt.datetime | None) -> QuerySet[Any]:
+    """The source's rows for this user (as search sees them), changed after ``since`` where the table keeps a change
+    time, in primary-key order (the cheapest stable order on a large table)."""
+    rows = source.rows(user)
+    column = CHANGED_AT.get(rows.model)
+    if since is not None and column is not None:
+        rows = rows.filter(**{f"{column}__gt": since})
+    return rows.order_by("pk")
+
+
+# --- claiming ---------------------------------------------------------------------------------------------------------
+
+
+def claim(*, worker: str, now: dt.datetime | None = None) -> ExportJob | None:
+    """Take the oldest queued job (or one whose worker stopped), or None when there is none."""
+    moment = now or timezone.now()
+    stale = Q(status=_Status.RUNNING, heartbeat_at__lt=moment - STALE_AFTER)
+    with transaction.atomic():
+        candidates = list(
+            ExportJob.objects.select_for_update(skip_locked=True)
+            .filter(Q(status=_Status.QUEUED) | stale)
+            .order_by("created_at")
+            .values_list("pk", "status", "heartbeat_at")[:5]
+        )
+        for pk, status, heartbeat in candidates:
+            won = ExportJob.objects.filter(pk=pk, status=status, heartbeat_at=heartbeat).update(
+                status=_Status.RUNNING,
+                started_at=moment,
+                heartbeat_at=moment,
+                worker=worker,
+                attempts=F("attempts") + 1,
+                progress="started",
+            )
+            if won:
+                return ExportJob.objects.select_related("requested_by").get(pk=pk)
+    return None
+
+
+def run_pending(*, max_jobs: int | None = None, worker: str | None = None) -> list[ExportJob]:
+    """Claim and run jobs until none is left (or ``max_jobs`` ran); the jobs as they ended."""
+    name = worker or worker_name()
+    ran: list[ExportJob] = []
+    while max_jobs is None or len(ran) < max_jobs:
+        job = claim(worker=name)
+        if job is None:
+            break
+        ran.append(run(job, worker=name))
+    return ran
+
+
+# --- running ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Writer:
+    job: ExportJob
+    worker: str
+    directory: Path
+    patients: set[int] = field(default_factory=set)
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+    errors: IO[str] | None = None
+    last_beat: float = field(default_factory=time.monotonic)
+
+    def write_type(self, rt: registry.ResourceType, user: User, since: dt.datetime | None) -> None:
+        name = f"{rt.name}.ndjson"
+        part = self.directory / f"{name}.part"
+        count = 0
+        with part.open("w", encoding="utf-8", buffering=1 << 20) as out:
+            for source in rt.sources:
+                for row in export_rows(source, user, since).iterator(chunk_size=CHUNK):
+                    try:
+                        resource = source.to_fhir(row)
+                        line = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+                    except Exception as error:  # one bad row is reported, the export goes on
+                        self._error(rt.name, source, row, error)
+                        continue
+                    out.write(line)
+                    out.write("\n")
+                    count += 1
+                    patient = source.patient_id(row)
+                    if patient is not None:
+                        self.patients.add(patient)
+                    if count % 500 == 0:
+                        self.beat(f"{rt.name}: {count:,} resources written")
+        if count:
+            part.rename(self.directory / name)
+            self.outputs.append({"type": rt.name, "file": name, "count": count})
+        else:
+            part.unlink()  # the IG: a type with no resources gets no file
+        self.beat(f"{rt.name}: done ({count:,})", force=True)
+
+    def _error(self, type_name: str, source: registry.Source, row: Any, error: Exception) -> None:
+        logger.warning("FHIR export %s: %s %s not mapped: %s", self.job.id, type_name, row.pk, type(error).__name__)
+        if self.errors is None:
+            self.errors = (self.directory / ERRORS_FILE).open("w", encoding="utf-8")
+        row_id = f"{source.id_prefix}-{row.pk}" if source.id_prefix else str(row.pk)
+        outcome = {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "error",
+                    "code": "exception",
+                    "diagnostics": f"{type_name}/{row_id} could not be exported ({type(error).__name__}).",
+                }
+            ],
+        }
+        self.errors.write(json.dumps(outcome, separators=(",", ":")) + "\n")
+        self.error_count += 1
+
+    def beat(self, progress: str, *, force: bool = False) -> None:
+        """Every few seconds: say how far it got, and stop if the job was cancelled or taken over."""
+        now = time.monotonic()
+        if not force and now - self.last_beat < HEARTBEAT_S:
+            return
+        self.last_beat = now
+        alive = ExportJob.objects.filter(pk=self.job.pk, status=_Status.RUNNING, worker=self.worker).update(
+            heartbeat_at=timezone.now(), progress=progress[:200]
+        )
+        if not alive:
+            raise Stopped
+
+    def close(self) -> list[dict[str, Any]]:
+        if self.errors is None:
+            return []
+        self.errors.close()
+        return [{"type": "OperationOutcome", "file": ERRORS_FILE, "count": self.error_count}]
+
+
+def run(job: ExportJob, *, worker: str) -> ExportJob:
+    """Write the job's files and finish it (done, failed or, when cancelled meanwhile, nothing more)."""
+    directory = job_dir(job.id)
+    writer = _Writer(job=job, worker=worker, directory=directory)
+    try:
+        if job.attempts > MAX_ATTEMPTS:
+            raise ExportFailed(f"The export stopped {MAX_ATTEMPTS} times without finishing; start a new one.")
+        user = User.objects.get(pk=job.requested_by_id)
+        _check_still_allowed(user, job)
+        remove_files(job.id)  # a taken-over job starts from scratch
+        directory.mkdir(parents=True)
+        started = timezone.now()
+        ExportJob.objects.filter(pk=job.pk).update(transaction_time=started)
+        for name in job.types:
+            writer.write_type(registry.RESOURCE_TYPES[name], user, job.since)
+        errors = writer.close()
+        _finish(job, worker=worker, user=user, outputs=writer.outputs, errors=errors, patients=len(writer.patients))
+    except Stopped:
+        writer.close()
+        # Cancelled: its files go. Taken over by another worker (this one was too slow): that worker owns them now.
+        if ExportJob.objects.filter(pk=job.pk, status=_Status.CANCELLED).exists():
+            remove_files(job.id)
+    except ExportFailed as reason:
+        writer.close()
+        _fail(job, worker=worker, message=str(reason))
+    except Exception as error:
+        writer.close()
+        logger.exception("FHIR export %s failed", job.id)
+        _fail(
+            job,
+            worker=worker,
+            message=f"The export failed on the server ({type(error).__name__}); the clinic's administrator can "
+            "find the cause in the server log. Start a new export.",
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _check_still_allowed(user: User, job: ExportJob) -> None:
+    if not user.is_active:
+        raise ExportFailed("The user who asked for this export has been deactivated.")
+    for name in job.types:
+        rt = registry.RESOURCE_TYPES.get(name)
+        if rt is None:
+            raise ExportFailed(f"{name} is no longer served by this server.")
+        if not role_can(user.role, rt.capability):
+            raise ExportFailed(f"The role of the user who asked may no longer read {name} resources.")
+
+
+def _finish(
+    job: ExportJob,
+    *,
+    worker: str,
+    user: User,
+    outputs: list[dict[str, Any]],
+    errors: list[dict[str, Any]],
+    patients: int,
+) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        done = ExportJob.objects.filter(pk=job.pk, status=_Status.RUNNING, worker=worker).update(
+            status=_Status.DONE,
+            finished_at=now,
+            heartbeat_at=now,
+            expires_at=now + dt.timedelta(hours=settings.KETACLINIC_FHIR_EXPORT_RETENTION_HOURS),
+            output=outputs,
+            errors=errors,
+            patient_count=patients,
+            progress="done",
+        )
+        if not done:  # cancelled at the last moment
+            transaction.on_commit(lambda: remove_files(job.id))
+            return
+        # One summary event: who, what, how many patients (the per-download events say who fetched which file).
+        audit.record(
+            actor=user,
+            action="fhir.export.completed",
+            obj=job,
+            detail={
+                "level": job.level,
+                "types": job.types,
+                "counts": {o["type"]: o["count"] for o in outputs},
+                "patients": patients,
+                "errors": sum(e["count"] for e in errors),
+            },
+        )
+
+
+def _fail(job: ExportJob, *, worker: str, message: str) -> None:
+    now = timezone.now()
+    remove_files(job.id)
+    with transaction.atomic():
+        failed = ExportJob.objects.filter(pk=job.pk, status=_Status.RUNNING, worker=worker).update(
+            status=_Status.FAILED,
+            finished_at=now,
+            expires_at=now + dt.timedelta(hours=settings.KETACLINIC_FHIR_EXPORT_RETENTION_HOURS),
+            error=message,
+            progress="failed",
+        )
+        if failed:
+            audit.record(
+                actor=None,
+                action="fhir.export.failed",
+                obj=job,
+                outcome="failure",
+                detail={"level": job.level, "types": job.types, "reason": message},
+            )
+
+
+# --- retention --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purged:
+    expired: int
+    leftover_dirs: int
+
+    def lines(self) -> list[str]:
+        return [
+            f"FHIR exports expired (files deleted): {self.expired}",
+            f"FHIR export folders removed (cancelled or abandoned): {self.leftover_dirs}",
+        ]
+
+
+def purge(*, now: dt.datetime | None = None) -> Purged:
+    """Delete the files of finished exports past the retention window (copies of chart data, never the chart) and
+    mark the jobs expired; remove any folder left by a cancelled or vanished job. Idempotent, audited."""
+    moment = now or timezone.now()
+    expired = 0
+    due = ExportJob.objects.filter(status__in=(_Status.DONE, _Status.FAILED), expires_at__lte=moment)
+    for job in list(due):
+        with transaction.atomic():
+            if ExportJob.objects.filter(pk=job.pk, status=job.status).update(
+                status=_Status.EXPIRED, progress="expired"
+            ):
+                audit.record(actor=None, action="fhir.export.expired", obj=job, detail={"was": job.status})
+                expired += 1
+        remove_files(job.pk)
+    leftovers = 0
+    root = Path(settings.KETACLINIC_FHIR_EXPORT_DIR)
+    if root.is_dir():
+        keep = {_Status.QUEUED, _Status.RUNNING, _Status.DONE}
+        for folder in root.iterdir():
+            status = _status_of(folder.name)
+            if folder.is_dir() and status not in keep:
+                shutil.rmtree(folder, ignore_errors=True)
+                leftovers += 1
+    return Purged(expired=expired, leftover_dirs=leftovers)
+
+
+def _status_of(name: str) -> str | None:
+    try:
+        key = uuid.UUID(name)
+    except ValueError:
+        return None
+    return ExportJob.objects.filter(pk=key).values_list("status", flat=True).first()
