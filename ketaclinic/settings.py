@@ -349,6 +349,11 @@ if ENVIRONMENT == "test":
 KETACLINIC_FHIR_EXPORT_RETENTION_HOURS = env_int(
     "KETACLINIC_FHIR_EXPORT_RETENTION_HOURS", default=24, low=1, high=24 * 30
 )
+# How many processes write one export's resource types side by side (a technical setting: the machine's cores). The
+# test suite writes in its own process.
+KETACLINIC_FHIR_EXPORT_PROCESSES = env_int(
+    "KETACLINIC_FHIR_EXPORT_PROCESSES", default=1 if ENVIRONMENT == "test" else 2, low=1, high=16
+)
 # Who starts a queued export: "background" (a thread of the web process claims it as soon as the request commits; the
 # jobs runner takes over anything left, e.g. after a restart) or "jobs" (only `ketaclinic jobs`; the test suite, which
 # runs the job itself).

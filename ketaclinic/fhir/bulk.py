@@ -197,7 +197,7 @@ def _background() -> None:
     from ketaclinic.fhir import exporter
 
     try:
-        exporter.run_pending(max_jobs=1)
+        exporter.run_pending(max_jobs=1, processes=1)  # never fork a threaded web process
     finally:
         close_old_connections()
 

@@ -18,8 +18,8 @@ id, no patient data) goes to ``OperationOutcome.ndjson``, listed under the manif
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
+import multiprocessing
 import os
 import shutil
 import socket
@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connections, transaction
+from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
@@ -40,6 +41,9 @@ from ketaclinic.audit import services as audit
 from ketaclinic.fhir import registry
 from ketaclinic.fhir.bulk import CHANGED_AT
 from ketaclinic.fhir.models import ExportJob
+from ketaclinic.infusions.models import TreatmentSession
+from ketaclinic.outcomes.models import Measurement
+from ketaclinic.patients.models import Patient
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +52,27 @@ CHUNK = 2000
 HEARTBEAT_S = 5.0
 STALE_AFTER = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 3
-ERRORS_FILE = "OperationOutcome.ndjson"
+#: A type's rows that could not be mapped: ``OperationOutcome-<Type>.ndjson``, listed under the manifest's ``error``.
+ERRORS_PREFIX = "OperationOutcome-"
 _Status = ExportJob.Status
+#: The joins an export keeps. The apps' ``*_visible_to`` queries join what their pages show (a session's patient,
+#: location, order, plan and nurses; a patient's location and clinician): seven objects built per session row that
+#: the mappings never read. An export keeps only what its mapping reads (tests/fhir/test_fhir_bulk.py checks that
+#: the number of queries does not grow with the rows).
+EXPORT_JOINS: dict[type[Model], tuple[str, ...]] = {TreatmentSession: (), Patient: ()}
+#: The columns the mapping of a large table reads (resource type, table): the others (a session has ~60, a score its
+#: JSON answers, flags and subscales) are not fetched. A mapping that starts reading another column would cost one
+#: query per row, which the query-count test catches.
+EXPORT_COLUMNS: dict[tuple[str, type[Model]], tuple[str, ...]] = {
+    ("Observation", Measurement): ("patient", "instrument", "total", "band", "taken_at", "recorded_at"),
+    ("QuestionnaireResponse", Measurement): ("patient", "instrument", "answers", "taken_at", "recorded_at"),
+    ("Encounter", TreatmentSession): (
+        "patient", "status", "route", "checked_in_at", "discharged_at", "version", "appointment",
+    ),
+    ("MedicationAdministration", TreatmentSession): (
+        "patient", "status", "route", "started_at", "infusion_ended_at", "dose_delivered_mg", "version",
+    ),
+}
 
 
 class Stopped(Exception):
@@ -72,13 +95,22 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
-def export_rows(source: registry.Source, user: User, since: dt.datetime | None) -> QuerySet[Any]:
+def export_rows(
+    source: registry.Source, user: User, since: dt.datetime | None, type_name: str = ""
+) -> QuerySet[Any]:
     """The source's rows for this user (as search sees them), changed after ``since`` where the table keeps a change
     time, in primary-key order (the cheapest stable order on a large table)."""
     rows = source.rows(user)
     column = CHANGED_AT.get(rows.model)
     if since is not None and column is not None:
         rows = rows.filter(**{f"{column}__gt": since})
+    if rows.model in EXPORT_JOINS:
+        rows = rows.select_related(None)
+        if EXPORT_JOINS[rows.model]:
+            rows = rows.select_related(*EXPORT_JOINS[rows.model])
+    columns = EXPORT_COLUMNS.get((type_name, rows.model))
+    if columns:
+        rows = rows.only(*columns)
     return rows.order_by("pk")
 
 
@@ -89,14 +121,19 @@ def claim(*, worker: str, now: dt.datetime | None = None) -> ExportJob | None:
     """Take the oldest queued job (or one whose worker stopped), or None when there is none."""
     moment = now or timezone.now()
     stale = Q(status=_Status.RUNNING, heartbeat_at__lt=moment - STALE_AFTER)
-    with transaction.atomic():
-        candidates = list(
-            ExportJob.objects.select_for_update(skip_locked=True)
-            .filter(Q(status=_Status.QUEUED) | stale)
-            .order_by("created_at")
-            .values_list("pk", "status", "heartbeat_at")[:5]
-        )
-        for pk, status, heartbeat in candidates:
+    for _ in range(5):  # another worker may win the row between our read and our update (SQLite): try the next
+        with transaction.atomic():
+            # One row only: locking several would hide the others from a second worker until this one commits.
+            candidate = (
+                ExportJob.objects.select_for_update(skip_locked=True)
+                .filter(Q(status=_Status.QUEUED) | stale)
+                .order_by("created_at")
+                .values_list("pk", "status", "heartbeat_at")
+                .first()
+            )
+            if candidate is None:
+                return None
+            pk, status, heartbeat = candidate
             won = ExportJob.objects.filter(pk=pk, status=status, heartbeat_at=heartbeat).update(
                 status=_Status.RUNNING,
                 started_at=moment,
@@ -105,20 +142,24 @@ def claim(*, worker: str, now: dt.datetime | None = None) -> ExportJob | None:
                 attempts=F("attempts") + 1,
                 progress="started",
             )
-            if won:
-                return ExportJob.objects.select_related("requested_by").get(pk=pk)
+        if won:
+            return ExportJob.objects.select_related("requested_by").get(pk=pk)
     return None
 
 
-def run_pending(*, max_jobs: int | None = None, worker: str | None = None) -> list[ExportJob]:
-    """Claim and run jobs until none is left (or ``max_jobs`` ran); the jobs as they ended."""
+def run_pending(
+    *, max_jobs: int | None = None, worker: str | None = None, processes: int | None = None
+) -> list[ExportJob]:
+    """Claim and run jobs until none is left (or ``max_jobs`` ran); the jobs as they ended. ``processes``: how many
+    processes write one job's types (default ``KETACLINIC_FHIR_EXPORT_PROCESSES``)."""
     name = worker or worker_name()
+    spread = processes if processes is not None else settings.KETACLINIC_FHIR_EXPORT_PROCESSES
     ran: list[ExportJob] = []
     while max_jobs is None or len(ran) < max_jobs:
         job = claim(worker=name)
         if job is None:
             break
-        ran.append(run(job, worker=name))
+        ran.append(run(job, worker=name, processes=spread))
     return ran
 
 
@@ -127,60 +168,46 @@ def run_pending(*, max_jobs: int | None = None, worker: str | None = None) -> li
 
 @dataclass
 class _Writer:
+    """Writes whole resource types, one file each, in this process."""
+
     job: ExportJob
     worker: str
     directory: Path
     patients: set[int] = field(default_factory=set)
     outputs: list[dict[str, Any]] = field(default_factory=list)
-    error_count: int = 0
-    errors: IO[str] | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
     last_beat: float = field(default_factory=time.monotonic)
 
     def write_type(self, rt: registry.ResourceType, user: User, since: dt.datetime | None) -> None:
         name = f"{rt.name}.ndjson"
         part = self.directory / f"{name}.part"
         count = 0
-        with part.open("w", encoding="utf-8", buffering=1 << 20) as out:
-            for source in rt.sources:
-                for row in export_rows(source, user, since).iterator(chunk_size=CHUNK):
-                    try:
-                        resource = source.to_fhir(row)
-                        line = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
-                    except Exception as error:  # one bad row is reported, the export goes on
-                        self._error(rt.name, source, row, error)
-                        continue
-                    out.write(line)
-                    out.write("\n")
-                    count += 1
-                    patient = source.patient_id(row)
-                    if patient is not None:
-                        self.patients.add(patient)
-                    if count % 500 == 0:
-                        self.beat(f"{rt.name}: {count:,} resources written")
+        failures = _Failures(self.directory / f"{ERRORS_PREFIX}{rt.name}.ndjson", self.job.id)
+        try:
+            with part.open("wb", buffering=1 << 20) as out:
+                for source in rt.sources:
+                    for row in export_rows(source, user, since, rt.name).iterator(chunk_size=CHUNK):
+                        try:
+                            line = orjson.dumps(source.to_fhir(row), option=orjson.OPT_APPEND_NEWLINE)
+                        except Exception as error:  # one bad row is reported, the export goes on
+                            failures.add(rt.name, source, row, error)
+                            continue
+                        out.write(line)
+                        count += 1
+                        patient = source.patient_id(row)
+                        if patient is not None:
+                            self.patients.add(patient)
+                        if count % 500 == 0:
+                            self.beat(f"{rt.name}: {count:,} resources written")
+        finally:
+            if failures.close():
+                self.errors.append({"type": "OperationOutcome", "file": failures.path.name, "count": failures.count})
         if count:
             part.rename(self.directory / name)
             self.outputs.append({"type": rt.name, "file": name, "count": count})
         else:
             part.unlink()  # the IG: a type with no resources gets no file
         self.beat(f"{rt.name}: done ({count:,})", force=True)
-
-    def _error(self, type_name: str, source: registry.Source, row: Any, error: Exception) -> None:
-        logger.warning("FHIR export %s: %s %s not mapped: %s", self.job.id, type_name, row.pk, type(error).__name__)
-        if self.errors is None:
-            self.errors = (self.directory / ERRORS_FILE).open("w", encoding="utf-8")
-        row_id = f"{source.id_prefix}-{row.pk}" if source.id_prefix else str(row.pk)
-        outcome = {
-            "resourceType": "OperationOutcome",
-            "issue": [
-                {
-                    "severity": "error",
-                    "code": "exception",
-                    "diagnostics": f"{type_name}/{row_id} could not be exported ({type(error).__name__}).",
-                }
-            ],
-        }
-        self.errors.write(json.dumps(outcome, separators=(",", ":")) + "\n")
-        self.error_count += 1
 
     def beat(self, progress: str, *, force: bool = False) -> None:
         """Every few seconds: say how far it got, and stop if the job was cancelled or taken over."""
@@ -194,17 +221,78 @@ class _Writer:
         if not alive:
             raise Stopped
 
-    def close(self) -> list[dict[str, Any]]:
-        if self.errors is None:
-            return []
-        self.errors.close()
-        return [{"type": "OperationOutcome", "file": ERRORS_FILE, "count": self.error_count}]
+
+class _Failures:
+    """The OperationOutcome lines of one type's rows that could not be mapped (opened at the first one)."""
+
+    def __init__(self, path: Path, job_id: Any) -> None:
+        self.path = path
+        self.job_id = job_id
+        self.count = 0
+        self.file: IO[bytes] | None = None
+
+    def add(self, type_name: str, source: registry.Source, row: Any, error: Exception) -> None:
+        logger.warning("FHIR export %s: %s %s not mapped: %s", self.job_id, type_name, row.pk, type(error).__name__)
+        if self.file is None:
+            self.file = self.path.open("wb")
+        row_id = f"{source.id_prefix}-{row.pk}" if source.id_prefix else str(row.pk)
+        outcome = {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "error",
+                    "code": "exception",
+                    "diagnostics": f"{type_name}/{row_id} could not be exported ({type(error).__name__}).",
+                }
+            ],
+        }
+        self.file.write(orjson.dumps(outcome, option=orjson.OPT_APPEND_NEWLINE))
+        self.count += 1
+
+    def close(self) -> bool:
+        if self.file is not None:
+            self.file.close()
+        return self.count > 0
 
 
-def run(job: ExportJob, *, worker: str) -> ExportJob:
+def _export_type(job_id: uuid.UUID, worker: str, name: str) -> dict[str, Any]:
+    """One resource type of a job, in whichever process runs it: its files, counts and patients."""
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    writer = _Writer(job=job, worker=worker, directory=job_dir(job_id))
+    writer.write_type(registry.RESOURCE_TYPES[name], job.requested_by, job.since)
+    return {"outputs": writer.outputs, "errors": writer.errors, "patients": sorted(writer.patients)}
+
+
+def _export_type_task(task: tuple[uuid.UUID, str, str]) -> dict[str, Any]:
+    return _export_type(*task)
+
+
+def _largest_first(job: ExportJob, user: User) -> list[str]:
+    """The job's types, the largest first, so parallel processes finish at about the same time."""
+
+    def size(name: str) -> int:
+        rt = registry.RESOURCE_TYPES[name]
+        return sum(export_rows(source, user, job.since, name).count() for source in rt.sources)
+
+    return sorted(job.types, key=size, reverse=True)
+
+
+def _write(job: ExportJob, *, worker: str, user: User, processes: int) -> list[dict[str, Any]]:
+    """Every type's file: in this process, or spread over ``processes`` forked ones (each type in one process)."""
+    if processes <= 1 or len(job.types) <= 1:
+        return [_export_type(job.pk, worker, name) for name in job.types]
+    names = _largest_first(job, user)
+    connections.close_all()  # a forked process must open its own connection, never share this one
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(processes, len(names))) as pool:
+        done = pool.map(_export_type_task, [(job.pk, worker, name) for name in names], chunksize=1)
+    by_name = dict(zip(names, done, strict=True))
+    return [by_name[name] for name in job.types]
+
+
+def run(job: ExportJob, *, worker: str, processes: int = 1) -> ExportJob:
     """Write the job's files and finish it (done, failed or, when cancelled meanwhile, nothing more)."""
     directory = job_dir(job.id)
-    writer = _Writer(job=job, worker=worker, directory=directory)
     try:
         if job.attempts > MAX_ATTEMPTS:
             raise ExportFailed(f"The export stopped {MAX_ATTEMPTS} times without finishing; start a new one.")
@@ -212,22 +300,26 @@ def run(job: ExportJob, *, worker: str) -> ExportJob:
         _check_still_allowed(user, job)
         remove_files(job.id)  # a taken-over job starts from scratch
         directory.mkdir(parents=True)
-        started = timezone.now()
-        ExportJob.objects.filter(pk=job.pk).update(transaction_time=started)
-        for name in job.types:
-            writer.write_type(registry.RESOURCE_TYPES[name], user, job.since)
-        errors = writer.close()
-        _finish(job, worker=worker, user=user, outputs=writer.outputs, errors=errors, patients=len(writer.patients))
+        ExportJob.objects.filter(pk=job.pk).update(transaction_time=timezone.now())
+        parts = _write(job, worker=worker, user=user, processes=processes)
+        patients: set[int] = set()
+        for part in parts:
+            patients.update(part["patients"])
+        _finish(
+            job,
+            worker=worker,
+            user=user,
+            outputs=[o for part in parts for o in part["outputs"]],
+            errors=[e for part in parts for e in part["errors"]],
+            patients=len(patients),
+        )
     except Stopped:
-        writer.close()
         # Cancelled: its files go. Taken over by another worker (this one was too slow): that worker owns them now.
         if ExportJob.objects.filter(pk=job.pk, status=_Status.CANCELLED).exists():
             remove_files(job.id)
     except ExportFailed as reason:
-        writer.close()
         _fail(job, worker=worker, message=str(reason))
     except Exception as error:
-        writer.close()
         logger.exception("FHIR export %s failed", job.id)
         _fail(
             job,
