@@ -6,8 +6,8 @@ only one worker can win (SQLite has no row locks but serialises writers, so the 
 there). A running worker writes a heartbeat every few seconds; a job whose heartbeat stopped for ``STALE_AFTER`` (the
 machine died) is claimed again, at most ``MAX_ATTEMPTS`` times.
 
-Constant memory: rows come from the database in chunks (``QuerySet.iterator(chunk_size=CHUNK)``), each is mapped by
-the same function search uses, written as one line and dropped. The rows are the requesting user's access-scoped
+Constant memory: rows come from the database in chunks of ``CHUNK`` (keyset pages by primary key, ``in_chunks``), each
+is mapped by the same function search uses, written as one line and dropped. The rows are the requesting user's access-scoped
 rows (``registry.Source.rows(user)``): an export holds exactly what that user's searches would find. A file is
 written as ``<Type>.ndjson.part`` and renamed when complete, so a download never sees half a file.
 
@@ -27,6 +27,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator
 from typing import IO, Any
 
 import orjson
@@ -48,7 +49,7 @@ from ketaclinic.patients.models import Patient
 logger = logging.getLogger(__name__)
 
 #: Rows fetched per round trip: large enough to keep the database busy, small enough for constant memory.
-CHUNK = 2000
+CHUNK = 5000
 HEARTBEAT_S = 5.0
 STALE_AFTER = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 3
@@ -112,6 +113,21 @@ def export_rows(
     if columns:
         rows = rows.only(*columns)
     return rows.order_by("pk")
+
+
+def in_chunks(rows: QuerySet[Any]) -> Iterator[Any]:
+    """The rows, ``CHUNK`` at a time, each chunk its own short query (``pk > last``, by the primary key index).
+
+    Not one long-lived cursor: on SQLite a connection that holds a read snapshot open cannot write once anyone else
+    has written (the heartbeat would fail with "database is locked" while the clinic works), and on PostgreSQL a
+    cursor outside a transaction is materialised on the server first. Memory stays one chunk."""
+    last = None
+    while True:
+        batch = list((rows if last is None else rows.filter(pk__gt=last))[:CHUNK])
+        yield from batch
+        if len(batch) < CHUNK:
+            return
+        last = batch[-1].pk
 
 
 # --- claiming ---------------------------------------------------------------------------------------------------------
@@ -186,7 +202,7 @@ class _Writer:
         try:
             with part.open("wb", buffering=1 << 20) as out:
                 for source in rt.sources:
-                    for row in export_rows(source, user, since, rt.name).iterator(chunk_size=CHUNK):
+                    for row in in_chunks(export_rows(source, user, since, rt.name)):
                         try:
                             line = orjson.dumps(source.to_fhir(row), option=orjson.OPT_APPEND_NEWLINE)
                         except Exception as error:  # one bad row is reported, the export goes on

@@ -372,3 +372,41 @@ def test_many_patients_stream_in_chunks(client: Client, main_st: Any, alice: Any
         make_patient(main_st, given_name=f"P{number}", email=f"p{number}@example.org")
     _, files = Bulk(client, token_for(alice)).export("$export", "_type=Patient")
     assert len(files["Patient"]) == len({p["id"] for p in files["Patient"]}) == 8
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(
+    client: Client, chart: Any, session_with_vitals: Any, alice: Any, bob: Any, main_st: Any, monkeypatch: Any
+) -> None:
+    """No mapping reads a relation or a column the export did not load (EXPORT_JOINS, EXPORT_COLUMNS): one query
+    per source and chunk, however many rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ketaclinic.infusions.models import VitalReading
+    from ketaclinic.outcomes.models import Measurement
+    from ketaclinic.patients import services
+
+    monkeypatch.setattr(exporter, "HEARTBEAT_S", 3600.0)
+    bulk = Bulk(client, token_for(alice))
+
+    def export_queries() -> tuple[int, int]:
+        bulk.start()
+        with CaptureQueriesContext(connection) as captured:
+            [job] = exporter.run_pending()
+        return len(captured), sum(o["count"] for o in job.output)
+
+    few, rows_before = export_queries()
+    for number in range(3):
+        other = make_patient(main_st, given_name=f"Q{number}", email=f"q{number}@example.org")
+        services.add_condition(by=bob, patient=other, description="Major depressive disorder", icd10_code="F33.1")
+    for offset, score in enumerate(Measurement.objects.all(), start=1000):
+        for copy in range(3):
+            score.pk = None
+            score.source_id = offset * 10 + copy
+            score.save()
+    for reading in VitalReading.objects.all():
+        reading.pk = None
+        reading.save()
+    many, rows_after = export_queries()
+    assert rows_after > rows_before + 6
+    assert many == few
