@@ -188,7 +188,12 @@ def _validate_sample(client: Any, auth: dict[str, str], url: str, model_of: Any)
 
 
 def _child(database: str, args: argparse.Namespace) -> dict[str, Any] | None:
-    env = {**os.environ, "KETACLINIC_ENVIRONMENT": "demo", "PYTHONPATH": str(ROOT), "KETACLINIC_FHIR_EXPORT_START": "jobs"}
+    env = {
+        **os.environ,
+        "KETACLINIC_ENVIRONMENT": "demo",
+        "PYTHONPATH": str(ROOT),
+        "KETACLINIC_FHIR_EXPORT_START": "jobs",
+    }
     env.pop("DATABASE_URL", None)
     if database == "sqlite":
         data_dir = Path(args.data_dir) / "sqlite"
@@ -226,7 +231,8 @@ def _report(database: str, result: dict[str, Any]) -> None:
         rate = total / export["wall_s"]
         print(
             f"  $export: {total:,} resources in {export['wall_s']:.1f} s, CPU {export.get('cpu_s', 0):.1f} s"
-            f" ({rate:,.0f}/s; target {EXPORT_TARGET_S:.0f} s: {'yes' if export['wall_s'] <= EXPORT_TARGET_S else 'NO'})"
+            f" ({rate:,.0f}/s; target {EXPORT_TARGET_S:.0f} s:"
+            f" {'yes' if export['wall_s'] <= EXPORT_TARGET_S else 'NO'})"
         )
         peak = max(export["peak_rss_mb"], export["peak_child_rss_mb"])
         print(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import http_date
 
 from ketaclinic.accounts.models import User
@@ -29,7 +30,9 @@ def _base(request: HttpRequest) -> str:
 
 def _kick_off(request: HttpRequest, user: User, level: str) -> HttpResponse:
     wanted = bulk.parse_kick_off(request, user, level)
-    job = bulk.kick_off(user=user, token=request_token(request), wanted=wanted, request_url=request.build_absolute_uri())
+    job = bulk.kick_off(
+        user=user, token=request_token(request), wanted=wanted, request_url=request.build_absolute_uri()
+    )
     response = operation_outcome(
         202,
         "informational",
@@ -55,7 +58,9 @@ def status(request: HttpRequest, user: User, job_id: str) -> HttpResponse:
     job = bulk.job_for(user, job_id)
     if request.method == "DELETE":
         bulk.cancel(user=user, job=job)
-        return operation_outcome(202, "informational", "Export cancelled; its files are deleted.", severity="information")
+        return operation_outcome(
+            202, "informational", "Export cancelled; its files are deleted.", severity="information"
+        )
     if job.status in ExportJob.ACTIVE:
         response = HttpResponse(status=202)
         response["X-Progress"] = job.progress or job.status
@@ -73,7 +78,7 @@ def status(request: HttpRequest, user: User, job_id: str) -> HttpResponse:
 
 
 @fhir_view()
-def download(request: HttpRequest, user: User, job_id: str, file_name: str) -> HttpResponse:
+def download(request: HttpRequest, user: User, job_id: str, file_name: str) -> HttpResponseBase:
     job = bulk.job_for(user, job_id)
     path, entry = bulk.file_for(job, file_name)
     audit.record(

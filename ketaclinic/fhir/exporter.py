@@ -6,10 +6,11 @@ only one worker can win (SQLite has no row locks but serialises writers, so the 
 there). A running worker writes a heartbeat every few seconds; a job whose heartbeat stopped for ``STALE_AFTER`` (the
 machine died) is claimed again, at most ``MAX_ATTEMPTS`` times.
 
-Constant memory: rows come from the database in chunks of ``CHUNK`` (keyset pages by primary key, ``in_chunks``), each
-is mapped by the same function search uses, written as one line and dropped. The rows are the requesting user's access-scoped
-rows (``registry.Source.rows(user)``): an export holds exactly what that user's searches would find. A file is
-written as ``<Type>.ndjson.part`` and renamed when complete, so a download never sees half a file.
+Constant memory: rows come from the database in chunks of ``CHUNK`` (keyset pages by primary key, ``in_chunks``),
+each is mapped by the same function search uses, written as one line and dropped. The rows are the requesting user's
+access-scoped rows (``registry.Source.rows(user)``): an export holds exactly what that user's searches would find. A
+file is written as ``<Type>.ndjson.part`` and renamed when complete, so a download never sees half a file. With
+``KETACLINIC_FHIR_EXPORT_PROCESSES`` > 1 the types are written side by side by forked processes (largest first).
 
 A row its mapping cannot turn into a resource does not sink the export: an OperationOutcome line naming it (type and
 id, no patient data) goes to ``OperationOutcome.ndjson``, listed under the manifest's ``error``.
@@ -25,9 +26,9 @@ import shutil
 import socket
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator
 from typing import IO, Any
 
 import orjson
@@ -68,10 +69,22 @@ EXPORT_COLUMNS: dict[tuple[str, type[Model]], tuple[str, ...]] = {
     ("Observation", Measurement): ("patient", "instrument", "total", "band", "taken_at", "recorded_at"),
     ("QuestionnaireResponse", Measurement): ("patient", "instrument", "answers", "taken_at", "recorded_at"),
     ("Encounter", TreatmentSession): (
-        "patient", "status", "route", "checked_in_at", "discharged_at", "version", "appointment",
+        "patient",
+        "status",
+        "route",
+        "checked_in_at",
+        "discharged_at",
+        "version",
+        "appointment",
     ),
     ("MedicationAdministration", TreatmentSession): (
-        "patient", "status", "route", "started_at", "infusion_ended_at", "dose_delivered_mg", "version",
+        "patient",
+        "status",
+        "route",
+        "started_at",
+        "infusion_ended_at",
+        "dose_delivered_mg",
+        "version",
     ),
 }
 
@@ -96,9 +109,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
-def export_rows(
-    source: registry.Source, user: User, since: dt.datetime | None, type_name: str = ""
-) -> QuerySet[Any]:
+def export_rows(source: registry.Source, user: User, since: dt.datetime | None, type_name: str = "") -> QuerySet[Any]:
     """The source's rows for this user (as search sees them), changed after ``since`` where the table keeps a change
     time, in primary-key order (the cheapest stable order on a large table)."""
     rows = source.rows(user)

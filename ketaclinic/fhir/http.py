@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from ketaclinic.accounts.models import ApiToken, User
@@ -101,13 +102,13 @@ def _check_format(request: HttpRequest) -> None:
 
 def fhir_view(
     *, public: bool = False, methods: tuple[str, ...] = ("GET", "HEAD")
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """GET only unless ``methods`` says more (a Bulk Data status URL also takes DELETE); ``public`` views (the
     CapabilityStatement) need no token, every other one needs a valid token."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method not in methods:
                 response = operation_outcome(
                     405, "not-supported", f"{request.method} is not supported here: this server only reads."

@@ -13,7 +13,9 @@ urlpatterns = [
     re_path(r"^Patient/\$export$", bulk_views.export_patients, name="export-patients"),
     re_path(r"^_bulk/(?P<job_id>[0-9a-f\-]{36})$", bulk_views.status, name="export-status"),
     re_path(
-        r"^_bulk/(?P<job_id>[0-9a-f\-]{36})/(?P<file_name>[A-Za-z\-]+\.ndjson)$", bulk_views.download, name="export-file"
+        r"^_bulk/(?P<job_id>[0-9a-f\-]{36})/(?P<file_name>[A-Za-z\-]+\.ndjson)$",
+        bulk_views.download,
+        name="export-file",
     ),
     re_path(r"^(?P<resource_type>[A-Za-z]+)/?$", views.search, name="search"),
     re_path(r"^(?P<resource_type>[A-Za-z]+)/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$", views.read, name="read"),

@@ -151,7 +151,7 @@ def test_type_and_since(client: Client, chart: Any, alice: Any, bob: Any, sessio
     since = later.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
     services.add_condition(by=bob, patient=chart, description="Generalized anxiety disorder", icd10_code="F41.1")
     # Nothing recorded after `since` yet: the condition above was recorded before it.
-    manifest, files = bulk.export("$export", f"_type=Patient,Condition,Encounter&_since={since}")
+    _, files = bulk.export("$export", f"_type=Patient,Condition,Encounter&_since={since}")
     assert "Patient" not in files and "Condition" not in files
     assert "Encounter" in files  # sessions keep no change time: a _since export includes them all (README)
     assert ExportJob.objects.order_by("-created_at").first().since is not None  # type: ignore[union-attr]

@@ -97,3 +97,22 @@ def test_two_kick_offs_at_once_with_one_token_make_one_job(client: Client, pat: 
     assert sorted(statuses) == [202, 429]
     assert ExportJob.objects.count() == 1
     assert AuditEvent.objects.filter(action="fhir.export.requested").count() == 1
+
+
+def test_writer_processes_write_what_one_process_writes(
+    client: Client, chart: Any, session_with_vitals: Any, alice: Any
+) -> None:
+    """KETACLINIC_FHIR_EXPORT_PROCESSES > 1: the types are written by forked processes, with their own connections;
+    the files are the same as one process writes."""
+    token = token_for(alice)
+    contents = []
+    for processes in (1, 2):
+        response = client.get("/fhir/r4/$export", HTTP_PREFER="respond-async", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 202
+        [job] = exporter.run_pending(processes=processes)
+        assert job.status == ExportJob.Status.DONE, job.error
+        folder = exporter.job_dir(job.id)
+        contents.append({o["type"]: sorted((folder / o["file"]).read_bytes().splitlines()) for o in job.output})
+        assert [o["type"] for o in job.output] == [t for t in job.types if t in contents[-1]]  # the request's order
+    assert contents[0] == contents[1]
+    assert {"Patient", "Observation", "Encounter"} <= set(contents[1])

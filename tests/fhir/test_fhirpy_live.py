@@ -54,7 +54,9 @@ def test_fhirpy_bulk_export_kick_off_poll_download(live_server: Any, main_st: An
 
     patients = [make_patient(main_st, given_name=f"Ana{n}", email=f"a{n}@example.org") for n in range(3)]
     client = SyncFHIRClient(
-        f"{live_server.url}/fhir/r4", authorization=f"Bearer {token_for(alice)}", extra_headers={"Prefer": "respond-async"}
+        f"{live_server.url}/fhir/r4",
+        authorization=f"Bearer {token_for(alice)}",
+        extra_headers={"Prefer": "respond-async"},
     )
     headers = client._build_request_headers()
     kicked = requests.get(f"{client.url}/Patient/$export", headers=headers, timeout=30, **client.requests_config)
