@@ -105,6 +105,11 @@ def remove_files(job_id: uuid.UUID | str) -> None:
     shutil.rmtree(job_dir(job_id), ignore_errors=True)
 
 
+def private_file(path: Path) -> IO[bytes]:
+    """A new file only its owner may read (0600 from the start: the files are copies of chart data)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb", buffering=1 << 20)
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
@@ -211,7 +216,7 @@ class _Writer:
         count = 0
         failures = _Failures(self.directory / f"{ERRORS_PREFIX}{rt.name}.ndjson", self.job.id)
         try:
-            with part.open("wb", buffering=1 << 20) as out:
+            with private_file(part) as out:
                 for source in rt.sources:
                     for row in in_chunks(export_rows(source, user, since, rt.name)):
                         try:
@@ -261,7 +266,7 @@ class _Failures:
     def add(self, type_name: str, source: registry.Source, row: Any, error: Exception) -> None:
         logger.warning("FHIR export %s: %s %s not mapped: %s", self.job_id, type_name, row.pk, type(error).__name__)
         if self.file is None:
-            self.file = self.path.open("wb")
+            self.file = private_file(self.path)
         row_id = f"{source.id_prefix}-{row.pk}" if source.id_prefix else str(row.pk)
         outcome = {
             "resourceType": "OperationOutcome",
@@ -326,7 +331,8 @@ def run(job: ExportJob, *, worker: str, processes: int = 1) -> ExportJob:
         user = User.objects.get(pk=job.requested_by_id)
         _check_still_allowed(user, job)
         remove_files(job.id)  # a taken-over job starts from scratch
-        directory.mkdir(parents=True)
+        directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700)
         ExportJob.objects.filter(pk=job.pk).update(transaction_time=timezone.now())
         parts = _write(job, worker=worker, user=user, processes=processes)
         patients: set[int] = set()

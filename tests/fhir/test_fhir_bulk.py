@@ -253,6 +253,8 @@ def test_cancel_a_finished_export_deletes_its_files(client: Client, pat: Any, al
     [job] = exporter.run_pending()
     folder = exporter.job_dir(job.id)
     assert (folder / "Patient.ndjson").is_file()
+    assert (folder / "Patient.ndjson").stat().st_mode & 0o777 == 0o600  # copies of chart data: owner only
+    assert folder.stat().st_mode & 0o777 == 0o700
     assert client.delete(status_url, **bulk.auth).status_code == 202
     assert not folder.exists()
 
