@@ -26,9 +26,11 @@ import shutil
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any
 
 import orjson
@@ -62,23 +64,24 @@ _Status = ExportJob.Status
 #: the mappings never read. An export keeps only what its mapping reads (tests/fhir/test_fhir_bulk.py checks that
 #: the number of queries does not grow with the rows).
 EXPORT_JOINS: dict[type[Model], tuple[str, ...]] = {TreatmentSession: (), Patient: ()}
-#: The columns the mapping of a large table reads (resource type, table): the others (a session has ~60, a score its
-#: JSON answers, flags and subscales) are not fetched. A mapping that starts reading another column would cost one
-#: query per row, which the query-count test catches.
+#: The columns the mapping of a large table reads, by (resource type, table): those rows reach the mapping as light
+#: records (the primary key and these columns, ``SimpleNamespace``) instead of model instances, which cost more to
+#: build than the mapping itself (a session has ~60 columns, a score its JSON answers, flags and subscales). The same
+#: mapping, the same values; tests/fhir/test_fhir_bulk.py checks an exported resource equals the one a read returns.
 EXPORT_COLUMNS: dict[tuple[str, type[Model]], tuple[str, ...]] = {
-    ("Observation", Measurement): ("patient", "instrument", "total", "band", "taken_at", "recorded_at"),
-    ("QuestionnaireResponse", Measurement): ("patient", "instrument", "answers", "taken_at", "recorded_at"),
+    ("Observation", Measurement): ("patient_id", "instrument", "total", "band", "taken_at", "recorded_at"),
+    ("QuestionnaireResponse", Measurement): ("patient_id", "instrument", "answers", "taken_at", "recorded_at"),
     ("Encounter", TreatmentSession): (
-        "patient",
+        "patient_id",
         "status",
         "route",
         "checked_in_at",
         "discharged_at",
         "version",
-        "appointment",
+        "appointment_id",
     ),
     ("MedicationAdministration", TreatmentSession): (
-        "patient",
+        "patient_id",
         "status",
         "route",
         "started_at",
@@ -114,7 +117,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
-def export_rows(source: registry.Source, user: User, since: dt.datetime | None, type_name: str = "") -> QuerySet[Any]:
+def export_rows(source: registry.Source, user: User, since: dt.datetime | None) -> QuerySet[Any]:
     """The source's rows for this user (as search sees them), changed after ``since`` where the table keeps a change
     time, in primary-key order (the cheapest stable order on a large table)."""
     rows = source.rows(user)
@@ -125,13 +128,21 @@ def export_rows(source: registry.Source, user: User, since: dt.datetime | None, 
         rows = rows.select_related(None)
         if EXPORT_JOINS[rows.model]:
             rows = rows.select_related(*EXPORT_JOINS[rows.model])
-    columns = EXPORT_COLUMNS.get((type_name, rows.model))
-    if columns:
-        rows = rows.only(*columns)
     return rows.order_by("pk")
 
 
-def in_chunks(rows: QuerySet[Any]) -> Iterator[Any]:
+def source_rows(source: registry.Source, user: User, since: dt.datetime | None, type_name: str) -> Iterator[Any]:
+    """What the mapping gets: model instances, or light records for the large tables of ``EXPORT_COLUMNS``."""
+    rows = export_rows(source, user, since)
+    columns = EXPORT_COLUMNS.get((type_name, rows.model))
+    if not columns:
+        return in_chunks(rows)
+    names = ("pk", *columns)
+    chunks = in_chunks(rows.values_list("pk", *columns), pk_of=itemgetter(0))
+    return (SimpleNamespace(**dict(zip(names, values, strict=True))) for values in chunks)
+
+
+def in_chunks(rows: QuerySet[Any], pk_of: Callable[[Any], Any] = attrgetter("pk")) -> Iterator[Any]:
     """The rows, ``CHUNK`` at a time, each chunk its own short query (``pk > last``, by the primary key index).
 
     Not one long-lived cursor: on SQLite a connection that holds a read snapshot open cannot write once anyone else
@@ -143,7 +154,7 @@ def in_chunks(rows: QuerySet[Any]) -> Iterator[Any]:
         yield from batch
         if len(batch) < CHUNK:
             return
-        last = batch[-1].pk
+        last = pk_of(batch[-1])
 
 
 # --- claiming ---------------------------------------------------------------------------------------------------------
@@ -218,7 +229,7 @@ class _Writer:
         try:
             with private_file(part) as out:
                 for source in rt.sources:
-                    for row in in_chunks(export_rows(source, user, since, rt.name)):
+                    for row in source_rows(source, user, since, rt.name):
                         try:
                             line = orjson.dumps(source.to_fhir(row), option=orjson.OPT_APPEND_NEWLINE)
                         except Exception as error:  # one bad row is reported, the export goes on
@@ -304,7 +315,7 @@ def _largest_first(job: ExportJob, user: User) -> list[str]:
 
     def size(name: str) -> int:
         rt = registry.RESOURCE_TYPES[name]
-        return sum(export_rows(source, user, job.since, name).count() for source in rt.sources)
+        return sum(export_rows(source, user, job.since).count() for source in rt.sources)
 
     return sorted(job.types, key=size, reverse=True)
 

@@ -79,8 +79,11 @@ def _outcome(response: Any, status: int) -> str:
 
 
 def test_system_export_kick_off_poll_manifest_and_downloads(
-    client: Client, chart: Any, session_with_vitals: Any, lake: Any, alice: Any
+    client: Client, chart: Any, session_with_vitals: Any, lake: Any, alice: Any, stock: Any
 ) -> None:
+    from tests.infusions.conftest import start_iv
+
+    start_iv(session_with_vitals, alice, stock)  # dosing started: a MedicationAdministration too
     bulk = Bulk(client, token_for(alice))
     status_url = bulk.start("$export", "_outputFormat=application/fhir%2Bndjson")
     waiting = bulk.poll(status_url)
@@ -114,6 +117,9 @@ def test_system_export_kick_off_poll_manifest_and_downloads(
     score = next(o for o in observations if o["id"].startswith("score-"))
     read = client.get(f"/fhir/r4/Observation/{score['id']}", **bulk.auth)
     assert read.json() == score
+    for name in ("QuestionnaireResponse", "Encounter", "MedicationAdministration", "Patient", "Condition"):
+        for exported in files[name][1]:
+            assert client.get(f"/fhir/r4/{name}/{exported['id']}", **bulk.auth).json() == exported, name
 
     completed = AuditEvent.objects.get(action="fhir.export.completed")
     assert completed.actor == alice and completed.detail["patients"] == 1
