@@ -92,11 +92,14 @@ test-browser-deps:
 OUTCOMES_BENCH_ARGS ?=
 ## SCHEDULE_BENCH_ARGS: e.g. "--years 0.3 --locations 3 --databases sqlite" for a quick run (default: 10 × 12 × 2 years)
 SCHEDULE_BENCH_ARGS ?=
+## FHIR_BENCH_ARGS: e.g. "--patients 1000 --databases sqlite" (default: the outcomes benchmark's 10,000 patients, both DBs)
+FHIR_BENCH_ARGS ?=
 bench: $(VENV)/.installed-dev
 	@echo "== benchmarks/pk_bench.py"; $(BIN)/python benchmarks/pk_bench.py
 	@echo "== benchmarks/preview_bench.py"; $(BIN)/python benchmarks/preview_bench.py
 	@echo "== benchmarks/outcomes_bench.py"; $(BIN)/python benchmarks/outcomes_bench.py $(OUTCOMES_BENCH_ARGS)
 	@echo "== benchmarks/schedule_bench.py"; $(BIN)/python benchmarks/schedule_bench.py $(SCHEDULE_BENCH_ARGS)
+	@echo "== benchmarks/fhir_bench.py"; $(BIN)/python benchmarks/fhir_bench.py $(FHIR_BENCH_ARGS)
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

@@ -376,6 +376,8 @@ SCHEDULED_JOBS: tuple[tuple[str, ...], ...] = (
     ("escalate_alerts",),
     ("send_reminders",),
     ("purge_tokens",),
+    ("run_fhir_exports",),
+    ("purge_fhir_exports",),
 )
 #: The jobs whose messages carry links to the clinic's public site.
 LINK_JOBS = frozenset({"send_questionnaires", "send_reminders"})

@@ -339,6 +339,30 @@ KETACLINIC_ALERT_ESCALATION_MINUTES = env_int(
     "KETACLINIC_ALERT_ESCALATION_MINUTES", default=60, low=5, high=7 * 24 * 60
 )
 
+# --- FHIR Bulk Data export (issue 20) -------------------------------------------------------------------------------
+# The NDJSON files of a $export: copies of chart data, in the data directory outside the web root, served only to the
+# user whose token asked (ketaclinic/fhir/bulk.py). Clinic policy, no published figure: they (and the job's status URL)
+# expire this many hours after the export finished; `purge_fhir_exports` (one of the `ketaclinic jobs`) deletes them.
+KETACLINIC_FHIR_EXPORT_DIR = DATA_DIR / "fhir-exports"
+if ENVIRONMENT == "test":
+    KETACLINIC_FHIR_EXPORT_DIR = Path(tempfile.gettempdir()) / f"ketaclinic-test-fhir-exports-{os.getpid()}"
+KETACLINIC_FHIR_EXPORT_RETENTION_HOURS = env_int(
+    "KETACLINIC_FHIR_EXPORT_RETENTION_HOURS", default=24, low=1, high=24 * 30
+)
+# How many processes write one export's resource types side by side (a technical setting: the machine's cores). The
+# test suite writes in its own process.
+KETACLINIC_FHIR_EXPORT_PROCESSES = env_int(
+    "KETACLINIC_FHIR_EXPORT_PROCESSES", default=1 if ENVIRONMENT == "test" else 2, low=1, high=16
+)
+# Who starts a queued export: "background" (a thread of the web process claims it as soon as the request commits; the
+# jobs runner takes over anything left, e.g. after a restart) or "jobs" (only `ketaclinic jobs`; the test suite, which
+# runs the job itself).
+KETACLINIC_FHIR_EXPORT_START = os.environ.get(
+    "KETACLINIC_FHIR_EXPORT_START", "jobs" if ENVIRONMENT == "test" else "background"
+)
+if KETACLINIC_FHIR_EXPORT_START not in ("background", "jobs"):
+    raise ConfigError("KETACLINIC_FHIR_EXPORT_START must be background or jobs.")
+
 # --- API ------------------------------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200

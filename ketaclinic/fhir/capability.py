@@ -1,6 +1,7 @@
 """The CapabilityStatement: exactly what this server does — JSON only, read and search-type for the types in
-``registry`` with their search parameters, bearer-token security; the one write is a referral (``POST Bundle``), the
-one operation a signed progress letter's ``$document``. No history, no bulk export yet."""
+``registry`` with their search parameters, bearer-token security; the one write is a referral (``POST Bundle``); the
+operations are a signed progress letter's ``$document`` and Bulk Data ``$export`` at system and Patient level (NDJSON;
+``_type``, ``_since``, ``_outputFormat``). No history."""
 
 from __future__ import annotations
 
@@ -12,6 +13,14 @@ from ketaclinic.fhir.search import COMMON_PARAMS
 SOFTWARE = "ketaclinic"
 #: Fixed so two answers compare equal; the content changes only with the code.
 RELEASE_DATE = "2026-12-07"
+#: FHIR Bulk Data Access IG (v2.0.0) operation definitions and the capability it defines.
+BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+BULK_PATIENT_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"
+BULK_CAPABILITY = "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
+_EXPORT_DOCS = (
+    "Asynchronous (Prefer: respond-async): 202 and a status URL to poll; NDJSON files for the token owner only, "
+    "deleted after the clinic's retention window. Parameters: _type, _since, _outputFormat (NDJSON only)."
+)
 
 _COMMON_DOCS = {
     "_id": ("token", "The resource id"),
@@ -72,6 +81,8 @@ def statement(base: str) -> dict[str, Any]:
                     "documentation": "A signed progress letter as a FHIR document Bundle (GET only).",
                 }
             ]
+        elif rt.name == "Patient":
+            entry["operation"] = [{"name": "export", "definition": BULK_PATIENT_EXPORT, "documentation": _EXPORT_DOCS}]
         resources.append(entry)
     resources.append(REFERRAL)
     resources.append(
@@ -95,9 +106,10 @@ def statement(base: str) -> dict[str, Any]:
         "status": "active",
         "date": RELEASE_DATE,
         "kind": "instance",
+        "instantiates": [BULK_CAPABILITY],
         "software": {"name": SOFTWARE},
         "implementation": {
-            "description": "ketaclinic FHIR R4 read, search, referrals in and progress letters out",
+            "description": "ketaclinic FHIR R4 read, search, bulk export, referrals in and progress letters out",
             "url": base,
         },
         "fhirVersion": "4.0.1",
@@ -105,9 +117,10 @@ def statement(base: str) -> dict[str, Any]:
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Read and search; POST Bundle for referrals; Composition/{id}/$document for "
-                "progress letters. Errors are OperationOutcome resources; unknown search parameters, and _include "
-                "values not listed in a type's searchInclude, are refused (400).",
+                "documentation": "Read, search and bulk export ($export); POST Bundle for referrals; "
+                "Composition/{id}/$document for progress letters. Errors are OperationOutcome resources; unknown "
+                "search and export parameters, and _include values not listed in a type's searchInclude, are refused "
+                "(400).",
                 "security": {
                     "cors": False,
                     "service": [
@@ -124,6 +137,7 @@ def statement(base: str) -> dict[str, Any]:
                     ],
                 },
                 "resource": resources,
+                "operation": [{"name": "export", "definition": BULK_EXPORT, "documentation": _EXPORT_DOCS}],
             }
         ],
     }

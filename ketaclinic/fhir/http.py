@@ -13,9 +13,10 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
-from ketaclinic.accounts.models import User
+from ketaclinic.accounts.models import ApiToken, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.api.auth import BearerTokenAuth
 from ketaclinic.audit import services as audit
@@ -29,11 +30,12 @@ JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
 class FhirError(Exception):
     """A refusal answered as an OperationOutcome: ``code`` is from the FHIR issue-type value set."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 def fhir_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
@@ -47,21 +49,37 @@ def fhir_response(body: dict[str, Any], status: int = 200, headers: dict[str, st
     return response
 
 
-def operation_outcome(status: int, code: str, message: str) -> HttpResponse:
+def operation_outcome(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, severity: str = "error"
+) -> HttpResponse:
     body = {
         "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": code, "diagnostics": message}],
+        "issue": [{"severity": severity, "code": code, "diagnostics": message}],
     }
-    headers = {"WWW-Authenticate": 'Bearer realm="ketaclinic FHIR"'} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="ketaclinic FHIR"'
     return fhir_response(body, status=status, headers=headers)
 
 
-def _token_user(request: HttpRequest) -> User | None:
+def _raw_token(request: HttpRequest) -> str | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    user = BearerTokenAuth().authenticate(request, token.strip())
+    return token.strip()
+
+
+def _token_user(request: HttpRequest) -> User | None:
+    token = _raw_token(request)
+    if token is None:
+        return None
+    user = BearerTokenAuth().authenticate(request, token)
     return user if isinstance(user, User) and user.is_active else None
+
+
+def request_token(request: HttpRequest) -> ApiToken:
+    """The API token row of an authenticated request (a view behind ``fhir_view`` always has one)."""
+    return ApiToken.objects.get(token_hash=ApiToken.hash_token(_raw_token(request) or ""))
 
 
 def require(user: User, capability: str, resource_type: str) -> None:
@@ -84,14 +102,14 @@ def _check_format(request: HttpRequest) -> None:
 
 def fhir_view(
     *, public: bool = False, methods: tuple[str, ...] = ("GET", "HEAD")
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """GET only unless ``methods`` says otherwise (the referral POST); ``public`` views (the CapabilityStatement) need
-    no token, every other one needs a valid token. A token, never a cookie, authenticates: no CSRF token is asked."""
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """GET only unless ``methods`` says otherwise (the referral POST; a Bulk Data status URL also takes DELETE);
+    ``public`` views (the CapabilityStatement) need no token, every other one needs a valid token. A token, never a
+    cookie, authenticates: no CSRF token is asked."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @csrf_exempt
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method not in methods:
                 allowed = ", ".join(method for method in methods if method != "HEAD")
                 response = operation_outcome(
@@ -106,8 +124,10 @@ def fhir_view(
                 _check_format(request)
                 return view(request, user, *args, **kwargs)
             except FhirError as error:
-                return operation_outcome(error.status, error.code, error.message)
+                return operation_outcome(error.status, error.code, error.message, headers=error.headers)
 
-        return wrapped
+        # Token-only: no cookie ever authenticates a FHIR request, so there is no cross-site request to forge (the
+        # referral POST and the status URL's DELETE would otherwise be refused by the CSRF middleware).
+        return csrf_exempt(wrapped)
 
     return decorate

@@ -62,3 +62,40 @@ def test_fhirpy_includes_and_reads_questionnaires(live_server: Any, alice: Any, 
     assert phq9["id"] == "phq9"
     with pytest.raises(OperationOutcome):
         client.resources("PractitionerRole").include("PractitionerRole", "nonsense").fetch()
+
+
+def test_fhirpy_bulk_export_kick_off_poll_download(live_server: Any, main_st: Any, lake: Any, alice: Any) -> None:
+    """Bulk Data over HTTP with the client's own headers (its Authorization): kick-off, poll, manifest, NDJSON."""
+    import json
+
+    import requests
+
+    from ketaclinic.fhir import exporter
+
+    patients = [make_patient(main_st, given_name=f"Ana{n}", email=f"a{n}@example.org") for n in range(3)]
+    client = SyncFHIRClient(
+        f"{live_server.url}/fhir/r4",
+        authorization=f"Bearer {token_for(alice)}",
+        extra_headers={"Prefer": "respond-async"},
+    )
+    headers = client._build_request_headers()
+    kicked = requests.get(f"{client.url}/Patient/$export", headers=headers, timeout=30, **client.requests_config)
+    assert kicked.status_code == 202, kicked.text
+    status_url = kicked.headers["Content-Location"]
+    assert client.execute(status_url, method="get") is None  # 202, nothing yet
+    exporter.run_pending()  # the jobs runner's work, done here so the test needs no clock
+    manifest = client.execute(status_url, method="get")
+    assert manifest["requiresAccessToken"] is True
+    [patient_file] = [o for o in manifest["output"] if o["type"] == "Patient"]
+    assert patient_file["count"] == 3
+    download = requests.get(patient_file["url"], headers=headers, timeout=30, **client.requests_config)
+    assert download.status_code == 200 and download.headers["Content-Type"] == "application/fhir+ndjson"
+    exported = [json.loads(line) for line in download.text.splitlines()]
+    for resource in exported:
+        validate(resource)
+    assert sorted(int(r["id"]) for r in exported) == sorted(p.pk for p in patients)  # not Lakeside's patient
+    without_token = requests.get(patient_file["url"], timeout=30)
+    assert without_token.status_code == 401
+    client.execute(status_url, method="delete")  # done with it: the files go
+    with pytest.raises(ResourceNotFound):
+        client.execute(status_url, method="get")

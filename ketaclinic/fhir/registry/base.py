@@ -125,11 +125,13 @@ def fixed_tokens(system: str, codes: tuple[str, ...]) -> Filter:
     """A source whose rows all carry the same code(s): it matches a token or it is left out entirely."""
 
     def apply(rows: QuerySet[Any], values: list[str]) -> QuerySet[Any] | None:
-        for value in values:  # repeats are AND; commas within one are OR
-            if not any(_matches(part, system, codes) for part in value.split(",")):
-                return None
-        return rows
+        return rows if rules_in(values) else None
 
+    def rules_in(values: list[str]) -> bool:
+        # repeats are AND; commas within one are OR
+        return all(any(_matches(part, system, codes) for part in value.split(",")) for value in values)
+
+    apply.rules_in = rules_in  # type: ignore[attr-defined]  # checked by ``filtered`` before any rows are built
     return apply
 
 
@@ -169,6 +171,13 @@ def source_for_id(rt: ResourceType, resource_id: str) -> tuple[Source, int] | No
 
 def filtered(source: Source, user: User, query: QueryDict) -> QuerySet[Any] | None:
     """The source's rows the search asks for, or None when the source cannot match (another code or category)."""
+    for name, apply in source.filters.items():
+        # A fixed code or category rules a source out before its rows are built (building a query costs ~2 ms,
+        # and Observation?code= would otherwise build all eleven sources to use one).
+        rules_in = getattr(apply, "rules_in", None)
+        values = query.getlist(name)
+        if rules_in is not None and values and not rules_in(values):
+            return None
     rows: QuerySet[Any] | None = source.rows(user)
     ids = query.getlist("_id")
     if ids:
