@@ -272,3 +272,11 @@ def tiny_pdf(title: str = "a document") -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+#: For a test that runs ``ketaclinic`` in a subprocess on its own SQLite database, whatever DATABASE_URL says: the
+#: PostgreSQL pass of ``make test`` would run exactly the same thing a second time, so it runs in the SQLite pass only.
+sqlite_subprocess_only = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="runs `ketaclinic` on its own SQLite database: the SQLite pass of `make test` runs it",
+)

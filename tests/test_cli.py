@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import sqlite_subprocess_only
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -32,6 +34,7 @@ def run(
     )
 
 
+@sqlite_subprocess_only
 def test_demo_sets_up_once_and_writes_the_credentials(tmp_path: Path) -> None:
     result = run("demo", "--data-dir", str(tmp_path), "--no-serve", "--port", "8123")
     assert result.returncode == 0, result.stderr
@@ -108,6 +111,7 @@ def patient_count(env: dict[str, str]) -> int:
     return int(result.stdout.strip())
 
 
+@sqlite_subprocess_only
 def test_seed_backup_and_restore_round_trip_on_sqlite(tmp_path: Path) -> None:
     source = sqlite_env(tmp_path / "clinic.sqlite3")
     assert run("manage", "migrate", "-v0", env=source).returncode == 0
@@ -167,6 +171,7 @@ def test_backup_and_restore_round_trip_on_postgresql(postgres_databases: list[st
     assert run("audit", "verify", env=target).returncode == 0
 
 
+@sqlite_subprocess_only
 def test_token_create_prints_a_token_that_works(tmp_path: Path) -> None:
     env = sqlite_env(tmp_path / "clinic.sqlite3")
     assert run("manage", "migrate", "-v0", env=env).returncode == 0

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import sqlite_subprocess_only
 from tests.test_cli import REPO, run, sqlite_env
 
 WORKERS = 3
@@ -178,6 +179,7 @@ def test_serve_against_an_unreachable_database_says_so_in_one_line(tmp_path: Pat
     assert "cannot reach the database (PostgreSQL 127.0.0.1:1/nowhere)" in lines[0]
 
 
+@sqlite_subprocess_only
 def test_a_restart_after_the_master_is_killed_serves_again(tmp_path: Path) -> None:
     """The documented restart (docs/deploying.md): after SIGKILL of the master, starting again must listen and the
     orphaned workers must be gone."""
