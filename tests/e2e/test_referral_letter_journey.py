@@ -89,6 +89,9 @@ def test_referral_lands_in_triage_and_the_prescriber_signs_a_letter_back(
     page.get_by_test_id("sign-letter").click()
     expect(page.get_by_test_id("letter-signed")).to_contain_text("Signed by")
     expect(page.get_by_test_id("letter-signature")).to_contain_text("Signed electronically")
+    # Signed: the charts are the ones frozen in the PDF, not the live chart.
+    expect(page.get_by_test_id("letter-charts-in-pdf")).to_be_visible()
+    expect(page.locator("figure.letter-chart")).to_have_count(0)
     screenshot(page, "letters-signed-tablet")
     with page.expect_download() as info:
         page.get_by_test_id("letter-pdf").click()

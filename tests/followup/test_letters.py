@@ -147,11 +147,15 @@ def test_the_pages_draft_sign_and_download(client_as: Any, lena: Any, bob: Any, 
     assert response.status_code == 302 and response["Location"] == f"/outcomes/letters/{letter.pk}/"
     page = prescriber.get(f"/outcomes/letters/{letter.pk}/").content.decode()
     assert "DRAFT: not signed" in page and "PHQ-9" in page and "Nausea" in page and "Kroenke 2001" in page
+    assert "chart.svg?scale=phq9" in page and 'data-testid="letter-charts-in-pdf"' not in page  # a draft: live chart
     assert prescriber.get(f"/outcomes/letters/{letter.pk}/letter.pdf").status_code == 404
     response = prescriber.post(f"/outcomes/letters/{letter.pk}/sign/", {"version": letter.version})
     assert response.status_code == 302
     download = prescriber.get(f"/outcomes/letters/{letter.pk}/letter.pdf")
     assert download.status_code == 200 and download.content.startswith(b"%PDF-")
+    signed_page = prescriber.get(f"/outcomes/letters/{letter.pk}/").content.decode()
+    # Signed: the charts are the PDF's, frozen; the live chart (later scores) is not shown beside the letter.
+    assert "chart.svg" not in signed_page and 'data-testid="letter-charts-in-pdf"' in signed_page
     nurse = client_as(alice)
     assert nurse.get(f"/outcomes/letters/{letter.pk}/").status_code == 200
     assert nurse.post(f"/outcomes/letters/{letter.pk}/sign/").status_code == 403

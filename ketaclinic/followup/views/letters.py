@@ -94,6 +94,8 @@ def patient_letters(request: AuthedRequest, patient_id: int) -> HttpResponse:
 
 def _detail(request: AuthedRequest, letter: ProgressLetter, **bound: forms.Form | None) -> HttpResponse:
     content = letter.content if letter.is_signed else gathered.gather(letter.patient)
+    # A draft shows the live charts. A signed letter's charts are the ones frozen in its PDF: the live chart would
+    # show scores recorded after signing beside a letter that does not report them.
     charts = [
         {
             "label": scale["label"],
@@ -101,7 +103,7 @@ def _detail(request: AuthedRequest, letter: ProgressLetter, **bound: forms.Form 
             + f"?scale={scale['instrument']}",
         }
         for scale in content.get("scales", [])
-        if scale.get("follow_ups")
+        if scale.get("follow_ups") and not letter.is_signed
     ]
     can_write = role_can(request.user.role, letters.CAPABILITY)
     editable = can_write and not letter.is_signed and not letter.entered_in_error
@@ -110,6 +112,7 @@ def _detail(request: AuthedRequest, letter: ProgressLetter, **bound: forms.Form 
         "patient": letter.patient,
         "content": content,
         "charts": charts,
+        "charts_frozen_in_pdf": letter.is_signed and any(s.get("follow_ups") for s in content.get("scales", [])),
         "form": (bound.get("form") or LetterForm(initial=_initial(letter))) if editable else None,
         "can_sign": editable,
         "sign_form": bound.get("sign_form"),
