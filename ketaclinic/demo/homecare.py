@@ -114,7 +114,8 @@ def load(*, locations: list[Location], users: dict[str, User]) -> None:
     _book_integration_visit(patient, nurse)
 
 
-DEMO_VIDEO_LINK = "https://video.example.org/demo/integration-morgan-hale"  # a placeholder of the clinic's service
+#: The demo clinic's video room for the visit, on the reserved example.org domain (RFC 2606): demo data only.
+DEMO_VIDEO_LINK = "https://video.example.org/demo/integration-morgan-hale"
 
 
 def _book_integration_visit(patient: Patient, nurse: User) -> Appointment | None:

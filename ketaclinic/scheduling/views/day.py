@@ -28,6 +28,7 @@ from ketaclinic.domain.scheduling.video import VIDEO_KINDS
 from ketaclinic.patients.queries import patients_visible_to
 from ketaclinic.scheduling import hooks, services
 from ketaclinic.scheduling.forms import BookForm, CancelForm, VideoLinkForm
+from ketaclinic.scheduling.models import Appointment
 from ketaclinic.scheduling.queries import (
     DayGrid,
     day_grid,
@@ -261,13 +262,18 @@ def book(request: AuthedRequest) -> HttpResponse:
     return _render(request, location, when, form)
 
 
+def back_to_its_day(appointment: Appointment) -> HttpResponse:
+    """The day view of the appointment's location on the appointment's own (clinic-local) day."""
+    local_day = appointment.starts_at.astimezone(ZoneInfo(appointment.location.clinic.timezone)).date()
+    return redirect(day_url(appointment.location, local_day))
+
+
 @require_POST
 @staff_view("schedule.book")
 def cancel(request: AuthedRequest, appointment_id: int) -> HttpResponse:
     appointment = get_appointment_for_user(request.user, appointment_id)
     form = CancelForm(request.POST)
-    local_day = appointment.starts_at.astimezone(ZoneInfo(appointment.location.clinic.timezone)).date()
-    back = redirect(day_url(appointment.location, local_day))
+    back = back_to_its_day(appointment)
     if not form.is_valid():
         messages.error(request, "Say why the appointment is cancelled.")
         return back
@@ -287,8 +293,7 @@ def cancel(request: AuthedRequest, appointment_id: int) -> HttpResponse:
 def no_show(request: AuthedRequest, appointment_id: int) -> HttpResponse:
     appointment = get_appointment_for_user(request.user, appointment_id)
     form = CancelForm(request.POST)
-    local_day = appointment.starts_at.astimezone(ZoneInfo(appointment.location.clinic.timezone)).date()
-    back = redirect(day_url(appointment.location, local_day))
+    back = back_to_its_day(appointment)
     if not form.is_valid():
         messages.error(request, "Say why the appointment was missed.")
         return back
@@ -306,8 +311,7 @@ def no_show(request: AuthedRequest, appointment_id: int) -> HttpResponse:
 def complete(request: AuthedRequest, appointment_id: int) -> HttpResponse:
     """A visit without a treatment session is done (a session is completed when its note is signed at the chair)."""
     appointment = get_appointment_for_user(request.user, appointment_id)
-    local_day = appointment.starts_at.astimezone(ZoneInfo(appointment.location.clinic.timezone)).date()
-    back = redirect(day_url(appointment.location, local_day))
+    back = back_to_its_day(appointment)
     try:
         services.mark_completed(by=request.user, appointment=appointment)
     except ServiceError as error:
@@ -340,8 +344,7 @@ def video_link(request: AuthedRequest, appointment_id: int) -> HttpResponse:
     """Set, change or clear a telehealth visit's video link from the day view."""
     appointment = get_appointment_for_user(request.user, appointment_id)
     form = VideoLinkForm(request.POST)
-    local_day = appointment.starts_at.astimezone(ZoneInfo(appointment.location.clinic.timezone)).date()
-    back = redirect(day_url(appointment.location, local_day))
+    back = back_to_its_day(appointment)
     if not form.is_valid():
         messages.error(request, "Nothing was saved — a video link is at most 500 characters.")
         return back
