@@ -16,7 +16,7 @@ urlpatterns = [
     re_path(r"^Patient/\$export$", bulk_views.export_patients, name="export-patients"),
     re_path(r"^_bulk/(?P<job_id>[0-9a-f\-]{36})$", bulk_views.status, name="export-status"),
     re_path(
-        r"^_bulk/(?P<job_id>[0-9a-f\-]{36})/(?P<file_name>[A-Za-z\-]+\.ndjson)$",
+        r"^_bulk/(?P<job_id>[0-9a-f\-]{36})/(?P<file_name>[A-Za-z0-9\-]+\.ndjson)$",
         bulk_views.download,
         name="export-file",
     ),

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.fhir import exporter
+from ketaclinic.fhir import export_files, exporter
 from ketaclinic.fhir.models import ExportJob
 from ketaclinic.patients.models import Patient
 from tests.conftest import make_patient
@@ -66,7 +66,9 @@ class Bulk:
         status_url = self.start(path, query)
         exporter.run_pending()
         manifest = self.manifest(status_url)
-        files = {entry["type"]: self.download(entry["url"]) for entry in manifest["output"]}
+        files: dict[str, list[dict[str, Any]]] = {}
+        for entry in manifest["output"]:  # a type may come in several files
+            files.setdefault(entry["type"], []).extend(self.download(entry["url"]))
         return manifest, files
 
 
@@ -378,7 +380,7 @@ def test_capability_statement_declares_export(client: Client) -> None:
 
 
 def test_many_patients_stream_in_chunks(client: Client, main_st: Any, alice: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(exporter, "CHUNK", 3)
+    monkeypatch.setattr(export_files, "CHUNK", 3)
     for number in range(8):
         make_patient(main_st, given_name=f"P{number}", email=f"p{number}@example.org")
     _, files = Bulk(client, token_for(alice)).export("$export", "_type=Patient")
@@ -393,11 +395,11 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from ketaclinic.infusions.models import VitalReading
+    from ketaclinic.infusions.models import TreatmentSession, VitalReading
     from ketaclinic.outcomes.models import Measurement
     from ketaclinic.patients import services
 
-    monkeypatch.setattr(exporter, "HEARTBEAT_S", 3600.0)
+    monkeypatch.setattr(export_files, "HEARTBEAT_S", 3600.0)
     bulk = Bulk(client, token_for(alice))
 
     def export_queries() -> tuple[int, int]:
@@ -418,6 +420,16 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(
     for reading in VitalReading.objects.all():
         reading.pk = None
         reading.save()
+    # More sessions (their Encounter, MedicationAdministration and Provenance, whose clinic is the location's),
+    # copied onto the plan's later orders (one session per order).
+    for session in TreatmentSession.objects.all():
+        later = session.order.plan_version.orders.filter(treatment_sessions__isnull=True).order_by("session_number")[:2]
+        for order in list(later):
+            session.pk = None
+            session.order = order
+            session.appointment = None
+            session.save()
+    assert TreatmentSession.objects.count() >= 3
     many, rows_after = export_queries()
     assert rows_after > rows_before + 6
     assert many == few

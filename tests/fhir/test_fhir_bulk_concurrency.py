@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client
 
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.fhir import exporter
+from ketaclinic.fhir import export_files, exporter
 from ketaclinic.fhir.models import ExportJob
 from tests.fhir.conftest import token_for
 
@@ -37,15 +37,15 @@ def test_two_workers_do_each_export_once(
             HTTP_AUTHORIZATION=f"Bearer {token_for(user)}",
         )
         assert response.status_code == 202
-    original = exporter._Writer.write_type
+    original = export_files.PartWriter.write_part
     written: list[str] = []
 
-    def slow(self: Any, rt: Any, user: Any, since: Any) -> None:
+    def slow(self: Any, part: Any, user: Any, since: Any) -> None:
         written.append(str(self.job.id))
         time.sleep(0.3)
-        original(self, rt, user, since)
+        original(self, part, user, since)
 
-    monkeypatch.setattr(exporter._Writer, "write_type", slow)
+    monkeypatch.setattr(export_files.PartWriter, "write_part", slow)
     barrier = threading.Barrier(2)
     ran: dict[str, list[str]] = {}
 
@@ -100,19 +100,30 @@ def test_two_kick_offs_at_once_with_one_token_make_one_job(client: Client, pat: 
 
 
 def test_writer_processes_write_what_one_process_writes(
-    client: Client, chart: Any, session_with_vitals: Any, alice: Any
+    client: Client, chart: Any, session_with_vitals: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """KETACLINIC_FHIR_EXPORT_PROCESSES > 1: the types are written by forked processes, with their own connections;
-    the files are the same as one process writes."""
+    """KETACLINIC_FHIR_EXPORT_PROCESSES > 1: the files are written by forked processes, with their own connections,
+    a large source split into several files by key range; together they hold what one process writes in one file
+    per type."""
     token = token_for(alice)
     contents = []
-    for processes in (1, 2):
+    for processes, part_rows in ((1, export_files.PART_ROWS), (2, 1)):
+        monkeypatch.setattr(export_files, "PART_ROWS", part_rows)
         response = client.get("/fhir/r4/$export", HTTP_PREFER="respond-async", HTTP_AUTHORIZATION=f"Bearer {token}")
         assert response.status_code == 202
         [job] = exporter.run_pending(processes=processes)
         assert job.status == ExportJob.Status.DONE, job.error
         folder = exporter.job_dir(job.id)
-        contents.append({o["type"]: sorted((folder / o["file"]).read_bytes().splitlines()) for o in job.output})
-        assert [o["type"] for o in job.output] == [t for t in job.types if t in contents[-1]]  # the request's order
+        lines: dict[str, list[bytes]] = {}
+        for output in job.output:
+            written = (folder / output["file"]).read_bytes().splitlines()
+            assert len(written) == output["count"]
+            lines.setdefault(output["type"], []).extend(written)
+        contents.append({name: sorted(found) for name, found in lines.items()})
+        types = [o["type"] for o in job.output]
+        assert sorted(set(types), key=types.index) == [t for t in job.types if t in lines]  # the request's order
+    single, split = (exporter.job_dir(job.id) for job in ExportJob.objects.order_by("created_at"))
     assert contents[0] == contents[1]
     assert {"Patient", "Observation", "Encounter"} <= set(contents[1])
+    assert (single / "Observation.ndjson").exists() and not (single / "Observation-1.ndjson").exists()
+    assert (split / "Observation-1.ndjson").exists() and (split / "Observation-2.ndjson").exists()

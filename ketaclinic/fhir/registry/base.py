@@ -34,6 +34,9 @@ class Source:
     filters: Mapping[str, Filter]
     id_prefix: str = ""
     order: tuple[str, ...] = ("pk",)
+    #: For a bulk export only: every resource one row gives (several sources' resources in one pass over a table,
+    #: ``ResourceType.export_sources``); None: the row gives ``to_fhir(row)``.
+    fan_out: Callable[[Any], list[dict[str, Any]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,12 @@ class ResourceType:
     computed: Computed | None = None
     #: ``_include`` values this type supports ("Encounter:practitioner" → what it includes).
     includes: Mapping[str, Include] = field(default_factory=dict)
+    #: What a bulk export reads instead of ``sources`` when it is cheaper: the same resources in fewer passes over
+    #: the tables (every item of a score with its total, from one read of the score). Empty: ``sources``.
+    export_sources: tuple[Source, ...] = field(default_factory=tuple)
+
+    def sources_for_export(self) -> tuple[Source, ...]:
+        return self.export_sources or self.sources
 
 
 def references_at(*paths: str) -> Callable[[dict[str, Any]], list[str]]:

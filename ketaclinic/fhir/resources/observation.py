@@ -21,6 +21,8 @@ whose ids say which (``bp-12``, ``heart-rate-12``, ``spo2-12`` for reading 12).
 
 from __future__ import annotations
 
+import copy
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -136,6 +138,7 @@ def _instrument_name(instrument_id: str) -> str:
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 
 
+@functools.cache
 def scored_items(instrument_id: str) -> tuple[instruments.Item, ...]:
     """The items served as their own Observations: the scored ones (all but the PHQ-9 difficulty question)."""
     try:
@@ -166,53 +169,113 @@ def item_codes(position: int) -> dict[tuple[str, str], str]:
     return found
 
 
-def item_to_fhir(measurement: Any, position: int) -> dict[str, Any]:
-    """Item ``position`` (1-based, in published order) of a scale's answers as a survey Observation."""
-    definition = instruments.get(measurement.instrument)
-    item = scored_items(measurement.instrument)[position - 1]
-    answers = list(measurement.answers or [])
-    value = answers[item.number - 1] if item.number <= len(answers) else None
-    codes = [coding(INSTRUMENT_SYSTEM, f"{measurement.instrument}.{item.key}")]
-    if item.code and item.code not in definition.unverified_codes:
-        codes.insert(0, coding(LOINC, item.code, item.label))
+@functools.cache
+def _item_concepts(instrument_id: str) -> tuple[tuple[int, dict[str, Any]], ...]:
+    """Each scored item of a scale, in published order: its number among the answers and its ``code`` (built once
+    per scale: a bulk export asks for them millions of times). Shared objects: callers copy before changing one
+    (``item_to_fhir`` does)."""
+    definition = instruments.get(instrument_id)
+    found = []
+    for item in scored_items(instrument_id):
+        codes = [coding(INSTRUMENT_SYSTEM, f"{instrument_id}.{item.key}")]
+        if item.code and item.code not in definition.unverified_codes:
+            codes.insert(0, coding(LOINC, item.code, item.label))
+        found.append((item.number, concept(*codes, text=f"{definition.name}: {item.label}")))
+    return tuple(found)
+
+
+def _not_answered(instrument_id: str) -> dict[str, Any]:
+    return concept(coding(DATA_ABSENT, "not-asked" if instrument_id == "cssrs_screener" else "unknown"))
+
+
+def _item(
+    measurement: Any, position: int, template: tuple[int, dict[str, Any]], answers: list[Any], shared: dict[str, Any]
+) -> dict[str, Any]:
+    number, code = template
+    value = answers[number - 1] if number <= len(answers) else None
     resource: dict[str, Any] = {
         "resourceType": "Observation",
         "id": f"item{position}-{measurement.pk}",
-        "meta": meta(measurement.recorded_at),
+        "meta": shared["meta"],
         "status": "final",
-        "category": _category(SURVEY, "Survey"),
-        "code": concept(*codes, text=f"{definition.name}: {item.label}"),
-        "subject": patient_ref(measurement.patient_id),
-        "effectiveDateTime": instant(measurement.taken_at),
-        "issued": instant(measurement.recorded_at),
-        "derivedFrom": [{"reference": f"QuestionnaireResponse/{measurement.pk}"}],
+        "category": shared["category"],
+        "code": code,
+        "subject": shared["subject"],
+        "effectiveDateTime": shared["effective"],
+        "issued": shared["issued"],
+        "derivedFrom": shared["derivedFrom"],
     }
     if isinstance(value, bool):
         resource["valueBoolean"] = value
     elif isinstance(value, int):
         resource["valueInteger"] = value
     else:
-        reason = "not-asked" if measurement.instrument == "cssrs_screener" else "unknown"
-        resource["dataAbsentReason"] = concept(coding(DATA_ABSENT, reason))
+        resource["dataAbsentReason"] = _not_answered(measurement.instrument)
     return resource
+
+
+def _shared_parts(measurement: Any) -> dict[str, Any]:
+    """What the total and the items of one measurement carry alike (worked out once for all of them)."""
+    return {
+        "meta": meta(measurement.recorded_at),
+        "category": _category(SURVEY, "Survey"),
+        "subject": patient_ref(measurement.patient_id),
+        "effective": instant(measurement.taken_at),
+        "issued": instant(measurement.recorded_at),
+        "derivedFrom": [{"reference": f"QuestionnaireResponse/{measurement.pk}"}],
+    }
+
+
+def item_to_fhir(measurement: Any, position: int) -> dict[str, Any]:
+    """Item ``position`` (1-based, in published order) of a scale's answers as a survey Observation."""
+    template = copy.deepcopy(_item_concepts(measurement.instrument)[position - 1])
+    return _item(measurement, position, template, list(measurement.answers or []), _shared_parts(measurement))
+
+
+def items_to_fhir(measurement: Any, shared: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every scored item of a measurement (none for a scale without items), with the ``shared`` parts."""
+    if not scored_items(measurement.instrument):
+        return []
+    answers = list(measurement.answers or [])
+    templates = _item_concepts(measurement.instrument)
+    return [_item(measurement, n, template, answers, shared) for n, template in enumerate(templates, start=1)]
 
 
 def score_to_fhir(measurement: Any) -> dict[str, Any]:
     """A rating-scale total (outcomes.Measurement) as a survey Observation; the band as its interpretation."""
+    return _score(measurement, _shared_parts(measurement), copy.deepcopy(_total_concept(measurement.instrument)))
+
+
+def score_with_items_to_fhir(measurement: Any) -> list[dict[str, Any]]:
+    """The total and every scored item of a measurement, equal to ``score_to_fhir`` and ``item_to_fhir`` for each
+    position, sharing their common parts (for writing out at once, not for changing): what a bulk export writes,
+    one pass over the scores instead of one per item position."""
+    shared = _shared_parts(measurement)
+    score = _score(measurement, shared, _total_concept(measurement.instrument))
+    return [score, *items_to_fhir(measurement, shared)]
+
+
+@functools.cache
+def _total_concept(instrument_id: str) -> dict[str, Any]:
+    """The ``code`` of a scale's total (shared: callers copy before changing it, as ``score_to_fhir`` does)."""
+    return concept(*total_codes(instrument_id), text=f"{_instrument_name(instrument_id)} total")
+
+
+def _score(measurement: Any, shared: dict[str, Any], code: dict[str, Any]) -> dict[str, Any]:
     total = measurement.total
     value: int | float = int(total) if float(total).is_integer() else total
     resource: dict[str, Any] = {
         "resourceType": "Observation",
         "id": f"score-{measurement.pk}",
-        "meta": meta(measurement.recorded_at),
+        "meta": shared["meta"],
         "status": "final",
-        "category": _category(SURVEY, "Survey"),
-        "code": concept(*total_codes(measurement.instrument), text=f"{_instrument_name(measurement.instrument)} total"),
-        "subject": patient_ref(measurement.patient_id),
-        "effectiveDateTime": instant(measurement.taken_at),
-        "issued": instant(measurement.recorded_at),
+        "category": shared["category"],
+        "code": code,
+        "subject": shared["subject"],
+        "effectiveDateTime": shared["effective"],
+        "issued": shared["issued"],
         "valueQuantity": {"value": value, "unit": "{score}", "system": UCUM, "code": "{score}"},
-        "derivedFrom": [{"reference": f"QuestionnaireResponse/{measurement.pk}"}],
+        "derivedFrom": shared["derivedFrom"],
     }
     members = scored_items(measurement.instrument)
     if members:

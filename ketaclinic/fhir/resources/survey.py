@@ -9,6 +9,7 @@ is not marked VERIFY, else ``item-<n>``. The Questionnaire resources themselves 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ketaclinic.domain import instruments
@@ -26,18 +27,27 @@ def _answer(value: Any) -> list[dict[str, Any]]:
     return [{"valueDecimal": value}]
 
 
-def _items(instrument_id: str, answers: list[Any]) -> list[dict[str, Any]]:
+@functools.cache
+def _item_specs(instrument_id: str) -> tuple[tuple[str, str], ...]:
+    """(linkId, text) of each item of a scale, in order (worked out once per scale: a bulk export writes a million
+    responses); empty for a scale we do not know."""
     try:
         definition = instruments.get(instrument_id)
     except ValueError:
-        definition = None
+        return ()
+    return tuple((questionnaire.item_link_id(definition, spec), spec.label) for spec in definition.items)
+
+
+def _items(instrument_id: str, answers: list[Any]) -> list[dict[str, Any]]:
+    specs = _item_specs(instrument_id)
     found = []
     for position, value in enumerate(answers, start=1):
-        item: dict[str, Any] = {"linkId": f"item-{position}"}
-        if definition is not None and position <= len(definition.items):
-            spec = definition.items[position - 1]
-            item["linkId"] = questionnaire.item_link_id(definition, spec)
-            item["text"] = spec.label
+        item: dict[str, Any]
+        if position <= len(specs):
+            link_id, text = specs[position - 1]
+            item = {"linkId": link_id, "text": text}
+        else:
+            item = {"linkId": f"item-{position}"}
         answer = _answer(value)
         if answer:
             item["answer"] = answer
