@@ -213,3 +213,17 @@ def test_rescue_rows_add_no_queries_to_an_export(client: Client, infusing: Any, 
     for _ in range(4):
         _rescue(infusing, alice, ONDANSETRON)
     assert export_queries() == few
+
+
+def test_an_id_names_one_source_of_its_type() -> None:
+    """Plain ids stay with the type's first table (the ketamine given keeps the session's id); every other table of a
+    type has its own prefix, so ``rescue-12`` and ``12`` never name the same resource."""
+    from ketaclinic.fhir import registry
+
+    for rt in registry.RESOURCE_TYPES.values():
+        prefixes = [source.id_prefix for source in rt.sources]
+        assert prefixes.count("") <= 1 and len(set(prefixes)) == len(prefixes), rt.name
+    administrations = registry.RESOURCE_TYPES["MedicationAdministration"]
+    assert registry.source_for_id(administrations, "rescue-12") == (administrations.sources[1], 12)
+    assert registry.source_for_id(administrations, "12") == (administrations.sources[0], 12)
+    assert registry.source_for_id(administrations, "bp-12") is None
