@@ -37,7 +37,7 @@ from ketaclinic.fhir import registry
 from ketaclinic.fhir.http import FhirError, require
 from ketaclinic.fhir.models import ExportJob
 from ketaclinic.fhir.resources.common import instant
-from ketaclinic.infusions.models import VitalReading
+from ketaclinic.infusions.models import RescueMedication, VitalReading
 from ketaclinic.intake.models import IntakeAssessment
 from ketaclinic.outcomes.models import Measurement
 from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Consent, Medication, Patient
@@ -74,6 +74,7 @@ CHANGED_AT: dict[type[Model], str] = {
     BodyMeasurement: "recorded_at",
     Consent: "recorded_at",
     VitalReading: "recorded_at",
+    RescueMedication: "recorded_at",
     Measurement: "recorded_at",
 }
 _INSTANT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")

@@ -108,6 +108,7 @@ EXPORT_COLUMNS: dict[tuple[str, type[Model]], tuple[str, ...]] = {
         "infusion_ended_at",
         "dose_delivered_mg",
         "version",
+        "product_ndc",  # annotated by registry.treatment.with_product_ndc
     ),
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ketaclinic.fhir import registry
+from ketaclinic.fhir.registry.treatment import with_product_ndc
 from ketaclinic.fhir.resources import directory, observation
 from ketaclinic.fhir.resources import letter as letter_map
 from ketaclinic.fhir.resources import patient as patient_map
@@ -20,7 +21,7 @@ def document_for(letter: ProgressLetter, *, base: str) -> dict[str, Any]:
     point_ids = [p["id"] for s in content.get("scales", []) for p in s.get("points", [])]
     session_ids = [s["id"] for s in content.get("treatment", {}).get("sessions", [])]
     measurements = {m.pk: m for m in Measurement.objects.filter(pk__in=point_ids)}
-    sessions = {s.pk: s for s in TreatmentSession.objects.filter(pk__in=session_ids)}
+    sessions = {s.pk: s for s in with_product_ndc(TreatmentSession.objects.filter(pk__in=session_ids))}
     administration = registry.RESOURCE_TYPES["MedicationAdministration"].sources[0].to_fhir
     return letter_map.document_bundle(
         letter,

@@ -52,6 +52,9 @@ def test_every_demo_row_maps_to_a_valid_resource(fhir_get: Any) -> None:
     # Scale totals, body measurements and the intake's vitals reach FHIR (the demo records no session vital signs:
     # those are tested in test_fhir_server.py).
     assert {"score", "weight", "height", "intake-bp", "intake-heart-rate", "intake-spo2"} <= observation_kinds
+    # A rescue antiemetic given for a seeded nausea side effect: MedicationAdministration rescue-<id>.
+    rescue = registry.RESOURCE_TYPES["MedicationAdministration"].sources[1]
+    assert rescue.id_prefix == "rescue" and rescue.rows(reader).exists()
 
     token = token_for(reader)
     body = fhir_get("Observation?category=vital-signs&_count=50", token=token).json()

@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from tests.infusions.conftest import check_in, complete_check_in, iv_order, ready_patient, stock  # noqa: F401
+from tests.infusions.conftest import (  # noqa: F401
+    check_in,
+    complete_check_in,
+    esk_order,
+    iv_order,
+    ready_patient,
+    stock,
+)
 
 FHIR_JSON = "application/fhir+json"
 

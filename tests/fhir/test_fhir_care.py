@@ -102,7 +102,11 @@ def test_medication_administration_once_dosing_starts(
     assert given["total"] == 1
     resource = given["entry"][0]["resource"]
     assert resource["status"] == "in-progress"
-    assert resource["medicationCodeableConcept"] == {"text": "ketamine"}  # RxNorm 6130 is still VERIFY
+    # RxNorm 6130 is still VERIFY; the NDC is the drawn vial's product's, from the ledger.
+    assert resource["medicationCodeableConcept"] == {
+        "coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "99999-010-20"}],
+        "text": "ketamine",
+    }
     assert resource["context"]["reference"] == f"Encounter/{session_with_vitals.pk}"
     assert resource["dosage"]["route"]["text"] == "IV infusion"
     _read_back(fhir_get, "MedicationAdministration", resource, token)

@@ -25,7 +25,9 @@ Filter = Callable[[QuerySet[Any], list[str]], QuerySet[Any] | None]
 @dataclass(frozen=True)
 class Source:
     """One table behind a resource type. ``id_prefix`` is empty when the type has a single source (ids are the
-    row's primary key) and names the source otherwise (``bp-12``)."""
+    row's primary key) and names the source otherwise (``bp-12``). At most one source of a type has none: the one
+    whose plain ids were served before the type gained another source (MedicationAdministration: the ketamine given
+    is ``<session id>``, a rescue drug ``rescue-<id>``)."""
 
     rows: Callable[[User], QuerySet[Any]]
     to_fhir: Callable[[Any], dict[str, Any]]

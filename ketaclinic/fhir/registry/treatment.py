@@ -1,11 +1,11 @@
-"""Treatment: Encounter (sessions), MedicationAdministration (the dose given), Appointment (the calendar) and CarePlan
-(treatment plan versions)."""
+"""Treatment: Encounter (sessions), MedicationAdministration (the ketamine dose given, and the rescue drugs given in
+the chair), Appointment (the calendar) and CarePlan (treatment plan versions)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
 
 from ketaclinic.accounts.models import User
 from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE, ROUTE_CHOICES
@@ -22,7 +22,7 @@ from ketaclinic.fhir.registry.base import (
 )
 from ketaclinic.fhir.resources import care, orders, records
 from ketaclinic.fhir.search import token
-from ketaclinic.infusions.models import SideEffect
+from ketaclinic.infusions.models import DrugAdministration, RescueMedication, SideEffect
 from ketaclinic.infusions.queries import sessions_visible_to
 from ketaclinic.plans.queries import plan_versions_visible_to
 from ketaclinic.scheduling.queries import appointments_visible_to
@@ -38,14 +38,49 @@ def _sessions(user: User) -> QuerySet[Any]:
     return sessions_visible_to(user).filter(patient__entered_in_error=False)
 
 
+def with_product_ndc(sessions: QuerySet[Any]) -> QuerySet[Any]:
+    """Sessions with ``product_ndc``: the NDC their draws recorded from the ledger's product, when every draw of the
+    session came from the same product (else None: one medication concept cannot name two products). One subquery
+    in the same statement, so a search page or an export chunk stays one query."""
+    draws = (
+        DrugAdministration.objects.filter(session=OuterRef("pk"))
+        .values("session")
+        .annotate(products=Count("ndc", distinct=True), first=Min("ndc"))
+        .filter(products=1)
+        .values("first")
+    )
+    annotated: QuerySet[Any] = sessions.annotate(product_ndc=Subquery(draws[:1]))
+    return annotated
+
+
 def _administrations(user: User) -> QuerySet[Any]:
-    return _sessions(user).filter(started_at__isnull=False)
+    return with_product_ndc(_sessions(user).filter(started_at__isnull=False))
 
 
 def _administration(row: Any) -> dict[str, Any]:
     return care.administration_to_fhir(
-        row, route_label=ROUTE_LABELS.get(row.route, row.route), esketamine=row.route == ESKETAMINE_ROUTE
+        row,
+        route_label=ROUTE_LABELS.get(row.route, row.route),
+        esketamine=row.route == ESKETAMINE_ROUTE,
+        ndc=row.product_ndc,
     )
+
+
+RESCUE_ROUTE_LABELS = dict(RescueMedication.Route.choices)
+
+
+def _rescues(user: User) -> QuerySet[Any]:
+    """Rescue drugs given in the sessions the user may see; withdrawn ones (entered in error) are not served."""
+    return RescueMedication.objects.filter(
+        session__in=sessions_visible_to(user),
+        entered_in_error=False,
+        session__patient__entered_in_error=False,
+    ).annotate(patient_id=F("session__patient_id"))
+
+
+def _rescue(row: Any) -> dict[str, Any]:
+    route = None if row.route == RescueMedication.Route.OTHER else RESCUE_ROUTE_LABELS.get(row.route, row.route)
+    return care.rescue_administration_to_fhir(row, route_label=route)
 
 
 def _plan_versions(user: User) -> QuerySet[Any]:
@@ -109,7 +144,10 @@ TREATMENT_TYPES = (
         name="MedicationAdministration",
         versioned=True,
         capability="sessions.view",
-        params={"patient": PATIENT_PARAM, "effective-time": ("date", "When dosing started")},
+        params={
+            "patient": PATIENT_PARAM,
+            "effective-time": ("date", "When ketamine dosing started, or when a rescue drug was given"),
+        },
         sources=(
             Source(
                 rows=_administrations,
@@ -120,6 +158,17 @@ TREATMENT_TYPES = (
                     "effective-time": by_date("started_at", name="effective-time"),
                 },
                 order=("started_at", "pk"),
+            ),
+            Source(
+                rows=_rescues,
+                to_fhir=_rescue,
+                patient_id=lambda row: row.patient_id,
+                filters={
+                    "patient": by_patient("session__patient_id"),
+                    "effective-time": by_date("given_at", name="effective-time"),
+                },
+                id_prefix=care.RESCUE_ID_PREFIX,
+                order=("given_at", "pk"),
             ),
         ),
     ),

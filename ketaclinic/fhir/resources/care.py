@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ketaclinic.domain.doses import parse_dose
+from ketaclinic.fhir.resources.common import NDC, coding, concept, instant, meta, patient_ref
 from ketaclinic.fhir.resources.common import UCUM as UCUM_SYSTEM
-from ketaclinic.fhir.resources.common import coding, concept, instant, meta, patient_ref
 
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
@@ -151,13 +152,15 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ESKETAMINE_NASAL_SPRAY = ("2201623", "esketamine Nasal Spray")
 
 
-def administration_to_fhir(session: Any, *, route_label: str, esketamine: bool) -> dict[str, Any]:
+def administration_to_fhir(session: Any, *, route_label: str, esketamine: bool, ndc: str | None) -> dict[str, Any]:
     """The ketamine (or esketamine) given in one treatment session, from the start of dosing; the dose is the one
-    the session worked out from its rate history once the infusion ended."""
-    if esketamine:
-        medication = concept(coding(RXNORM, *ESKETAMINE_NASAL_SPRAY), text="esketamine nasal spray")
-    else:
-        medication = concept(text="ketamine")
+    the session worked out from its rate history once the infusion ended. ``ndc`` is the product's NDC as the draw
+    copied it from the controlled-substance ledger (``DrugAdministration.ndc``), when the session's draws all came
+    from one product; none is made up otherwise."""
+    codings = [coding(RXNORM, *ESKETAMINE_NASAL_SPRAY)] if esketamine else []
+    if ndc:
+        codings.append(coding(NDC, ndc))
+    medication = concept(*codings, text="esketamine nasal spray" if esketamine else "ketamine")
     if session.status == "cancelled":
         status = "stopped"
     elif session.infusion_ended_at or session.status in ("observation", "discharged", "signed"):
@@ -181,3 +184,44 @@ def administration_to_fhir(session: Any, *, route_label: str, esketamine: bool) 
         "effectivePeriod": period,
         "dosage": dosage,
     }
+
+
+#: A rescue drug's id: ``rescue-<row id>`` (the ketamine given in a session keeps the session's id).
+RESCUE_ID_PREFIX = "rescue"
+
+
+def rescue_administration_to_fhir(rescue: Any, *, route_label: str | None) -> dict[str, Any]:
+    """A rescue drug given in the chair (``infusions.models.RescueMedication``): an antiemetic, a benzodiazepine or an
+    antihypertensive from the clinic formulary (knowledge/clinical-rules.md §4), or one the nurse named.
+
+    The drug is text only: knowledge/interoperability.md gives RxNorm codes for esketamine alone (and ketamine's is
+    VERIFY); it lists none for ondansetron, promethazine, midazolam, lorazepam, clonidine or labetalol, so none is
+    sent. The route is text only too (no route code is in the knowledge files), and left out when the chart says
+    "other". The dose is kept as typed (``dosage.text``); a plain "amount unit" ("4 mg") is also sent as a UCUM
+    quantity (``domain.doses``). The performer is who recorded the dose at the chair: the row keeps no separate
+    "given by". A recorded row never changes (a wrong one is withdrawn, entered in error, and no longer served), so
+    its version is 1."""
+    dosage: dict[str, Any] = {"text": rescue.dose}
+    if route_label:
+        dosage["route"] = concept(text=route_label)
+    dose = parse_dose(rescue.dose)
+    if dose is not None:
+        dosage["dose"] = {"value": float(dose.value), "unit": dose.unit, "system": UCUM_SYSTEM, "code": dose.unit}
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationAdministration",
+        "id": f"{RESCUE_ID_PREFIX}-{rescue.pk}",
+        "meta": meta(rescue.recorded_at, 1),
+        "status": "completed",
+        "category": concept(text="Rescue medication"),
+        "medicationCodeableConcept": concept(text=rescue.drug_other if rescue.drug == "other" else rescue.drug),
+        "subject": patient_ref(rescue.patient_id),
+        "context": {"reference": f"Encounter/{rescue.session_id}"},
+        "effectiveDateTime": instant(rescue.given_at),
+        "performer": [{"actor": {"reference": f"Practitioner/{rescue.recorded_by_id}"}}],
+        "dosage": dosage,
+    }
+    if rescue.reason:
+        resource["reasonCode"] = [concept(text=rescue.reason)]
+    if rescue.allergy_override_reason:
+        resource["note"] = [{"text": f"Given despite a recorded allergy: {rescue.allergy_override_reason}"}]
+    return resource

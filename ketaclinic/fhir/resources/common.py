@@ -1,7 +1,8 @@
 """Small helpers the mappings share: references, instants, code systems.
 
 Code system URIs are the ones FHIR R4 names (terminologies-systems.html): LOINC ``http://loinc.org``, SNOMED CT
-``http://snomed.info/sct``, ICD-10-CM ``http://hl7.org/fhir/sid/icd-10-cm``, UCUM ``http://unitsofmeasure.org``.
+``http://snomed.info/sct``, ICD-10-CM ``http://hl7.org/fhir/sid/icd-10-cm``, UCUM ``http://unitsofmeasure.org``, NDC
+``http://hl7.org/fhir/sid/ndc``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 UCUM = "http://unitsofmeasure.org"
+#: US National Drug Codes, written as the FDA lists them (with hyphens: 0409-2051-05).
+NDC = "http://hl7.org/fhir/sid/ndc"
 #: The clinic's medical record numbers; a URN because the number is only unique within this installation.
 MRN_SYSTEM = "urn:ketaclinic:mrn"
 #: Our own codes where no published one is verified (e.g. QIDS-SR16, MOAA/S): the instrument's id.
