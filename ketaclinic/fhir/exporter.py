@@ -122,10 +122,15 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
-def export_rows(source: registry.Source, user: User, since: dt.datetime | None) -> QuerySet[Any]:
+def export_rows(
+    source: registry.Source, user: User, since: dt.datetime | None, level: str = ExportJob.Level.SYSTEM
+) -> QuerySet[Any]:
     """The source's rows for this user (as search sees them), changed after ``since`` where the table keeps a change
-    time, in primary-key order (the cheapest stable order on a large table)."""
+    time, in primary-key order (the cheapest stable order on a large table). A Patient-level export keeps only the
+    rows of the token's patients where a source also has others (``Source.compartment``)."""
     rows = source.rows(user)
+    if level == ExportJob.Level.PATIENT and source.compartment is not None:
+        rows = source.compartment(rows, user)
     column = CHANGED_AT.get(rows.model)
     if since is not None and column is not None:
         rows = rows.filter(**{f"{column}__gt": since})
@@ -136,9 +141,11 @@ def export_rows(source: registry.Source, user: User, since: dt.datetime | None) 
     return rows.order_by("pk")
 
 
-def source_rows(source: registry.Source, user: User, since: dt.datetime | None, type_name: str) -> Iterator[Any]:
+def source_rows(
+    source: registry.Source, user: User, since: dt.datetime | None, type_name: str, level: str = ExportJob.Level.SYSTEM
+) -> Iterator[Any]:
     """What the mapping gets: model instances, or light records for the large tables of ``EXPORT_COLUMNS``."""
-    rows = export_rows(source, user, since)
+    rows = export_rows(source, user, since, level)
     columns = EXPORT_COLUMNS.get((type_name, rows.model))
     if not columns:
         return in_chunks(rows)
@@ -239,7 +246,7 @@ class _Writer:
         try:
             with private_file(part) as out:
                 for source in rt.sources:
-                    for row in source_rows(source, user, since, rt.name):
+                    for row in source_rows(source, user, since, rt.name, self.job.level):
                         try:
                             line = orjson.dumps(source.to_fhir(row), option=orjson.OPT_APPEND_NEWLINE)
                         except Exception as error:  # one bad row is reported, the export goes on
@@ -325,7 +332,7 @@ def _largest_first(job: ExportJob, user: User) -> list[str]:
 
     def size(name: str) -> int:
         rt = registry.RESOURCE_TYPES[name]
-        return sum(export_rows(source, user, job.since).count() for source in rt.sources)
+        return sum(export_rows(source, user, job.since, job.level).count() for source in rt.sources)
 
     return sorted(job.types, key=size, reverse=True)
 

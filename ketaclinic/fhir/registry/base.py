@@ -34,6 +34,9 @@ class Source:
     filters: Mapping[str, Filter]
     id_prefix: str = ""
     order: tuple[str, ...] = ("pk",)
+    #: Narrows the rows for a Patient-level export when some rows belong to no patient the token sees (a consultation
+    #: request not yet linked to a chart); None when every row is a patient's.
+    compartment: Callable[[QuerySet[Any], User], QuerySet[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,19 @@ class Include:
 
 
 @dataclass(frozen=True)
+class RevInclude:
+    """``_revinclude=<source>:<param>``: the resources of type ``source`` whose search parameter ``param`` names a
+    matched resource (``Provenance:target``: the Provenance of each match), found with that type's own search."""
+
+    source: str
+    param: str
+
+
+#: US Core: every type that has Provenance takes ``_revinclude=Provenance:target``.
+PROVENANCE_TARGET = {"Provenance:target": RevInclude("Provenance", "target")}
+
+
+@dataclass(frozen=True)
 class ResourceType:
     name: str
     capability: str
@@ -76,6 +92,8 @@ class ResourceType:
     computed: Computed | None = None
     #: ``_include`` values this type supports ("Encounter:practitioner" → what it includes).
     includes: Mapping[str, Include] = field(default_factory=dict)
+    #: ``_revinclude`` values this type supports ("Provenance:target" → what it adds).
+    revincludes: Mapping[str, RevInclude] = field(default_factory=dict)
 
 
 def references_at(*paths: str) -> Callable[[dict[str, Any]], list[str]]:

@@ -12,6 +12,7 @@ from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE, ROUTE_CHOICES
 from ketaclinic.fhir.http import FhirError
 from ketaclinic.fhir.registry.base import (
     PATIENT_PARAM,
+    PROVENANCE_TARGET,
     Include,
     ResourceType,
     Source,
@@ -104,6 +105,7 @@ TREATMENT_TYPES = (
             "Encounter:patient": Include("Patient", references_at("subject")),
             "Encounter:location": Include("Location", references_at("location.location")),
         },
+        revincludes=PROVENANCE_TARGET,
     ),
     ResourceType(
         name="MedicationAdministration",
@@ -122,6 +124,7 @@ TREATMENT_TYPES = (
                 order=("started_at", "pk"),
             ),
         ),
+        revincludes=PROVENANCE_TARGET,
     ),
     ResourceType(
         name="Appointment",
@@ -150,6 +153,7 @@ TREATMENT_TYPES = (
                 filters={"patient": by_patient("plan__patient_id")},
             ),
         ),
+        revincludes=PROVENANCE_TARGET,
     ),
     ResourceType(
         name="MedicationRequest",
@@ -176,6 +180,7 @@ TREATMENT_TYPES = (
             "MedicationRequest:requester": Include("Practitioner", references_at("requester")),
             "MedicationRequest:patient": Include("Patient", references_at("subject")),
         },
+        revincludes=PROVENANCE_TARGET,
     ),
     ResourceType(
         name="AdverseEvent",
