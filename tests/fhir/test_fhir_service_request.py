@@ -162,7 +162,8 @@ def test_search_parameters(fhir_get: Any, main_st: Any, carol: Any, pat: Any) ->
     assert ids("authored=ge2025-01-01") == {str(declined.pk), str(linked.pk)}
     assert ids(f"_id={new.pk},{linked.pk}") == {str(new.pk), str(linked.pk)}
     assert ids("intent=proposal") == {str(new.pk), str(declined.pk), str(linked.pk)}
-    assert ids("intent=order") == set()
+    assert ids("intent=order") == ids("intent=plan") == set()
+    assert "not a ServiceRequest intent" in _refused(fhir_get, "ServiceRequest?intent=referral", carol)
     assert "not a FHIR date" in _refused(fhir_get, "ServiceRequest?authored=March", carol)
     assert "Unknown search parameter" in _refused(fhir_get, "ServiceRequest?code=x", carol)
     revoked = _search(fhir_get, f"ServiceRequest/?_id={declined.pk}", carol)["entry"][0]["resource"]

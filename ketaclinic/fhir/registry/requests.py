@@ -94,8 +94,8 @@ def _intent(rows: QuerySet[Any], values: list[str]) -> QuerySet[Any]:
         sources = []
         for part in value.split(","):
             system, code = token(part)
-            if system not in (None, mapping.INTENT_SYSTEM):
-                raise FhirError(400, "invalid", f"intent={part}: not a request-intent code.")
+            if code not in mapping.INTENTS or system not in (None, mapping.INTENT_SYSTEM):
+                raise FhirError(400, "invalid", f"intent={part}: not a ServiceRequest intent (request-intent).")
             if code in _INTENT_SOURCES:
                 sources.append(_INTENT_SOURCES[code])
         rows = rows.filter(source__in=sources)

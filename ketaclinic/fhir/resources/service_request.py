@@ -41,6 +41,18 @@ STATUS_SYSTEM = "http://hl7.org/fhir/request-status"
 INTENT_SYSTEM = "http://hl7.org/fhir/request-intent"
 #: Every code of FHIR R4's request-status value set (what ``status=`` may ask for).
 STATUSES = ("draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown")
+#: Every code of FHIR R4's request-intent value set (what ``intent=`` may ask for).
+INTENTS = (
+    "proposal",
+    "plan",
+    "directive",
+    "order",
+    "original-order",
+    "reflex-order",
+    "filler-order",
+    "instance-order",
+    "option",
+)
 #: Triage state → FHIR status (module docstring).
 STATUS_OF = {
     "new": "active",
