@@ -205,3 +205,36 @@ def test_capability_statement_lists_service_request(client: Client) -> None:
     assert entry["searchInclude"] == ["ServiceRequest:patient"] and "searchRevInclude" not in entry
     assert "_revinclude" not in {p["name"] for p in entry["searchParam"]}
     assert "supportedProfile" not in entry and entry["versioning"] == "versioned"
+
+
+def test_the_number_of_queries_does_not_grow_with_the_requests(
+    client: Client, fhir_get: Any, main_st: Any, carol: Any, bob: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import make_patient
+
+    def linked_referral(n: int) -> None:
+        patient = make_patient(main_st, given_name=f"Kim{n}", email=f"k{n}@example.org")
+        consultation.link_to_patient(by=carol, request=_referral(client, carol, main_st), patient=patient)
+
+    token = token_for(bob)
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            body = fhir_get("ServiceRequest?_count=50", token=token).json()
+        assert all(len(e["resource"]["supportingInfo"]) == 1 for e in body["entry"])
+        # The reads, not the audit rows (one per patient on the page) nor the token's bookkeeping.
+        reads = [
+            q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT") and "audit_" not in q["sql"]
+        ]
+        return len(reads), body["total"]
+
+    linked_referral(0)
+    few, one = queries()
+    for n in range(1, 4):
+        linked_referral(n)
+    many, four = queries()
+    assert (one, four) == (1, 4)
+    assert many == few  # the referral files and their chart documents: one query each, not one per request
