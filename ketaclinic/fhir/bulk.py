@@ -3,7 +3,8 @@ kick-off request, queue the job (audited), answer its status URL, cancel it, fin
 
 - ``GET /fhir/r4/$export`` (system level: every type the token's role reads) and ``GET /fhir/r4/Patient/$export``
   (patient level: the patients the token sees and the resources in their compartment, i.e. everything but the clinic's
-  directory: Practitioner, Organization, Location). ``Prefer: respond-async`` is required.
+  directory: Practitioner, Organization, Location; a consultation request only once it is linked to one of those
+  patients). ``Prefer: respond-async`` is required.
 - ``_type`` (comma-separated, repeatable): types this server serves; ``_since`` (a FHIR instant with a time zone):
   rows changed after it, by each table's change time (``CHANGED_AT``); a table without one contributes all its rows,
   so a ``_since`` export never misses a change; ``_outputFormat``: NDJSON only. Any other parameter is refused (400),
@@ -38,7 +39,7 @@ from ketaclinic.fhir.http import FhirError, require
 from ketaclinic.fhir.models import ExportJob
 from ketaclinic.fhir.resources.common import instant
 from ketaclinic.infusions.models import RescueMedication, VitalReading
-from ketaclinic.intake.models import IntakeAssessment
+from ketaclinic.intake.models import ConsultationRequest, IntakeAssessment
 from ketaclinic.outcomes.models import Measurement
 from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Consent, Medication, Patient
 
@@ -62,12 +63,13 @@ def exportable(rt: registry.ResourceType) -> bool:
 #: How long a client should wait between polls (``Retry-After``).
 POLL_SECONDS = 5
 #: The column that moves whenever a row of this table changes. Chart rows are append-only (a correction is a new row
-#: and the old one is entered in error), so their recording time is their change time; the patient and the intake
-#: assessment keep ``updated_at``. Sessions, appointments, plan versions and the directory change in place without
-#: one: a ``_since`` export includes all their rows (more than changed, never less).
+#: and the old one is entered in error), so their recording time is their change time; the patient, the intake
+#: assessment and the consultation request keep ``updated_at``. Sessions, appointments, plan versions and the directory
+#: change in place without one: a ``_since`` export includes all their rows (more than changed, never less).
 CHANGED_AT: dict[type[Model], str] = {
     Patient: "updated_at",
     IntakeAssessment: "updated_at",
+    ConsultationRequest: "updated_at",
     Condition: "recorded_at",
     Allergy: "recorded_at",
     Medication: "recorded_at",

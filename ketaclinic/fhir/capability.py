@@ -28,6 +28,10 @@ _COMMON_DOCS = {
     "_offset": ("number", "Start of the page (written by this server into its next/previous links)"),
     "_format": ("token", "json or application/fhir+json only"),
     "_include": ("special", "The resources a match points at (the values in searchInclude); others are refused"),
+    "_revinclude": (
+        "special",
+        "The Provenance of the matches (Provenance:target, as in searchRevInclude); other values are refused",
+    ),
 }
 
 
@@ -53,7 +57,11 @@ REFERRAL: dict[str, Any] = {
 def statement(base: str) -> dict[str, Any]:
     resources = []
     for rt in registry.RESOURCE_TYPES.values():
-        common = sorted(name for name in COMMON_PARAMS if name != "_include" or rt.includes)
+        common = sorted(
+            name
+            for name in COMMON_PARAMS
+            if (name != "_include" or rt.includes) and (name != "_revinclude" or rt.revincludes)
+        )
         params = {**rt.params, **{name: _COMMON_DOCS[name] for name in common}}
         entry: dict[str, Any] = {
             "type": rt.name,
@@ -73,6 +81,8 @@ def statement(base: str) -> dict[str, Any]:
             entry["supportedProfile"] = [rt.profile]
         if rt.includes:
             entry["searchInclude"] = list(rt.includes)
+        if rt.revincludes:
+            entry["searchRevInclude"] = list(rt.revincludes)
         if rt.name == "Composition":
             entry["operation"] = [
                 {
@@ -119,8 +129,8 @@ def statement(base: str) -> dict[str, Any]:
                 "mode": "server",
                 "documentation": "Read, search and bulk export ($export); POST Bundle for referrals; "
                 "Composition/{id}/$document for progress letters. Errors are OperationOutcome resources; unknown "
-                "search and export parameters, and _include values not listed in a type's searchInclude, are refused "
-                "(400).",
+                "search and export parameters, and _include or _revinclude values not listed in a type's searchInclude "
+                "or searchRevInclude, are refused (400).",
                 "security": {
                     "cors": False,
                     "service": [

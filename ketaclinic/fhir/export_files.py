@@ -122,10 +122,15 @@ def private_file(path: Path) -> IO[bytes]:
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb", buffering=1 << 20)
 
 
-def export_rows(source: registry.Source, user: User, since: dt.datetime | None) -> QuerySet[Any]:
+def export_rows(
+    source: registry.Source, user: User, since: dt.datetime | None, level: str = ExportJob.Level.SYSTEM
+) -> QuerySet[Any]:
     """The source's rows for this user (as search sees them), changed after ``since`` where the table keeps a change
-    time, in primary-key order (the cheapest stable order on a large table)."""
+    time, in primary-key order (the cheapest stable order on a large table). A Patient-level export keeps only the
+    rows of the token's patients where a source also has others (``Source.compartment``)."""
     rows = source.rows(user)
+    if level == ExportJob.Level.PATIENT and source.compartment is not None:
+        rows = source.compartment(rows, user)
     column = CHANGED_AT.get(rows.model)
     if since is not None and column is not None:
         rows = rows.filter(**{f"{column}__gt": since})
@@ -155,7 +160,7 @@ class Part:
         return f"{self.type_name}.ndjson" if self.number == 0 else f"{self.type_name}-{self.number}.ndjson"
 
 
-def plan(types: list[str], user: User, since: dt.datetime | None) -> list[Part]:
+def plan(types: list[str], user: User, since: dt.datetime | None, level: str) -> list[Part]:
     """The job's files, in the order of ``types`` (a type with no rows gets none, as the IG asks)."""
     parts: list[Part] = []
     for name in types:
@@ -163,7 +168,7 @@ def plan(types: list[str], user: User, since: dt.datetime | None) -> list[Part]:
         small: list[int] = []
         small_weight = 0
         for index, source in enumerate(registry.RESOURCE_TYPES[name].sources_for_export()):
-            rows = export_rows(source, user, since)
+            rows = export_rows(source, user, since, level)
             count = rows.count()
             weight = count * (FAN_OUT_WEIGHT if source.fan_out else 1)
             if count > PART_ROWS:
@@ -199,10 +204,11 @@ def _ranges(rows: QuerySet[Any], count: int) -> list[tuple[int, int]]:
 
 
 def source_rows(
-    source: registry.Source, user: User, since: dt.datetime | None, type_name: str, keys: tuple[int, int] | None
+    source: registry.Source, user: User, part: Part, since: dt.datetime | None, level: str
 ) -> Iterator[Any]:
     """What the mapping gets: model instances, or light records for the large tables of ``EXPORT_COLUMNS``."""
-    rows = export_rows(source, user, since)
+    rows = export_rows(source, user, since, level)
+    type_name, keys = part.type_name, part.keys
     columns = EXPORT_COLUMNS.get((type_name, rows.model))
     if not columns:
         return in_chunks(rows, keys)
@@ -257,7 +263,7 @@ class PartWriter:
             with private_file(file) as out:
                 for index in part.sources:
                     source = sources[index]
-                    for row in source_rows(source, user, since, part.type_name, part.keys):
+                    for row in source_rows(source, user, part, since, self.job.level):
                         try:
                             resources = source.fan_out(row) if source.fan_out else (source.to_fhir(row),)
                             lines = [dumps(resource, option=newline) for resource in resources]

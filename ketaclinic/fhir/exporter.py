@@ -127,7 +127,7 @@ def _export_part_task(task: tuple[uuid.UUID, str, Part]) -> dict[str, Any]:
 def _write(job: ExportJob, *, worker: str, user: User, processes: int) -> list[dict[str, Any]]:
     """Every file of the job, in the plan's order: in this process, or spread over ``processes`` forked ones (the
     largest parts first, so that the processes finish at about the same time)."""
-    parts = export_files.plan(job.types, user, job.since)
+    parts = export_files.plan(job.types, user, job.since, job.level)
     if processes <= 1 or len(parts) <= 1:
         return [_export_part(job.pk, worker, part) for part in parts]
     ordered = sorted(parts, key=lambda part: part.weight, reverse=True)

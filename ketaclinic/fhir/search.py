@@ -24,7 +24,7 @@ from ketaclinic.fhir.http import FhirError
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 #: Parameters every search takes (besides the resource's own).
-COMMON_PARAMS = frozenset({"_count", "_offset", "_format", "_id", "_include"})
+COMMON_PARAMS = frozenset({"_count", "_offset", "_format", "_id", "_include", "_revinclude"})
 _DATE_RE = re.compile(r"^(eq|ne|lt|gt|le|ge|sa|eb|ap)?(\d{4}(-\d{2}(-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?)$")
 SUPPORTED_DATE_PREFIXES = ("eq", "lt", "gt", "le", "ge")
 

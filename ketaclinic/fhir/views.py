@@ -6,7 +6,8 @@ a read as one ``fhir.read`` event with the patient; a search as one ``fhir.searc
 patient on the page (ARCHITECTURE.md "Every read or write of patient data is audited"; audit/reads.py).
 The clinic's directory (Practitioner, PractitionerRole, Organization, Location) and the Questionnaires hold no patient
 data: their reads and searches are audited the same way, without a patient. ``_include`` adds the resources the
-matches point at (``search.mode`` ``include``), each through the same access-scoped rows and audited with the search.
+matches point at (``search.mode`` ``include``), each through the same access-scoped rows and audited with the search;
+``_revinclude=Provenance:target`` adds the Provenance of the matches the same way (found with Provenance's own search).
 ``Binary`` serves the files behind DocumentReference.
 """
 
@@ -18,7 +19,7 @@ import hashlib
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils.http import http_date
 
@@ -152,6 +153,7 @@ def search(request: HttpRequest, user: User, resource_type: str) -> HttpResponse
     rt = registry.resource_type(resource_type)
     check_params(request.GET, rt.params, rt.name)
     includes = _wanted_includes(rt, request.GET.getlist("_include"))
+    revincludes = _wanted_revincludes(rt, request.GET.getlist("_revinclude"))
     require(user, rt.capability, rt.name)
     page = page_of(request.GET)
     if rt.computed is not None:
@@ -168,6 +170,7 @@ def search(request: HttpRequest, user: User, resource_type: str) -> HttpResponse
         for resource, _ in matched
     ]
     included = _included(user, includes, [resource for resource, _ in matched])
+    included += _revincluded(user, rt, revincludes, [resource for resource, _ in matched], included)
     entries += [
         {"fullUrl": f"{base}/{name}/{resource['id']}", "resource": resource, "search": {"mode": "include"}}
         for name, resource, _ in included
@@ -260,6 +263,57 @@ def _included(
                 loaded = _load(user, rt, rid)
                 if loaded is not None:
                     found.append((name, loaded[0], loaded[2]))
+    return found
+
+
+def _wanted_revincludes(rt: registry.ResourceType, values: list[str]) -> list[registry.RevInclude]:
+    """The ``_revinclude`` values asked for (``Provenance:target``, or ``Provenance:target:<this type>``); one this
+    type does not support is a 400 (nothing is read)."""
+    wanted: list[registry.RevInclude] = []
+    for value in values:
+        for part in value.split(","):
+            source_type, _, rest = part.partition(":")
+            param, _, target = rest.partition(":")
+            revinclude = rt.revincludes.get(f"{source_type}:{param}")
+            if revinclude is None or (target and target != rt.name):
+                supported = ", ".join(rt.revincludes) or "none"
+                raise FhirError(
+                    400,
+                    "not-supported",
+                    f"_revinclude={part} is not supported for {rt.name}. Supported: {supported}.",
+                )
+            if revinclude not in wanted:
+                wanted.append(revinclude)
+    return wanted
+
+
+def _revincluded(
+    user: User,
+    rt: registry.ResourceType,
+    revincludes: list[registry.RevInclude],
+    matched: list[dict[str, Any]],
+    included: list[tuple[str, dict[str, Any], int | None]],
+) -> list[tuple[str, dict[str, Any], int | None]]:
+    """The resources that point at the matches (the Provenance whose ``target`` is one), each once: a search of that
+    type with the matches as the parameter's values, through its own access-scoped rows (a role that may not read the
+    type gets none, silently: a revinclude never widens access)."""
+    if not matched:
+        return []
+    seen = {(r["resourceType"], r["id"]) for r in matched} | {(name, r["id"]) for name, r, _ in included}
+    found: list[tuple[str, dict[str, Any], int | None]] = []
+    for revinclude in revincludes:
+        source_rt = registry.RESOURCE_TYPES[revinclude.source]
+        if not role_can(user.role, source_rt.capability):
+            continue
+        query = QueryDict(mutable=True)
+        query.setlist(revinclude.param, [",".join(f"{rt.name}/{r['id']}" for r in matched)])
+        for source in source_rt.sources:
+            rows = registry.filtered(source, user, query)
+            for row in rows if rows is not None else ():
+                resource = source.to_fhir(row)
+                if (revinclude.source, resource["id"]) not in seen:
+                    seen.add((revinclude.source, resource["id"]))
+                    found.append((revinclude.source, resource, source.patient_id(row)))
     return found
 
 

@@ -50,6 +50,7 @@ def test_metadata_is_public_and_tells_what_is_served(fhir_get: Any) -> None:
         "Bundle",
         "PractitionerRole",
         "MedicationRequest",
+        "ServiceRequest",
         "Questionnaire",
         "DocumentReference",
         "AdverseEvent",

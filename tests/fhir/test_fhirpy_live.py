@@ -1,4 +1,5 @@
-"""A real FHIR client (fhirpy 2.x) against a live server over HTTP: read, search and paging (issue 20, "Validation")."""
+"""A real FHIR client (fhirpy 2.x) against a live server over HTTP: read, search and paging (issue 20, "Validation");
+ServiceRequest search."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
 from tests.conftest import make_patient
 from tests.fhir.conftest import token_for, validate
+from tests.intake.factories import consultation_request
 
 
 @pytest.mark.django_db(transaction=True)
@@ -44,8 +46,13 @@ def test_fhirpy_reads_searches_and_pages(live_server: Any, main_st: Any, lake: A
 
 
 @pytest.mark.django_db(transaction=True)
-def test_fhirpy_includes_and_reads_questionnaires(live_server: Any, alice: Any, bob: Any) -> None:
+def test_fhirpy_includes_and_reads_questionnaires(live_server: Any, main_st: Any, alice: Any, bob: Any) -> None:
     client = SyncFHIRClient(f"{live_server.url}/fhir/r4", authorization=f"Bearer {token_for(alice)}")
+    request = consultation_request(main_st)
+    [found] = client.resources("ServiceRequest").search(status="active", authored="ge2000-01-01").fetch()
+    validate(found.serialize())
+    assert found["id"] == str(request.pk) and found["subject"] == {"display": "Jordan Avery"}
+    assert client.resources("ServiceRequest").search(status="completed").fetch() == []
     bundle = (
         client.resources("PractitionerRole")
         .search(practitioner=str(bob.pk))

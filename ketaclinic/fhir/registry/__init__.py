@@ -1,8 +1,9 @@
 """What this server serves: each resource type, the capability its reader needs, its search parameters and the
 access-scoped rows behind it (the apps' own ``*_visible_to(user)`` queries, so a token sees what its user sees).
 
-One module per group of types (``chart``, ``observations``, ``treatment``, ``directory`` …); the shapes and shared
-filters are in ``base``. ``RESOURCE_TYPES`` puts them together in the order the CapabilityStatement lists them.
+One module per group of types (``chart``, ``observations``, ``treatment``, ``requests``, ``directory`` …); the shapes
+and shared filters are in ``base``. ``RESOURCE_TYPES`` puts them together in the order the CapabilityStatement lists
+them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ketaclinic.fhir.registry.base import (
     Filter,
     Include,
     ResourceType,
+    RevInclude,
     Source,
     filtered,
     source_for_id,
@@ -24,6 +26,7 @@ from ketaclinic.fhir.registry.directory import DIRECTORY_TYPES
 from ketaclinic.fhir.registry.letters import LETTER_TYPES
 from ketaclinic.fhir.registry.observations import OBSERVATION_TYPES
 from ketaclinic.fhir.registry.records import RECORD_TYPES, BinaryContent, binary
+from ketaclinic.fhir.registry.requests import REQUEST_TYPES
 from ketaclinic.fhir.registry.treatment import TREATMENT_TYPES
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "Filter",
     "Include",
     "ResourceType",
+    "RevInclude",
     "Source",
     "binary",
     "filtered",
@@ -54,6 +58,7 @@ _ORDER = (
     "Consent",
     "CarePlan",
     "MedicationRequest",
+    "ServiceRequest",
     "Questionnaire",
     "DocumentReference",
     "AdverseEvent",
@@ -63,7 +68,15 @@ _ORDER = (
     "Slot",
     "Composition",
 )
-_GROUPS = (CHART_TYPES, OBSERVATION_TYPES, TREATMENT_TYPES, RECORD_TYPES, CALENDAR_TYPES, LETTER_TYPES)
+_GROUPS = (
+    CHART_TYPES,
+    OBSERVATION_TYPES,
+    TREATMENT_TYPES,
+    REQUEST_TYPES,
+    RECORD_TYPES,
+    CALENDAR_TYPES,
+    LETTER_TYPES,
+)
 _ALL = {rt.name: rt for group in _GROUPS for rt in group}
 
 RESOURCE_TYPES: dict[str, ResourceType] = {

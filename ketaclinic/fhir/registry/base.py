@@ -39,6 +39,9 @@ class Source:
     #: For a bulk export only: every resource one row gives (several sources' resources in one pass over a table,
     #: ``ResourceType.export_sources``); None: the row gives ``to_fhir(row)``.
     fan_out: Callable[[Any], list[dict[str, Any]]] | None = None
+    #: Narrows the rows for a Patient-level export when some rows belong to no patient the token sees (a consultation
+    #: request not yet linked to a chart); None when every row is a patient's.
+    compartment: Callable[[QuerySet[Any], User], QuerySet[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,19 @@ class Include:
 
 
 @dataclass(frozen=True)
+class RevInclude:
+    """``_revinclude=<source>:<param>``: the resources of type ``source`` whose search parameter ``param`` names a
+    matched resource (``Provenance:target``: the Provenance of each match), found with that type's own search."""
+
+    source: str
+    param: str
+
+
+#: US Core: every type that has Provenance takes ``_revinclude=Provenance:target``.
+PROVENANCE_TARGET = {"Provenance:target": RevInclude("Provenance", "target")}
+
+
+@dataclass(frozen=True)
 class ResourceType:
     name: str
     capability: str
@@ -81,6 +97,8 @@ class ResourceType:
     computed: Computed | None = None
     #: ``_include`` values this type supports ("Encounter:practitioner" → what it includes).
     includes: Mapping[str, Include] = field(default_factory=dict)
+    #: ``_revinclude`` values this type supports ("Provenance:target" → what it adds).
+    revincludes: Mapping[str, RevInclude] = field(default_factory=dict)
     #: What a bulk export reads instead of ``sources`` when it is cheaper: the same resources in fewer passes over
     #: the tables (every item of a score with its total, from one read of the score). Empty: ``sources``.
     export_sources: tuple[Source, ...] = field(default_factory=tuple)

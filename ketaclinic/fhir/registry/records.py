@@ -16,6 +16,7 @@ from ketaclinic.documents import files
 from ketaclinic.fhir.http import FhirError
 from ketaclinic.fhir.registry.base import (
     PATIENT_PARAM,
+    PROVENANCE_TARGET,
     Filter,
     Include,
     ResourceType,
@@ -203,6 +204,7 @@ RECORD_TYPES = (
             "DocumentReference:patient": Include("Patient", references_at("subject")),
             "DocumentReference:author": Include("Practitioner", references_at("author")),
         },
+        revincludes=PROVENANCE_TARGET,
     ),
     ResourceType(
         name="Provenance",

@@ -12,6 +12,7 @@ from ketaclinic.domain.vocabulary import ESKETAMINE_ROUTE, ROUTE_CHOICES
 from ketaclinic.fhir.http import FhirError
 from ketaclinic.fhir.registry.base import (
     PATIENT_PARAM,
+    PROVENANCE_TARGET,
     Include,
     ResourceType,
     Source,
@@ -139,6 +140,7 @@ TREATMENT_TYPES = (
             "Encounter:patient": Include("Patient", references_at("subject")),
             "Encounter:location": Include("Location", references_at("location.location")),
         },
+        revincludes=PROVENANCE_TARGET,
     ),
     ResourceType(
         name="MedicationAdministration",
@@ -171,6 +173,7 @@ TREATMENT_TYPES = (
                 order=("given_at", "pk"),
             ),
         ),
+        revincludes=PROVENANCE_TARGET,
     ),
     ResourceType(
         name="Appointment",
@@ -199,6 +202,7 @@ TREATMENT_TYPES = (
                 filters={"patient": by_patient("plan__patient_id")},
             ),
         ),
+        revincludes=PROVENANCE_TARGET,
     ),
     ResourceType(
         name="MedicationRequest",
@@ -225,6 +229,7 @@ TREATMENT_TYPES = (
             "MedicationRequest:requester": Include("Practitioner", references_at("requester")),
             "MedicationRequest:patient": Include("Patient", references_at("subject")),
         },
+        revincludes=PROVENANCE_TARGET,
     ),
     ResourceType(
         name="AdverseEvent",
