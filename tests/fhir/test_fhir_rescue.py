@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from ketaclinic.fhir import exporter
+from ketaclinic.fhir import export_files, exporter
 from ketaclinic.fhir.resources.common import NDC, UCUM
 from ketaclinic.infusions import services
 from ketaclinic.infusions.models import RescueMedication
@@ -198,7 +198,7 @@ def test_rescue_rows_add_no_queries_to_an_export(client: Client, infusing: Any, 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    monkeypatch.setattr(exporter, "HEARTBEAT_S", 3600.0)
+    monkeypatch.setattr(export_files, "HEARTBEAT_S", 3600.0)
     bulk = Bulk(client, token_for(alice))
     _rescue(infusing, alice, ONDANSETRON)
 
