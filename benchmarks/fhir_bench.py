@@ -52,9 +52,19 @@ def _setup() -> None:
 
 
 def export_worker() -> dict[str, Any]:
-    """The exporting process: nothing but Django and the export job (what ``ketaclinic jobs`` runs)."""
+    """The exporting process: nothing but Django and the export job (what ``ketaclinic jobs`` runs). Each written
+    file is reported on stderr as it ends (seconds since the start, process, file, resources, its own seconds)."""
     _setup()
+    import logging
+
     from django.conf import settings
+
+    parts = logging.getLogger("ketaclinic.fhir.export_files")
+    parts.setLevel(logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("    %(relativeCreated)8.0f ms  pid %(process)d  %(message)s"))
+    parts.addHandler(handler)
+    parts.propagate = False
 
     from ketaclinic.fhir import exporter
 
@@ -121,7 +131,7 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
         manifest = client.get(status_url, **auth)
         assert manifest.status_code == 200, manifest.content[:300]
         body = manifest.json()
-        results["export"] = {**measured, "files": _check_files(body, client, auth)}
+        results["export"] = {**measured, "files": _check_files(body, client, auth), "file_count": len(body["output"])}
         client.delete(status_url, **auth)  # the files are large: gone as soon as they are measured
 
     patient_ids = list(Patient.objects.filter(mrn__startswith=prefix).values_list("pk", flat=True)[:5000])
@@ -165,7 +175,7 @@ def _check_files(manifest: dict[str, Any], client: Any, auth: dict[str, str]) ->
         for chunk in response.streaming_content:
             lines += chunk.count(b"\n")
         assert lines == entry["count"], (entry, lines)
-        counts[entry["type"]] = lines
+        counts[entry["type"]] = counts.get(entry["type"], 0) + lines  # a large type comes in several files
         _validate_sample(client, auth, entry["url"], get_fhir_model_class)
     assert not manifest["error"], manifest["error"]
     return counts
@@ -240,7 +250,10 @@ def _report(database: str, result: dict[str, Any]) -> None:
             f" largest of its {export['processes']} writer processes; target {RSS_TARGET_MB:.0f} MB each:"
             f" {'yes' if peak <= RSS_TARGET_MB else 'NO'})"
         )
-        print("    " + ", ".join(f"{name} {count:,}" for name, count in export["files"].items()))
+        print(
+            f"    in {export.get('file_count', len(export['files']))} files: "
+            + ", ".join(f"{name} {count:,}" for name, count in export["files"].items())
+        )
     search = result["search"]
     print(
         f"  Observation?patient=&code=: p50 {search['p50_ms']:.1f} ms, p95 {search['p95_ms']:.1f} ms (target "

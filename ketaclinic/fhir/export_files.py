@@ -33,7 +33,7 @@ from django.db.models import Max, Min, Model, QuerySet
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
-from ketaclinic.fhir import registry
+from ketaclinic.fhir import raw_rows, registry
 from ketaclinic.fhir.bulk import CHANGED_AT
 from ketaclinic.fhir.models import ExportJob
 from ketaclinic.infusions.models import TreatmentSession
@@ -212,13 +212,26 @@ def source_rows(
     columns = EXPORT_COLUMNS.get((type_name, rows.model))
     if not columns:
         return in_chunks(rows, keys)
-    names = ("pk", *columns)
-    chunks = in_chunks(rows.values_list("pk", *columns), keys)
-    return (SimpleNamespace(**dict(zip(names, values, strict=True))) for values in chunks)
+    query = rows.values_list("pk", *columns)
+    how = raw_rows.plan(query)
+    if how is None:  # a column Django must convert
+        names = ("pk", *columns)
+        return (SimpleNamespace(**dict(zip(names, values, strict=True))) for values in in_chunks(query, keys))
+    return (
+        SimpleNamespace(**dict(zip(how.names, values, strict=True)))
+        for window in windows(query, keys)
+        for values in raw_rows.fetch(window, how)
+    )
 
 
 def in_chunks(rows: QuerySet[Any], keys: tuple[int, int] | None = None) -> Iterator[Any]:
-    """The rows in windows of ``CHUNK`` primary keys (``low < pk <= low + CHUNK``), each window its own short query;
+    """The rows, read window by window (``windows``)."""
+    for window in windows(rows, keys):
+        yield from list(window)
+
+
+def windows(rows: QuerySet[Any], keys: tuple[int, int] | None = None) -> Iterator[QuerySet[Any]]:
+    """The rows as windows of ``CHUNK`` primary keys (``low < pk <= low + CHUNK``), each window its own short query;
     only those in ``keys`` (``(after, up_to]``) when given.
 
     Not one long-lived cursor: on SQLite a connection that holds a read snapshot open cannot write once anyone else
@@ -235,7 +248,7 @@ def in_chunks(rows: QuerySet[Any], keys: tuple[int, int] | None = None) -> Itera
     start, end = keys
     while start < end:
         stop = min(start + CHUNK, end)
-        yield from list(rows.filter(pk__gt=start, pk__lte=stop))
+        yield rows.filter(pk__gt=start, pk__lte=stop)
         start = stop
 
 
@@ -256,6 +269,7 @@ class PartWriter:
         name = part.file_name
         file = self.directory / f"{name}.part"
         count = 0
+        started = time.monotonic()
         failures = _Failures(self.directory / f"{ERRORS_PREFIX}{name}", self.job.id)
         dumps = orjson.dumps
         newline = orjson.OPT_APPEND_NEWLINE
@@ -286,6 +300,7 @@ class PartWriter:
             self.outputs.append({"type": part.type_name, "file": name, "count": count})
         else:
             file.unlink()  # the IG: no resources, no file
+        logger.info("FHIR export %s: %s, %d resources in %.1f s", self.job.id, name, count, time.monotonic() - started)
         self.beat(f"{name}: done ({count:,})", force=True)
 
     def beat(self, progress: str, *, force: bool = False) -> None:
