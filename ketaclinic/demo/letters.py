@@ -1,7 +1,8 @@
 """Demo referral in and progress letter out (issue 20): one demo patient with a past IV course was referred by a
 (fictional) psychiatrist through FHIR, and the prescriber has signed a progress letter back to her — so the triage
 page shows a FHIR referral, the chart a letter (PDF on the chart) with one addendum, and
-``/fhir/r4/Composition/{id}/$document`` (or ``Bundle/letter-<id>``) the document frozen at signing. Everything goes through the real services (the referral's intake service, the letter's draft and sign).
+``/fhir/r4/Composition/{id}/$document`` (or ``Bundle/letter-<id>``) the document frozen at signing. Everything goes
+through the real services (the referral's intake service, the letter's draft and sign, the addendum).
 """
 
 from __future__ import annotations

@@ -30,9 +30,7 @@ def _patient_name(bundle: dict[str, Any]) -> str:
     return str(patient["name"][0]["family"])
 
 
-def test_the_bundle_is_frozen_at_signing_and_read_as_bundle_and_document(
-    fhir_get: Any, signed: Any, bob: Any
-) -> None:
+def test_the_bundle_is_frozen_at_signing_and_read_as_bundle_and_document(fhir_get: Any, signed: Any, bob: Any) -> None:
     assert signed.document_bundle["id"] == f"letter-{signed.pk}"
     response = fhir_get(f"Bundle/letter-{signed.pk}", bob)
     assert response.status_code == 200 and response["Content-Type"].startswith(FHIR_JSON)
@@ -98,9 +96,7 @@ def test_an_addendum_is_its_own_composition_appending_the_letter(
     assert withdrawn["status"] == "entered-in-error" and withdrawn["meta"]["versionId"] == "2"
 
 
-def test_bundle_access_is_composition_access(
-    fhir_get: Any, signed: Any, bob: Any, carol: Any, erin: Any
-) -> None:
+def test_bundle_access_is_composition_access(fhir_get: Any, signed: Any, bob: Any, carol: Any, erin: Any) -> None:
     assert fhir_get(f"Bundle/letter-{signed.pk}", carol).status_code == 403  # front desk
     assert fhir_get(f"Bundle/letter-{signed.pk}", erin).status_code == 404  # another location
     draft = letters.start_letter(by=bob, patient=signed.patient, data=DATA)
