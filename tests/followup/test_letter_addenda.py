@@ -4,6 +4,7 @@ by a trigger, entered in error only; refused on a draft or a withdrawn letter; t
 from __future__ import annotations
 
 import io
+import zoneinfo
 from typing import Any
 
 import pytest
@@ -42,14 +43,16 @@ def test_an_addendum_is_signed_at_once_with_its_pdf_on_the_chart(signed: Any, bo
     assert addendum.signed_by == bob and addendum.signed_at is not None and addendum.text == TEXT
     document = addendum.document
     assert document.patient == signed.patient and document.kind == "other"
-    day = signed.signed_at.astimezone().date()  # the test clinic runs in the server's zone for a signature today
-    assert document.title.startswith("Addendum to the progress letter of ") and document.title.endswith(
-        "to Dr. Priya Shah"
-    )
+    zone = zoneinfo.ZoneInfo(signed.patient.location.clinic.timezone)
+    day = signed.signed_at.astimezone(zone).date()  # the letter's date on the clinic's calendar
+    assert document.title == f"Addendum to the progress letter of {day:%Y-%m-%d} to Dr. Priya Shah"
     text = " ".join(_pdf_text(document).split())
     assert "Addendum to the progress letter of" in text and "Dr. Priya Shah" in text
     assert "12 Elm Street" in text and "Please update your records" in text and REASON in text
-    assert "Signed electronically" in text and str(day.year) in text
+    assert f"Addendum to the progress letter of {day:%Y-%m-%d}" in text
+    # Times in the clinic's zone, as the footer prints them (not the server's UTC).
+    local = addendum.signed_at.astimezone(zone)
+    assert f"Signed electronically on {local:%Y-%m-%d %H:%M}" in text
     event = AuditEvent.objects.get(action="letter.addendum")
     assert event.actor == bob and event.patient_id == signed.patient_id
     assert event.detail == {"letter": signed.pk, "document": document.pk, "sha256": document.sha256}
