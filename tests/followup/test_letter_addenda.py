@@ -148,6 +148,8 @@ def test_the_letter_page_lists_addenda_and_only_prescribers_add(
     assert f"/outcomes/letters/addendum/{addendum.pk}/addendum.pdf" in page
     download = prescriber.get(f"/outcomes/letters/addendum/{addendum.pk}/addendum.pdf")
     assert download.status_code == 200 and download.content.startswith(b"%PDF-")
+    listing = prescriber.get(f"/outcomes/letters/patient/{signed.patient_id}/").content.decode()
+    assert 'data-testid="letter-addenda-count"' in listing and "1 addendum" in listing
     nurse_page = client_as(alice).get(f"/outcomes/letters/{signed.pk}/").content.decode()
     assert "12 Elm Street" in nurse_page and 'data-testid="add-addendum"' not in nurse_page
     for who in (alice, carol, dave):  # nurse, front desk, clinic admin

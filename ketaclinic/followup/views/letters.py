@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -111,7 +112,11 @@ def patient_letters(request: AuthedRequest, patient_id: int) -> HttpResponse:
 
     if form is not None and (done := submitted(request, form, act)):
         return done
-    rows = list(patient.progress_letters.select_related("signed_by", "created_by", "entered_in_error_by"))
+    rows = list(
+        patient.progress_letters.select_related("signed_by", "created_by", "entered_in_error_by").annotate(
+            addenda_count=Count("addenda", filter=Q(addenda__entered_in_error=False))
+        )
+    )
     audit.record(actor=request.user, action="letter.list", obj=patient, patient_id=patient.pk)
     context = {
         "patient": patient,
