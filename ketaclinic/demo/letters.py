@@ -1,7 +1,8 @@
 """Demo referral in and progress letter out (issue 20): one demo patient with a past IV course was referred by a
 (fictional) psychiatrist through FHIR, and the prescriber has signed a progress letter back to her — so the triage
-page shows a FHIR referral, the chart a letter (PDF on the chart) and ``/fhir/r4/Composition/{id}/$document`` a
-document. Everything goes through the real services (the referral's intake service, the letter's draft and sign).
+page shows a FHIR referral, the chart a letter (PDF on the chart) with one addendum, and
+``/fhir/r4/Composition/{id}/$document`` (or ``Bundle/letter-<id>``) the document frozen at signing. Everything goes
+through the real services (the referral's intake service, the letter's draft and sign, the addendum).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.followup.models import ProgressLetter
-from ketaclinic.followup.services import letters
+from ketaclinic.followup.services import addenda, letters
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.intake.services import consultation
 from ketaclinic.intake.services.referral import Referral, receive_referral
@@ -26,6 +27,11 @@ REFERRER = {
 PLAN = (
     "Maintenance IV ketamine every 4 weeks for the next 3 months, PHQ-9 every 2 weeks; we will write again at the "
     "3-month review. Please continue sertraline as prescribed."
+)
+
+ADDENDUM = (
+    "After the letter was signed the patient asked that replies go to the clinic's Main Street office rather than her "
+    "home address. No change to the plan above."
 )
 
 
@@ -68,4 +74,5 @@ def load(*, users: dict[str, User]) -> ProgressLetter | None:
     )
     signed = letters.sign_letter(by=prescriber, letter=letter)
     assert signed.signed_at is not None and signed.signed_at <= timezone.now()
+    addenda.add_addendum(by=prescriber, letter=signed, text=ADDENDUM, reason="New information after signing")
     return signed

@@ -1,7 +1,8 @@
 """The CapabilityStatement: exactly what this server does — JSON only, read and search-type for the types in
-``registry`` with their search parameters, bearer-token security; the one write is a referral (``POST Bundle``); the
-operations are a signed progress letter's ``$document`` and Bulk Data ``$export`` at system and Patient level (NDJSON;
-``_type``, ``_since``, ``_outputFormat``). No history."""
+``registry`` with their search parameters, bearer-token security; the one write is a referral (``POST Bundle``); a
+signed letter's document is also read as ``Bundle/letter-<id>`` (read only, no Bundle search); the operations are a
+signed progress letter's ``$document`` and Bulk Data ``$export`` at system and Patient level (NDJSON; ``_type``,
+``_since``, ``_outputFormat``). No history."""
 
 from __future__ import annotations
 
@@ -37,13 +38,17 @@ _COMMON_DOCS = {
 
 #: Referrals in: ``POST Bundle`` (a transaction or collection Bundle holding the referral) creates a consultation
 #: request in the triage queue; nothing else is written through FHIR.
+#: A signed progress letter's document is also read as ``Bundle/letter-<id>`` (the Bundle frozen at signing); there
+#: is no Bundle search.
 REFERRAL: dict[str, Any] = {
     "type": "Bundle",
-    "interaction": [{"code": "create"}],
-    "documentation": "POST a referral: a transaction or collection Bundle with one Patient, one ServiceRequest "
+    "interaction": [{"code": "create"}, {"code": "read"}],
+    "documentation": "Create: POST a referral: a transaction or collection Bundle with one Patient, one ServiceRequest "
     "(requester, locationReference Location/<id>) and optionally Practitioner, Organization, Condition, "
     "MedicationStatement, AllergyIntolerance and DocumentReference (PDF, JPEG or PNG inline as base64 data). Answers "
-    "201 with an OperationOutcome and Location; the role must triage consultation requests at that location.",
+    "201 with an OperationOutcome and Location; the role must triage consultation requests at that location. "
+    "Read only (no search): Bundle/letter-<id> is a signed progress letter's FHIR document, frozen when it was "
+    "signed (the same Bundle as Composition/<id>/$document); access as for Composition.",
     "versioning": "no-version",
     "readHistory": False,
     "updateCreate": False,
@@ -88,7 +93,9 @@ def statement(base: str) -> dict[str, Any]:
                 {
                     "name": "document",
                     "definition": "http://hl7.org/fhir/OperationDefinition/Composition-document",
-                    "documentation": "A signed progress letter as a FHIR document Bundle (GET only).",
+                    "documentation": "A signed progress letter as a FHIR document Bundle (GET only): the Bundle "
+                    "frozen when the letter was signed (also Bundle/letter-<id>); later chart changes and addenda "
+                    "do not change it. An addendum is its own Composition (addendum-<id>) that appends the letter.",
                 }
             ]
         elif rt.name == "Patient":
@@ -128,9 +135,9 @@ def statement(base: str) -> dict[str, Any]:
             {
                 "mode": "server",
                 "documentation": "Read, search and bulk export ($export); POST Bundle for referrals; "
-                "Composition/{id}/$document for progress letters. Errors are OperationOutcome resources; unknown "
-                "search and export parameters, and _include or _revinclude values not listed in a type's searchInclude "
-                "or searchRevInclude, are refused (400).",
+                "Composition/{id}/$document (or Bundle/letter-<id>) for progress letters. Errors are "
+                "OperationOutcome resources; unknown search and export parameters, and _include or _revinclude values "
+                "not listed in a type's searchInclude or searchRevInclude, are refused (400).",
                 "security": {
                     "cors": False,
                     "service": [

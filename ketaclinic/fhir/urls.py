@@ -9,6 +9,7 @@ app_name = "fhir"
 urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
     re_path(r"^Bundle/?$", views.referral, name="referral"),
+    re_path(r"^Bundle/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$", views.letter_bundle, name="letter_bundle"),
     re_path(r"^Composition/(?P<resource_id>[0-9]{1,18})/\$document$", views.letter_document, name="letter_document"),
     re_path(r"^Binary/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$", views.binary, name="binary"),
     # Bulk Data export (ketaclinic/fhir/bulk_views.py): before the read pattern, which would take "_bulk/<id>".

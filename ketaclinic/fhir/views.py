@@ -382,20 +382,49 @@ def referral(request: HttpRequest, user: User) -> HttpResponse:
     )
 
 
-@fhir_view()
-def letter_document(request: HttpRequest, user: User, resource_id: str) -> HttpResponse:
-    """``Composition/{id}/$document``: a signed progress letter as a FHIR document Bundle (fhir/letters.py)."""
+def _signed_letter(user: User, letter_id: int, named: str) -> Any:
     rt = registry.resource_type("Composition")
-    require(user, rt.capability, rt.name)
-    letter = letters_visible_to(user).select_related("signed_by").filter(pk=int(resource_id)).first()
+    require(user, rt.capability, named.partition("/")[0])
+    letter = letters_visible_to(user).select_related("signed_by").filter(pk=letter_id).first()
     if letter is None:
-        raise FhirError(404, "not-found", f"Composition/{resource_id} is not known here or not visible to you.")
-    bundle = letter_documents.document_for(letter, base=_base(request))
+        raise FhirError(404, "not-found", f"{named} is not known here or not visible to you.")
+    return letter
+
+
+def _document_response(request: HttpRequest, user: User, letter: Any, resource_type: str, rid: str) -> HttpResponse:
+    bundle = letter_documents.served_document(letter, base=_base(request))
     audit.record(
         actor=user,
         action="fhir.document",
         obj=letter,
         patient_id=letter.patient_id,
-        detail={"resource_type": "Composition", "id": resource_id, "entries": len(bundle["entry"])},
+        detail={
+            "resource_type": resource_type,
+            "id": rid,
+            "entries": len(bundle["entry"]),
+            "frozen": bool(letter.document_bundle),
+        },
     )
     return fhir_response(bundle)
+
+
+@fhir_view()
+def letter_document(request: HttpRequest, user: User, resource_id: str) -> HttpResponse:
+    """``Composition/{id}/$document``: a signed progress letter as a FHIR document Bundle — the one frozen when it was
+    signed (fhir/letters.py)."""
+    letter = _signed_letter(user, int(resource_id), f"Composition/{resource_id}")
+    return _document_response(request, user, letter, "Composition", resource_id)
+
+
+@fhir_view()
+def letter_bundle(request: HttpRequest, user: User, resource_id: str) -> HttpResponse:
+    """``Bundle/letter-<id>``: the same document as ``Composition/<id>/$document``, read as a Bundle (read only: no
+    Bundle search). Same access and audit as Composition."""
+    prefix, _, pk = resource_id.partition(letter_documents.BUNDLE_PREFIX)
+    if prefix or not pk.isdigit() or len(pk) > 18:
+        require(user, registry.resource_type("Composition").capability, "Bundle")
+        raise FhirError(
+            404, "not-found", f"Bundle/{resource_id} is not known here: the Bundles read here are letter-<id>."
+        )
+    letter = _signed_letter(user, int(pk), f"Bundle/{resource_id}")
+    return _document_response(request, user, letter, "Bundle", resource_id)

@@ -113,6 +113,10 @@ class ProgressLetter(EnteredInError):
     document = models.OneToOneField(
         ChartDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
+    # Frozen at signing: the FHIR document Bundle (``Composition/{id}/$document``, ``Bundle/letter-<id>``), so a later
+    # change to the chart (the patient's new address) never changes a signed document. Empty for letters signed before
+    # it was frozen: those are still assembled when asked for.
+    document_bundle = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -129,3 +133,26 @@ class ProgressLetter(EnteredInError):
     @property
     def is_signed(self) -> bool:
         return self.status == self.Status.SIGNED
+
+
+class LetterAddendum(EnteredInError):
+    """An addendum to a signed progress letter: what the prescriber adds after signing, and why (issue 20).
+
+    A signed letter is never edited; an addendum is the one way to add to it. It is signed by its author as it is
+    written (there is no draft), its PDF ("Addendum to the progress letter of <date> to <recipient>") goes onto the
+    chart, and from then on it is locked like the letter (``guards.ADDENDUM_LOCK``): a wrong one is marked entered in
+    error, never edited or deleted. In FHIR it is its own Composition that ``appends`` the letter's.
+    """
+
+    letter = models.ForeignKey(ProgressLetter, on_delete=models.PROTECT, related_name="addenda", editable=False)
+    text = models.TextField("addendum", editable=False)
+    reason = models.TextField("why it is added", editable=False)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    signed_at = models.DateTimeField(default=timezone.now, editable=False)
+    document = models.OneToOneField(ChartDocument, on_delete=models.PROTECT, related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["signed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Addendum {self.pk} to progress letter {self.letter_id}"

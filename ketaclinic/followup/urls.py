@@ -39,6 +39,13 @@ letter_patterns = [
     path("<int:letter_id>/sign/", letters.sign, name="sign"),
     path("<int:letter_id>/letter.pdf", letters.pdf, name="pdf"),
     path("<int:letter_id>/entered-in-error/", letters.entered_in_error, name="entered_in_error"),
+    path("<int:letter_id>/addendum/", letters.add_addendum, name="addendum"),
+    path("addendum/<int:addendum_id>/addendum.pdf", letters.addendum_pdf, name="addendum_pdf"),
+    path(
+        "addendum/<int:addendum_id>/entered-in-error/",
+        letters.addendum_entered_in_error,
+        name="addendum_entered_in_error",
+    ),
 ]
 
 plan_patterns = [

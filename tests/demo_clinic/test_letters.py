@@ -1,4 +1,5 @@
-"""The demo clinic has a FHIR referral in and a signed progress letter back to the referrer (issue 20)."""
+"""The demo clinic has a FHIR referral in and a signed progress letter back to the referrer, with one addendum and its
+FHIR document frozen at signing (issue 20)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,9 @@ def test_the_demo_has_a_referral_in_and_a_signed_letter_out(fhir_get: Any) -> No
     response = fhir_get(f"Composition/{letter.pk}/$document", User.objects.get(username="prescriber"))
     assert response.status_code == 200
     validate(response.json())
+    assert letter.document_bundle == response.json()
+    addendum = letter.addenda.get()
+    assert addendum.signed_by == letter.signed_by and addendum.document is not None
+    appended = fhir_get(f"Composition/addendum-{addendum.pk}", User.objects.get(username="prescriber")).json()
+    validate(appended)
+    assert appended["relatesTo"][0]["targetReference"]["reference"] == f"Composition/{letter.pk}"

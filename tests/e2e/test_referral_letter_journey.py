@@ -2,7 +2,8 @@
 patient the clinic already treats; the front desk finds it in the triage queue ("FHIR referral from Dr. Priya
 Shah"), sees the possible existing patient and links it to the chart. The prescriber, prompted on the chart that the
 series is complete, drafts the letter (addressed to the referrer from the referral), writes the plan, signs it and
-downloads the PDF. Screenshots: test-artifacts/screenshots/letters-*.png and referral-*.png."""
+downloads the PDF; then adds an addendum to the signed letter (signed at once, listed on the letter's page, its PDF
+downloaded). Screenshots: test-artifacts/screenshots/letters-*.png and referral-*.png."""
 
 from __future__ import annotations
 
@@ -98,10 +99,33 @@ def test_referral_lands_in_triage_and_the_prescriber_signs_a_letter_back(
     assert Path(info.value.path()).read_bytes().startswith(b"%PDF-")
     letter = ProgressLetter.objects.get()
     assert letter.is_signed and letter.signed_by == bob and letter.document is not None
+
+    # Something to add after signing: an addendum, signed as it is added; the letter itself does not change.
+    expect(page.get_by_test_id("letter-addenda")).to_contain_text("No addenda.")
+    page.locator("#addendum_text").fill(
+        "Since the letter was signed Lena has moved: 12 Elm Street, Springfield.\nPlease send replies there."
+    )
+    page.get_by_label("Why it is added").fill("New information after signing")
+    page.get_by_test_id("add-addendum").click()
+    expect(page.get_by_text("Addendum signed: its PDF is on the chart.")).to_be_visible()
+    added = page.get_by_test_id("addendum")
+    expect(added).to_have_count(1)
+    expect(added).to_contain_text("12 Elm Street")
+    expect(added).to_contain_text("New information after signing")
+    expect(added).to_contain_text(bob.display_name)
+    assert_fits_width(page)
+    page.get_by_test_id("letter-addenda").scroll_into_view_if_needed()
+    screenshot(page, "letters-addendum-tablet")
+    with page.expect_download() as info:
+        added.get_by_test_id("addendum-pdf").click()
+    assert Path(info.value.path()).read_bytes().startswith(b"%PDF-")
+    assert letter.addenda.count() == 1
     page.set_viewport_size(PHONE)
     page.reload()
     assert_fits_width(page)
     screenshot(page, "letters-signed-phone")
+    page.get_by_test_id("letter-addenda").scroll_into_view_if_needed()
+    screenshot(page, "letters-addendum-phone")
     page.goto(f"{live_server.url}/patients/{lena.pk}/")
     expect(page.get_by_test_id("chart-prompt-letter")).to_have_count(0)
     assert problems == []

@@ -14,14 +14,18 @@ EXPECTED: dict[str, dict[str, int]] = {
     "letters:pdf": staff(allowed=(NURSE, PRESC)),
     "letters:sign": everyone(405),  # POST only
     "letters:entered_in_error": everyone(405),
+    "letters:addendum": everyone(405),  # POST only; who may add: tests/followup/test_letter_addenda.py
+    "letters:addendum_pdf": staff(allowed=(NURSE, PRESC)),
+    "letters:addendum_entered_in_error": everyone(405),
 }
 
 
 def make_world(world: dict[str, Any]) -> dict[str, Any]:
-    """A signed letter (its row and its PDF on the chart, written directly: signing is tested in test_letters)."""
+    """A signed letter with one addendum (rows and PDFs on the chart, written directly: signing is tested in
+    test_letters and test_letter_addenda)."""
     from django.utils import timezone
 
-    from ketaclinic.followup.models import ProgressLetter
+    from ketaclinic.followup.models import LetterAddendum, ProgressLetter
     from ketaclinic.patients import uploads
 
     pat, prescriber = world["pat"], world["cast"]["prescriber"]
@@ -43,12 +47,28 @@ def make_world(world: dict[str, Any]) -> dict[str, Any]:
         document=document,
         content={"treatment": {"count": 0, "sessions": []}, "scales": [], "adverse_events": [], "definitions": []},
     )
-    return {**world, "letter": letter}
+    addendum = LetterAddendum.objects.create(
+        letter=letter,
+        text="The patient's GP has changed.",
+        reason="New information",
+        signed_by=prescriber,
+        document=uploads.upload_by_staff(
+            by=prescriber,
+            patient=pat,
+            content=tiny_pdf("addendum"),
+            kind="other",
+            title="Addendum",
+            document_date=None,
+        ),
+    )
+    return {**world, "letter": letter, "addendum": addendum}
 
 
 def url_kwargs(name: str, world: dict[str, Any]) -> dict[str, Any] | None:
     if name == "letters:patient":
         return {"patient_id": world["pat"].pk}
+    if name.startswith("letters:addendum_"):
+        return {"addendum_id": world["addendum"].pk}
     if name in EXPECTED:
         return {"letter_id": world["letter"].pk}
     return None

@@ -20,6 +20,9 @@ LETTER_SYSTEM = "urn:ketaclinic:progress-letter"
 #: LOINC 11506-3 "Progress note" (the document type of the letter).
 PROGRESS_NOTE = ("11506-3", "Progress note")
 XHTML = "http://www.w3.org/1999/xhtml"
+BUNDLE_PREFIX = "letter-"
+#: Composition ids of addenda (a letter's Composition id is its primary key).
+ADDENDUM_PREFIX = "addendum"
 
 
 def _div(*paragraphs: str) -> dict[str, str]:
@@ -138,6 +141,11 @@ def composition_to_fhir(letter: Any) -> dict[str, Any]:
     }
 
 
+def bundle_id(letter_id: int) -> str:
+    """The id of a letter's document Bundle (``Bundle/letter-<id>``)."""
+    return f"{BUNDLE_PREFIX}{letter_id}"
+
+
 def document_bundle(
     letter: Any,
     *,
@@ -152,11 +160,42 @@ def document_bundle(
     resources = [composition_to_fhir(letter), patient, author, custodian, *observations, *administrations]
     return {
         "resourceType": "Bundle",
+        "id": bundle_id(letter.pk),
         "identifier": {"system": LETTER_SYSTEM, "value": f"document-{letter.pk}-v{letter.version}"},
         "type": "document",
         "timestamp": instant(letter.signed_at),
         "entry": [
             {"fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}", "resource": resource}
             for resource in resources
+        ],
+    }
+
+
+def addendum_to_fhir(addendum: Any) -> dict[str, Any]:
+    """An addendum to a signed letter: its own Composition (signed, attested by its author) that ``appends`` the
+    letter's Composition (R4 Composition.relatesTo, document-relationship-type ``appends``). The letter's document is
+    not changed by it."""
+    signer = f"Practitioner/{addendum.signed_by_id}"
+    letter = addendum.letter
+    changed = addendum.entered_in_error_at or addendum.signed_at
+    title = f"Addendum to the progress letter to {letter.recipient_name}"
+    return {
+        "resourceType": "Composition",
+        "id": f"{ADDENDUM_PREFIX}-{addendum.pk}",
+        # Version 1 as signed; 2 once entered in error (the one change a signed addendum may see).
+        "meta": meta(changed, 2 if addendum.entered_in_error else 1),
+        "identifier": {"system": LETTER_SYSTEM, "value": f"{ADDENDUM_PREFIX}-{addendum.pk}"},
+        "status": "entered-in-error" if addendum.entered_in_error else "final",
+        "type": concept(coding(LOINC, *PROGRESS_NOTE), text="Addendum to a progress letter"),
+        "subject": patient_ref(letter.patient_id),
+        "date": instant(addendum.signed_at),
+        "author": [{"reference": signer}],
+        "title": title,
+        "attester": [{"mode": "legal", "time": instant(addendum.signed_at), "party": {"reference": signer}}],
+        "custodian": {"reference": f"Organization/{letter.patient.location.clinic_id}"},
+        "relatesTo": [{"code": "appends", "targetReference": {"reference": f"Composition/{letter.pk}"}}],
+        "section": [
+            {"title": "Addendum", "text": _div(*addendum.text.split("\n"))},
+            {"title": "Why it is added", "text": _div(*addendum.reason.split("\n"))},
         ],
     }

@@ -3,8 +3,9 @@
 Every write is keyword-only, atomic and audited. Only prescribers write and sign letters (``letters.write``). Signing
 gathers the chart once more (``queries.letters.gather``), freezes it into the letter, renders the PDF through the one
 document path (``ketaclinic.documents``) and files it on the chart (``patients.uploads``) in the same transaction;
-from then on the letter is locked: no edit, no second signature, no deletion. A wrong letter is marked entered in
-error with a reason (its PDF on the chart too), and a new letter is written.
+the FHIR document Bundle is frozen with it (``hooks.frozen_document``). From then on the letter is locked: no edit, no
+second signature, no deletion; what comes later is an addendum (``services.addenda``). A wrong letter is marked
+entered in error with a reason (its PDF on the chart too), and a new letter is written.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
 from ketaclinic.documents import render_pdf
+from ketaclinic.followup import hooks
 from ketaclinic.followup.models import ProgressLetter
 from ketaclinic.followup.queries import letters as gathered
 from ketaclinic.followup.queries import trajectory
@@ -38,7 +40,8 @@ TEXT_LIMITS = {"recipient_name": 200, "recipient_npi": 10, "recipient_contact": 
 REASON_MAX_CHARS = 1000
 
 
-def _require(actor: User, patient: Patient) -> None:
+def require_writer(actor: User, patient: Patient) -> None:
+    """Prescribers (``letters.write``) at the patient's location write letters and their addenda."""
     if not (actor.is_superuser or role_can(actor.role, CAPABILITY)):
         raise PermissionDenied(f"Only prescribers write and sign progress letters ({CAPABILITY}).")
     if not actor.locations.filter(pk=patient.location_id).exists():
@@ -86,7 +89,7 @@ def referrer_of(patient: Patient) -> dict[str, str]:
 @transaction.atomic
 def start_letter(*, by: User, patient: Patient, data: dict[str, str]) -> ProgressLetter:
     """A new draft letter about ``patient``."""
-    _require(by, patient)
+    require_writer(by, patient)
     letter = ProgressLetter.objects.create(patient=patient, created_by=by, **_fields(data))
     audit.record(actor=by, action="letter.draft", obj=letter, patient_id=patient.pk)
     return letter
@@ -107,7 +110,7 @@ def _locked(letter: ProgressLetter, expected_version: int | None) -> ProgressLet
 def update_letter(
     *, by: User, letter: ProgressLetter, data: dict[str, str], expected_version: int | None = None
 ) -> ProgressLetter:
-    _require(by, letter.patient)
+    require_writer(by, letter.patient)
     locked = _locked(letter, expected_version)
     for name, value in _fields(data).items():
         setattr(locked, name, value)
@@ -156,7 +159,7 @@ def letter_pdf(letter: ProgressLetter, content: dict[str, Any], *, by: User) -> 
 @transaction.atomic
 def sign_letter(*, by: User, letter: ProgressLetter, expected_version: int | None = None) -> ProgressLetter:
     """Freeze the content, render the PDF onto the chart and lock the letter (the signer is its author)."""
-    _require(by, letter.patient)
+    require_writer(by, letter.patient)
     locked = _locked(letter, expected_version)
     content = gathered.gather(locked.patient)
     if not content["treatment"]["count"] and not content["scales"]:
@@ -177,7 +180,20 @@ def sign_letter(*, by: User, letter: ProgressLetter, expected_version: int | Non
     )
     locked.version += 1
     locked.updated_at = now
-    locked.save(update_fields=["status", "signed_by", "signed_at", "content", "document", "version", "updated_at"])
+    # Last, when every field the Composition shows is set: the FHIR document, frozen with the signature.
+    locked.document_bundle = hooks.frozen_document(locked)
+    locked.save(
+        update_fields=[
+            "status",
+            "signed_by",
+            "signed_at",
+            "content",
+            "document",
+            "version",
+            "updated_at",
+            "document_bundle",
+        ]
+    )
     audit.record(
         actor=by,
         action="letter.sign",
@@ -195,7 +211,7 @@ def sign_letter(*, by: User, letter: ProgressLetter, expected_version: int | Non
 @transaction.atomic
 def mark_entered_in_error(*, by: User, letter: ProgressLetter, reason: str) -> ProgressLetter:
     """Withdraw a letter (draft or signed) with a reason; a signed letter's PDF on the chart is withdrawn with it."""
-    _require(by, letter.patient)
+    require_writer(by, letter.patient)
     locked = lock(ProgressLetter).get(pk=letter.pk)
     reason = reason.strip()
     if not reason:

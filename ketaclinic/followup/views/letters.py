@@ -1,5 +1,6 @@
 """Progress letters to the referring clinician (issue 20): the patient's letters, a draft's page (preview, edit,
-sign), the signed PDF, entered in error. Thin: load through the patient's location (another location's patient or
+sign), the signed PDF, entered in error; addenda to a signed letter (added and signed at once, their PDF, entered in
+error). Thin: load through the patient's location (another location's patient or
 letter is 404), validate, call one service (``followup.services.letters``); every page is an audited read.
 """
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,13 +18,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ketaclinic.accounts.access import staff_view
 from ketaclinic.accounts.errors import Done, submitted
+from ketaclinic.accounts.forms import OnceForm
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.accounts.typing import AuthedRequest
 from ketaclinic.audit import services as audit
 from ketaclinic.documents import files
-from ketaclinic.followup.models import ProgressLetter
+from ketaclinic.followup.models import LetterAddendum, ProgressLetter
 from ketaclinic.followup.queries import letters as gathered
-from ketaclinic.followup.services import letters
+from ketaclinic.followup.services import addenda, letters
 from ketaclinic.patients.document_views import attachment
 from ketaclinic.patients.queries import get_patient_for_user, patients_visible_to
 
@@ -43,6 +46,34 @@ class LetterForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label="Why is this letter wrong?", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AddendumForm(OnceForm, forms.Form):
+    text = forms.CharField(
+        label="Addendum",
+        max_length=addenda.TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the referrer should know in addition to the signed letter. Plain text.",
+    )
+    reason = forms.CharField(
+        label="Why it is added",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: a correction, or news since the letter was signed.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "addendum_%s")  # the page's entered-in-error form has a "reason" too
+        super().__init__(*args, **kwargs)
+
+
+class AddendumReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this addendum wrong?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the addendum is entered in error."},
     )
 
 
@@ -81,7 +112,11 @@ def patient_letters(request: AuthedRequest, patient_id: int) -> HttpResponse:
 
     if form is not None and (done := submitted(request, form, act)):
         return done
-    rows = list(patient.progress_letters.select_related("signed_by", "created_by", "entered_in_error_by"))
+    rows = list(
+        patient.progress_letters.select_related("signed_by", "created_by", "entered_in_error_by").annotate(
+            addenda_count=Count("addenda", filter=Q(addenda__entered_in_error=False))
+        )
+    )
     audit.record(actor=request.user, action="letter.list", obj=patient, patient_id=patient.pk)
     context = {
         "patient": patient,
@@ -107,7 +142,14 @@ def _detail(request: AuthedRequest, letter: ProgressLetter, **bound: forms.Form 
     ]
     can_write = role_can(request.user.role, letters.CAPABILITY)
     editable = can_write and not letter.is_signed and not letter.entered_in_error
+    appendable = can_write and letter.is_signed and not letter.entered_in_error
     context = {
+        "addenda": list(letter.addenda.select_related("signed_by", "entered_in_error_by")),
+        "addendum_form": (bound.get("addendum_form") or AddendumForm()) if appendable else None,
+        # A refused addendum on a letter that takes none (a draft, one entered in error): its errors at the top.
+        "refused_addendum": None if appendable else bound.get("addendum_form"),
+        "can_withdraw_addenda": can_write,
+        "addendum_withdrawal": bound.get("addendum_withdrawal"),
         "letter": letter,
         "patient": letter.patient,
         "content": content,
@@ -185,3 +227,61 @@ def entered_in_error(request: AuthedRequest, letter_id: int) -> HttpResponse:
         return "Letter marked entered in error.", redirect("letters:patient", patient_id=letter.patient_id)
 
     return submitted(request, form, act) or _detail(request, letter, reason_form=form)
+
+
+@require_POST
+@staff_view(letters.CAPABILITY)
+def add_addendum(request: AuthedRequest, letter_id: int) -> HttpResponse:
+    """Add an addendum to a signed letter: submitting it signs it (its author), as a letter is signed."""
+    letter = _letter(request, letter_id)
+    form = AddendumForm(request.POST)
+
+    def act(data: dict[str, Any]) -> Done:
+        addenda.add_addendum(by=request.user, letter=letter, text=data["text"], reason=data["reason"])
+        return "Addendum signed: its PDF is on the chart.", redirect(
+            reverse("letters:detail", kwargs={"letter_id": letter.pk}) + "#h-addenda"
+        )
+
+    return submitted(request, form, act) or _detail(request, letter, addendum_form=form)
+
+
+def _addendum(request: AuthedRequest, addendum_id: int) -> LetterAddendum:
+    found = (
+        LetterAddendum.objects.filter(pk=addendum_id, letter__patient__in=patients_visible_to(request.user))
+        .select_related("letter", "letter__patient", "letter__patient__location")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such addendum.")
+    return found
+
+
+@require_GET
+@staff_view("outcomes.view")
+def addendum_pdf(request: AuthedRequest, addendum_id: int) -> HttpResponse:
+    addendum = _addendum(request, addendum_id)
+    patient = addendum.letter.patient
+    audit.record(actor=request.user, action="letter.addendum.pdf", obj=addendum, patient_id=patient.pk)
+    return attachment(
+        files.read(addendum.document.file_name),
+        content_type="application/pdf",
+        filename=f"{patient.mrn}-progress-letter-{addendum.letter_id}-addendum-{addendum.pk}.pdf",
+    )
+
+
+@require_POST
+@staff_view(letters.CAPABILITY)
+def addendum_entered_in_error(request: AuthedRequest, addendum_id: int) -> HttpResponse:
+    addendum = _addendum(request, addendum_id)
+    form = AddendumReasonForm(request.POST)
+
+    def act(data: dict[str, Any]) -> Done:
+        addenda.mark_entered_in_error(by=request.user, addendum=addendum, reason=data["reason"])
+        return "Addendum marked entered in error.", redirect(
+            reverse("letters:detail", kwargs={"letter_id": addendum.letter_id}) + "#h-addenda"
+        )
+
+    if done := submitted(request, form, act):
+        return done
+    letter = _letter(request, addendum.letter_id)
+    return _detail(request, letter, addendum_withdrawal=form)
