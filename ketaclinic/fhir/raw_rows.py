@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import connections
-from django.db.models import Field, QuerySet
+from django.db.models import Field, ForeignKey, QuerySet
 
 Converter = Callable[[Any], Any]
 
@@ -59,7 +59,7 @@ def _json(value: Any) -> Any:
 
 
 def _internal_type(field: Field[Any, Any]) -> str:
-    while field.is_relation:  # a foreign key holds its target's type
+    while isinstance(field, ForeignKey):  # a foreign key (or one-to-one) holds its target's type
         field = field.target_field
     return str(field.get_internal_type())
 
