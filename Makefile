@@ -33,10 +33,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-run
 	$(BIN)/ketaclinic demo --data-dir $(DEMO_DIR)
 
-## test: install the test tools, then lint, types, migrations, deploy checks, and the suite on SQLite and PostgreSQL
-test: $(VENV)/.installed-dev test-browser-deps
-	$(MAKE) --no-print-directory check
-	$(MAKE) --no-print-directory test-domain
+## test: install the test tools, then lint, types, migrations, deploy checks, and the suite on SQLite and PostgreSQL.
+## The checks, the domain suite and the browser's install are each one process (mypy, pytest with coverage, apt) and
+## need nothing from each other: they run side by side (-j3), each target's output printed whole when it ends (-O).
+test: $(VENV)/.installed-dev
+	$(MAKE) --no-print-directory -j3 --output-sync=target check test-domain test-browser-deps
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
