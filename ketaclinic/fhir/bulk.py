@@ -4,7 +4,9 @@ kick-off request, queue the job (audited), answer its status URL, cancel it, fin
 - ``GET /fhir/r4/$export`` (system level: every type the token's role reads) and ``GET /fhir/r4/Patient/$export``
   (patient level: the patients the token sees and the resources in their compartment, i.e. everything but the clinic's
   directory: Practitioner, Organization, Location; a consultation request only once it is linked to one of those
-  patients). ``Prefer: respond-async`` is required.
+  patients). ``GET /fhir/r4/Group/<id>/$export`` (group level): the same types for the group's members only (the
+  patients of one location, ``resources.group``; a group the token cannot see is a 404 and nothing is written).
+  ``Prefer: respond-async`` is required.
 - ``_type`` (comma-separated, repeatable): types this server serves; ``_since`` (a FHIR instant with a time zone):
   rows changed after it, by each table's change time (``CHANGED_AT``); a table without one contributes all its rows,
   so a ``_since`` export never misses a change; ``_outputFormat``: NDJSON only. Any other parameter is refused (400),
@@ -48,9 +50,10 @@ NDJSON = "application/fhir+ndjson"
 #: What ``_outputFormat`` may say (the IG's abbreviations included); every one of them gets NDJSON.
 NDJSON_FORMATS = frozenset({NDJSON, "application/ndjson", "ndjson"})
 #: Not in the Patient compartment: a patient-level export leaves them out (the clinic's directory, its calendars and
-#: the audit log, which is the clinic's record of access rather than the patient's chart).
+#: the audit log, which is the clinic's record of access rather than the patient's chart; and Group, a location's
+#: roster of many patients rather than one patient's record).
 NOT_IN_PATIENT_COMPARTMENT = frozenset(
-    {"Practitioner", "PractitionerRole", "Organization", "Location", "Schedule", "AuditEvent"}
+    {"Practitioner", "PractitionerRole", "Organization", "Location", "Schedule", "AuditEvent", "Group"}
 )
 
 
@@ -87,6 +90,8 @@ class ExportRequest:
     level: str
     types: list[str]
     since: dt.datetime | None
+    #: A Group-level export: the location whose patients it holds (set by the view once the group is found).
+    group: int | None = None
 
 
 def parse_kick_off(request: HttpRequest, user: User, level: str) -> ExportRequest:
@@ -153,7 +158,8 @@ def _types(values: list[str], user: User, level: str) -> list[str]:
             raise FhirError(
                 400,
                 "not-supported",
-                f"_type={name}: not in the Patient compartment; a Patient/$export cannot include it "
+                f"_type={name}: not in the Patient compartment; a Patient/$export or Group/<id>/$export cannot "
+                "include it "
                 "(use the system-level $export).",
             )
         require(user, rt.capability, rt.name)  # 403, audited
@@ -190,6 +196,7 @@ def kick_off(*, user: User, token: ApiToken, wanted: ExportRequest, request_url:
                     level=wanted.level,
                     types=wanted.types,
                     since=wanted.since,
+                    group_location_id=wanted.group,
                     request_url=request_url,
                 )
         except IntegrityError:
@@ -202,6 +209,7 @@ def kick_off(*, user: User, token: ApiToken, wanted: ExportRequest, request_url:
                 "level": job.level,
                 "types": job.types,
                 "since": instant(job.since) if job.since else None,
+                **({"group_location": job.group_location_id} if job.group_location_id else {}),
             },
         )
     if settings.KETACLINIC_FHIR_EXPORT_START == "background":

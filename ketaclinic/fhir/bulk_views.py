@@ -1,7 +1,8 @@
 """Bulk Data export over HTTP (FHIR Bulk Data Access IG v2; CONTRACTS §9): kick-off, status (poll and cancel) and
 file downloads. Thin views: the checks and the writes are in ``ketaclinic.fhir.bulk``.
 
-- kick-off ``GET $export`` / ``GET Patient/$export`` → 202 with ``Content-Location: <status URL>``;
+- kick-off ``GET $export`` / ``GET Patient/$export`` / ``GET Group/<id>/$export`` → 202 with
+  ``Content-Location: <status URL>``;
 - status ``GET _bulk/<id>`` → 202 with ``X-Progress`` and ``Retry-After`` while queued or running, 200 with the
   manifest (``application/json``) when done, 500 with an OperationOutcome when the export failed, 404 for someone
   else's or a cancelled export, 410 once expired; ``DELETE _bulk/<id>`` cancels (202);
@@ -11,6 +12,7 @@ file downloads. Thin views: the checks and the writes are in ``ketaclinic.fhir.b
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -20,16 +22,17 @@ from django.utils.http import http_date
 from ketaclinic.accounts.models import User
 from ketaclinic.audit import services as audit
 from ketaclinic.fhir import bulk
-from ketaclinic.fhir.http import fhir_view, operation_outcome, request_token
+from ketaclinic.fhir.http import FhirError, fhir_view, operation_outcome, request_token, require
 from ketaclinic.fhir.models import ExportJob
+from ketaclinic.fhir.resources import group as groups
 
 
 def _base(request: HttpRequest) -> str:
     return request.build_absolute_uri("/fhir/r4/").rstrip("/")
 
 
-def _kick_off(request: HttpRequest, user: User, level: str) -> HttpResponse:
-    wanted = bulk.parse_kick_off(request, user, level)
+def _kick_off(request: HttpRequest, user: User, level: str, group: int | None = None) -> HttpResponse:
+    wanted = dataclasses.replace(bulk.parse_kick_off(request, user, level), group=group)
     job = bulk.kick_off(
         user=user, token=request_token(request), wanted=wanted, request_url=request.build_absolute_uri()
     )
@@ -51,6 +54,16 @@ def export_system(request: HttpRequest, user: User) -> HttpResponse:
 @fhir_view()
 def export_patients(request: HttpRequest, user: User) -> HttpResponse:
     return _kick_off(request, user, ExportJob.Level.PATIENT)
+
+
+@fhir_view()
+def export_group(request: HttpRequest, user: User, group_id: str) -> HttpResponse:
+    """The group's members' resources: a group of a location the token's user does not work at is a 404."""
+    require(user, "patient.view", "Group")
+    location = groups.location_for_group(user, group_id)
+    if location is None:
+        raise FhirError(404, "not-found", f"Group/{group_id} is not known here or not visible to you.")
+    return _kick_off(request, user, ExportJob.Level.GROUP, group=location.pk)
 
 
 @fhir_view(methods=("GET", "HEAD", "DELETE"))

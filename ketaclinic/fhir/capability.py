@@ -1,7 +1,7 @@
 """The CapabilityStatement: exactly what this server does — JSON only, read and search-type for the types in
 ``registry`` with their search parameters, bearer-token security; the one write is a referral (``POST Bundle``); a
 signed letter's document is also read as ``Bundle/letter-<id>`` (read only, no Bundle search); the operations are a
-signed progress letter's ``$document`` and Bulk Data ``$export`` at system and Patient level (NDJSON; ``_type``,
+signed progress letter's ``$document`` and Bulk Data ``$export`` at system, Patient and Group level (NDJSON; ``_type``,
 ``_since``, ``_outputFormat``). No history."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ RELEASE_DATE = "2026-12-07"
 #: FHIR Bulk Data Access IG (v2.0.0) operation definitions and the capability it defines.
 BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
 BULK_PATIENT_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"
+BULK_GROUP_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"
 BULK_CAPABILITY = "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
 _EXPORT_DOCS = (
     "Asynchronous (Prefer: respond-async): 202 and a status URL to poll; NDJSON files for the token owner only, "
@@ -100,6 +101,18 @@ def statement(base: str) -> dict[str, Any]:
             ]
         elif rt.name == "Patient":
             entry["operation"] = [{"name": "export", "definition": BULK_PATIENT_EXPORT, "documentation": _EXPORT_DOCS}]
+        elif rt.name == "Group":
+            entry["documentation"] = (
+                "The patients seen at each location the token's user works at: Group/location-<id>, type person, "
+                "actual, members limited to the patients the token sees."
+            )
+            entry["operation"] = [
+                {
+                    "name": "export",
+                    "definition": BULK_GROUP_EXPORT,
+                    "documentation": f"{_EXPORT_DOCS} The Patient-compartment resources of the group's members only.",
+                }
+            ]
         resources.append(entry)
     resources.append(REFERRAL)
     resources.append(

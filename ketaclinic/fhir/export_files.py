@@ -36,6 +36,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.fhir import raw_rows, registry
 from ketaclinic.fhir.bulk import CHANGED_AT
 from ketaclinic.fhir.models import ExportJob
+from ketaclinic.fhir.registry.groups import members_only
 from ketaclinic.infusions.models import TreatmentSession
 from ketaclinic.outcomes.models import Measurement
 from ketaclinic.patients.models import Patient
@@ -123,14 +124,22 @@ def private_file(path: Path) -> IO[bytes]:
 
 
 def export_rows(
-    source: registry.Source, user: User, since: dt.datetime | None, level: str = ExportJob.Level.SYSTEM
+    source: registry.Source,
+    user: User,
+    since: dt.datetime | None,
+    level: str = ExportJob.Level.SYSTEM,
+    group: int | None = None,
 ) -> QuerySet[Any]:
     """The source's rows for this user (as search sees them), changed after ``since`` where the table keeps a change
     time, in primary-key order (the cheapest stable order on a large table). A Patient-level export keeps only the
-    rows of the token's patients where a source also has others (``Source.compartment``)."""
+    rows of the token's patients where a source also has others (``Source.compartment``); a Group-level one only the
+    rows of the group's members (``group``: its location; ``registry.groups.members_only``)."""
     rows = source.rows(user)
     if level == ExportJob.Level.PATIENT and source.compartment is not None:
         rows = source.compartment(rows, user)
+    if level == ExportJob.Level.GROUP:
+        assert group is not None, "a Group-level export names its group"
+        rows = members_only(source, rows, user, group)
     column = CHANGED_AT.get(rows.model)
     if since is not None and column is not None:
         rows = rows.filter(**{f"{column}__gt": since})
@@ -160,7 +169,7 @@ class Part:
         return f"{self.type_name}.ndjson" if self.number == 0 else f"{self.type_name}-{self.number}.ndjson"
 
 
-def plan(types: list[str], user: User, since: dt.datetime | None, level: str) -> list[Part]:
+def plan(types: list[str], user: User, since: dt.datetime | None, level: str, group: int | None = None) -> list[Part]:
     """The job's files, in the order of ``types`` (a type with no rows gets none, as the IG asks)."""
     parts: list[Part] = []
     for name in types:
@@ -168,7 +177,7 @@ def plan(types: list[str], user: User, since: dt.datetime | None, level: str) ->
         small: list[int] = []
         small_weight = 0
         for index, source in enumerate(registry.RESOURCE_TYPES[name].sources_for_export()):
-            rows = export_rows(source, user, since, level)
+            rows = export_rows(source, user, since, level, group)
             count = rows.count()
             weight = count * (FAN_OUT_WEIGHT if source.fan_out else 1)
             if count > PART_ROWS:
@@ -204,10 +213,10 @@ def _ranges(rows: QuerySet[Any], count: int) -> list[tuple[int, int]]:
 
 
 def source_rows(
-    source: registry.Source, user: User, part: Part, since: dt.datetime | None, level: str
+    source: registry.Source, user: User, part: Part, since: dt.datetime | None, level: str, group: int | None = None
 ) -> Iterator[Any]:
     """What the mapping gets: model instances, or light records for the large tables of ``EXPORT_COLUMNS``."""
-    rows = export_rows(source, user, since, level)
+    rows = export_rows(source, user, since, level, group)
     type_name, keys = part.type_name, part.keys
     columns = EXPORT_COLUMNS.get((type_name, rows.model))
     if not columns:
@@ -277,7 +286,7 @@ class PartWriter:
             with private_file(file) as out:
                 for index in part.sources:
                     source = sources[index]
-                    for row in source_rows(source, user, part, since, self.job.level):
+                    for row in source_rows(source, user, part, since, self.job.level, self.job.group_location_id):
                         try:
                             resources = source.fan_out(row) if source.fan_out else (source.to_fhir(row),)
                             lines = [dumps(resource, option=newline) for resource in resources]

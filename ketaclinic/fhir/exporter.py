@@ -35,6 +35,7 @@ from ketaclinic.audit import services as audit
 from ketaclinic.fhir import export_files, registry
 from ketaclinic.fhir.export_files import Part, PartWriter, Stopped
 from ketaclinic.fhir.models import ExportJob
+from ketaclinic.fhir.resources.directory import locations_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ def _export_part_task(task: tuple[uuid.UUID, str, Part]) -> dict[str, Any]:
 def _write(job: ExportJob, *, worker: str, user: User, processes: int) -> list[dict[str, Any]]:
     """Every file of the job, in the plan's order: in this process, or spread over ``processes`` forked ones (the
     largest parts first, so that the processes finish at about the same time)."""
-    parts = export_files.plan(job.types, user, job.since, job.level)
+    parts = export_files.plan(job.types, user, job.since, job.level, job.group_location_id)
     if processes <= 1 or len(parts) <= 1:
         return [_export_part(job.pk, worker, part) for part in parts]
     ordered = sorted(parts, key=lambda part: part.weight, reverse=True)
@@ -184,6 +185,8 @@ def run(job: ExportJob, *, worker: str, processes: int = 1) -> ExportJob:
 def _check_still_allowed(user: User, job: ExportJob) -> None:
     if not user.is_active:
         raise ExportFailed("The user who asked for this export has been deactivated.")
+    if job.group_location_id is not None and not locations_visible_to(user).filter(pk=job.group_location_id).exists():
+        raise ExportFailed("The user who asked for this export no longer works at the group's location.")
     for name in job.types:
         rt = registry.RESOURCE_TYPES.get(name)
         if rt is None:

@@ -15,13 +15,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from ketaclinic.accounts.models import ApiToken
+from ketaclinic.accounts.models import ApiToken, Location
 
 
 class ExportJob(models.Model):
     class Level(models.TextChoices):
         SYSTEM = "system", "System ($export)"
         PATIENT = "patient", "Patient (Patient/$export)"
+        GROUP = "group", "Group (Group/<id>/$export)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -39,6 +40,15 @@ class ExportJob(models.Model):
     #: The API token that asked: one export at a time per token (the constraint below; a second one is a 429).
     token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, related_name="+")
     level = models.CharField(max_length=10, choices=Level.choices)
+    #: A Group-level export: the location whose patients (the Group ``location-<pk>``) it holds.
+    group_location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="Group/<id>/$export: the location whose patients the export holds.",
+    )
     types = models.JSONField(help_text="The resource types to export, in order.")
     since = models.DateTimeField(null=True, blank=True, help_text="_since: only rows changed after this instant.")
     request_url = models.TextField(help_text="The kick-off request's URL (the manifest's `request`).")
@@ -68,7 +78,13 @@ class ExportJob(models.Model):
                 fields=["token"],
                 condition=Q(status__in=["queued", "running"]),
                 name="fhir_one_active_export_per_token",
-            )
+            ),
+            # A Group-level export names its location; no other export does.
+            models.CheckConstraint(
+                condition=Q(level="group", group_location__isnull=False)
+                | (~Q(level="group") & Q(group_location__isnull=True)),
+                name="fhir_export_group_has_location",
+            ),
         ]
 
     def __str__(self) -> str:

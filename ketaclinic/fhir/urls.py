@@ -15,6 +15,7 @@ urlpatterns = [
     # Bulk Data export (ketaclinic/fhir/bulk_views.py): before the read pattern, which would take "_bulk/<id>".
     re_path(r"^\$export$", bulk_views.export_system, name="export"),
     re_path(r"^Patient/\$export$", bulk_views.export_patients, name="export-patients"),
+    re_path(r"^Group/(?P<group_id>[A-Za-z0-9\-.]{1,64})/\$export$", bulk_views.export_group, name="export-group"),
     re_path(r"^_bulk/(?P<job_id>[0-9a-f\-]{36})$", bulk_views.status, name="export-status"),
     re_path(
         r"^_bulk/(?P<job_id>[0-9a-f\-]{36})/(?P<file_name>[A-Za-z0-9\-]+\.ndjson)$",

@@ -189,7 +189,7 @@ def test_type_and_since(client: Client, chart: Any, alice: Any, bob: Any, sessio
         ("Patient/$export", "_type=AuditEvent", True, "not in the Patient compartment"),
         ("$export", "_type=Slot", True, "not exported (Slot is worked out per request"),
         ("$export", "_type=Questionnaire", True, "search it instead (GET /fhir/r4/Questionnaire)"),
-        ("Group/1/$export", "", True, "is not supported"),
+        ("Encounter/1/$export", "", True, "is not supported"),
     ],
 )
 def test_bad_kick_off_is_a_400_and_writes_nothing(

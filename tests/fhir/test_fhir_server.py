@@ -58,6 +58,7 @@ def test_metadata_is_public_and_tells_what_is_served(fhir_get: Any) -> None:
         "AuditEvent",
         "Schedule",
         "Slot",
+        "Group",
         "Binary",
     }
     assert [i["code"] for i in served["Binary"]["interaction"]] == ["read"]
@@ -208,7 +209,7 @@ def test_paging_with_next_links_and_a_capped_count(fhir_get: Any, main_st: Any, 
         ("PractitionerRole?location=Patient/1", "expected Location/<id>"),
         ("Provenance?target=nothing", "expected <type>/<id>"),
         ("Observation?_include=Observation:patient", "is not supported for Observation"),
-        ("Group/1/$export", "is not supported"),
+        ("Encounter/1/$export", "is not supported"),
     ],
 )
 def test_bad_input_is_a_400_operation_outcome(fhir_get: Any, alice: Any, query: str, words: str) -> None:

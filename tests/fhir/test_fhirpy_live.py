@@ -1,5 +1,5 @@
 """A real FHIR client (fhirpy 2.x) against a live server over HTTP: read, search and paging (issue 20, "Validation");
-ServiceRequest search."""
+ServiceRequest search; Group search."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ def test_fhirpy_reads_searches_and_pages(live_server: Any, main_st: Any, lake: A
 
     with pytest.raises(ResourceNotFound):
         client.reference("Patient", str(lake.pk)).to_resource()  # another location's patient
+
+    [group] = client.resources("Group").search(name="patients").fetch()  # Main only: Lakeside is not Alice's
+    validate(group.serialize())
+    assert group["id"] == f"location-{main_st.pk}" and group["quantity"] == len(patients)
+    assert sorted(int(m["entity"]["reference"].split("/")[1]) for m in group["member"]) == sorted(
+        p.pk for p in patients
+    )
     with pytest.raises(OperationOutcome):
         client.resources("Patient").search(colour="blue").fetch()
 

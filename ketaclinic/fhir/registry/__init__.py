@@ -23,6 +23,7 @@ from ketaclinic.fhir.registry.base import (
 from ketaclinic.fhir.registry.calendar import CALENDAR_TYPES
 from ketaclinic.fhir.registry.chart import CHART_TYPES
 from ketaclinic.fhir.registry.directory import DIRECTORY_TYPES
+from ketaclinic.fhir.registry.groups import GROUP_TYPES
 from ketaclinic.fhir.registry.letters import LETTER_TYPES
 from ketaclinic.fhir.registry.observations import OBSERVATION_TYPES
 from ketaclinic.fhir.registry.records import RECORD_TYPES, BinaryContent, binary
@@ -82,6 +83,7 @@ _ALL = {rt.name: rt for group in _GROUPS for rt in group}
 RESOURCE_TYPES: dict[str, ResourceType] = {
     **{name: _ALL[name] for name in _ORDER},
     **{rt.name: rt for rt in DIRECTORY_TYPES},
+    **{rt.name: rt for rt in GROUP_TYPES},
 }
 
 

@@ -138,6 +138,7 @@ def by_patient(path: str) -> Filter:
             rows = rows.filter(**{f"{path}__in": ids})
         return rows
 
+    apply.patient_path = path  # type: ignore[attr-defined]  # a Group-level export narrows by it (registry.groups)
     return apply
 
 
