@@ -172,3 +172,30 @@ def test_capability_statement_says_type_filter_is_supported(client: Client) -> N
     rest = client.get("/fhir/r4/metadata").json()["rest"][0]
     [export] = [op for op in rest["operation"] if op["name"] == "export"]
     assert "_typeFilter" in export["documentation"] and "deleted" in export["documentation"]
+
+
+def test_a_document_marked_in_error_is_not_a_deletion_a_condition_is(
+    client: Client, chart: Any, alice: Any, bob: Any, settings: Any, tmp_path: Any
+) -> None:
+    from ketaclinic.patients import services, uploads
+    from ketaclinic.patients.models import Condition
+    from tests.conftest import tiny_pdf
+
+    settings.KETACLINIC_DOCUMENTS_DIR = tmp_path / "documents"
+    document = uploads.upload_by_staff(
+        by=alice, patient=chart, content=tiny_pdf("letter"), kind="referral_letter", title="Letter", document_date=None
+    )
+    condition = Condition.objects.get(patient=chart)
+    since = timezone.now() - dt.timedelta(seconds=1)
+    uploads.mark_entered_in_error(by=alice, document=document, reason="wrong patient")
+    services.mark_entered_in_error(by=bob, row=condition, reason="wrong patient")
+    bulk = Bulk(client, token_for(alice))
+    manifest, files = bulk.export("$export", f"_type=DocumentReference,Condition&_since={_instant(since)}")
+    [entry] = manifest["deleted"]
+    assert [b["entry"][0]["request"]["url"] for b in bulk.download(entry["url"])] == [f"Condition/{condition.pk}"]
+    # The document stays in the export, with its status saying it was entered in error.
+    [doc] = [d for d in files["DocumentReference"] if d["id"] == f"doc-{document.pk}"]
+    assert doc["status"] == "entered-in-error"
+    # Patient-level: the same.
+    manifest, _ = bulk.export("Patient/$export", f"_type=DocumentReference,Condition&_since={_instant(since)}")
+    assert [e["count"] for e in manifest["deleted"]] == [1]
