@@ -76,6 +76,8 @@ def test_two_filters_for_a_type_are_or(client: Client, chart: Any, session_with_
     # Items of a score come only when a filter asks for them (not with the total's fan-out).
     _, files = bulk.export("$export", f"_type=Observation&{_q(SURVEY)}")
     assert {o["id"].split("-")[0] for o in files["Observation"]} >= {"score", "item1"}
+    for exported in files["Observation"]:  # the search sources' mappings, from the export's light records
+        assert client.get(f"/fhir/r4/Observation/{exported['id']}", **bulk.auth).json() == exported
 
 
 @pytest.mark.parametrize(
