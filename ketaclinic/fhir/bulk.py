@@ -9,7 +9,9 @@ kick-off request, queue the job (audited), answer its status URL, cancel it, fin
   ``Prefer: respond-async`` is required.
 - ``_type`` (comma-separated, repeatable): types this server serves; ``_since`` (a FHIR instant with a time zone):
   rows changed after it, by each table's change time (``CHANGED_AT``); a table without one contributes all its rows,
-  so a ``_since`` export never misses a change; ``_outputFormat``: NDJSON only. Any other parameter is refused (400),
+  so a ``_since`` export never misses a change; with ``_since`` the manifest's ``deleted`` lists the resources
+  withdrawn since then (``ketaclinic.fhir.export_deleted``); ``_typeFilter``: search queries that narrow a type's
+  rows (``ketaclinic.fhir.bulk_filters``); ``_outputFormat``: NDJSON only. Any other parameter is refused (400),
   as search refuses unknown parameters.
 - One export at a time per token: a second kick-off while one is queued or running is a 429 (nothing written).
 
@@ -36,7 +38,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import ApiToken, User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
-from ketaclinic.fhir import registry
+from ketaclinic.fhir import bulk_filters, registry
 from ketaclinic.fhir.http import FhirError, require
 from ketaclinic.fhir.models import ExportJob
 from ketaclinic.fhir.resources.common import instant
@@ -45,7 +47,7 @@ from ketaclinic.intake.models import ConsultationRequest, IntakeAssessment
 from ketaclinic.outcomes.models import Measurement
 from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Consent, Medication, Patient
 
-PARAMS = frozenset({"_type", "_since", "_outputFormat"})
+PARAMS = frozenset({"_type", "_since", "_outputFormat", "_typeFilter"})
 NDJSON = "application/fhir+ndjson"
 #: What ``_outputFormat`` may say (the IG's abbreviations included); every one of them gets NDJSON.
 NDJSON_FORMATS = frozenset({NDJSON, "application/ndjson", "ndjson"})
@@ -90,6 +92,7 @@ class ExportRequest:
     level: str
     types: list[str]
     since: dt.datetime | None
+    type_filters: dict[str, list[str]]
     #: A Group-level export: the location whose patients it holds (set by the view once the group is found).
     group: int | None = None
 
@@ -110,7 +113,10 @@ def parse_kick_off(request: HttpRequest, user: User, level: str) -> ExportReques
         if wanted not in NDJSON_FORMATS:
             raise FhirError(400, "not-supported", f"_outputFormat={wanted}: only {NDJSON} is written.")
     since = _since(request.GET.getlist("_since"))
-    return ExportRequest(level=level, types=_types(request.GET.getlist("_type"), user, level), since=since)
+    named = request.GET.getlist("_type")
+    types = _types(named, user, level)
+    type_filters = bulk_filters.parse(request.GET.getlist("_typeFilter"), types, named=bool(named), user=user)
+    return ExportRequest(level=level, types=types, since=since, type_filters=type_filters)
 
 
 def _since(values: list[str]) -> dt.datetime | None:
@@ -196,6 +202,7 @@ def kick_off(*, user: User, token: ApiToken, wanted: ExportRequest, request_url:
                     level=wanted.level,
                     types=wanted.types,
                     since=wanted.since,
+                    type_filters=wanted.type_filters,
                     group_location_id=wanted.group,
                     request_url=request_url,
                 )
@@ -209,6 +216,7 @@ def kick_off(*, user: User, token: ApiToken, wanted: ExportRequest, request_url:
                 "level": job.level,
                 "types": job.types,
                 "since": instant(job.since) if job.since else None,
+                "type_filters": job.type_filters,
                 **({"group_location": job.group_location_id} if job.group_location_id else {}),
             },
         )
@@ -250,13 +258,16 @@ def manifest(job: ExportJob, base: str) -> dict[str, Any]:
         return f"{base}/_bulk/{job.id}/{name}"
 
     assert job.transaction_time is not None
-    return {
+    found: dict[str, Any] = {
         "transactionTime": instant(job.transaction_time),
         "request": job.request_url,
         "requiresAccessToken": True,
         "output": [{"type": o["type"], "url": url(o["file"]), "count": o["count"]} for o in job.output],
         "error": [{"type": "OperationOutcome", "url": url(o["file"]), "count": o["count"]} for o in job.errors],
     }
+    if job.since is not None:  # what was withdrawn since then (Bundles of DELETE requests)
+        found["deleted"] = [{"type": "Bundle", "url": url(o["file"]), "count": o["count"]} for o in job.deleted]
+    return found
 
 
 def cancel(*, user: User, job: ExportJob) -> None:
@@ -282,7 +293,7 @@ def file_for(job: ExportJob, name: str) -> tuple[Path, dict[str, Any]]:
         raise FhirError(404, "not-found", "This export has no files (yet): poll its status URL.")
     from ketaclinic.fhir import exporter
 
-    for entry in [*job.output, *job.errors]:
+    for entry in [*job.output, *job.errors, *job.deleted]:
         if entry["file"] == name:
             path = exporter.job_dir(job.id) / name
             if not path.is_file():

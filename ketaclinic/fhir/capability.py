@@ -2,7 +2,7 @@
 ``registry`` with their search parameters, bearer-token security; the one write is a referral (``POST Bundle``); a
 signed letter's document is also read as ``Bundle/letter-<id>`` (read only, no Bundle search); the operations are a
 signed progress letter's ``$document`` and Bulk Data ``$export`` at system, Patient and Group level (NDJSON; ``_type``,
-``_since``, ``_outputFormat``). No history."""
+``_since`` with its ``deleted`` list, ``_typeFilter``, ``_outputFormat``). No history."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ BULK_GROUP_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-e
 BULK_CAPABILITY = "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
 _EXPORT_DOCS = (
     "Asynchronous (Prefer: respond-async): 202 and a status URL to poll; NDJSON files for the token owner only, "
-    "deleted after the clinic's retention window. Parameters: _type, _since, _outputFormat (NDJSON only)."
+    "deleted after the clinic's retention window. Parameters: _type, _since (with a manifest 'deleted' list of the "
+    "resources marked entered in error since), _typeFilter (search queries per type, OR within a type; no _include, "
+    "_revinclude, _count or _sort inside), _outputFormat (NDJSON only)."
 )
 
 _COMMON_DOCS = {

@@ -13,27 +13,34 @@ the same function search uses (or, for a source that reads a row once for severa
 
 A row its mapping cannot turn into a resource does not sink the export: an OperationOutcome line naming it (type and
 id, no patient data) goes to ``OperationOutcome-<file>.ndjson``, listed under the manifest's ``error``.
+
+A type with ``_typeFilter`` queries (``ketaclinic.fhir.bulk_filters``) is read from its search sources, each narrowed
+by ``registry.filtered`` exactly as a search with that query (a row matching any of the queries): not from its
+``export_sources``, whose one pass writes every item of a score with its total, where a filter may want only some.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
+import operator
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
 
 import orjson
-from django.db.models import Max, Min, Model, QuerySet
+from django.db.models import Max, Min, Model, Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
-from ketaclinic.fhir import raw_rows, registry
+from ketaclinic.fhir import bulk_filters, raw_rows, registry
 from ketaclinic.fhir.bulk import CHANGED_AT
 from ketaclinic.fhir.models import ExportJob
 from ketaclinic.fhir.registry.groups import members_only
@@ -123,18 +130,28 @@ def private_file(path: Path) -> IO[bytes]:
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb", buffering=1 << 20)
 
 
+def sources_of(type_name: str, filters: Sequence[QueryDict]) -> tuple[registry.Source, ...]:
+    """The sources a type is exported from: its search sources when it is filtered (see the module's notes)."""
+    rt = registry.RESOURCE_TYPES[type_name]
+    return rt.sources if filters else rt.sources_for_export()
+
+
 def export_rows(
     source: registry.Source,
     user: User,
     since: dt.datetime | None,
     level: str = ExportJob.Level.SYSTEM,
+    filters: Sequence[QueryDict] = (),
     group: int | None = None,
-) -> QuerySet[Any]:
+) -> QuerySet[Any] | None:
     """The source's rows for this user (as search sees them), changed after ``since`` where the table keeps a change
     time, in primary-key order (the cheapest stable order on a large table). A Patient-level export keeps only the
     rows of the token's patients where a source also has others (``Source.compartment``); a Group-level one only the
-    rows of the group's members (``group``: its location; ``registry.groups.members_only``)."""
-    rows = source.rows(user)
+    rows of the group's members (``group``: its location; ``registry.groups.members_only``). With ``filters``
+    (``_typeFilter``): the rows any of those searches finds, or None when none of them can match this source."""
+    rows = _filtered(source, user, filters) if filters else source.rows(user)
+    if rows is None:
+        return None
     if level == ExportJob.Level.PATIENT and source.compartment is not None:
         rows = source.compartment(rows, user)
     if level == ExportJob.Level.GROUP:
@@ -148,6 +165,15 @@ def export_rows(
         if EXPORT_JOINS[rows.model]:
             rows = rows.select_related(*EXPORT_JOINS[rows.model])
     return rows.order_by("pk")
+
+
+def _filtered(source: registry.Source, user: User, filters: Sequence[QueryDict]) -> QuerySet[Any] | None:
+    matches = [found for found in (registry.filtered(source, user, query) for query in filters) if found is not None]
+    if len(matches) <= 1:
+        return matches[0] if matches else None
+    # OR of the searches: each keeps its own joins in a subquery of keys (the outer query stays one table's rows).
+    either = functools.reduce(operator.or_, (Q(pk__in=found.order_by().values("pk")) for found in matches))
+    return source.rows(user).filter(either)
 
 
 # --- planning ---------------------------------------------------------------------------------------------------------
@@ -169,15 +195,25 @@ class Part:
         return f"{self.type_name}.ndjson" if self.number == 0 else f"{self.type_name}-{self.number}.ndjson"
 
 
-def plan(types: list[str], user: User, since: dt.datetime | None, level: str, group: int | None = None) -> list[Part]:
+def plan(
+    types: list[str],
+    user: User,
+    since: dt.datetime | None,
+    level: str,
+    type_filters: dict[str, list[str]] | None = None,
+    group: int | None = None,
+) -> list[Part]:
     """The job's files, in the order of ``types`` (a type with no rows gets none, as the IG asks)."""
     parts: list[Part] = []
     for name in types:
         pieces: list[tuple[tuple[int, ...], tuple[int, int] | None, int]] = []
         small: list[int] = []
         small_weight = 0
-        for index, source in enumerate(registry.RESOURCE_TYPES[name].sources_for_export()):
-            rows = export_rows(source, user, since, level, group)
+        filters = bulk_filters.queries(type_filters or {}, name)
+        for index, source in enumerate(sources_of(name, filters)):
+            rows = export_rows(source, user, since, level, filters, group)
+            if rows is None:
+                continue
             count = rows.count()
             weight = count * (FAN_OUT_WEIGHT if source.fan_out else 1)
             if count > PART_ROWS:
@@ -213,10 +249,18 @@ def _ranges(rows: QuerySet[Any], count: int) -> list[tuple[int, int]]:
 
 
 def source_rows(
-    source: registry.Source, user: User, part: Part, since: dt.datetime | None, level: str, group: int | None = None
+    source: registry.Source,
+    user: User,
+    part: Part,
+    since: dt.datetime | None,
+    level: str,
+    filters: Sequence[QueryDict] = (),
+    group: int | None = None,
 ) -> Iterator[Any]:
     """What the mapping gets: model instances, or light records for the large tables of ``EXPORT_COLUMNS``."""
-    rows = export_rows(source, user, since, level, group)
+    rows = export_rows(source, user, since, level, filters, group)
+    if rows is None:
+        return iter(())
     type_name, keys = part.type_name, part.keys
     columns = EXPORT_COLUMNS.get((type_name, rows.model))
     if not columns:
@@ -274,7 +318,8 @@ class PartWriter:
     last_beat: float = field(default_factory=time.monotonic)
 
     def write_part(self, part: Part, user: User, since: dt.datetime | None) -> None:
-        sources = registry.RESOURCE_TYPES[part.type_name].sources_for_export()
+        filters = bulk_filters.queries(self.job.type_filters, part.type_name)
+        sources = sources_of(part.type_name, filters)
         name = part.file_name
         file = self.directory / f"{name}.part"
         count = 0
@@ -286,7 +331,9 @@ class PartWriter:
             with private_file(file) as out:
                 for index in part.sources:
                     source = sources[index]
-                    for row in source_rows(source, user, part, since, self.job.level, self.job.group_location_id):
+                    for row in source_rows(
+                        source, user, part, since, self.job.level, filters, self.job.group_location_id
+                    ):
                         try:
                             resources = source.fan_out(row) if source.fan_out else (source.to_fhir(row),)
                             lines = [dumps(resource, option=newline) for resource in resources]

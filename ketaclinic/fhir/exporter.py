@@ -32,7 +32,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import role_can
 from ketaclinic.audit import services as audit
-from ketaclinic.fhir import export_files, registry
+from ketaclinic.fhir import export_deleted, export_files, registry
 from ketaclinic.fhir.export_files import Part, PartWriter, Stopped
 from ketaclinic.fhir.models import ExportJob
 from ketaclinic.fhir.resources.directory import locations_visible_to
@@ -128,7 +128,7 @@ def _export_part_task(task: tuple[uuid.UUID, str, Part]) -> dict[str, Any]:
 def _write(job: ExportJob, *, worker: str, user: User, processes: int) -> list[dict[str, Any]]:
     """Every file of the job, in the plan's order: in this process, or spread over ``processes`` forked ones (the
     largest parts first, so that the processes finish at about the same time)."""
-    parts = export_files.plan(job.types, user, job.since, job.level, job.group_location_id)
+    parts = export_files.plan(job.types, user, job.since, job.level, job.type_filters, job.group_location_id)
     if processes <= 1 or len(parts) <= 1:
         return [_export_part(job.pk, worker, part) for part in parts]
     ordered = sorted(parts, key=lambda part: part.weight, reverse=True)
@@ -153,6 +153,7 @@ def run(job: ExportJob, *, worker: str, processes: int = 1) -> ExportJob:
         directory.mkdir(mode=0o700)
         ExportJob.objects.filter(pk=job.pk).update(transaction_time=timezone.now())
         parts = _write(job, worker=worker, user=user, processes=processes)
+        deleted = export_deleted.write(job, user, directory)  # with _since only: what was withdrawn since
         patients: set[int] = set()
         for part in parts:
             patients.update(part["patients"])
@@ -162,6 +163,7 @@ def run(job: ExportJob, *, worker: str, processes: int = 1) -> ExportJob:
             user=user,
             outputs=[o for part in parts for o in part["outputs"]],
             errors=[e for part in parts for e in part["errors"]],
+            deleted=deleted,
             patients=len(patients),
         )
     except Stopped:
@@ -202,6 +204,7 @@ def _finish(
     user: User,
     outputs: list[dict[str, Any]],
     errors: list[dict[str, Any]],
+    deleted: list[dict[str, Any]],
     patients: int,
 ) -> None:
     now = timezone.now()
@@ -213,6 +216,7 @@ def _finish(
             expires_at=now + dt.timedelta(hours=settings.KETACLINIC_FHIR_EXPORT_RETENTION_HOURS),
             output=outputs,
             errors=errors,
+            deleted=deleted,
             patient_count=patients,
             progress="done",
         )
@@ -230,6 +234,7 @@ def _finish(
                 "counts": {o["type"]: o["count"] for o in outputs},
                 "patients": patients,
                 "errors": sum(e["count"] for e in errors),
+                "deleted": {d["resource_type"]: d["count"] for d in deleted},
             },
         )
 

@@ -51,6 +51,9 @@ class ExportJob(models.Model):
     )
     types = models.JSONField(help_text="The resource types to export, in order.")
     since = models.DateTimeField(null=True, blank=True, help_text="_since: only rows changed after this instant.")
+    #: ``_typeFilter``: ``{"Observation": ["category=vital-signs", …]}``, each a search query string for that type
+    #: (a row matching any of its type's queries is exported; a type not named here exports all its rows).
+    type_filters = models.JSONField(default=dict, blank=True, help_text="_typeFilter: search queries per type.")
     request_url = models.TextField(help_text="The kick-off request's URL (the manifest's `request`).")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.CharField(max_length=200, blank=True)
@@ -69,6 +72,9 @@ class ExportJob(models.Model):
     #: ``[{"type": "Patient", "file": "Patient.ndjson", "count": 12}, …]``; ``errors`` the same for OperationOutcome.
     output = models.JSONField(default=list, blank=True)
     errors = models.JSONField(default=list, blank=True)
+    #: With ``_since`` only: the manifest's ``deleted`` files (Bundles of DELETE requests), ``[{"type": "Bundle",
+    #: "file": "deleted-Observation.ndjson", "count": 3}, …]``.
+    deleted = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -30,7 +30,8 @@ def validate(resource: dict[str, Any]) -> Any:
     parsed = model.model_validate(resource)
     if resource["resourceType"] == "Bundle":
         for entry in resource.get("entry", []):
-            validate(entry["resource"])
+            if "resource" in entry:  # a DELETE request (a bulk export's deleted Bundles) carries none
+                validate(entry["resource"])
     return parsed
 
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_mme_prompt_thresholds'),
-        ('fhir', '0001_export_jobs'),
+        ('fhir', '0002_export_type_filters_and_deleted'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
