@@ -35,6 +35,15 @@ def validate(resource: dict[str, Any]) -> Any:
     return parsed
 
 
+def search_ok(fhir_get: Any, query: str, token: str) -> dict[str, Any]:
+    """A search that must succeed: its Bundle, validated with the R4B models."""
+    response = fhir_get(query, token=token)
+    assert response.status_code == 200, response.content[:400]
+    body = response.json()
+    validate(body)
+    return dict(body)
+
+
 def token_for(user: Any) -> str:
     from ketaclinic.accounts import services
 

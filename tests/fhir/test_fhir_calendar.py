@@ -7,17 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.fhir.conftest import token_for, validate
+from tests.fhir.conftest import search_ok, token_for, validate
 
 pytestmark = pytest.mark.django_db
-
-
-def _search(fhir_get: Any, query: str, token: str) -> dict[str, Any]:
-    response = fhir_get(query, token=token)
-    assert response.status_code == 200, response.content[:400]
-    body = response.json()
-    validate(body)
-    return dict(body)
 
 
 def _refused(fhir_get: Any, query: str, token: str) -> str:
@@ -39,22 +31,22 @@ def test_free_slots_come_from_the_slot_finder_and_go_once_booked(
     for clinician in (alice, bob):
         services.add_shift(by=dave, user=clinician, location=main_st, starts_at=local(day, 7), ends_at=local(day, 19))
     token = token_for(carol)
-    schedules = _search(fhir_get, "Schedule", token)
+    schedules = search_ok(fhir_get, "Schedule", token)
     assert [e["resource"]["id"] for e in schedules["entry"]] == [str(main_st.pk)]  # not Lakeside
     assert fhir_get(f"Schedule/{lakeside.pk}", token=token).status_code == 404
-    with_location = _search(fhir_get, f"Schedule?actor=Location/{main_st.pk}&_include=Schedule:actor", token)
+    with_location = search_ok(fhir_get, f"Schedule?actor=Location/{main_st.pk}&_include=Schedule:actor", token)
     assert [e["search"]["mode"] for e in with_location["entry"]] == ["match", "include"]
 
     after = day + dt.timedelta(days=1)
     query = f"Slot?schedule=Schedule/{main_st.pk}&service-type=consultation&start=ge{day}&start=lt{after}"
-    slots = _search(fhir_get, query + "&_count=100", token)
+    slots = search_ok(fhir_get, query + "&_count=100", token)
     assert slots["total"] > 0
     first = slots["entry"][0]["resource"]
     assert first["status"] == "free" and first["schedule"] == {"reference": f"Schedule/{main_st.pk}"}
     starts = [dt.datetime.fromisoformat(e["resource"]["start"].replace("Z", "+00:00")) for e in slots["entry"]]
     utc_day = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)  # a date without a zone is read as UTC
     assert all(utc_day <= start < utc_day + dt.timedelta(days=1) for start in starts)
-    assert _search(fhir_get, f"{query}&_id={first['id']}", token)["total"] == 1
+    assert search_ok(fhir_get, f"{query}&_id={first['id']}", token)["total"] == 1
     again = fhir_get(f"Slot/{first['id']}", token=token)
     assert again.status_code == 200 and again.json() == first
 
@@ -62,10 +54,10 @@ def test_free_slots_come_from_the_slot_finder_and_go_once_booked(
     # slot finder offers staff time, and the patient's own conflicts are checked when booking).
     services.add_closure(by=dave, location=main_st, first_day=day - dt.timedelta(days=1), last_day=day, reason="Flood")
     assert fhir_get(f"Slot/{first['id']}", token=token).status_code == 404
-    assert _search(fhir_get, query, token)["total"] < slots["total"]
+    assert search_ok(fhir_get, query, token)["total"] < slots["total"]
 
     # Another location's schedule shows nothing; bad searches are refused.
-    assert _search(fhir_get, query.replace(f"Schedule/{main_st.pk}", f"Schedule/{lakeside.pk}"), token)["total"] == 0
+    assert search_ok(fhir_get, query.replace(f"Schedule/{main_st.pk}", f"Schedule/{lakeside.pk}"), token)["total"] == 0
     assert "exactly one schedule" in _refused(fhir_get, "Slot?service-type=consultation&start=ge2026-01-01", token)
     assert "booked against its order" in _refused(
         fhir_get, f"Slot?schedule={main_st.pk}&service-type=infusion-iv&start=ge{day}&start=lt{day}", token

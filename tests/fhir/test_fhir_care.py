@@ -8,17 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.fhir.conftest import token_for, validate
+from tests.fhir.conftest import search_ok, token_for
 
 pytestmark = pytest.mark.django_db
-
-
-def _search(fhir_get: Any, query: str, token: str) -> dict[str, Any]:
-    response = fhir_get(query, token=token)
-    assert response.status_code == 200, response.content[:400]
-    body = response.json()
-    validate(body)
-    return dict(body)
 
 
 def _read_back(fhir_get: Any, name: str, resource: dict[str, Any], token: str) -> None:
@@ -30,16 +22,16 @@ def _read_back(fhir_get: Any, name: str, resource: dict[str, Any], token: str) -
 def test_encounter_and_careplan_from_a_session(fhir_get: Any, session_with_vitals: Any, alice: Any, erin: Any) -> None:
     token = token_for(alice)
     patient_id = session_with_vitals.patient_id
-    encounters = _search(fhir_get, f"Encounter?patient={patient_id}", token)
+    encounters = search_ok(fhir_get, f"Encounter?patient={patient_id}", token)
     assert encounters["total"] == 1
     encounter = encounters["entry"][0]["resource"]
     assert encounter["status"] == "arrived" and encounter["class"]["code"] == "AMB"
     _read_back(fhir_get, "Encounter", encounter, token)
     today = timezone.now().date()
-    assert _search(fhir_get, f"Encounter?date=ge{today - dt.timedelta(days=2)}", token)["total"] == 1
-    assert _search(fhir_get, "Encounter?date=lt2000-01-01", token)["total"] == 0
+    assert search_ok(fhir_get, f"Encounter?date=ge{today - dt.timedelta(days=2)}", token)["total"] == 1
+    assert search_ok(fhir_get, "Encounter?date=lt2000-01-01", token)["total"] == 0
 
-    plans = _search(fhir_get, f"CarePlan?patient=Patient/{patient_id}", token)
+    plans = search_ok(fhir_get, f"CarePlan?patient=Patient/{patient_id}", token)
     assert plans["total"] == 1
     plan = plans["entry"][0]["resource"]
     assert plan["status"] == "active" and plan["intent"] == "plan"
@@ -47,7 +39,7 @@ def test_encounter_and_careplan_from_a_session(fhir_get: Any, session_with_vital
     # A nurse at another location sees neither.
     other = token_for(erin)
     assert fhir_get(f"Encounter/{encounter['id']}", token=other).status_code == 404
-    assert _search(fhir_get, "CarePlan", other)["total"] == 0
+    assert search_ok(fhir_get, "CarePlan", other)["total"] == 0
 
 
 def test_front_desk_sees_appointments_and_consents_not_sessions(
@@ -70,16 +62,16 @@ def test_front_desk_sees_appointments_and_consents_not_sessions(
         signed_by_name="Pat Rivera",
     )
     token = token_for(carol)
-    appointments = _search(fhir_get, f"Appointment?patient={pat.pk}&date={day.isoformat()}", token)
+    appointments = search_ok(fhir_get, f"Appointment?patient={pat.pk}&date={day.isoformat()}", token)
     assert appointments["total"] == 1
     resource = appointments["entry"][0]["resource"]
     assert resource["id"] == str(appointment.pk) and resource["status"] == "booked"
     assert resource["participant"][0]["actor"]["reference"] == f"Patient/{pat.pk}"
     _read_back(fhir_get, "Appointment", resource, token)
     assert fhir_get(f"Appointment/{appointment.pk}", token=token)["ETag"] == f'W/"{appointment.version}"'
-    assert _search(fhir_get, f"Appointment?patient={pat.pk}&date=lt{day.isoformat()}", token)["total"] == 0
+    assert search_ok(fhir_get, f"Appointment?patient={pat.pk}&date=lt{day.isoformat()}", token)["total"] == 0
 
-    consents = _search(fhir_get, f"Consent?patient={pat.pk}", token)
+    consents = search_ok(fhir_get, f"Consent?patient={pat.pk}", token)
     assert consents["total"] == 1
     consent = consents["entry"][0]["resource"]
     assert consent["status"] == "active" and consent["scope"]["coding"][0]["code"] == "treatment"
@@ -96,9 +88,9 @@ def test_medication_administration_once_dosing_starts(
 
     token = token_for(alice)
     patient_id = session_with_vitals.patient_id
-    assert _search(fhir_get, f"MedicationAdministration?patient={patient_id}", token)["total"] == 0
+    assert search_ok(fhir_get, f"MedicationAdministration?patient={patient_id}", token)["total"] == 0
     start_iv(session_with_vitals, alice, stock)
-    given = _search(fhir_get, f"MedicationAdministration?patient={patient_id}", token)
+    given = search_ok(fhir_get, f"MedicationAdministration?patient={patient_id}", token)
     assert given["total"] == 1
     resource = given["entry"][0]["resource"]
     assert resource["status"] == "in-progress"
@@ -110,4 +102,4 @@ def test_medication_administration_once_dosing_starts(
     assert resource["context"]["reference"] == f"Encounter/{session_with_vitals.pk}"
     assert resource["dosage"]["route"]["text"] == "IV infusion"
     _read_back(fhir_get, "MedicationAdministration", resource, token)
-    assert _search(fhir_get, "MedicationAdministration?effective-time=lt2000-01-01", token)["total"] == 0
+    assert search_ok(fhir_get, "MedicationAdministration?effective-time=lt2000-01-01", token)["total"] == 0

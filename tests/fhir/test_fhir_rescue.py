@@ -15,7 +15,7 @@ from ketaclinic.fhir import export_files, exporter
 from ketaclinic.fhir.resources.common import NDC, UCUM
 from ketaclinic.infusions import services
 from ketaclinic.infusions.models import RescueMedication
-from tests.fhir.conftest import token_for, validate
+from tests.fhir.conftest import search_ok, token_for, validate
 from tests.fhir.test_fhir_bulk import Bulk
 from tests.infusions.conftest import fresh, start_esk, start_iv
 
@@ -24,14 +24,6 @@ pytestmark = pytest.mark.django_db
 ONDANSETRON = {"drug": "ondansetron", "dose": "4 mg", "route": "iv", "reason": "Nausea after 20 minutes"}
 #: A range and an unnamed route: kept as typed, no quantity or route guessed.
 MIDAZOLAM = {"drug": "midazolam", "dose": "1-2 mg", "route": "other", "reason": "Dysphoria"}
-
-
-def _search(fhir_get: Any, query: str, token: str) -> dict[str, Any]:
-    response = fhir_get(query, token=token)
-    assert response.status_code == 200, response.content[:400]
-    body = response.json()
-    validate(body)
-    return dict(body)
 
 
 def _rescue(session: Any, nurse: Any, values: dict[str, Any]) -> RescueMedication:
@@ -48,7 +40,7 @@ def test_rescue_doses_are_served_with_the_ketamine_given(fhir_get: Any, infusing
     ondansetron = _rescue(infusing, alice, ONDANSETRON)
     midazolam = _rescue(infusing, alice, MIDAZOLAM)
     patient = infusing.patient_id
-    found = _search(fhir_get, f"MedicationAdministration?patient=Patient/{patient}", token)
+    found = search_ok(fhir_get, f"MedicationAdministration?patient=Patient/{patient}", token)
     assert found["total"] == 3
     by_id = {entry["resource"]["id"]: entry["resource"] for entry in found["entry"]}
     assert set(by_id) == {str(infusing.pk), f"rescue-{ondansetron.pk}", f"rescue-{midazolam.pk}"}
@@ -86,15 +78,15 @@ def test_rescue_doses_are_served_with_the_ketamine_given(fhir_get: Any, infusing
     assert fhir_get("MedicationAdministration/rescue-999999", token=token).status_code == 404
     assert fhir_get(f"MedicationAdministration/rescue{ondansetron.pk}", token=token).status_code == 404
 
-    only = _search(fhir_get, f"MedicationAdministration?_id=rescue-{ondansetron.pk},{infusing.pk}", token)
+    only = search_ok(fhir_get, f"MedicationAdministration?_id=rescue-{ondansetron.pk},{infusing.pk}", token)
     assert {e["resource"]["id"] for e in only["entry"]} == {f"rescue-{ondansetron.pk}", str(infusing.pk)}
     today = timezone.localdate()
     assert (
-        _search(fhir_get, f"MedicationAdministration?effective-time=ge{today - dt.timedelta(days=1)}", token)["total"]
+        search_ok(fhir_get, f"MedicationAdministration?effective-time=ge{today - dt.timedelta(days=1)}", token)["total"]
         == 3
     )
-    assert _search(fhir_get, "MedicationAdministration?effective-time=lt2000-01-01", token)["total"] == 0
-    assert _search(fhir_get, "MedicationAdministration?patient=Patient/999999", token)["total"] == 0
+    assert search_ok(fhir_get, "MedicationAdministration?effective-time=lt2000-01-01", token)["total"] == 0
+    assert search_ok(fhir_get, "MedicationAdministration?patient=Patient/999999", token)["total"] == 0
 
 
 def test_an_allergy_override_is_noted(fhir_get: Any, infusing: Any, alice: Any, bob: Any) -> None:
@@ -117,7 +109,7 @@ def test_a_rescue_dose_entered_in_error_is_not_served(fhir_get: Any, infusing: A
         by=alice, session=fresh(infusing), version=None, row=wrong, reason="Charted on the wrong patient"
     )
     assert fhir_get(f"MedicationAdministration/rescue-{wrong.pk}", token=token).status_code == 404
-    found = _search(fhir_get, f"MedicationAdministration?patient={infusing.patient_id}", token)
+    found = search_ok(fhir_get, f"MedicationAdministration?patient={infusing.patient_id}", token)
     assert [e["resource"]["id"] for e in found["entry"]] == [str(infusing.pk), f"rescue-{kept.pk}"]
     other = found["entry"][1]["resource"]
     assert other["medicationCodeableConcept"] == {"text": "Dimenhydrinate"}
@@ -130,8 +122,8 @@ def test_only_the_sessions_a_reader_may_see(
     row = _rescue(infusing, alice, ONDANSETRON)
     elsewhere = token_for(erin)  # a nurse at Lakeside only
     assert fhir_get(f"MedicationAdministration/rescue-{row.pk}", token=elsewhere).status_code == 404
-    assert _search(fhir_get, "MedicationAdministration", elsewhere)["total"] == 0
-    assert _search(fhir_get, f"MedicationAdministration?patient={infusing.patient_id}", elsewhere)["total"] == 0
+    assert search_ok(fhir_get, "MedicationAdministration", elsewhere)["total"] == 0
+    assert search_ok(fhir_get, f"MedicationAdministration?patient={infusing.patient_id}", elsewhere)["total"] == 0
     front_desk = token_for(carol)  # no sessions.view
     assert fhir_get(f"MedicationAdministration/rescue-{row.pk}", token=front_desk).status_code == 403
     # A withdrawn patient's rescue doses go with the patient.

@@ -13,20 +13,12 @@ from ketaclinic.audit.models import AuditEvent
 from ketaclinic.fhir import registry
 from ketaclinic.patients import uploads
 from tests.conftest import tiny_pdf
-from tests.fhir.conftest import token_for, validate
+from tests.fhir.conftest import search_ok, token_for, validate
 
 pytestmark = pytest.mark.django_db
 
 #: The types a Provenance here can be the provenance of (registry/records.py, Provenance ``target``).
 TARGETS = {"CarePlan", "MedicationRequest", "Encounter", "MedicationAdministration", "DocumentReference"}
-
-
-def _search(fhir_get: Any, query: str, token: str) -> dict[str, Any]:
-    response = fhir_get(query, token=token)
-    assert response.status_code == 200, response.content[:400]
-    body = response.json()
-    validate(body)
-    return dict(body)
 
 
 def _entries(body: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -38,10 +30,10 @@ def test_revinclude_adds_the_provenance_of_the_matches(
 ) -> None:
     session = session_with_vitals
     token = token_for(alice)
-    plain = _search(fhir_get, f"Encounter?patient={session.patient_id}", token)
+    plain = search_ok(fhir_get, f"Encounter?patient={session.patient_id}", token)
     assert _entries(plain) == [("Encounter", str(session.pk), "match")]
 
-    found = _search(fhir_get, f"Encounter?patient={session.patient_id}&_revinclude=Provenance:target", token)
+    found = search_ok(fhir_get, f"Encounter?patient={session.patient_id}&_revinclude=Provenance:target", token)
     assert _entries(found) == [
         ("Encounter", str(session.pk), "match"),
         ("Provenance", f"session-{session.pk}", "include"),
@@ -51,17 +43,17 @@ def test_revinclude_adds_the_provenance_of_the_matches(
     assert {"reference": f"Encounter/{session.pk}"} in provenance["target"]
     assert found["entry"][1]["fullUrl"].endswith(f"/Provenance/session-{session.pk}")
     # The long form naming the target type is the same.
-    typed = _search(fhir_get, f"Encounter?_id={session.pk}&_revinclude=Provenance:target:Encounter", token)
+    typed = search_ok(fhir_get, f"Encounter?_id={session.pk}&_revinclude=Provenance:target:Encounter", token)
     assert _entries(typed) == _entries(found)
 
     version = session.order.plan_version
-    plans = _search(fhir_get, f"CarePlan?_id={version.pk}&_revinclude=Provenance:target", token)
+    plans = search_ok(fhir_get, f"CarePlan?_id={version.pk}&_revinclude=Provenance:target", token)
     assert _entries(plans) == [("CarePlan", str(version.pk), "match"), ("Provenance", f"plan-{version.pk}", "include")]
-    orders = _search(fhir_get, f"MedicationRequest?_id={version.pk}&_revinclude=Provenance:target", token)
+    orders = search_ok(fhir_get, f"MedicationRequest?_id={version.pk}&_revinclude=Provenance:target", token)
     assert ("Provenance", f"plan-{version.pk}", "include") in _entries(orders)
 
     # Another location's token matches nothing, so includes nothing; the search is audited with the included patient.
-    assert "entry" not in _search(fhir_get, "Encounter?_revinclude=Provenance:target", token_for(erin))
+    assert "entry" not in search_ok(fhir_get, "Encounter?_revinclude=Provenance:target", token_for(erin))
     assert AuditEvent.objects.filter(action="fhir.search.patient", actor=alice, patient_id=session.patient_id).exists()
 
 
@@ -71,8 +63,8 @@ def test_a_role_that_may_not_read_provenance_gets_none(fhir_get: Any, pat: Any, 
     )
     query = f"DocumentReference?patient={pat.pk}&_revinclude=Provenance:target"
     # The front desk reads the card but not Provenance (clinical.view): the revinclude adds nothing, silently.
-    assert _entries(_search(fhir_get, query, token_for(carol))) == [("DocumentReference", f"doc-{card.pk}", "match")]
-    assert _entries(_search(fhir_get, query, token_for(alice))) == [
+    assert _entries(search_ok(fhir_get, query, token_for(carol))) == [("DocumentReference", f"doc-{card.pk}", "match")]
+    assert _entries(search_ok(fhir_get, query, token_for(alice))) == [
         ("DocumentReference", f"doc-{card.pk}", "match"),
         ("Provenance", f"doc-{card.pk}", "include"),
     ]
